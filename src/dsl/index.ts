@@ -1,0 +1,2 @@
+export { tune, Tuner, setRunHooks } from "./tuner";
+export type { TrialOf, ObjectiveFn, StorageChoice, RunHooks } from "./tuner";

@@ -1,0 +1,279 @@
+import type { Direction, FrozenTrial } from "../model/trial";
+import { SearchSpace } from "../space/space";
+import type { Config, Params, SpaceDef } from "../space/types";
+import { MemoryStorage } from "../storage/base";
+import { JournalStorage } from "../storage/journal";
+import type { Storage } from "../storage/storage";
+import { createStrategy } from "../strategies/registry";
+import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
+import type { Stopper, Strategy } from "../strategies/strategy";
+import type { StudyEventMap, StudyEventName } from "../study/events";
+import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
+import { runStudy, type RunOptions, type RunSummary, type TrialContext } from "../study/runner";
+import { Study, type TellInput } from "../study/study";
+import { TunelabError } from "../util/errors";
+import { Msg } from "../util/messages";
+import { isPlainObject } from "../util/json";
+
+/** A trial record whose params have the space's type. */
+export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
+
+/** The objective: trains with `params` and returns the metric (a number) or named metrics. */
+export type ObjectiveFn<P> = (params: P, trial: TrialContext<P>) => unknown;
+
+/** Where a study is kept: a Storage, "memory", or a directory for the on-disk journal. */
+export type StorageChoice = Storage | "memory" | { readonly dir: string };
+
+/** Hooks that the notebook bridge installs to show live views (no-op elsewhere). */
+export interface RunHooks {
+  beforeRun?(study: Study): (() => void) | void;
+}
+const hooks: RunHooks = {};
+/** @internal Used by the notebook bridge. */
+export function setRunHooks(h: RunHooks): void {
+  Object.assign(hooks, h);
+}
+
+/**
+ * The fluent study builder. Every method checks its input at once and
+ * returns the builder; the study is opened (created, or resumed from
+ * storage) on the first `run()`, `ask()` or `open()`.
+ *
+ * @example
+ * const study = tune("mlp")
+ *   .space({ lr: float(1e-4, 0.3, { scale: "log" }), opt: choice(["sgd", "adam"]) })
+ *   .minimize("val_loss")
+ *   .strategy("random", { seed: 7 })
+ *   .limits({ trials: 60, parallel: 4 })
+ *   .objective(async (p) => ({ val_loss: await train(p.lr, p.opt) }));
+ * await study.run();
+ * study.best;
+ */
+export class Tuner<S extends SpaceDef = SpaceDef> {
+  private spaceDef?: SearchSpace;
+  private dir?: Direction;
+  private metricName = "value";
+  private strategySpec: { name: string; options?: unknown } | Strategy = { name: "random" };
+  private seedValue?: number;
+  private storageChoice: StorageChoice = { dir: ".tunelab" };
+  private stopper?: Stopper;
+  private lim: ResolvedLimits = resolveLimits({});
+  private fn?: ObjectiveFn<Params<S>>;
+  private opened?: Promise<Study>;
+  private studyObj?: Study;
+  private running = false;
+  private readonly pendingListeners: Array<[StudyEventName, (e: never) => void]> = [];
+
+  constructor(readonly name: string) {
+    if (typeof name !== "string" || name.length === 0 || name.length > 200) throw Msg.badStudyName(name);
+  }
+
+  /** The search space: parameter name → `float(...)`, `int(...)`, `choice([...])`. */
+  space<const S2 extends SpaceDef>(space: S2): Tuner<S2> {
+    this.mutable("space");
+    this.spaceDef = SearchSpace.parse(space);
+    this.checkStrategy();
+    return this as unknown as Tuner<S2>;
+  }
+
+  /** Minimise this metric of the objective's result (default "value"). */
+  minimize(metric = "value"): this {
+    return this.direction("minimize", metric);
+  }
+
+  /** Maximise this metric of the objective's result (default "value"). */
+  maximize(metric = "value"): this {
+    return this.direction("maximize", metric);
+  }
+
+  private direction(d: Direction, metric: string): this {
+    this.mutable("direction");
+    if (typeof metric !== "string" || metric.length === 0) throw Msg.badMetricName(metric);
+    this.dir = d;
+    this.metricName = metric;
+    return this;
+  }
+
+  /** How configurations are chosen: "random" (default) or "grid", with options; or a Strategy object. */
+  strategy<N extends StrategyName>(name: N, options?: StrategyOptionsMap[N]): this;
+  strategy(strategy: Strategy): this;
+  strategy(name: string | Strategy, options?: unknown): this {
+    this.mutable("strategy");
+    if (typeof name === "object" && name !== null && typeof (name as Strategy).propose === "function") {
+      this.strategySpec = name as Strategy;
+      return this;
+    }
+    if (options !== undefined && !isPlainObject(options)) throw Msg.badOption("options", options, "an object");
+    const seed = (options as { seed?: unknown } | undefined)?.seed;
+    if (seed !== undefined) this.seed(seed as number);
+    this.strategySpec = { name: name as string, ...(options !== undefined ? { options } : {}) };
+    this.checkStrategy();
+    return this;
+  }
+
+  /** The seed: the same seed and space give the same trials. */
+  seed(seed: number): this {
+    this.mutable("seed");
+    if (typeof seed !== "number" || !Number.isSafeInteger(seed)) throw Msg.badOption("seed", seed, "an integer");
+    this.seedValue = seed;
+    return this;
+  }
+
+  /** When `run()` stops (whichever comes first), how many trials run at once, the per-trial timeout. */
+  limits(limits: Limits): this {
+    this.lim = resolveLimits(limits);
+    return this;
+  }
+
+  /** Where the study is kept. Default: the journal in `.tunelab/` under the working directory. */
+  storage(storage: StorageChoice): this {
+    this.mutable("storage");
+    if (storage !== "memory" && !(isPlainObject(storage) && typeof (storage as { dir?: unknown }).dir === "string") && !isStorage(storage)) {
+      throw Msg.badOption("storage", storage, '"memory", { dir: "<folder>" }, or a Storage object');
+    }
+    this.storageChoice = storage;
+    return this;
+  }
+
+  /** An early-stopping rule for any strategy. */
+  stopping(rule: Stopper): this {
+    this.mutable("stopping");
+    this.stopper = rule;
+    return this;
+  }
+
+  /** The function each trial runs. */
+  objective(fn: ObjectiveFn<Params<S>>): this {
+    if (typeof fn !== "function") throw Msg.badOption("objective", fn, "a function (params, trial) => metric");
+    this.fn = fn;
+    return this;
+  }
+
+  /** Subscribes to the study's events (trialStarted, trialReported, trialFinished, studyFinished). */
+  on<K extends StudyEventName>(event: K, listener: (e: StudyEventMap[K]) => void): this {
+    if (this.studyObj) this.studyObj.events.on(event, listener);
+    else this.pendingListeners.push([event, listener as (e: never) => void]);
+    return this;
+  }
+
+  /** Opens the study: creates it, or resumes the stored one of this name. */
+  open(): Promise<Study> {
+    if (!this.opened) {
+      if (!this.spaceDef) throw Msg.noSpace();
+      if (!this.dir) throw Msg.noDirection();
+      const storage = toStorage(this.storageChoice);
+      this.opened = Study.open({
+        name: this.name,
+        space: this.spaceDef,
+        direction: this.dir,
+        metric: this.metricName,
+        strategy: this.strategySpec,
+        ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
+        storage,
+        ...(this.stopper ? { stopping: this.stopper } : {}),
+      }).then(
+        (study) => {
+          this.studyObj = study;
+          for (const [e, l] of this.pendingListeners) study.events.on(e, l as never);
+          const n = study.snapshot.trials.length;
+          if (n > 0 && storage instanceof JournalStorage) {
+            console.log(`tunelab: resuming study "${this.name}" with ${n} trial${n === 1 ? "" : "s"} from ${storage.fileFor(this.name)}`);
+          }
+          return study;
+        },
+        (e: unknown) => {
+          this.opened = undefined;
+          throw e;
+        },
+      );
+    }
+    return this.opened;
+  }
+
+  /**
+   * Runs trials until a limit is reached. Interrupting the kernel (or
+   * aborting `signal`) stops it promptly and keeps every finished trial.
+   */
+  async run(options: RunOptions = {}): Promise<RunSummary> {
+    if (!this.fn) throw Msg.noObjective();
+    if (this.running) throw new TunelabError("dsl.running", `study "${this.name}" is already running; await the first run() before starting another.`, "run");
+    const study = await this.open();
+    this.running = true;
+    const done = hooks.beforeRun?.(study);
+    try {
+      return await runStudy(study, this.fn as never, this.lim, options);
+    } finally {
+      this.running = false;
+      if (typeof done === "function") done();
+    }
+  }
+
+  /** Starts a trial by hand; undefined when the strategy has nothing left (a finished grid). */
+  async ask(): Promise<TrialOf<Params<S>> | undefined> {
+    return (await (await this.open()).ask()) as TrialOf<Params<S>> | undefined;
+  }
+
+  /** Ends a trial started with `ask()`: its value (a number), or `{ state: "failed" | "pruned" }`. */
+  async tell(trial: number | { readonly number: number }, result: number | TellInput): Promise<TrialOf<Params<S>>> {
+    const n = typeof trial === "number" ? trial : trial.number;
+    const input: TellInput = typeof result === "number" ? { value: result } : result;
+    return (await (await this.open()).tell(n, input)) as TrialOf<Params<S>>;
+  }
+
+  /** Reports intermediate values of a trial started with `ask()`; true when it should stop. */
+  async report(trial: number | { readonly number: number }, step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean> {
+    const n = typeof trial === "number" ? trial : trial.number;
+    return (await this.open()).report(n, step, values);
+  }
+
+  /** Tries this configuration before the strategy's own proposals. */
+  async enqueue(config: Params<S>): Promise<this> {
+    await (await this.open()).enqueue(config as unknown as Config);
+    return this;
+  }
+
+  /** The underlying study (after `open()`/`run()`), or undefined. */
+  get study(): Study | undefined {
+    return this.studyObj;
+  }
+
+  /** The best complete trial so far, or undefined. */
+  get best(): TrialOf<Params<S>> | undefined {
+    return this.studyObj?.best as TrialOf<Params<S>> | undefined;
+  }
+
+  /** Every trial so far (a copy), after `open()`/`run()`. */
+  get trials(): TrialOf<Params<S>>[] {
+    return (this.studyObj?.trials ?? []) as TrialOf<Params<S>>[];
+  }
+
+  private mutable(what: string): void {
+    if (this.opened) throw Msg.frozen(what);
+  }
+
+  private checkStrategy(): void {
+    const spec = this.strategySpec;
+    if (!this.spaceDef || typeof (spec as Strategy).propose === "function") return;
+    const named = spec as { name: string; options?: unknown };
+    createStrategy(named.name, this.spaceDef, named.options);
+  }
+}
+
+function isStorage(s: unknown): s is Storage {
+  return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";
+}
+
+function toStorage(c: StorageChoice): Storage {
+  if (c === "memory") return new MemoryStorage();
+  if (isStorage(c)) return c;
+  return new JournalStorage((c as { dir: string }).dir);
+}
+
+/**
+ * Starts declaring a study. Re-running with the same name resumes the stored
+ * study (in `.tunelab/` by default).
+ * @example tune("mlp").space({ lr: float(1e-4, 0.3, { scale: "log" }) }).minimize("loss")
+ */
+export function tune(name: string): Tuner<{}> {
+  return new Tuner<{}>(name);
+}

@@ -1,0 +1,93 @@
+import type { Config, SpaceDef } from "../space/types";
+import type { JsonObject } from "../util/json";
+
+export const TrialStates = ["running", "complete", "failed", "pruned"] as const;
+export type TrialState = (typeof TrialStates)[number];
+export function isTrialState(v: unknown): v is TrialState {
+  return (TrialStates as readonly unknown[]).includes(v);
+}
+export function isFinished(state: TrialState): boolean {
+  return state !== "running";
+}
+
+export const Directions = ["minimize", "maximize"] as const;
+export type Direction = (typeof Directions)[number];
+export function isDirection(v: unknown): v is Direction {
+  return (Directions as readonly unknown[]).includes(v);
+}
+
+/** [step, value] */
+export type StepValue = readonly [number, number];
+
+/**
+ * An immutable record of one trial. The study replaces the record when the
+ * trial changes; nobody mutates one.
+ */
+export interface FrozenTrial {
+  /** 0, 1, 2, ... in order of creation within the study. */
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: Readonly<Config>;
+  /**
+   * The objective metric: the final value of a complete trial; for a pruned
+   * trial the last reported value; absent for running and failed trials.
+   */
+  readonly value?: number;
+  /** Every named metric the trial returned (the objective's included). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** The objective metric reported during the trial, by step. */
+  readonly intermediate: readonly StepValue[];
+  /** Other metrics reported during the trial, by name then step. */
+  readonly curves: Readonly<Record<string, readonly StepValue[]>>;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  readonly finishedAt?: number;
+  /** Why a failed trial failed. */
+  readonly error?: string;
+  /**
+   * Bookkeeping that strategies and the engine keep with the trial (grid
+   * position, enqueued-config index, Hyperband bracket, why it was stopped).
+   * State lives here, in storage, never in strategy objects.
+   */
+  readonly system: Readonly<JsonObject>;
+  /** The most steps this trial should run, when the strategy sets a budget. */
+  readonly budget?: number;
+}
+
+/** What a study is: fixed when it is created, checked when it is opened again. */
+export interface StudySpec {
+  readonly name: string;
+  readonly space: SpaceDef;
+  readonly direction: Direction;
+  /** The objective metric's name. */
+  readonly metric: string;
+  readonly strategy: { readonly name: string; readonly options: Readonly<JsonObject> };
+  readonly seed: number;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** Free-form user attributes. */
+  readonly user?: Readonly<JsonObject>;
+}
+
+/** A read-only view of a study at one moment: what strategies see. */
+export interface StudySnapshot {
+  readonly spec: StudySpec;
+  readonly trials: readonly FrozenTrial[];
+  /** Configurations enqueued by the user, in order. */
+  readonly queue: readonly Readonly<Config>[];
+}
+
+/** True when `a` is strictly better than `b` in `direction`. */
+export function isBetter(direction: Direction, a: number, b: number): boolean {
+  return direction === "minimize" ? a < b : a > b;
+}
+
+/** The best complete trial (first one on ties), or undefined. */
+export function bestTrial(direction: Direction, trials: readonly FrozenTrial[]): FrozenTrial | undefined {
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    if (t.state !== "complete" || t.value === undefined) continue;
+    if (!best || isBetter(direction, t.value, best.value!)) best = t;
+  }
+  return best;
+}

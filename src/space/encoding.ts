@@ -1,0 +1,152 @@
+import type { Choice, Config } from "./types";
+import type { ParamSpec, SearchSpace } from "./space";
+
+/**
+ * The one mapping between configurations and the unit cube [0,1]^d, one
+ * dimension per parameter in declaration order. Random and quasi-random
+ * strategies decode uniform points; model-based strategies encode history.
+ *
+ * - float/int: the value is transformed by its scale (log: ln v;
+ *   reverse-log: -ln(1 - v)), then scaled linearly to [0,1]. Discrete
+ *   parameters (ints, stepped floats) widen their bounds by half a step, so
+ *   every grid value owns an equal cell of the cube (as Optuna's GP does).
+ * - categorical with C choices: choice i owns [i/C, (i+1)/C); it encodes to
+ *   the cell's centre.
+ * - a parameter whose condition fails encodes to NaN and is left out when
+ *   decoding.
+ */
+
+/** Monotone transform for a scale, and its inverse. */
+function fwd(p: ParamSpec, v: number): number {
+  if (p.type === "categorical") return v;
+  if (p.scale === "log") return Math.log(v);
+  if (p.scale === "reverse-log") return -Math.log1p(-v);
+  return v;
+}
+function inv(p: ParamSpec, t: number): number {
+  if (p.type === "categorical") return t;
+  if (p.scale === "log") return Math.exp(t);
+  if (p.scale === "reverse-log") return -Math.expm1(-t);
+  return t;
+}
+
+interface Bounds {
+  lo: number; // transformed
+  hi: number; // transformed
+}
+
+const boundsCache = new WeakMap<ParamSpec, Bounds>();
+
+function bounds(p: Exclude<ParamSpec, { type: "categorical" }>): Bounds {
+  let b = boundsCache.get(p);
+  if (b) return b;
+  const step = p.type === "int" ? p.step : p.step;
+  let lo = p.low;
+  let hi = p.high;
+  if (step !== undefined) {
+    const top = lastGridValue(p);
+    // Widen by half a step where the scale's domain allows it.
+    const wlo = p.low - step / 2;
+    const whi = top + step / 2;
+    lo = inDomain(p, wlo) ? wlo : p.low;
+    hi = inDomain(p, whi) ? whi : top;
+  }
+  b = { lo: fwd(p, lo), hi: fwd(p, hi) };
+  boundsCache.set(p, b);
+  return b;
+}
+
+function inDomain(p: ParamSpec, v: number): boolean {
+  if (p.type === "categorical") return true;
+  if (p.scale === "log") return v > 0;
+  if (p.scale === "reverse-log") return v < 1;
+  return true;
+}
+
+/** Number of grid values of a discrete numeric parameter. */
+export function gridSize(p: ParamSpec): number {
+  if (p.type === "categorical") return p.choices.length;
+  if (p.step === undefined) return Infinity;
+  return Math.floor((p.high - p.low) / p.step + 1e-9) + 1;
+}
+
+/** The k-th grid value, rounded to the decimals of low and step so 0.1*3 prints as 0.3. */
+export function gridValue(p: Exclude<ParamSpec, { type: "categorical" }>, k: number): number {
+  const step = p.step!;
+  const v = p.low + k * step;
+  if (p.type === "int") return v;
+  const d = Math.max(decimals(p.low), decimals(step));
+  const r = d <= 15 ? Number(v.toFixed(d)) : v;
+  return Math.min(Math.max(r, p.low), p.high);
+}
+
+function lastGridValue(p: Exclude<ParamSpec, { type: "categorical" }>): number {
+  return gridValue(p, gridSize(p) - 1);
+}
+
+function decimals(x: number): number {
+  if (Number.isInteger(x)) return 0;
+  const s = String(x);
+  const e = s.indexOf("e-");
+  if (e >= 0) {
+    const mant = s.slice(0, e);
+    const dot = mant.indexOf(".");
+    return Number(s.slice(e + 2)) + (dot >= 0 ? mant.length - dot - 1 : 0);
+  }
+  const dot = s.indexOf(".");
+  return dot >= 0 ? s.length - dot - 1 : 0;
+}
+
+/** The value of `p` at cube coordinate u ∈ [0,1] (u = 1 is allowed). */
+export function fromUnit(p: ParamSpec, u: number): Choice {
+  const x = u < 0 ? 0 : u > 1 ? 1 : u;
+  if (p.type === "categorical") {
+    const n = p.choices.length;
+    return p.choices[Math.min(n - 1, Math.floor(x * n))]!;
+  }
+  const b = bounds(p);
+  let v = inv(p, b.lo + x * (b.hi - b.lo));
+  if (p.step !== undefined) {
+    const k = Math.round((v - p.low) / p.step);
+    const kmax = gridSize(p) - 1;
+    return gridValue(p, k < 0 ? 0 : k > kmax ? kmax : k);
+  }
+  if (v < p.low) v = p.low;
+  if (v > p.high) v = p.high;
+  return v;
+}
+
+/** The cube coordinate of a value of `p` (a categorical choice → its cell's centre). */
+export function toUnit(p: ParamSpec, v: Choice): number {
+  if (p.type === "categorical") {
+    const i = p.choices.findIndex((c) => c === v);
+    return (i + 0.5) / p.choices.length;
+  }
+  const b = bounds(p);
+  if (b.hi === b.lo) return 0.5;
+  const u = (fwd(p, v as number) - b.lo) / (b.hi - b.lo);
+  return u < 0 ? 0 : u > 1 ? 1 : u;
+}
+
+/** Encodes a configuration: one coordinate per parameter, NaN where inactive. */
+export function encode(space: SearchSpace, config: Readonly<Config>): Float64Array {
+  const out = new Float64Array(space.size);
+  for (const p of space.params) {
+    const v = config[p.name];
+    out[p.index] = v === undefined ? NaN : toUnit(p, v);
+  }
+  return out;
+}
+
+/**
+ * Decodes a point of the cube into a valid configuration: parameters are
+ * visited dependencies-first and those whose condition fails are left out.
+ */
+export function decode(space: SearchSpace, u: ArrayLike<number>): Config {
+  const out: Config = {};
+  for (const p of space.evalOrder) {
+    if (p.when && !space.isActive(p, out)) continue;
+    out[p.name] = fromUnit(p, u[p.index]!);
+  }
+  return space.hasConditions ? space.ordered(out) : out;
+}

@@ -1,0 +1,6 @@
+export * from "./types";
+export * from "./builders";
+export { SearchSpace, checkValue } from "./space";
+export type { ParamSpec, FloatSpec, IntSpec, CategoricalSpec } from "./space";
+export { encode, decode, fromUnit, toUnit, gridSize, gridValue } from "./encoding";
+export { Grid, MAX_CONDITIONAL_GRID } from "./grid";

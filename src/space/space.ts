@@ -1,0 +1,306 @@
+import { Msg } from "../util/messages";
+import { canonicalJson, isPlainObject } from "../util/json";
+import { FloatScales, IntScales } from "./types";
+import type { Choice, Condition, Config, FloatScale, IntScale, ParamDef, SpaceDef } from "./types";
+
+/** A validated parameter, with defaults filled in and its position in the space. */
+export type ParamSpec = FloatSpec | IntSpec | CategoricalSpec;
+
+interface SpecBase {
+  readonly name: string;
+  /** Position in declaration order (the order of the space's keys). */
+  readonly index: number;
+  readonly when?: Condition;
+}
+export interface FloatSpec extends SpecBase {
+  readonly type: "float";
+  readonly low: number;
+  readonly high: number;
+  readonly scale: FloatScale;
+  readonly step?: number;
+}
+export interface IntSpec extends SpecBase {
+  readonly type: "int";
+  readonly low: number;
+  readonly high: number;
+  readonly scale: IntScale;
+  /** Always set for ints (1 unless declared). */
+  readonly step: number;
+}
+export interface CategoricalSpec extends SpecBase {
+  readonly type: "categorical";
+  readonly choices: readonly Choice[];
+}
+
+const FLOAT_FIELDS = ["type", "low", "high", "scale", "step", "when"] as const;
+const INT_FIELDS = ["type", "low", "high", "scale", "step", "when"] as const;
+const CAT_FIELDS = ["type", "choices", "when"] as const;
+
+/**
+ * A validated search space. Built from the protocol's JSON (or the DSL's
+ * builders, which produce that JSON), it answers which parameters are active
+ * in a configuration, checks configurations, and serialises back losslessly.
+ *
+ * @example
+ * const space = SearchSpace.parse({ lr: { type: "float", low: 1e-5, high: 1, scale: "log" } });
+ */
+export class SearchSpace {
+  /** Parameters in declaration order. */
+  readonly params: readonly ParamSpec[];
+  /** Parameters ordered so that every condition's parameters come first (stable). */
+  readonly evalOrder: readonly ParamSpec[];
+  private readonly byName: ReadonlyMap<string, ParamSpec>;
+  private readonly json: SpaceDef;
+  private canonical?: string;
+
+  private constructor(params: ParamSpec[], json: SpaceDef) {
+    this.params = params;
+    this.byName = new Map(params.map((p) => [p.name, p]));
+    this.json = json;
+    this.evalOrder = topologicalOrder(params);
+  }
+
+  /** Validates a space given as JSON (or as the DSL's builders made it); throws one clear error. */
+  static parse(input: unknown, field = "space"): SearchSpace {
+    if (input instanceof SearchSpace) return input;
+    if (!isPlainObject(input)) throw Msg.notAnObject(field, input);
+    const names = Object.keys(input);
+    if (names.length === 0) throw Msg.emptySpace(field);
+    const params: ParamSpec[] = [];
+    const json: Record<string, ParamDef> = {};
+    names.forEach((name, index) => {
+      if (name.length === 0) throw Msg.badParamName(field, name);
+      const spec = parseParam(name, index, input[name], `${field}.${name}`);
+      params.push(spec);
+      json[name] = toDef(spec);
+    });
+    const space = new SearchSpace(params, json);
+    for (const p of params) if (p.when) checkCondition(space, p, `${field}.${p.name}`);
+    findCycle(params);
+    return space;
+  }
+
+  get size(): number {
+    return this.params.length;
+  }
+
+  get names(): string[] {
+    return this.params.map((p) => p.name);
+  }
+
+  get hasConditions(): boolean {
+    return this.params.some((p) => p.when !== undefined);
+  }
+
+  param(name: string): ParamSpec | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The protocol's JSON form (a fresh copy). */
+  toJSON(): SpaceDef {
+    return JSON.parse(JSON.stringify(this.json)) as SpaceDef;
+  }
+
+  /** Text that is equal for spaces that mean the same thing. */
+  canonicalKey(): string {
+    if (this.canonical === undefined) {
+      const norm: Record<string, unknown> = {};
+      for (const p of this.params) {
+        const d: Record<string, unknown> = { ...toDef(p) };
+        if (d["scale"] === "linear") delete d["scale"];
+        if (p.type === "int" && d["step"] === 1) delete d["step"];
+        norm[p.name] = d;
+      }
+      // Parameter order matters (grid order, typed tuples), so keep it as a list.
+      this.canonical = canonicalJson(this.params.map((p) => [p.name, norm[p.name]]));
+    }
+    return this.canonical;
+  }
+
+  equals(other: SearchSpace): boolean {
+    return this.canonicalKey() === other.canonicalKey();
+  }
+
+  /** Whether `param`'s condition holds for the (partial) configuration. */
+  isActive(param: ParamSpec, config: Readonly<Record<string, unknown>>): boolean {
+    const when = param.when;
+    if (!when) return true;
+    for (const other of Object.keys(when)) {
+      if (!(other in config)) return false;
+      const v = config[other];
+      if (!when[other]!.some((a) => a === v)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Checks that `config` is a complete, valid configuration of this space:
+   * every active parameter present and inside its domain, no inactive or
+   * unknown parameter. Returns a copy holding only the space's keys, in order.
+   */
+  check(config: unknown, field = "params"): Config {
+    if (!isPlainObject(config)) throw Msg.configNotObject(field, config);
+    for (const k of Object.keys(config)) {
+      if (!this.byName.has(k)) throw Msg.configExtra(field, k, `which is not a parameter of the space (parameters: ${this.names.join(", ")})`);
+    }
+    const out: Config = {};
+    for (const p of this.evalOrder) {
+      const active = this.isActive(p, out);
+      const has = Object.prototype.hasOwnProperty.call(config, p.name) && config[p.name] !== undefined;
+      if (!active) {
+        if (has) throw Msg.configExtra(field, p.name, `whose condition ${JSON.stringify(p.when)} does not hold`);
+        continue;
+      }
+      if (!has) throw Msg.configMissing(field, p.name);
+      out[p.name] = checkValue(p, config[p.name], field);
+    }
+    return this.ordered(out);
+  }
+
+  /** The same configuration with keys in declaration order. */
+  ordered(config: Config): Config {
+    const out: Config = {};
+    for (const p of this.params) if (p.name in config) out[p.name] = config[p.name]!;
+    return out;
+  }
+}
+
+function parseParam(name: string, index: number, raw: unknown, field: string): ParamSpec {
+  if (!isPlainObject(raw)) throw Msg.notAnObject(field, raw);
+  const type = raw["type"];
+  const allowed = type === "float" ? FLOAT_FIELDS : type === "int" ? INT_FIELDS : type === "categorical" ? CAT_FIELDS : undefined;
+  if (!allowed) throw Msg.unknownParamType(field, type);
+  for (const k of Object.keys(raw)) {
+    if (raw[k] !== undefined && !(allowed as readonly string[]).includes(k)) throw Msg.unknownField(field, k, allowed);
+  }
+  const when = raw["when"] === undefined ? undefined : parseWhen(raw["when"], field);
+  const base = when ? { name, index, when } : { name, index };
+  if (type === "categorical") {
+    const choices = raw["choices"];
+    if (!Array.isArray(choices) || choices.length === 0) throw Msg.emptyChoices(field);
+    const seen = new Set<string>();
+    choices.forEach((c, i) => {
+      if (!(typeof c === "string" || typeof c === "boolean" || (typeof c === "number" && Number.isFinite(c)))) throw Msg.badChoice(field, i, c);
+      const key = typeof c + ":" + String(c);
+      if (seen.has(key)) throw Msg.duplicateChoice(field, c);
+      seen.add(key);
+    });
+    return { ...base, type, choices: [...(choices as Choice[])] };
+  }
+  const low = raw["low"];
+  const high = raw["high"];
+  if (typeof low !== "number" || !Number.isFinite(low)) throw Msg.notFinite(`${field}.low`, low);
+  if (typeof high !== "number" || !Number.isFinite(high)) throw Msg.notFinite(`${field}.high`, high);
+  const step = raw["step"];
+  if (type === "int") {
+    if (!Number.isInteger(low)) throw Msg.notInteger(`${field}.low`, low);
+    if (!Number.isInteger(high)) throw Msg.notInteger(`${field}.high`, high);
+    if (low > high) throw Msg.lowAboveHigh(field, low, high);
+    const scale = raw["scale"] ?? "linear";
+    if (!(IntScales as readonly unknown[]).includes(scale)) throw Msg.badScale(field, scale, IntScales);
+    if (scale === "log" && low < 1) throw Msg.logNeedsPositive(field, low, 1);
+    if (step !== undefined && !(typeof step === "number" && Number.isInteger(step) && step >= 1)) throw Msg.badStep(field, step, true);
+    return { ...base, type, low, high, scale: scale as IntScale, step: (step as number | undefined) ?? 1 };
+  }
+  if (!(low < high)) throw Msg.lowNotBelowHigh(field, low, high);
+  const scale = raw["scale"] ?? "linear";
+  if (!(FloatScales as readonly unknown[]).includes(scale)) throw Msg.badScale(field, scale, FloatScales);
+  if (scale === "log" && !(low > 0)) throw Msg.logNeedsPositive(field, low, 0);
+  if (scale === "reverse-log" && !(low >= 0 && high < 1)) throw Msg.reverseLogRange(field, low, high);
+  if (step !== undefined) {
+    if (!(typeof step === "number" && Number.isFinite(step) && step > 0)) throw Msg.badStep(field, step, false);
+    if (low + step > high * (1 + 1e-12) + 1e-12) throw Msg.stepTooLarge(field, step, low, high);
+  }
+  const spec: FloatSpec = { ...base, type: "float", low, high, scale: scale as FloatScale };
+  return step === undefined ? spec : { ...spec, step: step as number };
+}
+
+function parseWhen(raw: unknown, field: string): Condition {
+  if (!isPlainObject(raw) || Object.keys(raw).length === 0) throw Msg.badCondition(field, raw);
+  const out: Record<string, Choice[]> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!Array.isArray(v) || v.length === 0) throw Msg.badCondition(field, raw);
+    for (const c of v) {
+      if (!(typeof c === "string" || typeof c === "boolean" || (typeof c === "number" && Number.isFinite(c)))) throw Msg.badCondition(field, raw);
+    }
+    out[k] = [...(v as Choice[])];
+  }
+  return out;
+}
+
+function checkCondition(space: SearchSpace, p: ParamSpec, field: string): void {
+  for (const [other, values] of Object.entries(p.when!)) {
+    if (other === p.name) throw Msg.conditionSelf(field);
+    const o = space.param(other);
+    if (!o) throw Msg.conditionUnknownParam(field, other, space.names);
+    if (o.type === "float") throw Msg.conditionNotDiscrete(field, other, "a float");
+    for (const v of values) {
+      const possible = o.type === "categorical" ? o.choices.some((c) => c === v) : isIntValue(o, v);
+      if (!possible) throw Msg.conditionValue(field, other, v);
+    }
+  }
+}
+
+function isIntValue(p: IntSpec, v: unknown): boolean {
+  return typeof v === "number" && Number.isInteger(v) && v >= p.low && v <= p.high && (v - p.low) % p.step === 0;
+}
+
+function findCycle(params: readonly ParamSpec[]): void {
+  const state = new Map<string, 1 | 2>();
+  const byName = new Map(params.map((p) => [p.name, p]));
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    const s = state.get(name);
+    if (s === 2) return;
+    if (s === 1) {
+      throw Msg.conditionCycle([...stack.slice(stack.indexOf(name)), name]);
+    }
+    state.set(name, 1);
+    stack.push(name);
+    for (const dep of Object.keys(byName.get(name)?.when ?? {})) visit(dep);
+    stack.pop();
+    state.set(name, 2);
+  };
+  for (const p of params) visit(p.name);
+}
+
+/** Dependencies first; otherwise declaration order (Kahn's algorithm with a sorted ready list). */
+function topologicalOrder(params: readonly ParamSpec[]): ParamSpec[] {
+  if (!params.some((p) => p.when)) return [...params];
+  const done = new Set<string>();
+  const out: ParamSpec[] = [];
+  while (out.length < params.length) {
+    const next = params.find((p) => !done.has(p.name) && Object.keys(p.when ?? {}).every((d) => done.has(d)));
+    if (!next) break; // cycles were rejected before
+    done.add(next.name);
+    out.push(next);
+  }
+  return out;
+}
+
+function toDef(p: ParamSpec): ParamDef {
+  const when = p.when ? { when: p.when } : {};
+  if (p.type === "categorical") return { type: "categorical", choices: [...p.choices], ...when };
+  const scale = p.scale !== "linear" ? { scale: p.scale } : {};
+  if (p.type === "int") return { type: "int", low: p.low, high: p.high, ...scale, ...(p.step !== 1 ? { step: p.step } : {}), ...when } as ParamDef;
+  return { type: "float", low: p.low, high: p.high, ...scale, ...(p.step !== undefined ? { step: p.step } : {}), ...when } as ParamDef;
+}
+
+/** Checks one value against its parameter; returns it (normalised: -0 → 0). */
+export function checkValue(p: ParamSpec, v: unknown, field: string): Choice {
+  if (p.type === "categorical") {
+    const hit = p.choices.find((c) => c === v);
+    if (hit === undefined) throw Msg.configBadValue(field, p.name, v, `one of ${JSON.stringify(p.choices)}`);
+    return hit;
+  }
+  if (typeof v !== "number" || !Number.isFinite(v)) throw Msg.configBadValue(field, p.name, v, `a finite number in [${p.low}, ${p.high}]`);
+  if (v < p.low || v > p.high) throw Msg.configBadValue(field, p.name, v, `in [${p.low}, ${p.high}]`);
+  if (p.type === "int") {
+    if (!Number.isInteger(v)) throw Msg.configBadValue(field, p.name, v, "an integer");
+    if ((v - p.low) % p.step !== 0) throw Msg.configBadValue(field, p.name, v, `low + k*step (low=${p.low}, step=${p.step})`);
+  } else if (p.step !== undefined) {
+    const k = (v - p.low) / p.step;
+    if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, Math.abs(k))) throw Msg.configBadValue(field, p.name, v, `low + k*step (low=${p.low}, step=${p.step})`);
+  }
+  return v === 0 ? 0 : v;
+}

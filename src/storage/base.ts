@@ -1,0 +1,137 @@
+import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
+import type { Config } from "../space/types";
+import type { JsonObject } from "../util/json";
+import { Msg } from "../util/messages";
+import type { NewTrial, StudyOp, TrialOutcome } from "./ops";
+import { JOURNAL_VERSION } from "./ops";
+import { StudyReplica } from "./replica";
+import type { Storage } from "./storage";
+
+/**
+ * Shared logic of storages that keep a replica per study and persist
+ * operations: subclasses provide `transact` (bring the replica up to date,
+ * run the function, persist what it wrote — atomically with respect to other
+ * writers) and `openReplica`.
+ */
+export abstract class ReplicaStorage implements Storage {
+  abstract readonly description: string;
+
+  /** Creates the study or loads the existing one. */
+  protected abstract openReplica(spec: StudySpec): Promise<StudyReplica>;
+  /** Runs `fn` on the up-to-date replica; ops passed to `write` are persisted before it resolves. */
+  protected abstract transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T>;
+  protected abstract replica(study: string): StudyReplica | undefined;
+  abstract listStudies(): Promise<string[]>;
+  abstract close(): Promise<void>;
+
+  async openStudy(spec: StudySpec): Promise<StudySnapshot> {
+    return this.openReplica(spec);
+  }
+
+  async load(study: string): Promise<StudySnapshot> {
+    return this.transact(study, (r) => r);
+  }
+
+  async createTrial(study: string, propose: (s: StudySnapshot, n: number) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.transact(study, (r, write) => {
+      const n = r.trials.length;
+      const p = propose(r, n);
+      if (!p) return { snapshot: r };
+      const op: StudyOp = {
+        op: "trial",
+        n,
+        params: p.params,
+        t: Date.now(),
+        ...(p.system && Object.keys(p.system).length ? { sys: p.system } : {}),
+        ...(p.budget !== undefined ? { budget: p.budget } : {}),
+      };
+      write(op);
+      return { trial: r.trials[n]!, snapshot: r };
+    });
+  }
+
+  async report(study: string, trial: number, step: number, values: Readonly<Record<string, number>>): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.transact(study, (r, write) => {
+      write({ op: "report", n: trial, step, v: values });
+      return { trial: r.trials[trial]!, snapshot: r };
+    });
+  }
+
+  async setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.transact(study, (r, write) => {
+      write({ op: "sys", n: trial, sys: system });
+      return { trial: r.trials[trial]!, snapshot: r };
+    });
+  }
+
+  async finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.transact(study, (r, write) => {
+      const t = r.trials[trial];
+      if (!t) throw Msg.trialUnknown(trial);
+      if (t.state !== "running") throw Msg.trialFinished(trial, t.state);
+      if (outcome.system && Object.keys(outcome.system).length) write({ op: "sys", n: trial, sys: outcome.system });
+      write({
+        op: "end",
+        n: trial,
+        state: outcome.state,
+        t: Date.now(),
+        ...(outcome.value !== undefined ? { value: outcome.value } : {}),
+        ...(outcome.metrics && Object.keys(outcome.metrics).length ? { metrics: outcome.metrics } : {}),
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      });
+      return { trial: r.trials[trial]!, snapshot: r };
+    });
+  }
+
+  async enqueue(study: string, params: Config): Promise<StudySnapshot> {
+    return this.transact(study, (r, write) => {
+      write({ op: "enqueue", params });
+      return r;
+    });
+  }
+
+  protected studyOp(spec: StudySpec): StudyOp {
+    return { op: "study", v: JOURNAL_VERSION, spec };
+  }
+}
+
+/** Applies an op to a replica after checking it fits (throws without changing anything otherwise). */
+export function applyChecked(r: StudyReplica, op: StudyOp): void {
+  r.check(op);
+  r.apply(op);
+}
+
+/**
+ * Keeps every study in this process's memory: fast, gone when the process
+ * ends. What tests, benchmarks and `tunelab serve` use unless told otherwise.
+ */
+export class MemoryStorage extends ReplicaStorage {
+  readonly description = "memory";
+  private readonly studies = new Map<string, StudyReplica>();
+
+  protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
+    let r = this.studies.get(spec.name);
+    if (!r) {
+      r = new StudyReplica(spec);
+      r.apply(this.studyOp(spec));
+      this.studies.set(spec.name, r);
+    }
+    return r;
+  }
+
+  protected replica(study: string): StudyReplica | undefined {
+    return this.studies.get(study);
+  }
+
+  protected async transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+    const r = this.studies.get(study);
+    if (!r) throw Msg.studyUnknown(study);
+    return fn(r, (op) => applyChecked(r, op));
+  }
+
+  async listStudies(): Promise<string[]> {
+    return [...this.studies.keys()];
+  }
+
+  async close(): Promise<void> {}
+}

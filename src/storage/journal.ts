@@ -1,0 +1,328 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { StudySpec } from "../model/trial";
+import { TunelabError, errorText } from "../util/errors";
+import { isPlainObject } from "../util/json";
+import { ReplicaStorage, applyChecked } from "./base";
+import { JOURNAL_VERSION, type StudyOp } from "./ops";
+import { StudyReplica } from "./replica";
+
+export interface JournalOptions {
+  /** fsync after every append (slower; survives power cuts, not only process crashes). Default false. */
+  readonly durable?: boolean;
+  /** Where warnings go (damaged records skipped, stale locks broken). Default: console.warn. */
+  readonly onWarning?: (message: string) => void;
+  /** Give up waiting for another process's lock after this long. Default 30 s. */
+  readonly lockTimeoutMs?: number;
+}
+
+const KNOWN_OPS = new Set(["study", "trial", "report", "sys", "end", "enqueue"]);
+/** A lock older than this whose owner can't be checked is considered abandoned. */
+const STALE_LOCK_MS = 60_000;
+
+interface OpenFile {
+  readonly file: string;
+  readonly lock: string;
+  readonly replica: StudyReplica;
+  /** Bytes of the file consumed so far (always at a line boundary). */
+  offset: number;
+  /** Lines consumed so far (for messages). */
+  lines: number;
+  /** The file ends with a torn record that the next append must terminate. */
+  torn: boolean;
+}
+
+/**
+ * The on-disk default: one append-only JSON-lines journal per study,
+ * `<dir>/<study>.jsonl`, each line one operation (see ops.ts). Chosen over
+ * SQLite because it needs no native module, reads incrementally from a byte
+ * offset (the JupyterLab study browser reads it through the contents API),
+ * survives a torn last line, and makes concurrent writers simple: a writer
+ * takes `<file>.lock` (O_EXCL), catches up with what others appended, checks
+ * its operation against that state, appends, and releases.
+ *
+ * Safe for several processes on one machine (and one filesystem); for many
+ * machines use a database storage.
+ */
+export class JournalStorage extends ReplicaStorage {
+  readonly description: string;
+  private readonly files = new Map<string, OpenFile>();
+  private readonly warn: (m: string) => void;
+
+  constructor(readonly dir: string = ".tunelab", private readonly options: JournalOptions = {}) {
+    super();
+    this.description = `journal ${dir}`;
+    this.warn = options.onWarning ?? ((m) => console.warn(`tunelab: ${m}`));
+  }
+
+  /** The journal file of a study name. */
+  fileFor(study: string): string {
+    return path.join(this.dir, journalFileName(study));
+  }
+
+  protected replica(study: string): StudyReplica | undefined {
+    return this.files.get(study)?.replica;
+  }
+
+  protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
+    const existing = this.files.get(spec.name);
+    if (existing) return existing.replica;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const file = this.fileFor(spec.name);
+    const lock = file + ".lock";
+    await this.acquire(lock);
+    try {
+      const size = fileSize(file);
+      if (size === 0) {
+        const op: StudyOp = { op: "study", v: JOURNAL_VERSION, spec };
+        fs.appendFileSync(file, JSON.stringify(op) + "\n");
+      }
+      const header = readHeader(file);
+      const replica = new StudyReplica(header.spec);
+      replica.apply(header.op);
+      const of: OpenFile = { file, lock, replica, offset: header.bytes, lines: 1, torn: false };
+      this.catchUp(of, true);
+      this.files.set(spec.name, of);
+      return replica;
+    } finally {
+      release(lock);
+    }
+  }
+
+  protected async transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+    const of = this.files.get(study);
+    if (!of) throw new TunelabError("study.unknown", `no open study is named ${JSON.stringify(study)}`, "study");
+    await this.acquire(of.lock);
+    const lines: string[] = [];
+    try {
+      this.catchUp(of, true);
+      return fn(of.replica, (op) => {
+        applyChecked(of.replica, op);
+        lines.push(JSON.stringify(op));
+      });
+    } finally {
+      try {
+        if (lines.length) this.append(of, lines);
+      } finally {
+        release(of.lock);
+      }
+    }
+  }
+
+  /** Reads what was appended since the last read (by any process) and applies it. */
+  private catchUp(of: OpenFile, locked: boolean): void {
+    const size = fileSize(of.file);
+    if (size <= of.offset) return;
+    const fd = fs.openSync(of.file, "r");
+    let buf: Buffer;
+    try {
+      buf = Buffer.allocUnsafe(size - of.offset);
+      let read = 0;
+      while (read < buf.length) {
+        const n = fs.readSync(fd, buf, read, buf.length - read, of.offset + read);
+        if (n === 0) break;
+        read += n;
+      }
+      buf = buf.subarray(0, read);
+    } finally {
+      fs.closeSync(fd);
+    }
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      of.lines++;
+      const text = buf.toString("utf8", start, nl);
+      start = nl + 1;
+      if (text.trim() === "") continue;
+      this.applyLine(of, text);
+    }
+    if (start < buf.length && locked) {
+      // Nobody else can be writing (we hold the lock): this is a torn record
+      // from a process that died mid-write. Skip it; the next append starts
+      // on a fresh line so the fragment stays a line of its own.
+      of.lines++;
+      this.warn(`${of.file}: the last record (line ${of.lines}) is incomplete, probably cut off by a crash; it was skipped and every complete record was kept.`);
+      of.torn = true;
+      start = buf.length;
+    }
+    of.offset += start;
+  }
+
+  private applyLine(of: OpenFile, text: string): void {
+    let op: unknown;
+    try {
+      op = JSON.parse(text);
+    } catch {
+      this.warn(`${of.file}: line ${of.lines} is not valid JSON (a damaged record); it was skipped.`);
+      return;
+    }
+    if (!isPlainObject(op) || typeof op["op"] !== "string" || !KNOWN_OPS.has(op["op"])) {
+      this.warn(`${of.file}: line ${of.lines} is not a tunelab operation; it was skipped.`);
+      return;
+    }
+    if (op["op"] === "study") return;
+    try {
+      applyChecked(of.replica, op as unknown as StudyOp);
+    } catch (e) {
+      this.warn(`${of.file}: line ${of.lines} does not fit the study (${errorText(e)}); it was skipped.`);
+    }
+  }
+
+  private append(of: OpenFile, lines: string[]): void {
+    const text = (of.torn ? "\n" : "") + lines.join("\n") + "\n";
+    const fd = fs.openSync(of.file, "a");
+    try {
+      fs.writeSync(fd, text);
+      if (this.options.durable) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    of.torn = false;
+    of.offset += Buffer.byteLength(text);
+    of.lines += lines.length + (text.startsWith("\n") ? 1 : 0);
+  }
+
+  private async acquire(lock: string): Promise<void> {
+    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 30_000);
+    let wait = 1;
+    for (;;) {
+      try {
+        const fd = fs.openSync(lock, "wx");
+        fs.writeSync(fd, `${process.pid} ${Date.now()}`);
+        fs.closeSync(fd);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      if (this.breakIfStale(lock)) continue;
+      if (Date.now() > deadline) {
+        throw new TunelabError("storage.lock_timeout", `could not lock ${lock} within ${this.options.lockTimeoutMs ?? 30_000} ms: another process holds it; if no tunelab process is running, delete the file.`, "storage");
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 20);
+    }
+  }
+
+  /** Removes a lock whose owner died; true when it did. */
+  private breakIfStale(lock: string): boolean {
+    let text: string;
+    try {
+      text = fs.readFileSync(lock, "utf8");
+    } catch {
+      return true; // released meanwhile
+    }
+    const [pidText, tText] = text.split(" ");
+    const pid = Number(pidText);
+    const t = Number(tText);
+    let dead = false;
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        dead = (e as NodeJS.ErrnoException).code === "ESRCH";
+      }
+    } else if (!text) {
+      // Created but not yet written: give its owner a moment.
+      dead = false;
+    }
+    if (!dead && Number.isFinite(t) && Date.now() - t > STALE_LOCK_MS && pid === process.pid) dead = true;
+    if (!dead) return false;
+    try {
+      fs.unlinkSync(lock);
+      this.warn(`removed the lock ${lock} left by process ${pid}, which is no longer running.`);
+    } catch {
+      /* someone else removed it */
+    }
+    return true;
+  }
+
+  async listStudies(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    for (const f of names.sort()) {
+      if (!f.endsWith(".jsonl")) continue;
+      try {
+        out.push(readHeader(path.join(this.dir, f)).spec.name);
+      } catch (e) {
+        this.warn(`${path.join(this.dir, f)}: ${errorText(e)}`);
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.files.clear();
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw e;
+  }
+}
+
+function release(lock: string): void {
+  try {
+    fs.unlinkSync(lock);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Reads and checks a journal's first record. */
+export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes: number } {
+  const fd = fs.openSync(file, "r");
+  try {
+    const chunks: Buffer[] = [];
+    let pos = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(65536);
+      const n = fs.readSync(fd, b, 0, b.length, pos);
+      if (n === 0) break;
+      const part = b.subarray(0, n);
+      const nl = part.indexOf(10);
+      if (nl >= 0) {
+        chunks.push(part.subarray(0, nl));
+        const line = Buffer.concat(chunks).toString("utf8");
+        return { ...parseHeader(file, line), bytes: pos + nl + 1 };
+      }
+      chunks.push(Buffer.from(part));
+      pos += n;
+    }
+    throw new TunelabError("storage.bad_header", `${file} has no complete first record; it is not a tunelab journal or was cut off while being created.`, "storage");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function parseHeader(file: string, line: string): { spec: StudySpec; op: StudyOp } {
+  let op: unknown;
+  try {
+    op = JSON.parse(line);
+  } catch {
+    throw new TunelabError("storage.bad_header", `${file} does not start with a tunelab study record.`, "storage");
+  }
+  if (!isPlainObject(op) || op["op"] !== "study" || !isPlainObject(op["spec"])) {
+    throw new TunelabError("storage.bad_header", `${file} does not start with a tunelab study record.`, "storage");
+  }
+  const v = op["v"];
+  if (typeof v !== "number" || v > JOURNAL_VERSION) {
+    throw new TunelabError("storage.newer_format", `${file} was written in journal format version ${String(v)}, newer than this tunelab reads (version ${JOURNAL_VERSION}); upgrade tunelab to open it.`, "storage");
+  }
+  return { spec: op["spec"] as unknown as StudySpec, op: op as unknown as StudyOp };
+}
+
+/** A file name for a study name: safe characters kept, others %-encoded. */
+export function journalFileName(study: string): string {
+  const safe = encodeURIComponent(study).replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return (safe.startsWith(".") ? "%2E" + safe.slice(1) : safe) + ".jsonl";
+}

@@ -1,0 +1,53 @@
+import type { StudySpec, TrialState } from "../model/trial";
+import type { Config } from "../space/types";
+import type { JsonObject } from "../util/json";
+
+/**
+ * The operations a study is made of. Every storage reduces to appending
+ * these and reading them back in order (as Optuna's journal storage does);
+ * the on-disk journal writes them one JSON line each. Opcodes are stable:
+ * never rename one, add new ones instead, and bump JOURNAL_VERSION when a
+ * reader of the old version would misread the new file.
+ */
+export type StudyOp =
+  | { readonly op: "study"; readonly v: number; readonly spec: StudySpec }
+  | {
+      readonly op: "trial";
+      readonly n: number;
+      readonly params: Config;
+      readonly t: number;
+      readonly sys?: JsonObject;
+      readonly budget?: number;
+    }
+  | { readonly op: "report"; readonly n: number; readonly step: number; readonly v: Readonly<Record<string, number>>; readonly t?: number }
+  | { readonly op: "sys"; readonly n: number; readonly sys: JsonObject }
+  | {
+      readonly op: "end";
+      readonly n: number;
+      readonly state: Exclude<TrialState, "running">;
+      readonly t: number;
+      readonly value?: number;
+      readonly metrics?: Readonly<Record<string, number>>;
+      readonly error?: string;
+    }
+  | { readonly op: "enqueue"; readonly params: Config };
+
+/** The journal format this code writes; it reads this version and older. */
+export const JOURNAL_VERSION = 1;
+
+/** What a finished trial ends with. */
+export interface TrialOutcome {
+  readonly state: Exclude<TrialState, "running">;
+  readonly value?: number;
+  readonly metrics?: Readonly<Record<string, number>>;
+  readonly error?: string;
+  /** Merged into the trial's system record. */
+  readonly system?: JsonObject;
+}
+
+/** A new trial as a strategy proposed it. */
+export interface NewTrial {
+  readonly params: Config;
+  readonly system?: JsonObject;
+  readonly budget?: number;
+}

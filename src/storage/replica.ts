@@ -1,0 +1,98 @@
+import type { FrozenTrial, StepValue, StudySnapshot, StudySpec } from "../model/trial";
+import type { Config } from "../space/types";
+import { Msg } from "../util/messages";
+import type { StudyOp } from "./ops";
+
+/**
+ * The in-memory state of one study, built by applying its operations in
+ * order. Both the in-memory and the on-disk storage keep one per open study.
+ * Trial records are immutable: applying an op replaces the record.
+ */
+export class StudyReplica implements StudySnapshot {
+  readonly trials: FrozenTrial[] = [];
+  readonly queue: Config[] = [];
+  /** Operations applied so far (the journal's record count). */
+  applied = 0;
+
+  constructor(readonly spec: StudySpec) {}
+
+  /** Throws a TunelabError when the op does not fit the current state (never partially applies). */
+  check(op: StudyOp): void {
+    if (op.op === "trial") {
+      if (op.n !== this.trials.length) throw new Error(`journal: trial ${op.n} created out of order (expected ${this.trials.length})`);
+      return;
+    }
+    if (op.op === "report" || op.op === "sys" || op.op === "end") {
+      const t = this.trials[op.n];
+      if (!t) throw Msg.trialUnknown(op.n);
+      if (op.op !== "sys" && t.state !== "running") throw Msg.trialFinished(op.n, t.state);
+      if (op.op === "report") {
+        const last = lastStep(t);
+        if (last !== undefined && op.step <= last) throw Msg.badReportStep(op.step, last);
+      }
+    }
+  }
+
+  apply(op: StudyOp): void {
+    this.applied++;
+    switch (op.op) {
+      case "study":
+        return;
+      case "enqueue":
+        this.queue.push(op.params);
+        return;
+      case "trial": {
+        const t: FrozenTrial = {
+          number: op.n,
+          state: "running",
+          params: op.params,
+          metrics: {},
+          intermediate: [],
+          curves: {},
+          startedAt: op.t,
+          system: op.sys ?? {},
+          ...(op.budget !== undefined ? { budget: op.budget } : {}),
+        };
+        this.trials[op.n] = t;
+        return;
+      }
+      case "report": {
+        const t = this.trials[op.n]!;
+        const metric = this.spec.metric;
+        let intermediate = t.intermediate;
+        let curves = t.curves;
+        for (const [k, v] of Object.entries(op.v)) {
+          const pair: StepValue = [op.step, v];
+          if (k === metric) intermediate = [...intermediate, pair];
+          else curves = { ...curves, [k]: [...(curves[k] ?? []), pair] };
+        }
+        this.trials[op.n] = { ...t, intermediate, curves };
+        return;
+      }
+      case "sys": {
+        const t = this.trials[op.n]!;
+        this.trials[op.n] = { ...t, system: { ...t.system, ...op.sys } };
+        return;
+      }
+      case "end": {
+        const t = this.trials[op.n]!;
+        const next: Record<string, unknown> = { ...t, state: op.state, finishedAt: op.t };
+        if (op.value !== undefined) next["value"] = op.value;
+        if (op.metrics) next["metrics"] = op.metrics;
+        if (op.error !== undefined) next["error"] = op.error;
+        this.trials[op.n] = next as unknown as FrozenTrial;
+        return;
+      }
+    }
+  }
+}
+
+/** The last step reported for a trial, any metric. */
+export function lastStep(t: FrozenTrial): number | undefined {
+  let last: number | undefined = t.intermediate.length ? t.intermediate[t.intermediate.length - 1]![0] : undefined;
+  for (const c of Object.values(t.curves)) {
+    const s = c.length ? c[c.length - 1]![0] : undefined;
+    if (s !== undefined && (last === undefined || s > last)) last = s;
+  }
+  return last;
+}

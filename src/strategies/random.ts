@@ -1,0 +1,60 @@
+import { SobolSequence } from "../math/sobol";
+import { decode } from "../space/encoding";
+import type { SearchSpace } from "../space/space";
+import { Rng, RngPurpose } from "../util/rng";
+import { optEnum, optInt, readOptions } from "./options";
+import type { ProposeContext, Proposal, Strategy } from "./strategy";
+
+export interface RandomOptions {
+  /** The study's seed (the same as `.seed()`): the same seed gives the same trials. */
+  readonly seed?: number;
+  /**
+   * "none" (default): independent uniform draws. "sobol": a scrambled Sobol
+   * low-discrepancy sequence, which covers the space more evenly in the
+   * first trials.
+   */
+  readonly quasi?: "none" | "sobol";
+  /** With quasi: how many trials follow the sequence before plain draws (default: all). */
+  readonly quasiTrials?: number;
+}
+
+export const RANDOM_OPTIONS = ["seed", "quasi", "quasiTrials"] as const;
+
+/**
+ * Random search: each trial an independent draw from the space's prior
+ * (uniform in the unit-cube encoding: log-uniform for log parameters), or a
+ * point of a scrambled Sobol sequence. Trial n's point depends only on the
+ * seed and n.
+ */
+export class RandomStrategy implements Strategy {
+  readonly name = "random";
+  private readonly quasi: "none" | "sobol";
+  private readonly quasiTrials: number;
+  private sobol?: { seed: number; seq: SobolSequence };
+  private readonly buf: Float64Array;
+
+  constructor(private readonly space: SearchSpace, options?: unknown) {
+    const o = readOptions("options", options, RANDOM_OPTIONS);
+    this.quasi = optEnum("options.quasi", o["quasi"], ["none", "sobol"] as const, "none");
+    this.quasiTrials = optInt("options.quasiTrials", o["quasiTrials"], 0, Number.MAX_SAFE_INTEGER);
+    this.buf = new Float64Array(space.size);
+  }
+
+  propose(ctx: ProposeContext): Proposal {
+    const n = ctx.trialNumber;
+    if (this.quasi === "sobol" && n < this.quasiTrials) {
+      return { params: decode(this.space, this.sequence(ctx.seed).pointAt(n)) };
+    }
+    const rng = ctx.rng(RngPurpose.sample);
+    const u = this.buf;
+    for (let i = 0; i < u.length; i++) u[i] = rng.next();
+    return { params: decode(this.space, u) };
+  }
+
+  private sequence(seed: number): SobolSequence {
+    if (!this.sobol || this.sobol.seed !== seed) {
+      this.sobol = { seed, seq: new SobolSequence(this.space.size, { scramble: Rng.derive(seed, RngPurpose.quasi) }) };
+    }
+    return this.sobol.seq;
+  }
+}

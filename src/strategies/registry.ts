@@ -1,0 +1,50 @@
+import type { SearchSpace } from "../space/space";
+import { Msg } from "../util/messages";
+import { GridStrategy, type GridOptions } from "./grid";
+import { RandomStrategy, type RandomOptions } from "./random";
+import type { Strategy } from "./strategy";
+
+/**
+ * Options of each strategy, by name. Later strategies add themselves here,
+ * which also types `.strategy(name, options)` in the DSL.
+ */
+export interface StrategyOptionsMap {
+  random: RandomOptions;
+  grid: GridOptions;
+}
+
+export type StrategyName = keyof StrategyOptionsMap;
+
+type Factory = (space: SearchSpace, options: unknown) => Strategy;
+
+const factories = new Map<string, Factory>([
+  ["random", (s, o) => new RandomStrategy(s, o)],
+  ["grid", (s, o) => new GridStrategy(s, o)],
+]);
+
+/** Strategies the protocol names that this version does not ship yet, and where they come from. */
+const upcoming: Record<string, string> = {
+  bayesian: "the Bayesian-optimisation release",
+  tpe: "the Bayesian-optimisation release",
+  hyperband: "the Hyperband release",
+  asha: "the Hyperband release",
+};
+
+export function strategyNames(): string[] {
+  return [...factories.keys()];
+}
+
+/** Registers a strategy under a name (used by later strategies and by plug-ins). */
+export function registerStrategy(name: string, factory: Factory): void {
+  factories.set(name, factory);
+}
+
+/** Builds a strategy by name, validating its options. */
+export function createStrategy(name: unknown, space: SearchSpace, options?: unknown): Strategy {
+  if (typeof name === "string") {
+    const f = factories.get(name);
+    if (f) return f(space, options);
+    if (name in upcoming) throw Msg.strategyNotYet(name, upcoming[name]!);
+  }
+  throw Msg.unknownStrategy(name, [...factories.keys()]);
+}

@@ -1,0 +1,10 @@
+export { Study, QUEUE_KEY } from "./study";
+export type { StudyOptions, TellInput } from "./study";
+export { runStudy, STOPPED_KEY } from "./runner";
+export type { Objective, TrialContext, RunOptions, RunSummary } from "./runner";
+export { resolveLimits, LIMIT_KEYS } from "./limits";
+export type { Limits, ResolvedLimits } from "./limits";
+export { StudyEvents } from "./events";
+export type { StudyEventMap, StudyEventName, StopReason } from "./events";
+export { interpretResult } from "./result";
+export type { ObjectiveResult } from "./result";

@@ -1,0 +1,116 @@
+import { TunelabError } from "./errors";
+import { show } from "./json";
+
+/**
+ * The catalog of every bad-input message. Each entry builds a TunelabError
+ * with a stable code, the field at fault, and a message that states the
+ * rule, the value seen and (where there is one) the fix.
+ */
+export const Msg = {
+  // ---- search space ----------------------------------------------------
+  notAnObject: (field: string, got: unknown) =>
+    err("space.not_object", field, `${field} must be an object, but got ${show(got)}.`),
+  emptySpace: (field: string) =>
+    err("space.empty", field, `${field} must declare at least one parameter.`),
+  badParamName: (field: string, name: string) =>
+    err("space.bad_name", field, `${field}: parameter names must be non-empty strings, but got ${show(name)}.`),
+  unknownParamType: (field: string, got: unknown) =>
+    err("space.unknown_type", `${field}.type`, `${field}.type must be one of "float", "int", "categorical", but got ${show(got)}.`),
+  unknownField: (field: string, key: string, allowed: readonly string[]) =>
+    err("space.unknown_field", `${field}.${key}`, `${field} has an unknown field ${show(key)}; allowed fields: ${allowed.join(", ")}.`),
+  notFinite: (field: string, got: unknown) =>
+    err("space.not_finite", field, `${field} must be a finite number, but got ${show(got)}.`),
+  notInteger: (field: string, got: unknown) =>
+    err("space.not_integer", field, `${field} must be an integer, but got ${show(got)}.`),
+  lowNotBelowHigh: (field: string, low: number, high: number) =>
+    err("space.low_not_below_high", field, `${field}: low < high must hold, but got low=${low}, high=${high}.`),
+  lowAboveHigh: (field: string, low: number, high: number) =>
+    err("space.low_above_high", field, `${field}: low <= high must hold, but got low=${low}, high=${high}.`),
+  badScale: (field: string, got: unknown, allowed: readonly string[]) =>
+    err("space.bad_scale", `${field}.scale`, `${field}.scale must be one of ${allowed.map((s) => `"${s}"`).join(", ")}, but got ${show(got)}.`),
+  logNeedsPositive: (field: string, low: number, min: number) =>
+    err("space.log_low", `${field}.low`, `${field}: scale "log" needs low >= ${min === 0 ? "a positive number (low > 0)" : min}, but got low=${low}.`),
+  reverseLogRange: (field: string, low: number, high: number) =>
+    err("space.reverse_log_range", field, `${field}: scale "reverse-log" needs 0 <= low < high < 1, but got low=${low}, high=${high}.`),
+  badStep: (field: string, got: unknown, integer: boolean) =>
+    err("space.bad_step", `${field}.step`, `${field}.step must be ${integer ? "an integer >= 1" : "a finite number > 0"}, but got ${show(got)}.`),
+  stepTooLarge: (field: string, step: number, low: number, high: number) =>
+    err("space.step_too_large", `${field}.step`, `${field}.step=${step} leaves only low=${low} in [${low}, ${high}]; use a smaller step or widen the range.`),
+  emptyChoices: (field: string) =>
+    err("space.empty_choices", `${field}.choices`, `${field}.choices must be a non-empty array of strings, numbers or booleans.`),
+  badChoice: (field: string, index: number, got: unknown) =>
+    err("space.bad_choice", `${field}.choices[${index}]`, `${field}.choices[${index}] must be a string, a finite number or a boolean, but got ${show(got)}.`),
+  duplicateChoice: (field: string, got: unknown) =>
+    err("space.duplicate_choice", `${field}.choices`, `${field}.choices must be distinct, but ${show(got)} appears more than once.`),
+  badCondition: (field: string, got: unknown) =>
+    err("space.bad_condition", `${field}.when`, `${field}.when must be an object mapping parameter names to non-empty arrays of allowed values, but got ${show(got)}.`),
+  conditionUnknownParam: (field: string, other: string, known: readonly string[]) =>
+    err("space.condition_unknown", `${field}.when.${other}`, `${field}.when names ${show(other)}, which is not a parameter of the space (parameters: ${known.join(", ")}).`),
+  conditionNotDiscrete: (field: string, other: string, type: string) =>
+    err("space.condition_type", `${field}.when.${other}`, `${field}.when may only name categorical or int parameters, but ${show(other)} is ${type}.`),
+  conditionSelf: (field: string) =>
+    err("space.condition_self", `${field}.when`, `${field}.when names the parameter itself.`),
+  conditionValue: (field: string, other: string, value: unknown) =>
+    err("space.condition_value", `${field}.when.${other}`, `${field}.when.${other} lists ${show(value)}, which ${show(other)} can never take.`),
+  conditionCycle: (cycle: readonly string[]) =>
+    err("space.condition_cycle", `space.${cycle[0]}.when`, `the conditions form a cycle: ${cycle.join(" -> ")}; a parameter cannot depend on itself, directly or through others.`),
+  gridFloatWithoutStep: (name: string) =>
+    err("grid.float_without_step", `space.${name}.step`, `grid search needs every float to have a step, but ${show(name)} has none; add { step: ... } or use the "random" strategy.`),
+  gridTooLarge: (count: number, max: number) =>
+    err("grid.too_large", "space", `the grid has ${count} configurations with conditional parameters, more than the ${max} that can be enumerated; use steps, fewer values, or another strategy.`),
+
+  // ---- configurations ---------------------------------------------------
+  configNotObject: (field: string, got: unknown) =>
+    err("config.not_object", field, `${field} must be an object of parameter values, but got ${show(got)}.`),
+  configMissing: (field: string, name: string) =>
+    err("config.missing", `${field}.${name}`, `${field} is missing the parameter ${show(name)}, which is active for these values.`),
+  configExtra: (field: string, name: string, why: string) =>
+    err("config.extra", `${field}.${name}`, `${field} has ${show(name)}, ${why}.`),
+  configBadValue: (field: string, name: string, got: unknown, rule: string) =>
+    err("config.bad_value", `${field}.${name}`, `${field}.${name} must be ${rule}, but got ${show(got)}.`),
+
+  // ---- study, options ------------------------------------------------------
+  badStudyName: (got: unknown) =>
+    err("study.bad_name", "study", `study must be a non-empty string of at most 200 characters, but got ${show(got)}.`),
+  badDirection: (got: unknown) =>
+    err("study.bad_direction", "direction", `direction must be "minimize" or "maximize", but got ${show(got)}.`),
+  badMetricName: (got: unknown) =>
+    err("study.bad_metric", "metric", `the objective metric must be a non-empty string, but got ${show(got)}.`),
+  unknownStrategy: (got: unknown, allowed: readonly string[]) =>
+    err("strategy.unknown", "strategy", `strategy must be one of ${allowed.map((s) => `"${s}"`).join(", ")}, but got ${show(got)}.`),
+  strategyNotYet: (name: string, issue: string) =>
+    err("strategy.not_available", "strategy", `strategy "${name}" is not available in this version of tunelab (it arrives with ${issue}); use "random" or "grid".`),
+  badOption: (field: string, got: unknown, rule: string) =>
+    err("option.bad_value", field, `${field} must be ${rule}, but got ${show(got)}.`),
+  unknownOption: (field: string, key: string, allowed: readonly string[]) =>
+    err("option.unknown", `${field}.${key}`, `${field} has an unknown option ${show(key)}; allowed: ${allowed.length ? allowed.join(", ") : "none"}.`),
+  studyMismatch: (name: string, what: string, stored: string, given: string) =>
+    err("study.mismatch", what, `study ${show(name)} already exists with a different ${what} (stored: ${stored}; given: ${given}); use a new study name, or delete the stored study to start over.`),
+  studyUnknown: (name: string) =>
+    err("study.unknown", "study", `no open study is named ${show(name)}; send "create" first.`),
+  noSpace: () => err("dsl.no_space", "space", "the study has no search space: call .space({...}) before running it."),
+  noObjective: () => err("dsl.no_objective", "objective", "the study has no objective: call .objective(async (params, trial) => ...) before run()."),
+  noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric").'),
+  frozen: (what: string) => err("dsl.frozen", what, `${what} cannot change after the study has started; build a new study with another name.`),
+
+  // ---- trials ------------------------------------------------------------
+  trialUnknown: (n: unknown) => err("trial.unknown", "trial", `trial ${show(n)} does not exist in this study.`),
+  trialFinished: (n: number, state: string) =>
+    err("trial.finished", "trial", `trial ${n} is already ${state}; a trial is told once.`),
+  badReportStep: (got: unknown, last?: number) =>
+    err("trial.bad_step", "step", last === undefined
+      ? `step must be an integer >= 0, but got ${show(got)}.`
+      : `step must be an integer greater than the last reported step ${last}, but got ${show(got)}.`),
+  badValue: (field: string, got: unknown) =>
+    err("trial.bad_value", field, `${field} must be a finite number, but got ${show(got)}.`),
+  badState: (got: unknown) =>
+    err("trial.bad_state", "state", `state must be "failed" or "pruned" (or give a value for a complete trial), but got ${show(got)}.`),
+  missingMetric: (metric: string, got: unknown) =>
+    err("trial.missing_metric", metric, `the objective returned ${show(got)}, without a finite number for the metric ${show(metric)}; return a number or an object with ${show(metric)}.`),
+} as const;
+
+function err(code: string, field: string, message: string): TunelabError {
+  return new TunelabError(code, message, field);
+}
+
+export type MsgKey = keyof typeof Msg;
