@@ -139,7 +139,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
 
   try {
     for (;;) {
-      if (!reason) reason = limitReached(study, lim);
+      if (!reason) reason = limitReached(study, lim, inFlight.size);
       if (reason) break;
       if (inFlight.size < lim.parallel && countTowardLimit(study) < lim.trials) {
         const t = await study.ask();
@@ -204,7 +204,7 @@ function countTowardLimit(study: Study): number {
   return n;
 }
 
-function limitReached(study: Study, lim: ResolvedLimits): StopReason | undefined {
+function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number): StopReason | undefined {
   const trials = study.snapshot.trials;
   if (lim.target !== undefined) {
     const best = study.best;
@@ -223,6 +223,7 @@ function limitReached(study: Study, lim: ResolvedLimits): StopReason | undefined
     }
     if (best !== undefined && since >= lim.patience) return "patience";
   }
-  if (countTowardLimit(study) >= lim.trials && !trials.some((t) => t.state === "running")) return "trials";
+  // Trials running in other processes are theirs to finish: only wait for our own.
+  if (ownRunning === 0 && countTowardLimit(study) >= lim.trials) return "trials";
   return undefined;
 }
