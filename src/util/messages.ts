@@ -107,6 +107,36 @@ export const Msg = {
     err("trial.bad_state", "state", `state must be "failed" or "pruned" (or give a value for a complete trial), but got ${show(got)}.`),
   missingMetric: (metric: string, got: unknown) =>
     err("trial.missing_metric", metric, `the objective returned ${show(got)}, without a finite number for the metric ${show(metric)}; return a number or an object with ${show(metric)}.`),
+
+  // ---- serve protocol (src/cli) ------------------------------------------
+  requestNotJson: (line: number, detail: string) =>
+    err("request.not_json", "request", `request line ${line} is not valid JSON (${detail}); send one JSON object per line.`),
+  requestNotObject: (got: unknown) =>
+    err("request.not_object", "request", `a request must be a JSON object with an "op" field, but got ${show(got)}.`),
+  requestTooLong: (limit: number) =>
+    err("request.too_long", "request", `the request line is longer than ${limit} bytes; it was skipped.`),
+  unknownOp: (got: unknown, allowed: readonly string[]) =>
+    err("request.unknown_op", "op", got === undefined
+      ? `the request has no "op"; allowed ops: ${allowed.join(", ")}.`
+      : `op must be one of ${allowed.join(", ")}, but got ${show(got)}.`),
+  unknownRequestField: (op: string, key: string, allowed: readonly string[]) =>
+    err("request.unknown_field", key, `"${op}" requests have no field ${show(key)}; allowed fields: ${allowed.join(", ")}.`),
+  missingField: (op: string, field: string, rule: string) =>
+    err("request.missing_field", field, `"${op}" requests need ${field}: ${rule}.`),
+  badField: (field: string, got: unknown, rule: string) =>
+    err("request.bad_field", field, `${field} must be ${rule}, but got ${show(got)}.`),
+  tellValueOrState: (both: boolean) =>
+    err("request.tell_outcome", "value", both
+      ? `"tell" takes either value (a complete trial) or state ("failed" or "pruned"), not both.`
+      : `"tell" needs either value (a finite number, for a complete trial) or state ("failed" or "pruned").`),
+  seedConflict: (seed: unknown, optionSeed: unknown) =>
+    err("request.seed_conflict", "seed", `seed=${show(seed)} and options.seed=${show(optionSeed)} disagree; give the seed once.`),
+  trialNotRunning: (n: number, state: string) =>
+    err("trial.not_running", "trial", `trial ${n} is already ${state}; only a running trial can report.`),
+  badStorage: (got: unknown, why: string) =>
+    err("request.bad_storage", "storage", `storage must be omitted (in memory) or a directory path for the on-disk journal, e.g. ".tunelab", but got ${show(got)}${why ? ` (${why})` : ""}.`),
+  internalError: (detail: string) =>
+    err("internal", "request", `tunelab failed while serving this request: ${detail}. This is a bug; please report it with the request.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

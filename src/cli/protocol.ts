@@ -1,0 +1,301 @@
+import * as path from "path";
+import type { FrozenTrial } from "../model/trial";
+import { MemoryStorage } from "../storage/base";
+import { JournalStorage } from "../storage/journal";
+import type { Storage } from "../storage/storage";
+import { Study, type TellInput } from "../study/study";
+import { TunelabError, errorText } from "../util/errors";
+import { isPlainObject, type JsonValue } from "../util/json";
+import { Msg } from "../util/messages";
+
+/**
+ * Request validation and dispatch for `tunelab serve` (the framing, streams
+ * and the documentation of the wire format are in serve.ts). One
+ * `ProtocolSession` holds the studies a client opened; `handleLine` turns one
+ * request line into one reply object, never throwing for bad input.
+ */
+
+/** The ops, in the order the protocol lists them (error messages list them so). */
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit"] as const;
+export type Op = (typeof OPS)[number];
+
+function isOp(v: unknown): v is Op {
+  return (OPS as readonly unknown[]).includes(v);
+}
+
+/** The fields each op accepts; any other field is an error naming these. */
+export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage"],
+  ask: ["op", "id", "study"],
+  report: ["op", "id", "study", "trial", "step", "value"],
+  tell: ["op", "id", "study", "trial", "value", "state", "error"],
+  best: ["op", "id", "study"],
+  trials: ["op", "id", "study"],
+  exit: ["op", "id"],
+};
+
+/** What the strategy field may name, for messages (createStrategy has the last word). */
+const STRATEGY_RULE = 'a strategy name such as "random", "grid", "bayesian" or "hyperband"';
+
+export type ReplyBody = { readonly [key: string]: JsonValue };
+export type Reply = { readonly id: JsonValue; readonly ok: boolean } & ReplyBody;
+
+/** A reply, and whether the client asked the server to end. */
+export interface Handled {
+  readonly reply: Reply;
+  readonly exit: boolean;
+}
+
+export interface SessionOptions {
+  /** Where warnings and internal errors go (never standard output). Default: standard error. */
+  readonly log?: (message: string) => void;
+  /** The directory relative storage paths are resolved against. Default: process.cwd(). */
+  readonly cwd?: string;
+}
+
+/** A request object whose fields were checked against its op. */
+type Request = Readonly<Record<string, unknown>>;
+
+/**
+ * The studies one client has open, keyed by name, and the storages they live
+ * in: one MemoryStorage for the whole session (so creating a name again
+ * resumes it) and one JournalStorage per directory.
+ */
+export class ProtocolSession {
+  private readonly studies = new Map<string, Study>();
+  private readonly memory = new MemoryStorage();
+  private readonly journals = new Map<string, JournalStorage>();
+  private readonly log: (message: string) => void;
+  private readonly cwd: string;
+
+  constructor(options: SessionOptions = {}) {
+    this.log = options.log ?? ((m) => process.stderr.write(`tunelab: ${m}\n`));
+    this.cwd = options.cwd ?? process.cwd();
+  }
+
+  /** Parses one request line (`lineNumber` counts from 1, for messages) and serves it. */
+  async handleLine(text: string, lineNumber: number): Promise<Handled> {
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch (e) {
+      return { reply: failureReply(null, Msg.requestNotJson(lineNumber, e instanceof Error ? e.message : String(e))), exit: false };
+    }
+    return this.handle(request);
+  }
+
+  /** Serves one parsed request. Never throws: bad requests get an `ok: false` reply. */
+  async handle(request: unknown): Promise<Handled> {
+    const id = requestId(request);
+    try {
+      if (!isPlainObject(request)) throw Msg.requestNotObject(request);
+      const op = request["op"];
+      if (!isOp(op)) throw Msg.unknownOp(op, OPS);
+      const allowed = OP_FIELDS[op];
+      for (const key of Object.keys(request)) {
+        if (!allowed.includes(key)) throw Msg.unknownRequestField(op, key, allowed);
+      }
+      const body = await this.dispatch(op, request);
+      return { reply: { id, ok: true, ...body }, exit: op === "exit" };
+    } catch (e) {
+      return { reply: failureReply(id, this.asTunelabError(e)), exit: false };
+    }
+  }
+
+  /** Releases the storages. */
+  async close(): Promise<void> {
+    this.studies.clear();
+    await this.memory.close();
+    for (const j of this.journals.values()) await j.close();
+  }
+
+  private dispatch(op: Op, r: Request): Promise<ReplyBody> {
+    switch (op) {
+      case "create":
+        return this.create(r);
+      case "ask":
+        return this.ask(r);
+      case "report":
+        return this.report(r);
+      case "tell":
+        return this.tell(r);
+      case "best":
+        return this.best(r);
+      case "trials":
+        return this.trials(r);
+      case "exit":
+        return Promise.resolve({});
+    }
+  }
+
+  private async create(r: Request): Promise<ReplyBody> {
+    const name = studyName(r);
+    for (const [field, rule] of [
+      ["space", "an object whose keys are parameter names (see the search-space JSON)"],
+      ["direction", '"minimize" or "maximize"'],
+      ["strategy", STRATEGY_RULE],
+    ] as const) {
+      if (r[field] === undefined || r[field] === null) throw Msg.missingField("create", field, rule);
+    }
+    if (typeof r["strategy"] !== "string") throw Msg.badField("strategy", r["strategy"], STRATEGY_RULE);
+    const options = optional(r["options"]);
+    if (options !== undefined && !isPlainObject(options)) throw Msg.badField("options", options, "an object of strategy options");
+    const seed = seedField("seed", r["seed"]);
+    const optionSeed = options ? seedField("options.seed", options["seed"]) : undefined;
+    if (seed !== undefined && optionSeed !== undefined && seed !== optionSeed) throw Msg.seedConflict(seed, optionSeed);
+    const storage = this.storageFor(r["storage"]);
+    const study = await Study.open({
+      name,
+      space: r["space"] as never,
+      direction: r["direction"] as never,
+      strategy: { name: r["strategy"], ...(options !== undefined ? { options } : {}) },
+      ...((seed ?? optionSeed) !== undefined ? { seed: (seed ?? optionSeed)! } : {}),
+      storage,
+    });
+    this.studies.set(name, study);
+    return { study: name };
+  }
+
+  private async ask(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const t = await study.ask();
+    if (!t) return { done: true };
+    return { trial: t.number, params: t.params as JsonValue, ...(t.budget !== undefined ? { budget: t.budget } : {}) };
+  }
+
+  private async report(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const trial = trialField("report", r["trial"]);
+    const step = r["step"];
+    if (step === undefined || step === null) throw Msg.missingField("report", "step", "an integer >= 0, increasing for each trial");
+    if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) throw Msg.badReportStep(step);
+    const value = r["value"];
+    if (value === undefined || value === null) throw Msg.missingField("report", "value", "a finite number, in the study's direction");
+    if (typeof value !== "number" || !Number.isFinite(value)) throw Msg.badValue("value", value);
+    // Our snapshot may lag other processes, but a finished trial stays finished.
+    const known = study.snapshot.trials[trial];
+    if (known && known.state !== "running") throw Msg.trialNotRunning(trial, known.state);
+    const prune = await study.report(trial, step, value);
+    return { prune };
+  }
+
+  private async tell(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const trial = trialField("tell", r["trial"]);
+    const value = optional(r["value"]);
+    const state = optional(r["state"]);
+    const error = optional(r["error"]);
+    if (value !== undefined && state !== undefined) throw Msg.tellValueOrState(true);
+    if (value === undefined && state === undefined) throw Msg.tellValueOrState(false);
+    let input: TellInput;
+    if (value !== undefined) {
+      if (typeof value !== "number" || !Number.isFinite(value)) throw Msg.badValue("value", value);
+      input = { value };
+    } else if (state === "failed") {
+      if (error !== undefined && typeof error !== "string") throw Msg.badField("error", error, "a string (why the trial failed)");
+      input = error !== undefined ? { state, error } : { state };
+    } else if (state === "pruned") {
+      input = { state };
+    } else {
+      throw Msg.badState(state);
+    }
+    if (error !== undefined && state !== "failed") throw Msg.badField("error", error, 'given only with "state": "failed"');
+    await study.tell(trial, input);
+    return {};
+  }
+
+  private async best(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    await study.refresh();
+    const t = study.best;
+    if (!t) return { trial: null };
+    return { trial: t.number, params: t.params as JsonValue, value: t.value ?? null };
+  }
+
+  private async trials(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    await study.refresh();
+    return { trials: study.trials.map(trialJson) };
+  }
+
+  private study(r: Request): Study {
+    const name = studyName(r);
+    const study = this.studies.get(name);
+    if (!study) throw Msg.studyUnknown(name);
+    return study;
+  }
+
+  /** Omitted or null: the session's memory; a string: a journal directory (resolved against cwd). */
+  private storageFor(raw: unknown): Storage {
+    if (raw === undefined || raw === null) return this.memory;
+    if (typeof raw !== "string" || raw.trim() === "") throw Msg.badStorage(raw, "");
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw Msg.badStorage(raw, "database URLs are not supported yet");
+    const dir = path.resolve(this.cwd, raw);
+    let j = this.journals.get(dir);
+    if (!j) {
+      j = new JournalStorage(dir, { onWarning: this.log });
+      this.journals.set(dir, j);
+    }
+    return j;
+  }
+
+  private asTunelabError(e: unknown): TunelabError {
+    if (e instanceof TunelabError) return e;
+    const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (e instanceof Error && typeof errno === "string") {
+      return new TunelabError("storage.io", `the storage failed: ${e.message}`, "storage");
+    }
+    this.log(`internal error: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
+    return Msg.internalError(errorText(e));
+  }
+}
+
+/** The request's id when it has one, else null (also for requests that are not objects). */
+function requestId(request: unknown): JsonValue {
+  if (!isPlainObject(request)) return null;
+  const id = request["id"];
+  return id === undefined ? null : (id as JsonValue);
+}
+
+/** The reply to a bad request. */
+export function failureReply(id: JsonValue, e: TunelabError): Reply {
+  return { id, ok: false, error: e.message, code: e.code, ...(e.field !== undefined ? { field: e.field } : {}) };
+}
+
+/** Optional fields may be given as null (Python's None) to mean "not given". */
+function optional(v: unknown): unknown {
+  return v === null ? undefined : v;
+}
+
+function studyName(r: Request): string {
+  const name = r["study"];
+  if (name === undefined || name === null) throw Msg.missingField(String(r["op"]), "study", "the study's name");
+  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw Msg.badStudyName(name);
+  return name;
+}
+
+function trialField(op: string, v: unknown): number {
+  if (v === undefined || v === null) throw Msg.missingField(op, "trial", 'the trial number that "ask" returned');
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw Msg.badField("trial", v, 'a trial number (an integer >= 0) that "ask" returned');
+  return v;
+}
+
+function seedField(field: string, v: unknown): number | undefined {
+  const s = optional(v);
+  if (s === undefined) return undefined;
+  if (typeof s !== "number" || !Number.isSafeInteger(s)) throw Msg.badField(field, s, "an integer");
+  return s;
+}
+
+/** A trial as the `trials` reply lists it. */
+export function trialJson(t: FrozenTrial): ReplyBody {
+  return {
+    trial: t.number,
+    state: t.state,
+    params: t.params as JsonValue,
+    value: t.value ?? null,
+    intermediate: t.intermediate.map(([s, v]) => [s, v]),
+    ...(t.budget !== undefined ? { budget: t.budget } : {}),
+    ...(t.state === "failed" && t.error !== undefined ? { error: t.error } : {}),
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * `tunelab serve`: the JSON-lines ask/tell protocol of /work/shared/PROTOCOL.md
+ * on standard input and output. This comment documents what PROTOCOL.md
+ * leaves to the implementation (the README is written from it).
+ *
+ * Framing
+ * - One request per line (UTF-8, `\n` or `\r\n`), one reply per request, in
+ *   order. Requests are served strictly one after another, even though the
+ *   storage is asynchronous; a reply is written as soon as its request is
+ *   served, so a client can send a request and wait for its reply.
+ * - Blank lines are ignored (no reply). A last line without a newline is
+ *   served at end of input.
+ * - A line longer than 16 MiB is skipped without being parsed and answered
+ *   `{"id": null, "ok": false, "code": "request.too_long", ...}`.
+ * - Only replies go to standard output; warnings (e.g. a damaged journal
+ *   record) and internal errors go to standard error.
+ *
+ * Replies
+ * - Every reply starts with `"id"` (the request's `id`, or null when it had
+ *   none or could not be read) and `"ok"`.
+ * - Errors: `{"id", "ok": false, "error": "<message>", "code": "<stable
+ *   code>", "field": "<field at fault>"}`. `error` names the field and what is
+ *   allowed; `code` (e.g. `request.unknown_op`, `space.low_not_below_high`,
+ *   `trial.finished`) is for programs; `field` is omitted when there is none.
+ *   A bad request never ends the process.
+ * - Each op accepts exactly its fields (below) plus `op` and `id`; an unknown
+ *   field is an error listing the allowed ones. An optional field given as
+ *   `null` counts as not given.
+ *
+ * Ops (fields; reply on success)
+ * - `create`: `study` (name, 1-200 characters), `space` (search-space JSON),
+ *   `direction` ("minimize" | "maximize"), `strategy` (required: "random" or
+ *   "grid"; "bayesian", "tpe", "hyperband" and "asha" answer ok:false saying
+ *   which release brings them), `options` (object, the strategy's options:
+ *   random takes `quasi` ("none" | "sobol") and `quasiTrials`), `seed`
+ *   (integer; `options.seed` is accepted too, and the two must agree),
+ *   `storage`.
+ *   → `{"ok": true, "study": name}`.
+ *   - `storage` omitted (or null): in memory, for the life of the process.
+ *     `storage` a string: a directory (relative to the working directory,
+ *     created when missing) holding the on-disk journal, one
+ *     `<study>.jsonl` file per study, e.g. `"storage": ".tunelab"`. Several
+ *     processes may share a directory. Strings that look like URLs
+ *     (`postgres://...`) are reserved for database storages.
+ *   - Creating a name that already exists in that storage (in this process's
+ *     memory, or in the directory, e.g. from an earlier run) opens it and
+ *     continues its trials (resume) when space and direction match, and is an
+ *     error (`study.mismatch`) otherwise. Without `seed`, a new study gets a
+ *     random seed and a resumed one keeps its stored seed.
+ *   - Several studies may be open at once; requests name them by `study`.
+ *     A study must be created (or re-created, to resume) by this process
+ *     before other ops can name it.
+ * - `ask`: `study` → `{"ok": true, "trial": n, "params": {...}}`, plus
+ *   `"budget"` when the strategy gives the trial one; `{"ok": true, "done":
+ *   true}` when the strategy has nothing left (a finished grid).
+ * - `report`: `study`, `trial`, `step` (integer >= 0, greater than the trial's
+ *   last step), `value` (finite number) → `{"ok": true, "prune": bool}`. Only a
+ *   running trial reports.
+ * - `tell`: `study`, `trial`, and either `value` (finite number: the trial is
+ *   complete) or `state`: "failed" (with an optional `error` string) or
+ *   "pruned" (its value becomes the last reported one) → `{"ok": true}`.
+ * - `best`: `study` → `{"ok": true, "trial": n, "params", "value"}` or
+ *   `{"ok": true, "trial": null}`.
+ * - `trials`: `study` → `{"ok": true, "trials": [{"trial", "state", "params",
+ *   "value" (null when there is none), "intermediate": [[step, value], ...]},
+ *   ...]}`; a trial also carries `"budget"` when it has one and `"error"` when
+ *   it failed with a message. `best` and `trials` first read what other
+ *   processes sharing the storage wrote.
+ * - `exit` → `{"ok": true}`, then the process ends with status 0 (requests
+ *   after it are not read). End of input also ends it with status 0, after
+ *   every earlier request has its reply.
+ *
+ * Determinism: the same seed and the same requests give the same replies,
+ * byte for byte.
+ *
+ * @example
+ * // In-process (tests, embedding): any readable and writable streams.
+ * await serve({ input: process.stdin, output: process.stdout });
+ */
+import type { Readable, Writable } from "stream";
+import { Msg } from "../util/messages";
+import { ProtocolSession, failureReply, type Reply } from "./protocol";
+
+/** Lines longer than this are skipped, not parsed. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface ServeOptions {
+  readonly input: Readable | NodeJS.ReadableStream;
+  readonly output: Writable | NodeJS.WritableStream;
+  /** Where warnings go (never the output). Default: standard error. */
+  readonly log?: (message: string) => void;
+  /** Relative storage directories resolve against this. Default: process.cwd(). */
+  readonly cwd?: string;
+  /** Default MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number;
+}
+
+export interface ServeResult {
+  /** "exit": the client sent `exit`; "eof": the input ended. */
+  readonly reason: "exit" | "eof";
+  /** Replies written. */
+  readonly replies: number;
+}
+
+/**
+ * Serves requests from `input` until `exit` or end of input; resolves once
+ * every reply has been handed to `output`. Rejects only when the output
+ * fails (the client went away).
+ */
+export async function serve(o: ServeOptions): Promise<ServeResult> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`tunelab: ${m}\n`));
+  const session = new ProtocolSession({ log, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) });
+  const lines = new LineSplitter(o.maxLineBytes ?? MAX_LINE_BYTES);
+  const out = new ReplyWriter(o.output);
+  let replies = 0;
+
+  const serveItem = async (item: LineItem): Promise<boolean> => {
+    let reply: Reply;
+    let exit = false;
+    if (item.tooLong) {
+      reply = failureReply(null, Msg.requestTooLong(lines.max));
+    } else {
+      const text = item.text.trim();
+      if (text === "") return false;
+      ({ reply, exit } = await session.handleLine(text, item.line));
+    }
+    await out.write(JSON.stringify(reply) + "\n");
+    replies++;
+    return exit;
+  };
+
+  try {
+    for await (const chunk of o.input as AsyncIterable<Buffer | string>) {
+      for (const item of lines.push(chunk)) {
+        if (await serveItem(item)) return { reason: "exit", replies };
+      }
+    }
+    for (const item of lines.end()) {
+      if (await serveItem(item)) return { reason: "exit", replies };
+    }
+    return { reason: "eof", replies };
+  } finally {
+    await session.close();
+  }
+}
+
+interface LineItem {
+  /** 1-based line number in the input. */
+  readonly line: number;
+  readonly text: string;
+  readonly tooLong: boolean;
+}
+
+/** Splits a byte stream into lines, skipping (but counting) lines over a limit. */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+  private lineNumber = 0;
+  private first = true;
+
+  constructor(readonly max: number) {}
+
+  *push(chunk: Buffer | string): Generator<LineItem> {
+    let buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    for (;;) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.keep(buf);
+        return;
+      }
+      this.keep(buf.subarray(0, nl));
+      yield this.take();
+      buf = buf.subarray(nl + 1);
+    }
+  }
+
+  /** The last line, when the input did not end with a newline. */
+  *end(): Generator<LineItem> {
+    if (this.size > 0 || this.skipping) yield this.take();
+  }
+
+  private keep(part: Buffer): void {
+    if (part.length === 0 || this.skipping) return;
+    if (this.size + part.length > this.max) {
+      this.skipping = true;
+      this.parts = [];
+      this.size = 0;
+      return;
+    }
+    // Copy: the stream may reuse its buffers.
+    this.parts.push(Buffer.from(part));
+    this.size += part.length;
+  }
+
+  private take(): LineItem {
+    this.lineNumber++;
+    let item: LineItem;
+    if (this.skipping) {
+      item = { line: this.lineNumber, text: "", tooLong: true };
+    } else {
+      let text = Buffer.concat(this.parts, this.size).toString("utf8");
+      if (this.first && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
+      item = { line: this.lineNumber, text, tooLong: false };
+    }
+    this.first = false;
+    this.parts = [];
+    this.size = 0;
+    this.skipping = false;
+    return item;
+  }
+}
+
+/** Writes replies in order, waiting for the output to drain; fails once the output fails. */
+class ReplyWriter {
+  private failed: Error | undefined;
+
+  constructor(private readonly output: Writable | NodeJS.WritableStream) {
+    // Stays attached after serving ends, so a late EPIPE cannot crash the process.
+    output.on("error", (e: Error) => {
+      this.failed ??= e;
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.output.write(text)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (e?: Error): void => {
+        this.output.off("drain", onDrain);
+        this.output.off("error", onFail);
+        this.output.off("close", onClose);
+        if (e) reject(e);
+        else resolve();
+      };
+      const onDrain = (): void => done();
+      const onFail = (e: Error): void => done(e);
+      const onClose = (): void => done(new Error("the output was closed"));
+      this.output.on("drain", onDrain);
+      this.output.on("error", onFail);
+      this.output.on("close", onClose);
+    });
+  }
+}
