@@ -108,12 +108,14 @@ export class Study {
     if (!storedSpace.equals(space)) throw Msg.studyMismatch(o.name, "space", canonicalJson(stored.space), canonicalJson(spec.space));
     if (stored.direction !== spec.direction) throw Msg.studyMismatch(o.name, "direction", stored.direction, spec.direction);
     if (stored.metric !== spec.metric) throw Msg.studyMismatch(o.name, "metric", JSON.stringify(stored.metric), JSON.stringify(spec.metric));
+    // The seed is part of what makes a study reproducible: a resumed study keeps the stored one.
+    if (o.seed !== undefined && o.seed !== stored.seed) throw Msg.studyMismatch(o.name, "seed", String(stored.seed), String(o.seed));
     return new Study({
       name: o.name,
       space,
       direction: o.direction,
       metric,
-      seed: o.seed ?? stored.seed,
+      seed: stored.seed,
       strategy,
       ...(o.stopping ? { stopping: o.stopping } : {}),
       storage,
