@@ -1,5 +1,6 @@
 import type { Direction, FrozenTrial, StudySnapshot, TrialState } from "../model/trial";
 import type { Config, SpaceDef } from "../space/types";
+import type { ViewName } from "./specs";
 
 /**
  * The versioned MIME type of a study's views. The kernel sends it with
@@ -41,6 +42,11 @@ export interface StudyPayload {
   readonly running: boolean;
   /** Epoch milliseconds when this payload was made. */
   readonly updatedAt: number;
+  /**
+   * Show this one view alone (`study.show("parallel")`); absent: the whole
+   * panel. Optional, so v1 payloads without it stay valid.
+   */
+  readonly view?: ViewName;
 }
 
 /** Builds the payload from a study snapshot. */

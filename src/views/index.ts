@@ -1,0 +1,24 @@
+/**
+ * The views as plain data: table rows, parallel coordinates, learning curves,
+ * optimisation history, and their vega-lite specs. Pure and browser-safe: the
+ * kernel (src/notebook) and the JupyterLab extension both build on these.
+ */
+export { STUDY_MIME, PAYLOAD_VERSION, toPayload, toPayloadTrial } from "./payload";
+export type { StudyPayload, PayloadTrial } from "./payload";
+export { formatNumber, formatValue, formatDuration, formatParams } from "./format";
+export { summarize, summaryText, paramNames, bestPayloadTrial } from "./summary";
+export type { StudySummary } from "./summary";
+export { tableData, ColumnKinds } from "./table";
+export type { TableData, TableRow, TableColumn, ColumnKind } from "./table";
+export { paramScale, linearScale, AxisKinds } from "./axis";
+export type { AxisKind, AxisScale, AxisTick } from "./axis";
+export { parallelData, parallelRows, parallelSpec } from "./parallel";
+export type { ParallelData, ParallelAxis, ParallelLine, ParallelRow, ChartSize } from "./parallel";
+export { curvesData, curveRows, curveEnds, curvesSpec, stateColor } from "./curves";
+export type { CurvesData, CurveTrial, CurveRow } from "./curves";
+export { historyData, historySpec } from "./history";
+export type { HistoryData, HistoryPoint } from "./history";
+export { viewSpecs, ViewNames, isViewName } from "./specs";
+export type { ViewName, ChartName } from "./specs";
+export { VEGA_LITE_SCHEMA, STATE_COLORS } from "./vegalite";
+export type { VegaLiteSpec } from "./vegalite";
