@@ -12,7 +12,11 @@
  * await study.run();
  */
 export { tune, Tuner } from "./dsl/tuner";
-export type { TrialOf, ObjectiveFn, StorageChoice } from "./dsl/tuner";
+export type { TrialOf, ObjectiveFn, StorageChoice, TunerRunOptions } from "./dsl/tuner";
+export { STUDY_MIME } from "./views/payload";
+export type { StudyPayload, PayloadTrial } from "./views/payload";
+export type { ViewName } from "./views/specs";
+export type { StudyBundle } from "./notebook/bundle";
 export { float, int, choice, when } from "./space/builders";
 export type { FloatOptions, IntOptions, ChoiceOptions } from "./space/builders";
 export type { Params, Config, Choice, Condition, SpaceDef, ParamDef, FloatParam, IntParam, CategoricalParam, ValueOf } from "./space/types";

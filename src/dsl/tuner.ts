@@ -4,7 +4,7 @@ import type { Config, Params, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import { JournalStorage } from "../storage/journal";
 import type { Storage } from "../storage/storage";
-import { createStrategy } from "../strategies/registry";
+import { createStrategy, strategyNames } from "../strategies/registry";
 import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import type { StudyEventMap, StudyEventName } from "../study/events";
@@ -14,6 +14,12 @@ import { Study, type TellInput } from "../study/study";
 import { TunelabError } from "../util/errors";
 import { Msg } from "../util/messages";
 import { isPlainObject } from "../util/json";
+import type { DataFrame } from "danfojs-node";
+import { showStudy } from "../notebook/show";
+import type { StudyBundle } from "../notebook/bundle";
+import { startLiveDisplay } from "../notebook/live";
+import { trialsDataFrame } from "../notebook/dataframe";
+import { isViewName, type ViewName } from "../views/specs";
 
 /** A trial record whose params have the space's type. */
 export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
@@ -24,11 +30,23 @@ export type ObjectiveFn<P> = (params: P, trial: TrialContext<P>) => unknown;
 /** Where a study is kept: a Storage, "memory", or a directory for the on-disk journal. */
 export type StorageChoice = Storage | "memory" | { readonly dir: string };
 
-/** Hooks that the notebook bridge installs to show live views (no-op elsewhere). */
-export interface RunHooks {
-  beforeRun?(study: Study): (() => void) | void;
+/** `run()` options: the runner's, and whether to show the live panel in a notebook. */
+export interface TunerRunOptions extends RunOptions {
+  /** Show the live study panel when running in a tslab kernel (default: the builder's `display()`, true). */
+  readonly display?: boolean;
 }
-const hooks: RunHooks = {};
+
+/**
+ * What happens around a run: by default the notebook bridge's live display
+ * (which does nothing outside a tslab kernel). `beforeRun` may return a
+ * function, awaited when the run ends (the display's final update).
+ */
+export interface RunHooks {
+  beforeRun?(study: Study, options: { readonly display: boolean }): unknown;
+}
+const hooks: RunHooks = {
+  beforeRun: (study, o) => (o.display ? startLiveDisplay(study) : undefined),
+};
 /** @internal Used by the notebook bridge. */
 export function setRunHooks(h: RunHooks): void {
   Object.assign(hooks, h);
@@ -62,6 +80,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private opened?: Promise<Study>;
   private studyObj?: Study;
   private running = false;
+  private displayLive = true;
   private readonly pendingListeners: Array<[StudyEventName, (e: never) => void]> = [];
 
   constructor(readonly name: string) {
@@ -142,6 +161,13 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
+  /** Whether `run()` shows the live study panel in a tslab notebook (default true). */
+  display(on = true): this {
+    if (typeof on !== "boolean") throw Msg.badOption("display", on, "true or false");
+    this.displayLive = on;
+    return this;
+  }
+
   /** The function each trial runs. */
   objective(fn: ObjectiveFn<Params<S>>): this {
     if (typeof fn !== "function") throw Msg.badOption("objective", fn, "a function (params, trial) => metric");
@@ -159,8 +185,9 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   /** Opens the study: creates it, or resumes the stored one of this name. */
   open(): Promise<Study> {
     if (!this.opened) {
-      if (!this.spaceDef) throw Msg.noSpace();
-      if (!this.dir) throw Msg.noDirection();
+      // Rejected, not thrown: callers chain .then/.catch on what every async method returns.
+      if (!this.spaceDef) return Promise.reject(Msg.noSpace());
+      if (!this.dir) return Promise.reject(Msg.noDirection());
       const storage = toStorage(this.storageChoice);
       this.opened = Study.open({
         name: this.name,
@@ -194,18 +221,51 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * Runs trials until a limit is reached. Interrupting the kernel (or
    * aborting `signal`) stops it promptly and keeps every finished trial.
    */
-  async run(options: RunOptions = {}): Promise<RunSummary> {
+  async run(options: TunerRunOptions = {}): Promise<RunSummary> {
     if (!this.fn) throw Msg.noObjective();
     if (this.running) throw new TunelabError("dsl.running", `study "${this.name}" is already running; await the first run() before starting another.`, "run");
-    const study = await this.open();
+    const { display = this.displayLive, ...runOptions } = options;
+    if (typeof display !== "boolean") throw Msg.badOption("display", display, "true or false");
+    // Taken before the first await, so a second run() in the same tick is refused too.
     this.running = true;
-    const done = hooks.beforeRun?.(study);
     try {
-      return await runStudy(study, this.fn as never, this.lim, options);
+      const study = await this.open();
+      const done = await settle(() => hooks.beforeRun?.(study, { display }));
+      try {
+        return await runStudy(study, this.fn as never, this.lim, runOptions);
+      } finally {
+        if (typeof done === "function") await settle(done as () => unknown);
+      }
     } finally {
       this.running = false;
-      if (typeof done === "function") done();
     }
+  }
+
+  /**
+   * Shows the study's views in the notebook: all of them (trial table,
+   * parallel coordinates, learning curves, history), or one. In a tslab kernel
+   * it sends one display and resolves to undefined; elsewhere it sends
+   * nothing and resolves to the MIME bundle it would have sent.
+   *
+   * @example await study.show(); await study.show("parallel");
+   */
+  async show(view?: ViewName): Promise<StudyBundle | undefined> {
+    if (view !== undefined && !isViewName(view)) throw Msg.badOption("view", view, '"table", "parallel", "curves" or "history"');
+    const study = await this.open();
+    if (!this.running) await study.refresh();
+    return showStudy(study, view, this.running);
+  }
+
+  /**
+   * The trials as a danfojs-node DataFrame (loaded on first call): number,
+   * state, value, params_<name> (null where inactive), metrics_<name>,
+   * duration (seconds), error. Needs the study open (after `run()` or `open()`).
+   *
+   * @example study.dataframe().sortValues("value").head(5).print()
+   */
+  dataframe(): DataFrame {
+    if (!this.studyObj) throw new TunelabError("dsl.not_open", `study "${this.name}" is not open yet; call \`await study.open()\` or \`await study.run()\` before dataframe().`, "dataframe");
+    return trialsDataFrame(this.studyObj.snapshot);
   }
 
   /** Starts a trial by hand; undefined when the strategy has nothing left (a finished grid). */
@@ -253,11 +313,27 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
 
   private checkStrategy(): void {
     const spec = this.strategySpec;
-    if (!this.spaceDef || typeof (spec as Strategy).propose === "function") return;
+    if (typeof (spec as Strategy).propose === "function") return;
     const named = spec as { name: string; options?: unknown };
-    createStrategy(named.name, this.spaceDef, named.options);
+    if (this.spaceDef) createStrategy(named.name, this.spaceDef, named.options);
+    // Without a space yet only the name can be checked; createStrategy refuses
+    // an unknown name (with the catalog's message) before it looks at the space.
+    else if (!strategyNames().includes(named.name)) createStrategy(named.name, NAME_CHECK_SPACE);
   }
 }
+
+/** Runs a hook; a hook that throws is reported and never breaks the run. */
+async function settle(f: () => unknown): Promise<unknown> {
+  try {
+    return await f();
+  } catch (e) {
+    console.warn("tunelab: a run hook failed:", e);
+    return undefined;
+  }
+}
+
+/** A stand-in space for checking a strategy's name before the real space is given. */
+const NAME_CHECK_SPACE = SearchSpace.parse({ _: { type: "categorical", choices: [0] } });
 
 function isStorage(s: unknown): s is Storage {
   return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";

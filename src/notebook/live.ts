@@ -1,0 +1,158 @@
+import type { Study } from "../study/study";
+import { toPayload, type StudyPayload } from "../views/payload";
+import { studyBundle } from "./bundle";
+import { kernelWriter, newDisplayId, type DisplayWriter } from "./tslab";
+import { preloadVega } from "./vega";
+
+/** How often a live display may update. */
+export interface LiveOptions {
+  /** The shortest pause between two updates (default 500 ms). */
+  readonly minIntervalMs?: number;
+  /**
+   * The pause is at least this many times the last update's cost (default
+   * 20), so updates take at most about 1/21 of the kernel's time however
+   * large the study grows.
+   */
+  readonly costFactor?: number;
+}
+
+/** What a live display cost: the kernel-side measurement. */
+export interface LiveStats {
+  /** Messages sent: the first display and every update (the final one included). */
+  readonly messages: number;
+  /** Milliseconds loading vega and vega-lite (once per kernel; not used for throttling). */
+  readonly loadMs: number;
+  /** Milliseconds building payloads, charts (SVG) and HTML (wall time, an upper bound: other work may interleave). */
+  readonly renderMs: number;
+  /** Milliseconds handing messages to the kernel (serialising, signing, sending). */
+  readonly sendMs: number;
+  /** Milliseconds from the first display to the final update. */
+  readonly elapsedMs: number;
+  /** (loadMs + renderMs + sendMs) / elapsedMs. */
+  readonly share: number;
+}
+
+const now = () => performance.now();
+
+/**
+ * One study's display that follows its run: sent as `display_data` when the
+ * run starts, replaced in place (`update_display_data`, same display id) as
+ * trials start, report and finish, throttled adaptively, and updated a last
+ * time when the run ends. Study events only mark it stale; the work happens
+ * on a timer, never inside the study's own calls.
+ */
+export class LiveDisplay {
+  readonly displayId = newDisplayId();
+  private readonly minInterval: number;
+  private readonly costFactor: number;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private busy: Promise<void> | undefined;
+  private dirty = false;
+  private closed = false;
+  private failed = false;
+  private nextAt = 0;
+  private readonly t0 = now();
+  private stats = { messages: 0, loadMs: 0, renderMs: 0, sendMs: 0 };
+  private final: LiveStats | undefined;
+
+  private constructor(
+    private readonly study: Study,
+    private readonly write: DisplayWriter,
+    options: LiveOptions,
+  ) {
+    this.minInterval = options.minIntervalMs ?? 500;
+    this.costFactor = options.costFactor ?? 20;
+  }
+
+  /** Sends the first display and follows the study until `finish()`. */
+  static async start(study: Study, write: DisplayWriter, options: LiveOptions = {}): Promise<LiveDisplay> {
+    const live = new LiveDisplay(study, write, options);
+    const t0 = now();
+    try {
+      await preloadVega();
+    } catch {
+      // send() reports it when a chart needs vega
+    }
+    live.stats.loadMs = now() - t0;
+    await live.send(false, true);
+    const touch = () => live.touch();
+    live.unsubscribe.push(study.events.on("trialStarted", touch), study.events.on("trialReported", touch), study.events.on("trialFinished", touch));
+    return live;
+  }
+
+  /** Stops following, waits for an update in flight, and sends the final one (not running). */
+  async finish(): Promise<LiveStats> {
+    this.closed = true;
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.busy;
+    await this.send(true, false);
+    this.final = this.measure();
+    return this.final;
+  }
+
+  /** The cost so far (after `finish()`: the whole run's). */
+  measure(): LiveStats {
+    if (this.final) return this.final;
+    const elapsedMs = now() - this.t0;
+    const { messages, loadMs, renderMs, sendMs } = this.stats;
+    return { messages, loadMs, renderMs, sendMs, elapsedMs, share: elapsedMs > 0 ? (loadMs + renderMs + sendMs) / elapsedMs : 0 };
+  }
+
+  private touch(): void {
+    this.dirty = true;
+    if (this.timer !== undefined || this.busy !== undefined || this.closed || this.failed) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, this.nextAt - now()));
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    this.dirty = false;
+    this.busy = this.send(true, true).finally(() => {
+      this.busy = undefined;
+      if (this.dirty) this.touch();
+    });
+  }
+
+  private async send(update: boolean, running: boolean): Promise<void> {
+    if (this.failed) return;
+    const t0 = now();
+    try {
+      const payload: StudyPayload = toPayload(this.study.snapshot, running);
+      const bundle = await studyBundle(payload);
+      const t1 = now();
+      this.write({ data: bundle, metadata: {}, transient: { display_id: this.displayId } }, update);
+      const t2 = now();
+      this.stats.messages++;
+      this.stats.renderMs += t1 - t0;
+      this.stats.sendMs += t2 - t1;
+      this.nextAt = t2 + Math.max(this.minInterval, this.costFactor * (t2 - t0));
+    } catch (e) {
+      // A display must never break a run: report once and stop updating.
+      this.failed = true;
+      console.warn("tunelab: the live study display failed and stops updating:", e);
+    }
+  }
+}
+
+let last: LiveDisplay | undefined;
+
+/**
+ * Starts a live display when running inside a tslab kernel; resolves to the
+ * function that ends it (awaited when the run ends), or undefined elsewhere.
+ */
+export async function startLiveDisplay(study: Study, options: LiveOptions = {}): Promise<(() => Promise<LiveStats>) | undefined> {
+  const write = kernelWriter();
+  if (!write) return undefined;
+  const live = await LiveDisplay.start(study, write, options);
+  last = live;
+  return () => live.finish();
+}
+
+/** The cost of the latest live display in this process (for benchmarks), or undefined. */
+export function lastLiveStats(): LiveStats | undefined {
+  return last?.measure();
+}

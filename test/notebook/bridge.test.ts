@@ -1,0 +1,137 @@
+// The kernel-side bridge in a real tslab kernel: a notebook that imports the built package as
+// "tunelab" runs a small study, shows one view and all views, and makes a DataFrame. Checked
+// twice: as nbclient saves the executed notebook (what GitHub and nbviewer show: updates folded
+// into the display), and as the raw IOPub messages (display_data, then update_display_data with
+// the same display id while the run goes on).
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeNotebook, makeRepoTempDir, mimeValue, removeDir, streamText, cellStreamText, tslabNotebook, writeNotebook, type Notebook, type NotebookOutput } from "../helpers/jupyter";
+import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
+import { ensureFreshDist, runCellsInKernel, type CellRun, type KernelMessage } from "./kernel";
+
+const TRIALS = 20;
+
+const CELLS = [
+  `import { tune, float, int, choice } from "tunelab";
+import { lastLiveStats } from "tunelab/dist/notebook";`,
+  `const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const study = tune("bridge")
+  .space({ lr: float(1e-4, 1, { scale: "log" }), layers: int(1, 4), opt: choice(["sgd", "adam"]) })
+  .minimize("loss")
+  .strategy("random", { seed: 7 })
+  .storage("memory")
+  .limits({ trials: ${TRIALS} })
+  .objective(async (p, trial) => {
+    // Halfway, wait (60 s at most) until the live panel has been updated once, so that a
+    // live update happens mid-run however slow the machine and however long the throttle.
+    if (trial.number === ${TRIALS / 2}) {
+      const t0 = Date.now();
+      while ((lastLiveStats()?.messages ?? 0) < 2 && Date.now() - t0 < 60_000) await sleep(50);
+    }
+    let loss = 0;
+    for (let step = 1; step <= 3; step++) {
+      loss = Math.abs(Math.log10(p.lr) + 2) + p.layers / 10 + (p.opt === "adam" ? 0 : 0.2) + 1 / step;
+      await trial.report(step, loss);
+      await sleep(5);
+    }
+    return { loss: loss, acc: 1 / (1 + loss) };
+  });`,
+  `await study.run();`,
+  `await study.show("parallel");`,
+  `await study.show();`,
+  `study.dataframe().shape`,
+];
+const RUN = 2, SHOW_ONE = 3, SHOW_ALL = 4, FRAME = 5;
+
+const IMG = '<img src="data:image/svg+xml;base64,';
+const count = (s: string, needle: string) => s.split(needle).length - 1;
+
+let dir: string;
+let nb: Notebook;
+let runs: CellRun[];
+
+beforeAll(async () => {
+  ensureFreshDist();
+  dir = makeRepoTempDir("bridge");
+  const file = path.join(dir, "bridge.ipynb");
+  writeNotebook(file, tslabNotebook(CELLS));
+  [nb, runs] = await Promise.all([executeNotebook(file, { timeoutMs: 150_000 }), runCellsInKernel(CELLS, dir, 150_000)]);
+}, 200_000);
+afterAll(() => removeDir(dir));
+
+function studyOutputs(cell: number): NotebookOutput[] {
+  return (nb.cells[cell]!.outputs ?? []).filter((o) => o.data !== undefined && STUDY_MIME in o.data);
+}
+
+describe("the executed notebook (as saved and shared)", () => {
+  it("runs without errors or stderr", () => {
+    expect(streamText(nb, "stderr")).toBe("");
+    expect(runs.map((r) => r.status)).toEqual(CELLS.map(() => "ok"));
+  });
+
+  it("keeps one display for the run, holding the final state: payload, HTML with SVG images and the table, text", () => {
+    const outs = studyOutputs(RUN);
+    expect(outs.map((o) => o.output_type)).toEqual(["display_data"]);
+    const payload = mimeValue(outs[0]!, STUDY_MIME) as StudyPayload;
+    expect(payload.running).toBe(false);
+    expect(payload.trials).toHaveLength(TRIALS);
+    expect(payload.trials.every((t) => t.state === "complete" && t.intermediate.length === 3)).toBe(true);
+    const html = mimeValue(outs[0]!, "text/html") as string;
+    expect(count(html, IMG)).toBe(3);
+    expect(html).toContain('<table class="tunelab-trials">');
+    expect(count(html, "<tr")).toBe(1 + TRIALS);
+    expect(mimeValue(outs[0]!, "text/plain")).toMatch(new RegExp(`^study "bridge" \\(minimize loss, random\\): ${TRIALS} trials: ${TRIALS} complete\\nbest: #\\d+ loss=`));
+  });
+
+  it('shows one view alone with study.show("parallel"), and every view with study.show()', () => {
+    const one = studyOutputs(SHOW_ONE);
+    expect(one).toHaveLength(1);
+    expect((mimeValue(one[0]!, STUDY_MIME) as StudyPayload).view).toBe("parallel");
+    const oneHtml = mimeValue(one[0]!, "text/html") as string;
+    expect(count(oneHtml, IMG)).toBe(1);
+    expect(oneHtml).toContain('alt="parallel coordinates"');
+    expect(oneHtml).not.toContain("<table");
+    const all = studyOutputs(SHOW_ALL);
+    expect(all).toHaveLength(1);
+    expect((mimeValue(all[0]!, STUDY_MIME) as StudyPayload).view).toBeUndefined();
+    expect(count(mimeValue(all[0]!, "text/html") as string, IMG)).toBe(3);
+  });
+
+  it("gives the trials as a DataFrame: one row per trial, 10 columns", () => {
+    expect(cellStreamText(nb, FRAME, "stdout")).toBe(`[ ${TRIALS}, 10 ]\n`);
+  });
+});
+
+describe("the kernel's messages (live updates)", () => {
+  const displays = (r: CellRun) => r.messages.filter((m) => m.msg_type === "display_data" || m.msg_type === "update_display_data");
+  const payloadOf = (m: KernelMessage) => m.content.data[STUDY_MIME] as StudyPayload;
+
+  it("sends the run's panel once and then replaces it in place, under one display id", () => {
+    const msgs = displays(runs[RUN]!);
+    expect(msgs[0]!.msg_type).toBe("display_data");
+    expect(msgs.length).toBeGreaterThanOrEqual(3);
+    expect(msgs.slice(1).every((m) => m.msg_type === "update_display_data")).toBe(true);
+    const id = msgs[0]!.content.transient.display_id;
+    expect(typeof id).toBe("string");
+    expect(msgs.every((m) => m.content.transient.display_id === id)).toBe(true);
+    expect(msgs.every((m) => Object.keys(m.content.data).sort().join() === [STUDY_MIME, "text/html", "text/plain"].sort().join())).toBe(true);
+  });
+
+  it("updates while the run goes on, and a last time when it ends", () => {
+    const msgs = displays(runs[RUN]!);
+    const finished = (m: KernelMessage) => payloadOf(m).trials.filter((t) => t.state === "complete").length;
+    const live = msgs.slice(1, -1);
+    expect(live.length).toBeGreaterThanOrEqual(1);
+    expect(live.every((m) => payloadOf(m).running)).toBe(true);
+    expect(live.some((m) => finished(m) > 0 && finished(m) < TRIALS)).toBe(true);
+    expect(live.some((m) => (m.content.data["text/html"] as string).includes(IMG))).toBe(true);
+    const last = msgs[msgs.length - 1]!;
+    expect(payloadOf(last).running).toBe(false);
+    expect(finished(last)).toBe(TRIALS);
+  });
+
+  it("sends exactly one display_data for study.show()", () => {
+    expect(displays(runs[SHOW_ONE]!).map((m) => m.msg_type)).toEqual(["display_data"]);
+    expect(displays(runs[SHOW_ALL]!).map((m) => m.msg_type)).toEqual(["display_data"]);
+  });
+});
