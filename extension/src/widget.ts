@@ -1,0 +1,342 @@
+/**
+ * The study widget: the renderer JupyterLab creates for each output carrying the study MIME
+ * type. It checks the payload, builds the shared model, and lays out the summary, the filters,
+ * the charts and the trial table, all linked through one ViewState. Live updates call
+ * `renderModel` again on the same widget: the views keep their selection, sort, filters and
+ * brush and are fed the new data in place; updates arriving while one is drawn are coalesced
+ * (only the newest is drawn next).
+ *
+ * `data-renders` / `data-render-ms` on the node count finished renders and time the last one
+ * (tests and the browser benchmark read them).
+ */
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { Widget } from "@lumino/widgets";
+import type { TrialState } from "../../src/model/trial";
+import { STUDY_MIME } from "../../src/views/payload";
+import { CurvesChart } from "./charts/curves";
+import { HistoryChart } from "./charts/history";
+import { ParallelChart } from "./charts/parallel";
+import { readTheme } from "./charts/theme";
+import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
+import { formatNumber, type ChartName, type TableRow, type ViewName } from "../../src/views";
+import { describeBrush } from "./brush";
+import { el, setText } from "./dom";
+import { checkPayload, type PayloadProblem } from "./payload-check";
+import { STATES, StudyModel } from "./study-model";
+import { TrialTable } from "./table";
+import { ViewState, type Change } from "./view-state";
+
+export const WIDGET_CLASS = "tl-study";
+
+export class StudyWidget extends Widget implements IRenderMime.IRenderer {
+  private readonly state = new ViewState();
+  private readonly header = el("div", "tl-header");
+  private readonly heading = el("span", "tl-title");
+  private readonly summary = el("span", "tl-summary");
+  private readonly live = el("span", "tl-live", "running");
+  private readonly toolbar = el("div", "tl-toolbar");
+  private readonly stateBoxes = new Map<TrialState, { input: HTMLInputElement; count: HTMLSpanElement }>();
+  private readonly filterInfo = el("span", "tl-filter-info");
+  private readonly resetButton = el("button", "tl-button", "Show all");
+  private readonly selection = el("div", "tl-selection");
+  private readonly tooltip = el("div", "tl-tooltip");
+  private readonly errorBox = el("div", "tl-error");
+  private readonly content = el("div", "tl-content");
+  private readonly curvesEmpty = el("div", "tl-empty", "No intermediate values yet: report them with trial.report(step, value) to see learning curves.");
+  private readonly table: TrialTable;
+  private readonly parallel: ParallelChart;
+  private readonly curves: CurvesChart;
+  private readonly history: HistoryChart;
+  private readonly charts: VegaChart[];
+  private readonly panels = new Map<ChartName, HTMLElement>();
+  private model: StudyModel | null = null;
+  private pending: StudyModel | null = null;
+  private drawing: Promise<void> | null = null;
+  private renders = 0;
+  private themeObserver: MutationObserver | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+
+  constructor(_options: IRenderMime.IRendererOptions) {
+    super();
+    this.addClass(WIDGET_CLASS);
+    this.node.dataset.mime = STUDY_MIME;
+    const events: ChartEvents = {
+      select: (t, source) => this.state.select(t, source),
+      hover: (t, x, y) => this.showTooltip(t, x, y),
+      brush: (b) => this.state.setBrush(b, "parallel"),
+    };
+    this.table = new TrialTable({ select: (t, source) => this.state.select(this.state.selected === t ? null : t, source) });
+    this.parallel = new ParallelChart("parallel", events);
+    this.curves = new CurvesChart("curves", events);
+    this.history = new HistoryChart("history", events);
+    this.charts = [this.parallel, this.history, this.curves];
+    this.build();
+    this.state.subscribe((change, source) => this.onStateChange(change, source));
+  }
+
+  /** Draws (or updates to) the output's payload; resolves once everything shown is drawn. */
+  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const check = checkPayload(model.data[STUDY_MIME]);
+    if (!check.ok) {
+      this.pending = null;
+      this.showProblem(check.problem);
+      return this.drawing ?? Promise.resolve();
+    }
+    this.pending = StudyModel.from(check.payload);
+    this.drawing ??= this.drain();
+    return this.drawing;
+  }
+
+  protected override onAfterAttach(): void {
+    this.themeObserver = new MutationObserver(() => this.onThemeChange());
+    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    this.resizeObserver = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const chart = this.charts.find((c) => c.node === entry.target);
+        const width = Math.floor(entry.contentRect.width);
+        if (chart?.view && width > 0 && chart.view.width() !== width) void chart.view.width(width).runAsync();
+      }
+    });
+    for (const c of this.charts) this.resizeObserver.observe(c.node);
+  }
+
+  protected override onBeforeDetach(): void {
+    this.themeObserver?.disconnect();
+    this.resizeObserver?.disconnect();
+    this.tooltip.remove();
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    for (const c of this.charts) c.dispose();
+    this.table.dispose();
+    this.themeObserver?.disconnect();
+    this.resizeObserver?.disconnect();
+    this.tooltip.remove();
+    super.dispose();
+  }
+
+  private build(): void {
+    this.live.hidden = true;
+    this.header.append(this.heading, this.summary, this.live);
+
+    const filters = el("div", "tl-states");
+    filters.setAttribute("role", "group");
+    filters.setAttribute("aria-label", "Show trials by state");
+    for (const s of STATES) {
+      const label = el("label", `tl-state-toggle tl-state-${s}`);
+      const input = el("input");
+      input.type = "checkbox";
+      input.checked = true;
+      input.dataset.state = s;
+      input.addEventListener("change", () => this.state.setStateShown(s, input.checked));
+      const dot = el("span", "tl-dot");
+      const count = el("span", "tl-count", "0");
+      label.append(input, dot, el("span", "tl-state-name", s), count);
+      filters.append(label);
+      this.stateBoxes.set(s, { input, count });
+    }
+    this.resetButton.type = "button";
+    this.resetButton.addEventListener("click", () => this.resetFilters());
+    const info = el("div", "tl-filter");
+    info.append(this.filterInfo, this.resetButton);
+    this.toolbar.append(filters, info);
+
+    const panel = (chart: VegaChart, caption: string, extra?: HTMLElement) => {
+      const box = el("figure", `tl-panel tl-panel-${chart.name}`);
+      const cap = el("figcaption", "tl-caption", caption);
+      box.append(cap, chart.node);
+      if (extra) box.append(extra);
+      this.panels.set(chart.name as ChartName, box);
+      return box;
+    };
+    const charts = el("div", "tl-charts");
+    const pair = el("div", "tl-pair");
+    pair.append(
+      panel(this.history, "Optimisation history · complete trials and the best so far"),
+      panel(this.curves, "Learning curves · dashed: pruned, dotted: failed", this.curvesEmpty),
+    );
+    charts.append(panel(this.parallel, "Parallel coordinates · drag over an axis to filter, double-click to clear"), pair);
+    this.curvesEmpty.hidden = true;
+
+    this.errorBox.hidden = true;
+    this.errorBox.setAttribute("role", "alert");
+    this.content.append(this.toolbar, this.selection, charts, this.table.node);
+    this.node.append(this.header, this.errorBox, this.content);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending !== null) {
+        const model = this.pending;
+        this.pending = null;
+        const t0 = performance.now();
+        await this.draw(model);
+        this.renders++;
+        this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
+        this.node.dataset.renders = String(this.renders);
+      }
+    } finally {
+      this.drawing = null;
+    }
+  }
+
+  private async draw(model: StudyModel): Promise<void> {
+    this.model = model;
+    this.errorBox.hidden = true;
+    this.content.hidden = false;
+    this.node.dataset.status = "ready";
+    this.node.dataset.trials = String(model.rows.length);
+    this.updateHeader(model);
+    this.updateToolbar(model);
+    this.table.render(model, this.state);
+    this.updateSelection();
+    this.showOnly(model.payload.view);
+    await this.drawCharts();
+  }
+
+  /** `study.show("parallel")` sends `view`: that view alone; without it, the whole panel. */
+  private showOnly(view: ViewName | undefined): void {
+    for (const [name, box] of this.panels) box.hidden = view !== undefined && view !== name;
+    this.table.node.hidden = view !== undefined && view !== "table";
+    this.node.dataset.view = view ?? "all";
+  }
+
+  private shown(chart: VegaChart): boolean {
+    return !this.panels.get(chart.name as ChartName)?.hidden;
+  }
+
+  private async drawCharts(): Promise<void> {
+    const model = this.model;
+    if (!model) return;
+    const ctx: ChartContext = { model, state: this.state, theme: readTheme(this.node) };
+    const hasCurves = model.curves.trials.length > 0;
+    this.curves.node.hidden = !hasCurves;
+    this.curvesEmpty.hidden = hasCurves;
+    const jobs: Promise<void>[] = [];
+    if (this.shown(this.parallel)) jobs.push(this.parallel.render(ctx));
+    if (this.shown(this.history)) jobs.push(this.history.render(ctx));
+    if (hasCurves && this.shown(this.curves)) jobs.push(this.curves.render(ctx));
+    await Promise.all(jobs);
+  }
+
+  private updateHeader(model: StudyModel): void {
+    const sum = model.summary;
+    setText(this.heading, sum.name);
+    const parts = [
+      `${sum.direction} ${sum.metric}`,
+      sum.strategy,
+      `${sum.trials} trial${sum.trials === 1 ? "" : "s"}`,
+      sum.best ? `best #${sum.best.number}: ${formatNumber(sum.best.value)}` : "no complete trial yet",
+    ];
+    setText(this.summary, parts.join(" · "));
+    this.live.hidden = !sum.running;
+  }
+
+  private updateToolbar(model: StudyModel): void {
+    for (const [s, box] of this.stateBoxes) {
+      setText(box.count, String(model.summary.counts[s]));
+      box.input.checked = this.state.states.has(s);
+    }
+    const shown = this.state.visible(model).size;
+    const brush = this.state.brush;
+    const parts = [`showing ${shown} of ${model.rows.length}`];
+    if (brush) parts.push(`brushed: ${describeBrush(model.parallel.axes, brush)}`);
+    setText(this.filterInfo, parts.join(" · "));
+    // Hidden but still taking its place: the layout doesn't jump when a filter starts.
+    this.resetButton.classList.toggle("tl-invisible", !this.state.filtering);
+    this.resetButton.disabled = !this.state.filtering;
+  }
+
+  private updateSelection(): void {
+    const model = this.model;
+    const n = this.state.selected;
+    const row = model && n !== null ? model.trial(n) : undefined;
+    this.node.dataset.selected = row ? String(row.number) : "";
+    this.selection.textContent = "";
+    // The line is always there (a hint when nothing is selected), so selecting doesn't move
+    // the charts under the pointer.
+    this.selection.classList.toggle("tl-selection-empty", !row);
+    if (!row || !model) {
+      this.selection.append(el("span", "tl-hint", "Click a row, a line or a point to select a trial; it is highlighted in every view."));
+      return;
+    }
+    const close = el("button", "tl-button tl-close", "×");
+    close.type = "button";
+    close.title = "Clear the selection";
+    close.addEventListener("click", () => this.state.select(null, "selection"));
+    const lines = trialLines(model, row);
+    this.selection.append(el("strong", "", lines[0]), el("span", "tl-params", lines[1]));
+    if (row.error) this.selection.append(el("span", "tl-error-text", row.error));
+    this.selection.append(close);
+  }
+
+  private onStateChange(change: Change, source: string): void {
+    const model = this.model;
+    if (!model) return;
+    if (change === "selection") {
+      this.table.showSelection(source !== "table");
+      this.updateSelection();
+      for (const c of this.charts) void c.select(this.state.selected);
+      return;
+    }
+    this.updateToolbar(model);
+    this.table.render(model, this.state);
+    void this.drawCharts();
+  }
+
+  private resetFilters(): void {
+    for (const s of STATES) this.state.setStateShown(s, true, "reset");
+    if (this.state.brush) {
+      this.parallel.rebuild(); // also removes the brush rectangle
+      this.state.setBrush(null, "reset");
+    }
+  }
+
+  private onThemeChange(): void {
+    if (this.model) void this.drawCharts();
+  }
+
+  private showProblem(problem: PayloadProblem): void {
+    this.model = null;
+    this.content.hidden = true;
+    this.live.hidden = true;
+    setText(this.heading, "tunelab");
+    setText(this.summary, "");
+    this.node.dataset.status = "error";
+    this.errorBox.hidden = false;
+    this.errorBox.textContent = "";
+    this.errorBox.append(
+      el("strong", "", "This tunelab output can't be shown."),
+      el("span", "tl-error-text", problem.message),
+      el("span", "tl-error-hint", `(${problem.code}; the output's other formats, such as text/plain, still have its content.)`),
+    );
+  }
+
+  private showTooltip(trial: number | null, x: number, y: number): void {
+    const row = trial !== null ? this.model?.trial(trial) : undefined;
+    if (!row || !this.model) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    if (!this.tooltip.isConnected) document.body.append(this.tooltip);
+    this.tooltip.hidden = false;
+    this.tooltip.textContent = "";
+    const [head, params] = trialLines(this.model, row);
+    this.tooltip.append(el("strong", "", head), el("span", "", params));
+    const pad = 14;
+    const w = this.tooltip.offsetWidth;
+    const h = this.tooltip.offsetHeight;
+    const left = x + pad + w > window.innerWidth ? Math.max(0, x - pad - w) : x + pad;
+    const top = y + pad + h > window.innerHeight ? Math.max(0, y - pad - h) : y + pad;
+    this.tooltip.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
+  }
+}
+
+/** "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam". */
+function trialLines(model: StudyModel, row: TableRow): [string, string] {
+  const head = [`Trial ${row.number}`, row.state, `${model.metric} ${row.valueText || "—"}`];
+  if (row.durationText) head.push(row.durationText);
+  if (model.best === row.number) head.push("best");
+  return [head.join(" · "), model.paramsText(row.number)];
+}
