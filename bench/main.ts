@@ -1,0 +1,106 @@
+/**
+ * `npm run bench [-- <suite>... [options]]`: runs benchmark suites (bench/suites/<name>.ts),
+ * prints their tables, and writes them into bench/README.md.
+ */
+import * as fs from "node:fs";
+import { FUNCTION_NAMES } from "./lib/functions";
+import { writeSection } from "./lib/readme";
+import { log, type Suite, type SuiteOptions } from "./lib/suite";
+import { suite as random } from "./suites/random";
+
+/** Every suite, by name; the first is the default. */
+const SUITES: readonly Suite[] = [random];
+
+const USAGE = `usage: npm run bench [-- <suite>... [options]]
+
+suites (default: ${SUITES[0]!.name}):
+${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join("\n")}
+
+options:
+  --seeds N          seeds 0..N-1 (default 10)
+  --trials N         trials per study in the per-function tables (default 100)
+  --long-trials N    trials of the long study (default 1000)
+  --functions a,b    functions (default: ${FUNCTION_NAMES.join(",")})
+  --no-optuna        tunelab rows only (no Python)
+  --cpu-prof DIR     write V8 CPU profiles of tunelab's worker processes into DIR
+  --readme           write bench/README.md even for non-default options or without Optuna rows
+  --no-readme        never write bench/README.md
+`;
+
+interface Parsed {
+  suites: Suite[];
+  options: SuiteOptions;
+  readme: "auto" | "yes" | "no";
+}
+
+function parse(argv: string[]): Parsed | undefined {
+  const names: string[] = [];
+  let seeds = 10;
+  let trials = 100;
+  let longTrials = 1000;
+  let functions = FUNCTION_NAMES;
+  let optuna = true;
+  let cpuProf: string | undefined;
+  let readme: Parsed["readme"] = "auto";
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, not ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") return undefined;
+    else if (a === "--seeds") seeds = num(a, argv[++i], 1);
+    else if (a === "--trials") trials = num(a, argv[++i], 100);
+    else if (a === "--long-trials") longTrials = num(a, argv[++i], 1000);
+    else if (a === "--functions") {
+      functions = (argv[++i] ?? "").split(",").filter(Boolean);
+      for (const f of functions) if (!FUNCTION_NAMES.includes(f)) throw new Error(`unknown function ${f} (functions: ${FUNCTION_NAMES.join(", ")})`);
+    } else if (a === "--no-optuna") optuna = false;
+    else if (a === "--cpu-prof") cpuProf = argv[++i];
+    else if (a === "--readme") readme = "yes";
+    else if (a === "--no-readme") readme = "no";
+    else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
+    else names.push(a);
+  }
+  const suites = (names.length ? names : [SUITES[0]!.name]).map((n) => {
+    const s = SUITES.find((x) => x.name === n);
+    if (!s) throw new Error(`unknown suite ${n} (suites: ${SUITES.map((x) => x.name).join(", ")})`);
+    return s;
+  });
+  if (cpuProf) fs.mkdirSync(cpuProf, { recursive: true });
+  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf;
+  const command = process.env["npm_lifecycle_event"] === "bench" ? `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` : `node bench/run.js ${argv.join(" ")}`.trim();
+  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), isDefault, command } };
+}
+
+async function main(): Promise<void> {
+  let p: Parsed | undefined;
+  try {
+    p = parse(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (!p) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  for (const s of p.suites) {
+    log(`suite ${s.name}`);
+    const r = await s.run(p.options);
+    process.stdout.write(`\n${r.markdown}`);
+    const write = p.readme === "yes" || (p.readme === "auto" && p.options.isDefault && r.complete);
+    if (write) {
+      writeSection(s.name, r.markdown);
+      log(`wrote the ${s.name} section of bench/README.md`);
+    } else if (p.readme === "auto") {
+      log(`bench/README.md not updated (${!p.options.isDefault ? "non-default options" : "a part is missing"}; --readme writes it anyway)`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
