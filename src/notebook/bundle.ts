@@ -1,4 +1,6 @@
-import { STUDY_MIME, type StudyPayload } from "../views/payload";
+import { isBetter } from "../model/trial";
+import { finiteOrNull } from "../views/format";
+import { STUDY_MIME, type PayloadTrial, type StudyPayload } from "../views/payload";
 import { viewSpecs, type ChartName, type ViewName } from "../views/specs";
 import { studyHtml, studyText, type RenderedChart } from "./html";
 import { renderSvg } from "./vega";
@@ -19,12 +21,44 @@ export type StudyBundle = {
  */
 export async function studyBundle(payload: StudyPayload): Promise<StudyBundle> {
   const view: ViewName | undefined = payload.view;
-  const only: ChartName[] | undefined = view === undefined ? undefined : view === "table" ? [] : [view];
+  const wanted = (names: ChartName[]) => names.filter((n) => view === undefined || view === n);
+  const subset = chartSubset(payload);
+  const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"]))];
   const charts: RenderedChart[] = [];
-  for (const { name, spec } of viewSpecs(payload, only)) charts.push({ name, svg: await renderSvg(spec) });
+  for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
+  const capped = subset.payload !== payload && specs.some((s) => s.name !== "history");
   return {
     [STUDY_MIME]: payload,
-    "text/html": studyHtml(payload, charts, { table: view === undefined || view === "table" }),
+    "text/html": studyHtml(payload, charts, {
+      table: view === undefined || view === "table",
+      ...(capped ? { note: `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.` } : {}),
+    }),
     "text/plain": studyText(payload),
   };
+}
+
+/**
+ * The most trials the SVG fallback draws in parallel coordinates and learning
+ * curves: their cost and size grow with every line (about 1 s and 1 MB per
+ * 1,000 trials), and the fallback is a picture, not a tool. The history chart
+ * draws every trial (a point each).
+ */
+export const MAX_CHART_TRIALS = 500;
+
+/**
+ * The trials the capped charts draw: all of them, or the best half (by value,
+ * in the study's direction) and the latest of the others, in number order.
+ */
+export function chartSubset(p: StudyPayload, max = MAX_CHART_TRIALS): { payload: StudyPayload; best: number } {
+  if (p.trials.length <= max) return { payload: p, best: 0 };
+  const dir = p.study.direction;
+  const ranked = p.trials.filter((t) => finiteOrNull(t.value) !== null).sort((a, b) => (isBetter(dir, a.value!, b.value!) ? -1 : isBetter(dir, b.value!, a.value!) ? 1 : a.number - b.number));
+  const keep = new Set<PayloadTrial>(ranked.slice(0, Math.floor(max / 2)));
+  const best = keep.size;
+  const latest = [...p.trials].sort((a, b) => b.number - a.number);
+  for (const t of latest) {
+    if (keep.size >= max) break;
+    keep.add(t);
+  }
+  return { payload: { ...p, trials: p.trials.filter((t) => keep.has(t)).sort((a, b) => a.number - b.number) }, best };
 }

@@ -37,7 +37,7 @@ export function svgImage(svg: string, alt: string): string {
 }
 
 /** The study's summary line(s), the charts, and (unless only a chart is wanted) the trial table. */
-export function studyHtml(p: StudyPayload, charts: readonly RenderedChart[], options: { table?: boolean } = {}): string {
+export function studyHtml(p: StudyPayload, charts: readonly RenderedChart[], options: { table?: boolean; note?: string } = {}): string {
   const s = summarize(p);
   const [head, best] = summaryText(p).split("\n");
   const parts = [
@@ -45,6 +45,7 @@ export function studyHtml(p: StudyPayload, charts: readonly RenderedChart[], opt
     `<p><b>${escapeHtml(head!)}</b><br>${escapeHtml(best!)}</p>`,
     ...charts.map((c) => `<div>${svgImage(c.svg, CHART_TITLES[c.name])}</div>`),
   ];
+  if (options.note !== undefined) parts.push(`<p><i>${escapeHtml(options.note)}</i></p>`);
   if (options.table !== false) parts.push(tableHtml(p));
   else if (charts.length === 0) parts.push(`<p>nothing to draw yet${s.trials === 0 ? "" : " (no trial has a value)"}</p>`);
   parts.push(`</div>`);

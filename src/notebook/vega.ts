@@ -43,6 +43,29 @@ async function importModule(name: string): Promise<unknown> {
   }
 }
 
+/**
+ * The spec without what a picture can't use: tooltips (nobody hovers an
+ * `<img>`) and ARIA attributes (an `<img>` is read by its alt text). Both cost
+ * time per mark, and ARIA labels roughly double the SVG's size.
+ */
+export function forStaticSvg(spec: VegaLiteSpec): VegaLiteSpec {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "data") out[k] = v; // rows stay as they are (and are not copied)
+      else if (k === "encoding" && v && typeof v === "object") {
+        const { tooltip: _tooltip, ...rest } = v as Record<string, unknown>;
+        out[k] = strip(rest);
+      } else out[k] = strip(v);
+    }
+    return out;
+  };
+  const stripped = strip(spec) as Record<string, unknown>;
+  return { ...stripped, $schema: spec.$schema, config: { ...(stripped["config"] as object | undefined), aria: false } };
+}
+
 /** Loads vega and vega-lite now (a live display does it up front so its first update isn't charged for it). */
 export async function preloadVega(): Promise<void> {
   await load();
@@ -55,7 +78,7 @@ export async function preloadVega(): Promise<void> {
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const { vega, vegaLite } = await load();
-  const compiled = vegaLite.compile(spec).spec;
+  const compiled = vegaLite.compile(forStaticSvg(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { studyBundle } from "../../src/notebook/bundle";
+import { chartSubset, studyBundle } from "../../src/notebook/bundle";
 import { escapeHtml, tableHtml } from "../../src/notebook/html";
-import { renderSvg } from "../../src/notebook/vega";
+import { forStaticSvg, renderSvg } from "../../src/notebook/vega";
+import { curvesData, curvesSpec } from "../../src/views/curves";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
 import { parallelData, parallelSpec } from "../../src/views/parallel";
 import { HOSTILE, hostilePayload, payload, trial } from "../views/fixtures";
@@ -70,7 +71,7 @@ describe("studyBundle", () => {
     for (const { svg } of svgs) {
       const { tags, attributes } = markup(svg);
       expect(tags).toEqual(expect.arrayContaining(["svg", "g", "path", "text"]));
-      expect(attributes).toEqual(expect.arrayContaining(["aria-label", "transform"]));
+      expect(attributes).toEqual(expect.arrayContaining(["font-size", "transform"]));
       expect(tags.filter((t) => !["svg", "g", "path", "rect", "line", "text", "defs", "linearGradient", "stop", "clipPath"].includes(t))).toEqual([]);
       expect(attributes.filter((a) => /^on/i.test(a) || a === "href" || a === "xlink:href")).toEqual([]);
     }
@@ -85,6 +86,46 @@ describe("tableHtml", () => {
     const numbers = [...html.matchAll(/<tr[^>]*><td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
     expect(numbers).toEqual([5, ...Array.from({ length: 49 }, (_, i) => 251 + i)]);
     expect(html).toContain("250 of 300 trials not shown here");
+  });
+});
+
+describe("chartSubset", () => {
+  const trials = [
+    trial(0, { value: 5 }),
+    trial(1, { value: 1 }),
+    trial(2, { state: "failed" }),
+    trial(3, { value: 3 }),
+    trial(4, { value: 2 }),
+    trial(5, { value: 9 }),
+    trial(6, { state: "running" }),
+  ];
+
+  it("keeps every trial of a small study", () => {
+    const p = payload(trials);
+    expect(chartSubset(p, 7)).toEqual({ payload: p, best: 0 });
+  });
+
+  it("keeps the best half and the latest others, in number order", () => {
+    expect(chartSubset(payload(trials), 4).payload.trials.map((t) => t.number)).toEqual([1, 4, 5, 6]);
+    expect(chartSubset(payload(trials, { direction: "maximize" }), 5).payload.trials.map((t) => t.number)).toEqual([0, 3, 4, 5, 6]);
+  });
+
+  it("says in the HTML when the charts draw fewer trials than the study has", async () => {
+    const many = Array.from({ length: 510 }, (_, i) => trial(i, { params: { lr: 0.01, layers: 1, opt: "adam" }, value: i, finishedAt: 1000 * i + 5 }));
+    const b = await studyBundle({ ...payload(many), view: "parallel" });
+    expect(b["text/html"]).toContain("draw 500 of the 510 trials here (the best 250 and the latest others)");
+    expect((await studyBundle({ ...payload(many), view: "history" }))["text/html"]).not.toContain("draw 500");
+  });
+});
+
+describe("forStaticSvg", () => {
+  it("drops tooltips and ARIA, and keeps the data rows as they are", () => {
+    const spec = curvesSpec(curvesData(payload()));
+    const s = forStaticSvg(spec) as { config: { aria: boolean }; layer: { data: unknown; encoding: Record<string, unknown> }[] };
+    expect(s.config.aria).toBe(false);
+    expect(s.layer.map((l) => "tooltip" in l.encoding)).toEqual([false, false]);
+    expect(s.layer[0]!.data).toBe((spec as unknown as { layer: { data: unknown }[] }).layer[0]!.data);
+    expect((spec as unknown as { layer: { encoding: Record<string, unknown> }[] }).layer[0]!.encoding["tooltip"]).toBeDefined(); // not mutated
   });
 });
 
