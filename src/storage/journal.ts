@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { StudySpec } from "../model/trial";
@@ -19,6 +20,11 @@ export interface JournalOptions {
 const KNOWN_OPS = new Set(["study", "trial", "report", "sys", "end", "enqueue"]);
 /** A lock older than this whose owner can't be checked is considered abandoned. */
 const STALE_LOCK_MS = 60_000;
+/**
+ * A lock file still empty after this long was left by a process that died
+ * between creating it and writing its pid (microseconds apart).
+ */
+const EMPTY_LOCK_MS = 10_000;
 
 interface OpenFile {
   readonly file: string;
@@ -68,7 +74,8 @@ export class JournalStorage extends ReplicaStorage {
     const existing = this.files.get(spec.name);
     if (existing) return existing.replica;
     fs.mkdirSync(this.dir, { recursive: true });
-    const file = this.fileFor(spec.name);
+    // Resolved once: a later process.chdir (a notebook cell) must not move the study.
+    const file = path.resolve(this.fileFor(spec.name));
     const lock = file + ".lock";
     await this.acquire(lock);
     try {
@@ -131,6 +138,8 @@ export class JournalStorage extends ReplicaStorage {
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
+      // Whatever follows our torn fragment starts with the newline that ended it.
+      of.torn = false;
       of.lines++;
       const text = buf.toString("utf8", start, nl);
       start = nl + 1;
@@ -139,10 +148,18 @@ export class JournalStorage extends ReplicaStorage {
     }
     if (start < buf.length && locked) {
       // Nobody else can be writing (we hold the lock): this is a torn record
-      // from a process that died mid-write. Skip it; the next append starts
-      // on a fresh line so the fragment stays a line of its own.
+      // from a process that died mid-write. The next append starts on a fresh
+      // line, so the fragment becomes a line of its own, and every later
+      // reader must treat it as we do now. A fragment that is complete JSON
+      // lost only its newline (no proper prefix of a JSON object parses), and
+      // later readers will apply it: apply it too. Anything else is skipped.
       of.lines++;
-      this.warn(`${of.file}: the last record (line ${of.lines}) is incomplete, probably cut off by a crash; it was skipped and every complete record was kept.`);
+      const text = buf.toString("utf8", start);
+      if (parsesAsJson(text)) {
+        this.applyLine(of, text);
+      } else {
+        this.warn(`${of.file}: the last record (line ${of.lines}) is incomplete, probably cut off by a crash; it was skipped and every complete record was kept.`);
+      }
       of.torn = true;
       start = buf.length;
     }
@@ -204,37 +221,54 @@ export class JournalStorage extends ReplicaStorage {
     }
   }
 
-  /** Removes a lock whose owner died; true when it did. */
+  /**
+   * Removes a lock whose owner died; true when the lock is gone. Breakers
+   * take `<lock>.break` (O_EXCL) first and decide on what they read under it:
+   * otherwise two waiters that both read the dead owner's lock could each
+   * remove it, the second removing the fresh lock the first just took, and
+   * both would then write at once.
+   */
   private breakIfStale(lock: string): boolean {
-    let text: string;
+    const guard = lock + ".break";
     try {
-      text = fs.readFileSync(lock, "utf8");
-    } catch {
-      return true; // released meanwhile
+      fs.closeSync(fs.openSync(guard, "wx"));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      // Another breaker is at work (for microseconds), or one died holding the guard.
+      if (ageMs(guard) > EMPTY_LOCK_MS) release(guard);
+      return false;
     }
-    const [pidText, tText] = text.split(" ");
-    const pid = Number(pidText);
-    const t = Number(tText);
-    let dead = false;
-    if (Number.isInteger(pid) && pid > 0) {
+    try {
+      let text: string;
+      let age: number;
       try {
-        process.kill(pid, 0);
-      } catch (e) {
-        dead = (e as NodeJS.ErrnoException).code === "ESRCH";
+        text = fs.readFileSync(lock, "utf8");
+        age = ageMs(lock);
+      } catch {
+        return true; // released meanwhile
       }
-    } else if (!text) {
-      // Created but not yet written: give its owner a moment.
-      dead = false;
+      const [pidText, tText] = text.split(" ");
+      const pid = Number(pidText);
+      const t = Number(tText);
+      let dead = false;
+      if (Number.isInteger(pid) && pid > 0) {
+        try {
+          process.kill(pid, 0);
+        } catch (e) {
+          dead = (e as NodeJS.ErrnoException).code === "ESRCH";
+        }
+      } else if (!text) {
+        // Created but not yet written: give its owner a moment, not forever.
+        dead = age > EMPTY_LOCK_MS;
+      }
+      if (!dead && Number.isFinite(t) && Date.now() - t > STALE_LOCK_MS && pid === process.pid) dead = true;
+      if (!dead) return false;
+      release(lock);
+      this.warn(text ? `removed the lock ${lock} left by process ${pid}, which is no longer running.` : `removed the lock ${lock}, left empty by a process that died while taking it.`);
+      return true;
+    } finally {
+      release(guard);
     }
-    if (!dead && Number.isFinite(t) && Date.now() - t > STALE_LOCK_MS && pid === process.pid) dead = true;
-    if (!dead) return false;
-    try {
-      fs.unlinkSync(lock);
-      this.warn(`removed the lock ${lock} left by process ${pid}, which is no longer running.`);
-    } catch {
-      /* someone else removed it */
-    }
-    return true;
   }
 
   async listStudies(): Promise<string[]> {
@@ -267,6 +301,24 @@ function fileSize(file: string): number {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw e;
+  }
+}
+
+/** Milliseconds since a file was last modified (0 when it is gone). */
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -315,14 +367,30 @@ function parseHeader(file: string, line: string): { spec: StudySpec; op: StudyOp
     throw new TunelabError("storage.bad_header", `${file} does not start with a tunelab study record.`, "storage");
   }
   const v = op["v"];
-  if (typeof v !== "number" || v > JOURNAL_VERSION) {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new TunelabError("storage.bad_header", `${file} starts with a study record without a valid format version ("v": ${JSON.stringify(v) ?? "missing"}); it is not a tunelab journal or was edited by hand.`, "storage");
+  }
+  if (v > JOURNAL_VERSION) {
     throw new TunelabError("storage.newer_format", `${file} was written in journal format version ${String(v)}, newer than this tunelab reads (version ${JOURNAL_VERSION}); upgrade tunelab to open it.`, "storage");
   }
   return { spec: op["spec"] as unknown as StudySpec, op: op as unknown as StudyOp };
 }
 
-/** A file name for a study name: safe characters kept, others %-encoded. */
+/** Longest encoded name kept whole: with ".jsonl.lock.break" it stays under the usual 255-byte limit. */
+const MAX_ENCODED_NAME = 200;
+
+/**
+ * A file name for a study name: safe characters kept, others %-encoded.
+ * An encoding longer than a file name may be (non-Latin names: up to 12
+ * bytes a character) is cut and followed by "~" and a hash of the whole
+ * name; "~" never appears in a plain encoding, so the names stay distinct.
+ */
 export function journalFileName(study: string): string {
-  const safe = encodeURIComponent(study).replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-  return (safe.startsWith(".") ? "%2E" + safe.slice(1) : safe) + ".jsonl";
+  let safe = encodeURIComponent(study).replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  if (safe.startsWith(".")) safe = "%2E" + safe.slice(1);
+  if (safe.length > MAX_ENCODED_NAME) {
+    const hash = createHash("sha256").update(study, "utf8").digest("hex").slice(0, 32);
+    safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%[0-9A-F]?$/, "") + "~" + hash;
+  }
+  return safe + ".jsonl";
 }

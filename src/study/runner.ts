@@ -73,8 +73,12 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort);
   const offSigint = options.handleSigint === false ? undefined : onInterrupt(onAbort);
+  // Set by the timer, not judged by reading the clock: a wall clock set back
+  // (NTP, a resumed VM) must not keep the run waiting past its limit.
+  let timeUp = false;
   const timer = Number.isFinite(lim.ms)
     ? setTimeout(() => {
+        timeUp = true;
         if (!reason) reason = "time";
         poke();
       }, Math.max(0, deadline - Date.now()))
@@ -167,7 +171,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       await stopAll(reason === "interrupted" ? "interrupt" : "time");
     } else {
       // The others (trials, target, patience, done) let the trials in flight finish.
-      while (inFlight.size > 0 && !abort.signal.aborted && Date.now() < deadline) {
+      while (inFlight.size > 0 && !abort.signal.aborted && !timeUp) {
         await new Promise<void>((r) => (wake = r));
       }
       if (inFlight.size > 0) {

@@ -1,0 +1,267 @@
+// The Storage contract (src/storage/storage.ts), once for every implementation.
+// A new storage (PostgreSQL, ...) adds one row to `implementations`.
+import * as fs from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { StudySpec } from "../../src/model/trial";
+import { MemoryStorage } from "../../src/storage/base";
+import { JournalStorage } from "../../src/storage/journal";
+import type { Storage } from "../../src/storage/storage";
+import { TunelabError } from "../../src/util/errors";
+import { tempDir } from "./workers/build";
+
+interface Backend {
+  /** The storage under test. */
+  readonly storage: Storage;
+  /**
+   * Another handle onto the same stored data, as a second process (or a later
+   * session) would open it. For a storage that lives in one object (memory)
+   * that object itself.
+   */
+  another(): Storage;
+  cleanup(): Promise<void>;
+}
+
+const implementations: [string, () => Backend][] = [
+  [
+    "MemoryStorage",
+    () => {
+      const storage = new MemoryStorage();
+      return { storage, another: () => storage, cleanup: () => storage.close() };
+    },
+  ],
+  [
+    "JournalStorage",
+    () => {
+      const dir = tempDir("contract");
+      const warnings: string[] = [];
+      const make = () => new JournalStorage(dir, { onWarning: (m) => warnings.push(m) });
+      const storage = make();
+      return {
+        storage,
+        another: make,
+        cleanup: async () => {
+          await storage.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+          // A healthy store never has anything to warn about.
+          expect(warnings).toEqual([]);
+        },
+      };
+    },
+  ],
+];
+
+function spec(name: string, over: Partial<StudySpec> = {}): StudySpec {
+  return {
+    name,
+    space: { x: { type: "float", low: 0, high: 1 }, k: { type: "categorical", choices: ["a", "b"] } },
+    direction: "minimize",
+    metric: "loss",
+    strategy: { name: "random", options: {} },
+    seed: 42,
+    createdAt: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(TunelabError);
+    return (e as TunelabError).code;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
+  let b: Backend;
+  let s: Storage;
+  const study = "st";
+  const trial = (i: number) => () => ({ params: { x: i / 10, k: "a" } });
+  const open = () => s.openStudy(spec(study));
+
+  beforeEach(() => {
+    b = makeBackend();
+    s = b.storage;
+  });
+  afterEach(async () => {
+    await b.cleanup();
+  });
+
+  it("has a description", () => {
+    expect(typeof s.description).toBe("string");
+    expect(s.description.length).toBeGreaterThan(0);
+  });
+
+  it("openStudy creates a study with the given spec and no trials", async () => {
+    const snap = await open();
+    expect(snap.spec).toEqual(spec(study));
+    expect(snap.trials).toEqual([]);
+    expect(snap.queue).toEqual([]);
+    expect(await s.listStudies()).toEqual([study]);
+    expect((await s.load(study)).spec).toEqual(spec(study));
+  });
+
+  it("opening an existing study returns the stored spec and its trials, on this handle and another", async () => {
+    await open();
+    await s.createTrial(study, trial(1));
+    const other = spec(study, { seed: 7, direction: "maximize", createdAt: 5 });
+    const again = await s.openStudy(other);
+    expect(again.spec).toEqual(spec(study));
+    expect(again.trials).toHaveLength(1);
+    const fresh = await b.another().openStudy(other);
+    expect(fresh.spec).toEqual(spec(study));
+    expect(fresh.trials.map((t) => t.params)).toEqual([{ x: 0.1, k: "a" }]);
+  });
+
+  it("createTrial numbers trials 0, 1, 2 and records them as running", async () => {
+    await open();
+    const seen: [number, number][] = [];
+    for (let i = 0; i < 3; i++) {
+      const { trial: t, snapshot } = await s.createTrial(study, (snap, n) => {
+        seen.push([n, snap.trials.length]);
+        return { params: { x: n / 10, k: "b" }, system: { pos: n }, ...(n === 2 ? { budget: 9 } : {}) };
+      });
+      expect(t).toMatchObject({ number: i, state: "running", params: { x: i / 10, k: "b" }, system: { pos: i }, metrics: {}, intermediate: [], curves: {} });
+      expect(typeof t!.startedAt).toBe("number");
+      expect(t!.finishedAt).toBeUndefined();
+      expect(snapshot.trials).toHaveLength(i + 1);
+      expect(snapshot.trials[i]).toEqual(t);
+    }
+    // propose sees the latest state and the number the trial will get.
+    expect(seen).toEqual([[0, 0], [1, 1], [2, 2]]);
+    const snap = await s.load(study);
+    expect(snap.trials[2]!.budget).toBe(9);
+    expect(snap.trials[0]!.budget).toBeUndefined();
+  });
+
+  it("concurrent createTrial calls get distinct numbers without gaps", async () => {
+    await open();
+    const results = await Promise.all([...Array(20).keys()].map((i) => s.createTrial(study, () => ({ params: { x: i / 20, k: "a" } }))));
+    expect(results.map((r) => r.trial!.number).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    const snap = await b.another().openStudy(spec(study));
+    expect(snap.trials.map((t) => t.number)).toEqual([...Array(20).keys()]);
+  });
+
+  it("propose returning undefined creates nothing", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    const r = await s.createTrial(study, () => undefined);
+    expect(r.trial).toBeUndefined();
+    expect(r.snapshot.trials).toHaveLength(1);
+    const { trial: t } = await s.createTrial(study, trial(2));
+    expect(t!.number).toBe(1);
+    expect((await b.another().openStudy(spec(study))).trials).toHaveLength(2);
+  });
+
+  it("propose throwing creates nothing and leaves the storage usable", async () => {
+    await open();
+    await expect(
+      s.createTrial(study, () => {
+        throw new Error("no idea");
+      }),
+    ).rejects.toThrow("no idea");
+    const { trial: t } = await s.createTrial(study, trial(0));
+    expect(t!.number).toBe(0);
+  });
+
+  it("report appends intermediate values (the metric) and curves (other metrics)", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    await s.report(study, 0, 0, { loss: 1.5, acc: 0.2 });
+    const r = await s.report(study, 0, 3, { loss: 1.0 });
+    await s.report(study, 0, 4, { acc: 0.6 });
+    const t = (await s.load(study)).trials[0]!;
+    expect(r.trial.intermediate).toEqual([[0, 1.5], [3, 1.0]]);
+    expect(t.intermediate).toEqual([[0, 1.5], [3, 1.0]]);
+    expect(t.curves).toEqual({ acc: [[0, 0.2], [4, 0.6]] });
+    expect(t.state).toBe("running");
+    expect((await b.another().openStudy(spec(study))).trials[0]!.curves).toEqual({ acc: [[0, 0.2], [4, 0.6]] });
+  });
+
+  it("report: steps must increase; unknown and finished trials are refused", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    await s.report(study, 0, 2, { loss: 1 });
+    expect(await code(s.report(study, 0, 2, { loss: 0.5 }))).toBe("trial.bad_step");
+    expect(await code(s.report(study, 0, 1, { loss: 0.5 }))).toBe("trial.bad_step");
+    expect(await code(s.report(study, 5, 0, { loss: 1 }))).toBe("trial.unknown");
+    await s.finishTrial(study, 0, { state: "complete", value: 1 });
+    expect(await code(s.report(study, 0, 3, { loss: 1 }))).toBe("trial.finished");
+    expect((await s.load(study)).trials[0]!.intermediate).toEqual([[2, 1]]);
+  });
+
+  it("setSystem merges into the trial's system record", async () => {
+    await open();
+    await s.createTrial(study, () => ({ params: { x: 0, k: "a" }, system: { grid: 3, keep: true } }));
+    await s.setSystem(study, 0, { rung: 1 });
+    const r = await s.setSystem(study, 0, { rung: 2, note: "x" });
+    expect(r.trial.system).toEqual({ grid: 3, keep: true, rung: 2, note: "x" });
+    expect((await b.another().openStudy(spec(study))).trials[0]!.system).toEqual({ grid: 3, keep: true, rung: 2, note: "x" });
+    expect(await code(s.setSystem(study, 1, { a: 1 }))).toBe("trial.unknown");
+  });
+
+  it("finishTrial ends a running trial once, as complete, failed or pruned", async () => {
+    await open();
+    for (let i = 0; i < 3; i++) await s.createTrial(study, trial(i));
+    await s.report(study, 2, 1, { loss: 0.7 });
+    const c = await s.finishTrial(study, 0, { state: "complete", value: 0.25, metrics: { loss: 0.25, acc: 0.9 } });
+    expect(c.trial).toMatchObject({ number: 0, state: "complete", value: 0.25, metrics: { loss: 0.25, acc: 0.9 } });
+    expect(typeof c.trial.finishedAt).toBe("number");
+    const f = await s.finishTrial(study, 1, { state: "failed", error: "exploded", system: { stopped: "timeout" } });
+    expect(f.trial).toMatchObject({ state: "failed", error: "exploded", system: { stopped: "timeout" } });
+    expect(f.trial.value).toBeUndefined();
+    const p = await s.finishTrial(study, 2, { state: "pruned", value: 0.7 });
+    expect(p.trial).toMatchObject({ state: "pruned", value: 0.7, intermediate: [[1, 0.7]] });
+    expect(p.snapshot.trials.map((t) => t.state)).toEqual(["complete", "failed", "pruned"]);
+
+    const e = await s.finishTrial(study, 0, { state: "failed", error: "again" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TunelabError);
+    expect((e as TunelabError).code).toBe("trial.finished");
+    expect((e as TunelabError).field).toBe("trial");
+    expect(await code(s.finishTrial(study, 2, { state: "complete", value: 1 }))).toBe("trial.finished");
+    expect(await code(s.finishTrial(study, 3, { state: "complete", value: 1 }))).toBe("trial.unknown");
+    // The refused second end changed nothing, here or for another reader.
+    for (const snap of [await s.load(study), await b.another().openStudy(spec(study))]) {
+      expect(snap.trials[0]).toMatchObject({ state: "complete", value: 0.25 });
+      expect(snap.trials[0]!.error).toBeUndefined();
+      expect(snap.trials[1]).toMatchObject({ state: "failed", error: "exploded" });
+    }
+  });
+
+  it("a trial finished through another handle cannot be finished again through this one", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    const other = b.another();
+    await other.openStudy(spec(study));
+    await other.finishTrial(study, 0, { state: "complete", value: 1 });
+    expect(await code(s.finishTrial(study, 0, { state: "complete", value: 2 }))).toBe("trial.finished");
+    expect((await s.load(study)).trials[0]!.value).toBe(1);
+  });
+
+  it("enqueue keeps configurations in order", async () => {
+    await open();
+    await s.enqueue(study, { x: 0.5, k: "b" });
+    const snap = await s.enqueue(study, { x: 0.25, k: "a" });
+    expect(snap.queue).toEqual([{ x: 0.5, k: "b" }, { x: 0.25, k: "a" }]);
+    expect((await b.another().openStudy(spec(study))).queue).toEqual([{ x: 0.5, k: "b" }, { x: 0.25, k: "a" }]);
+  });
+
+  it("listStudies names every study, studies are independent", async () => {
+    expect(await s.listStudies()).toEqual([]);
+    const names = ["beta", "alpha", "with/slash", "dots.in.name", "ünïcode ✓"];
+    for (const n of names) await s.openStudy(spec(n));
+    expect((await s.listStudies()).sort()).toEqual([...names].sort());
+    expect((await b.another().listStudies()).sort()).toEqual([...names].sort());
+    await s.createTrial("alpha", trial(0));
+    expect((await s.load("alpha")).trials).toHaveLength(1);
+    expect((await s.load("beta")).trials).toHaveLength(0);
+    expect((await s.load("with/slash")).spec.name).toBe("with/slash");
+  });
+
+  it("unknown studies are refused", async () => {
+    expect(await code(s.load("nope"))).toBe("study.unknown");
+    expect(await code(s.createTrial("nope", trial(0)))).toBe("study.unknown");
+    expect(await code(s.enqueue("nope", { x: 0, k: "a" }))).toBe("study.unknown");
+  });
+});
