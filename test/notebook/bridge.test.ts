@@ -1,5 +1,5 @@
-// The kernel-side bridge in a real tslab kernel: a notebook that imports the built package as
-// "tunelab" runs a small study, shows one view and all views, and makes a DataFrame. Checked
+// The kernel-side bridge in a real tslab kernel: a notebook that imports a build of the current
+// sources as "tunelab" (a private one: see linkFreshPackage) runs a small study, shows one view and all views, and makes a DataFrame. Checked
 // twice: as nbclient saves the executed notebook (what GitHub and nbviewer show: updates folded
 // into the display), and as the raw IOPub messages (display_data, then update_display_data with
 // the same display id while the run goes on).
@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeNotebook, makeRepoTempDir, mimeValue, removeDir, streamText, cellStreamText, tslabNotebook, writeNotebook, type Notebook, type NotebookOutput } from "../helpers/jupyter";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
-import { ensureFreshDist, runCellsInKernel, type CellRun, type KernelMessage } from "./kernel";
+import { linkFreshPackage, runCellsInKernel, type CellRun, type KernelMessage } from "./kernel";
 
 const TRIALS = 20;
 
@@ -40,8 +40,9 @@ const study = tune("bridge")
   `await study.show("parallel");`,
   `await study.show();`,
   `study.dataframe().shape`,
+  `console.log(require.resolve("tunelab"))`,
 ];
-const RUN = 2, SHOW_ONE = 3, SHOW_ALL = 4, FRAME = 5;
+const RUN = 2, SHOW_ONE = 3, SHOW_ALL = 4, FRAME = 5, WHICH = 6;
 
 const IMG = '<img src="data:image/svg+xml;base64,';
 const count = (s: string, needle: string) => s.split(needle).length - 1;
@@ -51,8 +52,8 @@ let nb: Notebook;
 let runs: CellRun[];
 
 beforeAll(async () => {
-  ensureFreshDist();
   dir = makeRepoTempDir("bridge");
+  linkFreshPackage(dir);
   const file = path.join(dir, "bridge.ipynb");
   writeNotebook(file, tslabNotebook(CELLS));
   [nb, runs] = await Promise.all([executeNotebook(file, { timeoutMs: 150_000 }), runCellsInKernel(CELLS, dir, 150_000)]);
@@ -64,6 +65,10 @@ function studyOutputs(cell: number): NotebookOutput[] {
 }
 
 describe("the executed notebook (as saved and shared)", () => {
+  it("imports the private build of the current sources, not dist/", () => {
+    expect(cellStreamText(nb, WHICH, "stdout")).toMatch(/\/tmp\/notebook-pkg\/[0-9a-f]{16}\/dist\/index\.js\n$/);
+  });
+
   it("runs without errors or stderr", () => {
     expect(streamText(nb, "stderr")).toBe("");
     expect(runs.map((r) => r.status)).toEqual(CELLS.map(() => "ok"));

@@ -7,10 +7,11 @@
  *   const runs = await runCellsInKernel(['console.log(1)'], dir);
  *   runs[0].messages // [{ msg_type: "stream", content: { name: "stdout", text: "1\n" } }]
  *
- * Also: ensureFreshDist(), which rebuilds dist/ when src/ is newer (notebooks
- * import the built package as "tunelab").
+ * Also: linkFreshPackage(dir), which lets notebooks in `dir` import a private
+ * build of the current sources as "tunelab".
  */
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -111,20 +112,57 @@ export async function runCellsInKernel(cells: readonly string[], cwd: string, ti
   }
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
+function sourceHash(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) h.update(path.relative(REPO_ROOT, p)).update("\0").update(fs.readFileSync(p)).update("\0");
+    }
+  };
+  walk(path.join(REPO_ROOT, "src"));
+  h.update(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.json")));
+  return h.digest("hex").slice(0, 16);
 }
 
-/** Rebuilds dist/ (tsc) when a file under src/ is newer than dist/index.js; throws when tsc fails. */
-export function ensureFreshDist(): void {
-  const built = path.join(REPO_ROOT, "dist", "index.js");
-  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(path.join(REPO_ROOT, "src"))) return;
-  const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", REPO_ROOT], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tsc -p . failed, so dist/ can't be rebuilt for the notebook tests:\n${r.stdout}${r.stderr}`);
+/**
+ * Makes `import ... from "tunelab"` in notebooks under `dir` load a private
+ * build of the current src/ (declarations included, for tslab's type checks):
+ * `<dir>/node_modules/tunelab` links to tmp/notebook-pkg/<hash of src>/.
+ * Not dist/: other people and scripts rebuild or delete dist/ at any moment,
+ * and a kernel that imports it meanwhile fails for no reason of ours. The
+ * build is keyed by the sources, filled under a temporary name and renamed,
+ * so concurrent test files never see half of one. Its dependencies (vega,
+ * danfojs-node, @types/node) resolve from the repo's node_modules.
+ */
+export function linkFreshPackage(dir: string): void {
+  const root = path.join(REPO_ROOT, "tmp", "notebook-pkg");
+  const pkg = path.join(root, sourceHash());
+  if (!fs.existsSync(path.join(pkg, "dist", "index.d.ts"))) {
+    fs.mkdirSync(root, { recursive: true });
+    const partial = fs.mkdtempSync(path.join(root, "partial-"));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", path.join(REPO_ROOT, "tsconfig.json"), "--outDir", path.join(partial, "dist"), "--sourceMap", "false"], { cwd: REPO_ROOT, encoding: "utf8" });
+    if (r.status !== 0) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      throw new Error(`tsc failed, so the notebook tests have no tunelab to import:\n${r.stdout}${r.stderr}`);
+    }
+    fs.writeFileSync(path.join(partial, "package.json"), JSON.stringify({ name: "tunelab", version: "0.0.0-test", main: "dist/index.js", types: "dist/index.d.ts" }));
+    try {
+      fs.renameSync(partial, pkg);
+    } catch {
+      fs.rmSync(partial, { recursive: true, force: true }); // another test file finished first
+    }
+    for (const name of fs.readdirSync(root)) {
+      const p = path.join(root, name);
+      try {
+        if (p !== pkg && Date.now() - fs.statSync(p).mtimeMs > 3_600_000) fs.rmSync(p, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  fs.symlinkSync(pkg, path.join(dir, "node_modules", "tunelab"), "dir");
 }
