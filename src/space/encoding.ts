@@ -144,9 +144,15 @@ export function encode(space: SearchSpace, config: Readonly<Config>): Float64Arr
  */
 export function decode(space: SearchSpace, u: ArrayLike<number>): Config {
   const out: Config = {};
+  // Whether any parameter is conditional (space.hasConditions), noted on the way: that
+  // getter scans the parameters with a new closure on every call, once per proposal.
+  let conditional = false;
   for (const p of space.evalOrder) {
-    if (p.when && !space.isActive(p, out)) continue;
+    if (p.when) {
+      conditional = true;
+      if (!space.isActive(p, out)) continue;
+    }
     out[p.name] = fromUnit(p, u[p.index]!);
   }
-  return space.hasConditions ? space.ordered(out) : out;
+  return conditional ? space.ordered(out) : out;
 }

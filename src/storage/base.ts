@@ -28,71 +28,84 @@ export abstract class ReplicaStorage implements Storage {
     return this.openReplica(spec);
   }
 
-  async load(study: string): Promise<StudySnapshot> {
-    return this.transact(study, (r) => r);
+  load(study: string): Promise<StudySnapshot> {
+    return this.tx(study, (r) => r);
   }
 
-  async createTrial(study: string, propose: (s: StudySnapshot, n: number) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.transact(study, (r, write) => {
+  createTrial(study: string, propose: (s: StudySnapshot, n: number) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (r, write) => {
       const n = r.trials.length;
       const p = propose(r, n);
       if (!p) return { snapshot: r };
-      const op: StudyOp = {
-        op: "trial",
-        n,
-        params: p.params,
-        t: Date.now(),
-        ...(p.system && Object.keys(p.system).length ? { sys: p.system } : {}),
-        ...(p.budget !== undefined ? { budget: p.budget } : {}),
-      };
+      // Optional keys are assigned rather than spread (same keys, same order).
+      const op: Mutable<Extract<StudyOp, { op: "trial" }>> = { op: "trial", n, params: p.params, t: Date.now() };
+      if (p.system && hasOwnKeys(p.system)) op.sys = p.system;
+      if (p.budget !== undefined) op.budget = p.budget;
       write(op);
       return { trial: r.trials[n]!, snapshot: r };
     });
   }
 
-  async report(study: string, trial: number, step: number, values: Readonly<Record<string, number>>): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.transact(study, (r, write) => {
+  report(study: string, trial: number, step: number, values: Readonly<Record<string, number>>): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (r, write) => {
       write({ op: "report", n: trial, step, v: values });
       return { trial: r.trials[trial]!, snapshot: r };
     });
   }
 
-  async setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.transact(study, (r, write) => {
+  setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (r, write) => {
       write({ op: "sys", n: trial, sys: system });
       return { trial: r.trials[trial]!, snapshot: r };
     });
   }
 
-  async finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.transact(study, (r, write) => {
+  finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (r, write) => {
       const t = r.trials[trial];
       if (!t) throw Msg.trialUnknown(trial);
       if (t.state !== "running") throw Msg.trialFinished(trial, t.state);
-      if (outcome.system && Object.keys(outcome.system).length) write({ op: "sys", n: trial, sys: outcome.system });
-      write({
-        op: "end",
-        n: trial,
-        state: outcome.state,
-        t: Date.now(),
-        ...(outcome.value !== undefined ? { value: outcome.value } : {}),
-        ...(outcome.metrics && Object.keys(outcome.metrics).length ? { metrics: outcome.metrics } : {}),
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-      });
+      if (outcome.system && hasOwnKeys(outcome.system)) write({ op: "sys", n: trial, sys: outcome.system });
+      const end: Mutable<Extract<StudyOp, { op: "end" }>> = { op: "end", n: trial, state: outcome.state, t: Date.now() };
+      if (outcome.value !== undefined) end.value = outcome.value;
+      if (outcome.metrics && hasOwnKeys(outcome.metrics)) end.metrics = outcome.metrics;
+      if (outcome.error !== undefined) end.error = outcome.error;
+      write(end);
       return { trial: r.trials[trial]!, snapshot: r };
     });
   }
 
-  async enqueue(study: string, params: Config): Promise<StudySnapshot> {
-    return this.transact(study, (r, write) => {
+  enqueue(study: string, params: Config): Promise<StudySnapshot> {
+    return this.tx(study, (r, write) => {
       write({ op: "enqueue", params });
       return r;
     });
   }
 
+  /**
+   * `transact`, returned as is: these methods used to be `async` wrappers around it, which
+   * cost every ask and tell another promise and its resolution jobs. A synchronous throw
+   * still becomes a rejection, as from an async method.
+   */
+  private tx<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+    try {
+      return this.transact(study, fn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   protected studyOp(spec: StudySpec): StudyOp {
     return { op: "study", v: JOURNAL_VERSION, spec };
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** `Object.keys(o).length > 0` without building the array. */
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
 }
 
 /** Applies an op to a replica after checking it fits (throws without changing anything otherwise). */
@@ -123,10 +136,15 @@ export class MemoryStorage extends ReplicaStorage {
     return this.studies.get(study);
   }
 
-  protected async transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+  protected transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+    // Not `async` (one promise instead of an async function's machinery); throws still reject.
     const r = this.studies.get(study);
-    if (!r) throw Msg.studyUnknown(study);
-    return fn(r, (op) => applyChecked(r, op));
+    if (!r) return Promise.reject(Msg.studyUnknown(study));
+    try {
+      return Promise.resolve(fn(r, (op) => applyChecked(r, op)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async listStudies(): Promise<string[]> {

@@ -54,7 +54,8 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const lim: ResolvedLimits = "ms" in limits ? limits : resolveLimits(limits);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
-  const inFlight = new Map<number, Running>();
+  const inFlight = new InFlight();
+  const toward = new TowardLimit();
   let started = 0;
   let reason: StopReason | undefined;
   let wake: (() => void) | undefined;
@@ -64,10 +65,12 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     w?.();
   };
 
-  const abort = new AbortController();
+  // A flag, not an AbortController: nothing outside reads it, and a controller's abort()
+  // builds a DOMException with a stack trace.
+  let aborted = false;
   const onAbort = () => {
     if (!reason) reason = "interrupted";
-    abort.abort();
+    aborted = true;
     poke();
   };
   if (options.signal?.aborted) onAbort();
@@ -85,25 +88,10 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     : undefined;
 
   const startTrial = (t: FrozenTrial): void => {
-    const ac = new AbortController();
-    const run: Running = { trial: t, controller: ac, settled: false, stopRequested: false, timer: undefined };
-    inFlight.set(t.number, run);
+    const run: Running = { trial: t, controller: undefined, settled: false, stopRequested: false, timer: undefined };
+    inFlight.add(run);
     started++;
-    const ctx: TrialContext<P> = {
-      number: t.number,
-      params: t.params as unknown as P,
-      ...(t.budget !== undefined ? { budget: t.budget } : {}),
-      signal: ac.signal,
-      report: async (step, values) => {
-        if (run.settled) return true;
-        const stop = await study.report(t.number, step, values);
-        if (stop) run.stopRequested = true;
-        return stop || run.settled;
-      },
-      get shouldStop() {
-        return run.stopRequested || run.settled;
-      },
-    };
+    const ctx = new TrialHandle<P>(t, run, study);
     if (Number.isFinite(lim.trialMs)) {
       run.timer = setTimeout(() => {
         void settle(run, { state: "failed", error: `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}`, system: { [STOPPED_KEY]: "timeout" } });
@@ -125,27 +113,40 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     );
   };
 
-  const settle = async (run: Running, input: Parameters<Study["tell"]>[1]): Promise<void> => {
-    if (run.settled) return;
+  // A promise chain rather than an async arrow (whose heap frame every trial would allocate).
+  const settle = (run: Running, input: Parameters<Study["tell"]>[1]): Promise<void> => {
+    if (run.settled) return Promise.resolve();
     run.settled = true;
     if (run.timer) clearTimeout(run.timer);
-    run.controller.abort();
+    run.controller?.abort();
+    let told: Promise<unknown>;
     try {
-      await study.tell(run.trial.number, input);
+      told = study.tell(run.trial.number, input);
     } catch (e) {
-      // Another process may have ended it (or the storage failed): keep going, say why.
-      console.warn(`tunelab: could not record trial ${run.trial.number}: ${errorText(e)}`);
-    } finally {
-      inFlight.delete(run.trial.number);
-      poke();
+      told = Promise.reject(e);
     }
+    return told.then(
+      () => release(run),
+      (e: unknown) => {
+        try {
+          // Another process may have ended it (or the storage failed): keep going, say why.
+          console.warn(`tunelab: could not record trial ${run.trial.number}: ${errorText(e)}`);
+        } finally {
+          release(run);
+        }
+      },
+    );
+  };
+  const release = (run: Running): void => {
+    inFlight.delete(run);
+    poke();
   };
 
   try {
     for (;;) {
-      if (!reason) reason = limitReached(study, lim, inFlight.size);
+      if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
       if (reason) break;
-      if (inFlight.size < lim.parallel && countTowardLimit(study) < lim.trials) {
+      if (inFlight.size < lim.parallel && toward.count(study.snapshot.trials) < lim.trials) {
         const t = await study.ask();
         if (!t) {
           reason = "done";
@@ -171,11 +172,11 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       await stopAll(reason === "interrupted" ? "interrupt" : "time");
     } else {
       // The others (trials, target, patience, done) let the trials in flight finish.
-      while (inFlight.size > 0 && !abort.signal.aborted && !timeUp) {
+      while (inFlight.size > 0 && !aborted && !timeUp) {
         await new Promise<void>((r) => (wake = r));
       }
       if (inFlight.size > 0) {
-        reason = abort.signal.aborted ? "interrupted" : "time";
+        reason = aborted ? "interrupted" : "time";
         await stopAll(reason === "interrupted" ? "interrupt" : "time");
       }
     }
@@ -189,26 +190,135 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   return summary;
 }
 
+const RUN = Symbol("run");
+
+/**
+ * The handle an objective gets (TrialContext). A class rather than an object literal with
+ * getters: such a literal allocates two closures and their accessor pairs for every trial.
+ * `signal` and `shouldStop` are getters on the prototype; `report` stays an own bound
+ * function, so `const { report } = trial` keeps working.
+ */
+class TrialHandle<P> implements TrialContext<P> {
+  readonly number: number;
+  readonly params: P;
+  readonly budget?: number;
+  readonly report: TrialContext<P>["report"];
+  private readonly [RUN]: Running;
+
+  constructor(t: FrozenTrial, run: Running, study: Study) {
+    this.number = t.number;
+    this.params = t.params as unknown as P;
+    if (t.budget !== undefined) this.budget = t.budget;
+    this.report = async (step, values) => {
+      if (run.settled) return true;
+      const stop = await study.report(t.number, step, values);
+      if (stop) run.stopRequested = true;
+      return stop || run.settled;
+    };
+    this[RUN] = run;
+  }
+
+  /**
+   * Made on first use: an AbortController and its abort() (which builds a DOMException with
+   * a stack trace) cost more than the rest of a trial's bookkeeping, and most objectives
+   * never look at the signal. A signal first read after the trial settled is already
+   * aborted, as it would have been.
+   */
+  get signal(): AbortSignal {
+    const run = this[RUN];
+    if (!run.controller) {
+      run.controller = new AbortController();
+      if (run.settled) run.controller.abort();
+    }
+    return run.controller.signal;
+  }
+
+  get shouldStop(): boolean {
+    const run = this[RUN];
+    return run.stopRequested || run.settled;
+  }
+}
+
+/**
+ * The trials this run waits for, in the order they started (what a Map keyed by trial
+ * number gave, without its table being grown and shrunk again for every trial).
+ */
+class InFlight {
+  private readonly runs: (Running | undefined)[] = [];
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(run: Running): void {
+    this.runs[this.n++] = run;
+  }
+
+  delete(run: Running): void {
+    const runs = this.runs;
+    let i = 0;
+    while (i < this.n && runs[i] !== run) i++;
+    if (i === this.n) return;
+    for (; i < this.n - 1; i++) runs[i] = runs[i + 1];
+    runs[--this.n] = undefined;
+  }
+
+  values(): Running[] {
+    return this.runs.slice(0, this.n) as Running[];
+  }
+}
+
 interface Running {
   readonly trial: FrozenTrial;
-  readonly controller: AbortController;
+  /** Made when the objective first reads `signal`. */
+  controller: AbortController | undefined;
   settled: boolean;
   stopRequested: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** Trials that count toward `limits.trials`: all but those the engine stopped for an interrupt or the time limit. */
-function countTowardLimit(study: Study): number {
-  let n = 0;
-  for (const t of study.snapshot.trials) {
-    const s = t.system[STOPPED_KEY];
-    if (s === "interrupt" || s === "time") continue;
-    n++;
-  }
-  return n;
+function stoppedByRun(t: FrozenTrial): boolean {
+  const s = t.system[STOPPED_KEY];
+  return s === "interrupt" || s === "time";
 }
 
-function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number): StopReason | undefined {
+/**
+ * Trials that count toward `limits.trials`: all but those the engine stopped for an
+ * interrupt or the time limit. The loop asks this twice per trial, so it remembers each
+ * record it has classified and only looks again at records that were replaced (records
+ * are immutable: a change replaces the record), instead of reading every trial's system
+ * record each time (quadratic in a long study).
+ */
+class TowardLimit {
+  private seen: FrozenTrial[] = [];
+  private stopped: boolean[] = [];
+  private nStopped = 0;
+
+  count(trials: readonly FrozenTrial[]): number {
+    if (trials.length < this.seen.length) {
+      this.seen = [];
+      this.stopped = [];
+      this.nStopped = 0;
+    }
+    const seen = this.seen;
+    for (let i = 0; i < trials.length; i++) {
+      const t = trials[i]!;
+      if (t === seen[i]) continue;
+      const s = stoppedByRun(t);
+      if (i < seen.length) {
+        if (s !== this.stopped[i]) this.nStopped += s ? 1 : -1;
+      } else if (s) {
+        this.nStopped++;
+      }
+      seen[i] = t;
+      this.stopped[i] = s;
+    }
+    return trials.length - this.nStopped;
+  }
+}
+
+function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number, toward: TowardLimit): StopReason | undefined {
   const trials = study.snapshot.trials;
   if (lim.target !== undefined) {
     const best = study.best;
@@ -228,6 +338,6 @@ function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number): St
     if (best !== undefined && since >= lim.patience) return "patience";
   }
   // Trials running in other processes are theirs to finish: only wait for our own.
-  if (ownRunning === 0 && countTowardLimit(study) >= lim.trials) return "trials";
+  if (ownRunning === 0 && toward.count(trials) >= lim.trials) return "trials";
   return undefined;
 }

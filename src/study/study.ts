@@ -3,7 +3,7 @@ import { SearchSpace } from "../space/space";
 import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
-import type { TrialOutcome } from "../storage/ops";
+import type { NewTrial, TrialOutcome } from "../storage/ops";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -149,18 +149,32 @@ export class Study {
    * proposal. Resolves to undefined when the strategy has nothing left (a
    * finished grid).
    */
-  async ask(): Promise<FrozenTrial | undefined> {
-    const { trial, snapshot } = await this.storage.createTrial(this.name, (snap, n) => {
-      const queued = nextQueued(snap);
-      if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
-      const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
-      if (isDone(r)) return undefined;
-      return r;
-    });
+  ask(): Promise<FrozenTrial | undefined> {
+    // Not `async`, and with callbacks made once per study: an async method keeps its whole
+    // frame on the heap for every call, which with the closures made per call was most of
+    // what a trial allocated (and so most of the garbage collector's work in a fast study).
+    // A synchronous throw still becomes a rejection.
+    try {
+      return this.storage.createTrial(this.name, this.proposeNext).then(this.afterAsk);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** What `ask` records: the next enqueued configuration, else the strategy's proposal. */
+  private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
+    const queued = nextQueued(snap);
+    if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
+    const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
+    if (isDone(r)) return undefined;
+    return r;
+  };
+
+  private readonly afterAsk = ({ trial, snapshot }: { trial?: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial | undefined => {
     this.snap = snapshot;
     if (trial) this.events.emit("trialStarted", { trial });
     return trial;
-  }
+  };
 
   /**
    * Reports intermediate values of a running trial (a number is the
@@ -202,14 +216,33 @@ export class Study {
   }
 
   /** Ends a running trial: with its value (complete), or as failed or pruned. */
-  async tell(trial: number, input: TellInput): Promise<FrozenTrial> {
+  tell(trial: number, input: TellInput): Promise<FrozenTrial> {
+    // Not `async` (see ask): a bad input still rejects rather than throws.
+    try {
+      return this.storage.finishTrial(this.name, trial, this.outcomeOf(trial, input)).then(this.afterTell);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private readonly afterTell = ({ trial, snapshot }: { trial: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial => {
+    this.snap = snapshot;
+    this.events.emit("trialFinished", { trial });
+    return trial;
+  };
+
+  /** Checks what `tell` was given and turns it into the trial's outcome (throws on bad input). */
+  private outcomeOf(trial: number, input: TellInput): TrialOutcome {
     const t = this.snap.trials[trial];
     if (!Number.isSafeInteger(trial) || trial < 0) throw Msg.trialUnknown(trial);
     let outcome: TrialOutcome;
     if ("value" in input && (input as { value?: unknown }).value !== undefined) {
       const value = (input as { value: unknown }).value;
       if (typeof value !== "number" || !Number.isFinite(value)) throw Msg.badValue("value", value);
-      const metrics = { ...(input.metrics ? finiteMetrics(input.metrics) : {}), [this.metric]: value };
+      // finiteMetrics gives a fresh object; the metric is set last, as a spread-then-key literal would.
+      const metrics: Record<string, number> = input.metrics ? finiteMetrics(input.metrics) : {};
+      if (this.metric !== "__proto__") metrics[this.metric] = value;
+      else Object.defineProperty(metrics, this.metric, { value, enumerable: true, writable: true, configurable: true });
       outcome = { state: "complete", value, metrics };
     } else if ("state" in input && input.state === "failed") {
       outcome = {
@@ -229,10 +262,7 @@ export class Study {
     } else {
       throw Msg.badState((input as { state?: unknown }).state);
     }
-    const { trial: done, snapshot } = await this.storage.finishTrial(this.name, trial, outcome);
-    this.snap = snapshot;
-    this.events.emit("trialFinished", { trial: done });
-    return done;
+    return outcome;
   }
 
   /** Queues a configuration to be tried before the strategy's proposals. */
