@@ -12,14 +12,17 @@ export type StudyBundle = {
   readonly "text/plain": string;
 };
 
-/**
- * The MIME bundle for a payload: the payload itself, the HTML fallback with
- * the table and the charts as SVG images (only `payload.view` when set), and
- * a short text.
- *
- * @example const bundle = await studyBundle(toPayload(study.snapshot, false));
- */
-export async function studyBundle(payload: StudyPayload): Promise<StudyBundle> {
+/** A payload's charts rendered to SVG, kept to be reused in later bundles of the same display. */
+export interface ChartSet {
+  readonly charts: readonly RenderedChart[];
+  /** How many trials the payload they were drawn from had. */
+  readonly trials: number;
+  /** Set when the capped charts draw fewer trials than the payload has. */
+  readonly note?: string;
+}
+
+/** Renders the payload's charts (only `payload.view` when set) to SVG. */
+export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   const view: ViewName | undefined = payload.view;
   const wanted = (names: ChartName[]) => names.filter((n) => view === undefined || view === n);
   const subset = chartSubset(payload);
@@ -28,13 +31,37 @@ export async function studyBundle(payload: StudyPayload): Promise<StudyBundle> {
   for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
   const capped = subset.payload !== payload && specs.some((s) => s.name !== "history");
   return {
+    charts,
+    trials: payload.trials.length,
+    ...(capped ? { note: `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.` } : {}),
+  };
+}
+
+/**
+ * The MIME bundle from a payload and charts rendered earlier (a live display
+ * redraws its charts less often than it sends the payload and the table;
+ * the HTML then says which trial count the charts show).
+ */
+export function composeBundle(payload: StudyPayload, charts: ChartSet): StudyBundle {
+  const view = payload.view;
+  const stale = charts.trials !== payload.trials.length ? `Charts drawn at ${charts.trials} of ${payload.trials.length} trials; they catch up at the next redraw.` : undefined;
+  const note = [stale, charts.note].filter((n) => n !== undefined).join(" ");
+  return {
     [STUDY_MIME]: payload,
-    "text/html": studyHtml(payload, charts, {
-      table: view === undefined || view === "table",
-      ...(capped ? { note: `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.` } : {}),
-    }),
+    "text/html": studyHtml(payload, charts.charts, { table: view === undefined || view === "table", ...(note ? { note } : {}) }),
     "text/plain": studyText(payload),
   };
+}
+
+/**
+ * The MIME bundle for a payload: the payload itself, the HTML fallback with
+ * the table and the charts as SVG images (only `payload.view` when set), and
+ * a short text.
+ *
+ * @example const bundle = await studyBundle(toPayload(study.snapshot, false));
+ */
+export async function studyBundle(payload: StudyPayload): Promise<StudyBundle> {
+  return composeBundle(payload, await renderCharts(payload));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Study } from "../study/study";
 import { toPayload, type StudyPayload } from "../views/payload";
-import { studyBundle } from "./bundle";
+import { composeBundle, renderCharts, type ChartSet } from "./bundle";
 import { kernelWriter, newDisplayId, type DisplayWriter } from "./tslab";
 import { preloadVega } from "./vega";
 
@@ -9,26 +9,37 @@ export interface LiveOptions {
   /** The shortest pause between two updates (default 500 ms). */
   readonly minIntervalMs?: number;
   /**
-   * The pause is at least this many times the last update's cost (default
-   * 20), so updates take at most about 1/21 of the kernel's time however
-   * large the study grows.
+   * The pause after an update is at least this many times what it cost
+   * apart from drawing charts (default 40).
    */
   readonly costFactor?: number;
+  /**
+   * Charts (SVG) are redrawn only after this many times the last drawing's
+   * cost (default 40); updates in between reuse the last drawing. With both
+   * factors at 40 the display takes at most about 1/41 + 1/41 of the kernel's
+   * time however large the study grows, while the payload (what the
+   * extension draws) stays fresh.
+   */
+  readonly chartFactor?: number;
 }
 
 /** What a live display cost: the kernel-side measurement. */
 export interface LiveStats {
   /** Messages sent: the first display and every update (the final one included). */
   readonly messages: number;
+  /** How many of them carried freshly drawn charts. */
+  readonly redraws: number;
   /** Milliseconds loading vega and vega-lite (once per kernel; not used for throttling). */
   readonly loadMs: number;
-  /** Milliseconds building payloads, charts (SVG) and HTML (wall time, an upper bound: other work may interleave). */
-  readonly renderMs: number;
+  /** Milliseconds drawing charts to SVG (wall time, an upper bound: other work may interleave). */
+  readonly chartMs: number;
+  /** Milliseconds building payloads, HTML and text. */
+  readonly buildMs: number;
   /** Milliseconds handing messages to the kernel (serialising, signing, sending). */
   readonly sendMs: number;
   /** Milliseconds from the first display to the final update. */
   readonly elapsedMs: number;
-  /** (loadMs + renderMs + sendMs) / elapsedMs. */
+  /** (loadMs + chartMs + buildMs + sendMs) / elapsedMs. */
   readonly share: number;
 }
 
@@ -37,14 +48,18 @@ const now = () => performance.now();
 /**
  * One study's display that follows its run: sent as `display_data` when the
  * run starts, replaced in place (`update_display_data`, same display id) as
- * trials start, report and finish, throttled adaptively, and updated a last
- * time when the run ends. Study events only mark it stale; the work happens
+ * trials start, report and finish, throttled adaptively (the payload and the
+ * table often, the SVG charts rarely), and updated a last time, fully
+ * redrawn, when the run ends. Study events only mark it stale; the work happens
  * on a timer, never inside the study's own calls.
  */
 export class LiveDisplay {
   readonly displayId = newDisplayId();
   private readonly minInterval: number;
   private readonly costFactor: number;
+  private readonly chartFactor: number;
+  private charts: ChartSet | undefined;
+  private chartsNextAt = 0;
   private readonly unsubscribe: (() => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private busy: Promise<void> | undefined;
@@ -53,7 +68,7 @@ export class LiveDisplay {
   private failed = false;
   private nextAt = 0;
   private readonly t0 = now();
-  private stats = { messages: 0, loadMs: 0, renderMs: 0, sendMs: 0 };
+  private stats = { messages: 0, redraws: 0, loadMs: 0, chartMs: 0, buildMs: 0, sendMs: 0 };
   private final: LiveStats | undefined;
 
   private constructor(
@@ -62,7 +77,8 @@ export class LiveDisplay {
     options: LiveOptions,
   ) {
     this.minInterval = options.minIntervalMs ?? 500;
-    this.costFactor = options.costFactor ?? 20;
+    this.costFactor = options.costFactor ?? 40;
+    this.chartFactor = options.chartFactor ?? 40;
   }
 
   /** Sends the first display and follows the study until `finish()`. */
@@ -97,8 +113,9 @@ export class LiveDisplay {
   measure(): LiveStats {
     if (this.final) return this.final;
     const elapsedMs = now() - this.t0;
-    const { messages, loadMs, renderMs, sendMs } = this.stats;
-    return { messages, loadMs, renderMs, sendMs, elapsedMs, share: elapsedMs > 0 ? (loadMs + renderMs + sendMs) / elapsedMs : 0 };
+    const s = this.stats;
+    const spent = s.loadMs + s.chartMs + s.buildMs + s.sendMs;
+    return { ...s, elapsedMs, share: elapsedMs > 0 ? spent / elapsedMs : 0 };
   }
 
   private touch(): void {
@@ -117,19 +134,31 @@ export class LiveDisplay {
     });
   }
 
+  /** Sends the display; charts are redrawn when due, and always for the final update. */
   private async send(update: boolean, running: boolean): Promise<void> {
     if (this.failed) return;
     const t0 = now();
     try {
       const payload: StudyPayload = toPayload(this.study.snapshot, running);
-      const bundle = await studyBundle(payload);
+      let chartMs = 0;
+      let charts = this.charts;
+      const redraw = !running || charts === undefined || t0 >= this.chartsNextAt;
+      if (redraw || charts === undefined) {
+        const c0 = now();
+        charts = this.charts = await renderCharts(payload);
+        chartMs = now() - c0;
+        this.stats.redraws++;
+      }
+      const bundle = composeBundle(payload, charts);
       const t1 = now();
       this.write({ data: bundle, metadata: {}, transient: { display_id: this.displayId } }, update);
       const t2 = now();
       this.stats.messages++;
-      this.stats.renderMs += t1 - t0;
+      this.stats.chartMs += chartMs;
+      this.stats.buildMs += t1 - t0 - chartMs;
       this.stats.sendMs += t2 - t1;
-      this.nextAt = t2 + Math.max(this.minInterval, this.costFactor * (t2 - t0));
+      this.nextAt = t2 + Math.max(this.minInterval, this.costFactor * (t2 - t0 - chartMs));
+      if (redraw) this.chartsNextAt = t2 + Math.max(this.minInterval, this.chartFactor * chartMs);
     } catch (e) {
       // A display must never break a run: report once and stop updating.
       this.failed = true;

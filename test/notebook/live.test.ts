@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tune, float, choice } from "../../src/index";
-import { LiveDisplay } from "../../src/notebook/live";
+import { LiveDisplay, type LiveOptions } from "../../src/notebook/live";
 import { Study } from "../../src/study/study";
 import { runStudy } from "../../src/study/runner";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
@@ -76,18 +76,18 @@ describe("run() in a tslab kernel", () => {
 });
 
 describe("LiveDisplay throttling", () => {
-  async function follow(name: string, trials: number, options: { minIntervalMs: number; costFactor: number }) {
-    const sent: { update: boolean; payload: StudyPayload }[] = [];
+  async function follow(name: string, trials: number, options: LiveOptions) {
+    const sent: { update: boolean; payload: StudyPayload; html: string }[] = [];
     const tuner = quickStudy(name, trials);
     const study: Study = await tuner.open();
-    const live = await LiveDisplay.start(study, (c, update) => sent.push({ update, payload: c.data[STUDY_MIME] as StudyPayload }), options);
+    const live = await LiveDisplay.start(study, (c, update) => sent.push({ update, payload: c.data[STUDY_MIME] as StudyPayload, html: c.data["text/html"] as string }), options);
     await tuner.run({ display: false });
     const stats = await live.finish();
     return { sent, stats };
   }
 
   it("updates while trials run when allowed to, each update at least as new as the one before", async () => {
-    const { sent, stats } = await follow("live-often", 4, { minIntervalMs: 0, costFactor: 0 });
+    const { sent, stats } = await follow("live-often", 4, { minIntervalMs: 0, costFactor: 0, chartFactor: 0 });
     expect(sent.length).toBeGreaterThan(2);
     expect(stats.messages).toBe(sent.length);
     expect(sent.map((s) => s.update)).toEqual([false, ...sent.slice(1).map(() => true)]);
@@ -104,8 +104,21 @@ describe("LiveDisplay throttling", () => {
       [true, 10],
     ]);
     expect(stats.messages).toBe(2);
-    expect(stats.renderMs).toBeGreaterThan(0);
+    expect(stats.redraws).toBe(2);
+    expect(stats.chartMs).toBeGreaterThan(0);
     expect(stats.share).toBeGreaterThan(0);
+  });
+
+  it("sends the payload and table often but reuses the last charts until a redraw is due, and redraws for the final update", async () => {
+    const { sent, stats } = await follow("live-reuse", 4, { minIntervalMs: 0, costFactor: 0, chartFactor: 1e9 });
+    expect(sent.length).toBeGreaterThan(2);
+    expect(stats.redraws).toBe(2); // the first display (no trials yet) and the final update
+    const middle = sent.slice(1, -1);
+    expect(middle.every((s) => !s.html.includes("<img ") && s.html.includes("Charts drawn at 0 of "))).toBe(true);
+    expect(middle.some((s) => s.payload.trials.length > 0)).toBe(true);
+    const last = sent[sent.length - 1]!.html;
+    expect(last.match(/<img /g)).toHaveLength(3);
+    expect(last).not.toContain("Charts drawn at");
   });
 });
 
