@@ -52,8 +52,11 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
   if (!sampler) throw new Error(`unknown tunelab sampler ${sname}`);
   const { args, f } = spec;
   const st = sampler.strategy(seed);
-  const evalTimes: number[] = [];
-  const doneTimes: number[] = [];
+  // Preallocated, so the instrument itself allocates nothing per trial.
+  const evalTimes = new Float64Array(nTrials);
+  const doneTimes = new Float64Array(nTrials);
+  let nEval = 0;
+  let nDone = 0;
 
   const tuner = tune(`bench-${fname}-${sname}-${seed}`)
     .space(spec.space)
@@ -61,7 +64,8 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
     .strategy(st.name as "random", st.options)
     .storage("memory")
     .on("trialFinished", () => {
-      doneTimes.push(performance.now());
+      if (nDone < nTrials) doneTimes[nDone] = performance.now();
+      nDone++;
     });
 
   let tStart: number;
@@ -71,7 +75,8 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
       const a = args(p as Config) as never; // sampling happened before the call: overhead
       const t0 = performance.now();
       const v = f(a);
-      evalTimes.push(performance.now() - t0);
+      if (nEval < nTrials) evalTimes[nEval] = performance.now() - t0;
+      nEval++;
       return v;
     });
     await tuner.open();
@@ -87,7 +92,7 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
       const a = args(trial.params as Config) as never;
       const t0 = performance.now();
       const v = f(a);
-      evalTimes.push(performance.now() - t0);
+      evalTimes[nEval++] = performance.now() - t0;
       await tuner.tell(trial, v);
     }
     tEnd = performance.now();
@@ -96,7 +101,7 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
   const trials = tuner.trials.slice().sort((x, y) => x.number - y.number);
   if (trials.length !== nTrials) throw new Error(`${fname}/${sname}/seed ${seed}: ${trials.length} trials, expected ${nTrials}`);
   if (!trials.every((t) => t.state === "complete" && t.value !== undefined)) throw new Error(`${fname}/${sname}/seed ${seed}: a trial did not complete`);
-  if (doneTimes.length !== nTrials || evalTimes.length !== nTrials) throw new Error(`${fname}/${sname}/seed ${seed}: timing count mismatch`);
+  if (nDone !== nTrials || nEval !== nTrials) throw new Error(`${fname}/${sname}/seed ${seed}: timing count mismatch`);
 
   const regret: number[] = [];
   let best = Infinity;
@@ -107,7 +112,7 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
   const overhead: number[] = [];
   let prev = tStart;
   for (let i = 0; i < nTrials; i++) {
-    overhead.push(round4((doneTimes[i]! - prev - evalTimes[i]!) * 1)); // already ms
+    overhead.push(round4(doneTimes[i]! - prev - evalTimes[i]!)); // ms
     prev = doneTimes[i]!;
   }
   const bestTrial = tuner.best!;

@@ -147,7 +147,9 @@ export function decode(space: SearchSpace, u: ArrayLike<number>): Config {
   // Whether any parameter is conditional (space.hasConditions), noted on the way: that
   // getter scans the parameters with a new closure on every call, once per proposal.
   let conditional = false;
-  for (const p of space.evalOrder) {
+  const order = space.evalOrder;
+  for (let i = 0; i < order.length; i++) {
+    const p = order[i]!;
     if (p.when) {
       conditional = true;
       if (!space.isActive(p, out)) continue;
