@@ -144,6 +144,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
 
   try {
     for (;;) {
+      toward.nextPass();
       if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
       if (reason) break;
       if (inFlight.size < lim.parallel && toward.count(study.snapshot.trials) < lim.trials) {
@@ -294,8 +295,27 @@ class TowardLimit {
   private seen: FrozenTrial[] = [];
   private stopped: boolean[] = [];
   private nStopped = 0;
+  private pass = 0;
+  private countedPass = -1;
+  private counted = 0;
+
+  /**
+   * A new pass of the run loop. Within one pass nothing awaits, so the snapshot cannot
+   * change between the two questions the loop asks (limitReached, then whether to start a
+   * trial): the second gets the first's answer.
+   */
+  nextPass(): void {
+    this.pass++;
+  }
 
   count(trials: readonly FrozenTrial[]): number {
+    if (this.countedPass === this.pass) return this.counted;
+    this.countedPass = this.pass;
+    this.counted = this.scan(trials);
+    return this.counted;
+  }
+
+  private scan(trials: readonly FrozenTrial[]): number {
     if (trials.length < this.seen.length) {
       this.seen = [];
       this.stopped = [];
