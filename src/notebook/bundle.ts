@@ -1,4 +1,5 @@
 import { isBetter } from "../model/trial";
+import { errorText } from "../util/errors";
 import { finiteOrNull } from "../views/format";
 import { STUDY_MIME, type PayloadTrial, type StudyPayload } from "../views/payload";
 import { viewSpecs, type ChartName, type ViewName } from "../views/specs";
@@ -28,7 +29,12 @@ export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   const subset = chartSubset(payload);
   const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"]))];
   const charts: RenderedChart[] = [];
-  for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
+  try {
+    for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
+  } catch (e) {
+    // Without vega (or with a broken one) the table and the payload still go out.
+    return { charts: [], trials: payload.trials.length, note: `The charts could not be drawn here: ${errorText(e)}` };
+  }
   const capped = subset.payload !== payload && specs.some((s) => s.name !== "history");
   return {
     charts,
