@@ -121,7 +121,7 @@ export class LiveDisplay {
   private touch(): void {
     this.dirty = true;
     if (this.timer !== undefined || this.busy !== undefined || this.closed || this.failed) return;
-    this.timer = setTimeout(() => this.flush(), Math.max(0, this.nextAt - now()));
+    this.timer = setTimeout(() => this.flush(), Math.ceil(Math.max(0, this.nextAt - now())));
   }
 
   private flush(): void {
@@ -142,7 +142,8 @@ export class LiveDisplay {
       const payload: StudyPayload = toPayload(this.study.snapshot, running);
       let chartMs = 0;
       let charts = this.charts;
-      const redraw = !running || charts === undefined || t0 >= this.chartsNextAt;
+      // (1 ms of slack: a timer may fire a fraction of a millisecond early)
+      const redraw = !running || charts === undefined || t0 + 1 >= this.chartsNextAt;
       if (redraw || charts === undefined) {
         const c0 = now();
         charts = this.charts = await renderCharts(payload);

@@ -22,11 +22,12 @@ const study = tune("bridge")
   .storage("memory")
   .limits({ trials: ${TRIALS} })
   .objective(async (p, trial) => {
-    // Halfway, wait (60 s at most) until the live panel has been updated once, so that a
-    // live update happens mid-run however slow the machine and however long the throttle.
+    // Halfway, wait (60 s at most) until the live panel has been sent with freshly drawn
+    // charts once, so that such an update happens mid-run however slow the machine and
+    // however long the throttle.
     if (trial.number === ${TRIALS / 2}) {
       const t0 = Date.now();
-      while ((lastLiveStats()?.messages ?? 0) < 2 && Date.now() - t0 < 60_000) await sleep(50);
+      while ((lastLiveStats()?.redraws ?? 0) < 2 && Date.now() - t0 < 60_000) await sleep(50);
     }
     let loss = 0;
     for (let step = 1; step <= 3; step++) {
