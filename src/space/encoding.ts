@@ -67,7 +67,13 @@ function inDomain(p: ParamSpec, v: number): boolean {
 export function gridSize(p: ParamSpec): number {
   if (p.type === "categorical") return p.choices.length;
   if (p.step === undefined) return Infinity;
-  return Math.floor((p.high - p.low) / p.step + 1e-9) + 1;
+  const r = (p.high - p.low) / p.step;
+  if (p.type === "int") return Math.floor(r) + 1;
+  // Decimal bounds and steps are only approximated by doubles, with errors of a few ulps of the
+  // bounds' magnitude: counted in steps that can exceed 1e-9 (low=10000.37, step=0.001), and the
+  // top value low + n*step = high must still count.
+  const slack = 1e-9 + 4 * Number.EPSILON * (r + Math.max(Math.abs(p.low), Math.abs(p.high)) / p.step);
+  return Math.floor(r + slack) + 1;
 }
 
 /** The k-th grid value, rounded to the decimals of low and step so 0.1*3 prints as 0.3. */
@@ -109,11 +115,12 @@ export function fromUnit(p: ParamSpec, u: number): Choice {
   if (p.step !== undefined) {
     const k = Math.round((v - p.low) / p.step);
     const kmax = gridSize(p) - 1;
-    return gridValue(p, k < 0 ? 0 : k > kmax ? kmax : k);
+    // k <= 0, not k < 0: Math.round(-0.5) is -0, and -0 must not leak into configurations.
+    return gridValue(p, k <= 0 ? 0 : k > kmax ? kmax : k);
   }
   if (v < p.low) v = p.low;
   if (v > p.high) v = p.high;
-  return v;
+  return v === 0 ? 0 : v;
 }
 
 /** The cube coordinate of a value of `p` (a categorical choice → its cell's centre). */

@@ -1,5 +1,6 @@
 import { Msg } from "../util/messages";
 import { canonicalJson, isPlainObject } from "../util/json";
+import { gridSize } from "./encoding";
 import { FloatScales, IntScales } from "./types";
 import type { Choice, Condition, Config, FloatScale, IntScale, ParamDef, SpaceDef } from "./types";
 
@@ -69,7 +70,8 @@ export class SearchSpace {
     const params: ParamSpec[] = [];
     const json: Record<string, ParamDef> = {};
     names.forEach((name, index) => {
-      if (name.length === 0) throw Msg.badParamName(field, name);
+      // "__proto__" would be swallowed by every object a configuration passes through.
+      if (name.length === 0 || name === "__proto__") throw Msg.badParamName(field, name);
       const spec = parseParam(name, index, input[name], `${field}.${name}`);
       params.push(spec);
       json[name] = toDef(spec);
@@ -207,25 +209,27 @@ function parseParam(name: string, index: number, raw: unknown, field: string): P
   if (!(FloatScales as readonly unknown[]).includes(scale)) throw Msg.badScale(field, scale, FloatScales);
   if (scale === "log" && !(low > 0)) throw Msg.logNeedsPositive(field, low, 0);
   if (scale === "reverse-log" && !(low >= 0 && high < 1)) throw Msg.reverseLogRange(field, low, high);
-  if (step !== undefined) {
-    if (!(typeof step === "number" && Number.isFinite(step) && step > 0)) throw Msg.badStep(field, step, false);
-    if (low + step > high * (1 + 1e-12) + 1e-12) throw Msg.stepTooLarge(field, step, low, high);
-  }
+  if (step !== undefined && !(typeof step === "number" && Number.isFinite(step) && step > 0)) throw Msg.badStep(field, step, false);
   const spec: FloatSpec = { ...base, type: "float", low, high, scale: scale as FloatScale };
-  return step === undefined ? spec : { ...spec, step: step as number };
+  if (step === undefined) return spec;
+  const stepped: FloatSpec = { ...spec, step: step as number };
+  // The same count the grid and the encoding use (a relative tolerance also right for negative bounds).
+  if (gridSize(stepped) < 2) throw Msg.stepTooLarge(field, step as number, low, high);
+  return stepped;
 }
 
 function parseWhen(raw: unknown, field: string): Condition {
   if (!isPlainObject(raw) || Object.keys(raw).length === 0) throw Msg.badCondition(field, raw);
-  const out: Record<string, Choice[]> = {};
+  const entries: [string, Choice[]][] = [];
   for (const [k, v] of Object.entries(raw)) {
     if (!Array.isArray(v) || v.length === 0) throw Msg.badCondition(field, raw);
     for (const c of v) {
       if (!(typeof c === "string" || typeof c === "boolean" || (typeof c === "number" && Number.isFinite(c)))) throw Msg.badCondition(field, raw);
     }
-    out[k] = [...(v as Choice[])];
+    entries.push([k, [...(v as Choice[])]]);
   }
-  return out;
+  // fromEntries keeps a "__proto__" key as a key (so it is reported as unknown, not silently dropped).
+  return Object.fromEntries(entries);
 }
 
 function checkCondition(space: SearchSpace, p: ParamSpec, field: string): void {
@@ -299,8 +303,12 @@ export function checkValue(p: ParamSpec, v: unknown, field: string): Choice {
     if (!Number.isInteger(v)) throw Msg.configBadValue(field, p.name, v, "an integer");
     if ((v - p.low) % p.step !== 0) throw Msg.configBadValue(field, p.name, v, `low + k*step (low=${p.low}, step=${p.step})`);
   } else if (p.step !== undefined) {
-    const k = (v - p.low) / p.step;
-    if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, Math.abs(k))) throw Msg.configBadValue(field, p.name, v, `low + k*step (low=${p.low}, step=${p.step})`);
+    // v and low each carry rounding error of a few ulps of their magnitude, which can be many
+    // step-units when |low| is large and step small (low=1e6, step=0.001): allow for it.
+    const k = Math.round((v - p.low) / p.step);
+    const off = Math.abs(v - (p.low + k * p.step));
+    const tol = 1e-9 * p.step * Math.max(1, Math.abs(k)) + 4 * Number.EPSILON * Math.max(Math.abs(v), Math.abs(p.low));
+    if (!(off <= tol)) throw Msg.configBadValue(field, p.name, v, `low + k*step (low=${p.low}, step=${p.step})`);
   }
   return v === 0 ? 0 : v;
 }

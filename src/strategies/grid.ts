@@ -1,6 +1,6 @@
 import { Grid } from "../space/grid";
 import type { SearchSpace } from "../space/space";
-import { readOptions } from "./options";
+import { optSeed, readOptions } from "./options";
 import type { ProposeContext, ProposeResult, Strategy } from "./strategy";
 
 export interface GridOptions {
@@ -21,7 +21,8 @@ export class GridStrategy implements Strategy {
   readonly grid: Grid;
 
   constructor(space: SearchSpace, options?: unknown) {
-    readOptions("options", options, ["seed"]);
+    const o = readOptions("options", options, ["seed"]);
+    optSeed("options.seed", o["seed"]);
     this.grid = new Grid(space);
   }
 

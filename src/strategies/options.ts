@@ -28,3 +28,10 @@ export function optBool(field: string, v: unknown, dflt: boolean): boolean {
   if (typeof v !== "boolean") throw Msg.badOption(field, v, "true or false");
   return v;
 }
+
+/** A seed option: any safe integer, as the study's seed. */
+export function optSeed(field: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw Msg.badOption(field, v, "an integer");
+  return v;
+}

@@ -1,8 +1,9 @@
-import { SobolSequence } from "../math/sobol";
+import { SOBOL_MAX_DIM, SobolSequence } from "../math/sobol";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
+import { Msg } from "../util/messages";
 import { Rng, RngPurpose } from "../util/rng";
-import { optEnum, optInt, readOptions } from "./options";
+import { optEnum, optInt, optSeed, readOptions } from "./options";
 import type { ProposeContext, Proposal, Strategy } from "./strategy";
 
 export interface RandomOptions {
@@ -35,8 +36,14 @@ export class RandomStrategy implements Strategy {
 
   constructor(private readonly space: SearchSpace, options?: unknown) {
     const o = readOptions("options", options, RANDOM_OPTIONS);
+    // The seed itself is the study's (ctx.seed); it is only checked here.
+    optSeed("options.seed", o["seed"]);
     this.quasi = optEnum("options.quasi", o["quasi"], ["none", "sobol"] as const, "none");
     this.quasiTrials = optInt("options.quasiTrials", o["quasiTrials"], 0, Number.MAX_SAFE_INTEGER);
+    // Say so now, not with a plain Error from the sequence at the first ask.
+    if (this.quasi === "sobol" && space.size > SOBOL_MAX_DIM) {
+      throw Msg.badOption("options.quasi", "sobol", `"none" for spaces of more than ${SOBOL_MAX_DIM} parameters (this one has ${space.size})`);
+    }
     this.buf = new Float64Array(space.size);
   }
 

@@ -44,7 +44,8 @@ export function createStrategy(name: unknown, space: SearchSpace, options?: unkn
   if (typeof name === "string") {
     const f = factories.get(name);
     if (f) return f(space, options);
-    if (name in upcoming) throw Msg.strategyNotYet(name, upcoming[name]!);
+    // An own-property test: `in` would also find "toString", "constructor", ... on the prototype.
+    if (Object.prototype.hasOwnProperty.call(upcoming, name)) throw Msg.strategyNotYet(name, upcoming[name]!);
   }
   throw Msg.unknownStrategy(name, [...factories.keys()]);
 }

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import type { FrozenTrial, StudySnapshot } from "../../src/model/trial";
+import { choice, float, int } from "../../src/space/builders";
+import { Grid } from "../../src/space/grid";
+import { SearchSpace } from "../../src/space/space";
+import type { Config } from "../../src/space/types";
+import { MemoryStorage } from "../../src/storage/base";
+import { GRID_KEY, GridStrategy } from "../../src/strategies/grid";
+import { createStrategy } from "../../src/strategies/registry";
+import { isDone, proposeContext, type Proposal } from "../../src/strategies/strategy";
+import { Study } from "../../src/study/study";
+import type { JsonObject } from "../../src/util/json";
+
+const space = SearchSpace.parse({
+  opt: choice(["sgd", "adam"]),
+  layers: int(1, 3),
+  frac: float(0, 0.5, { step: 0.25 }),
+}); // 2 × 3 × 3 = 18
+const grid = new Grid(space);
+
+function snapshotOf(trials: FrozenTrial[]): StudySnapshot {
+  return {
+    spec: { name: "g", space: space.toJSON(), direction: "minimize", metric: "value", strategy: { name: "grid", options: {} }, seed: 0, createdAt: 0 },
+    trials,
+    queue: [],
+  };
+}
+
+function trial(number: number, system: JsonObject, params: Config = grid.at(0), state: FrozenTrial["state"] = "complete"): FrozenTrial {
+  return { number, state, params, metrics: {}, intermediate: [], curves: {}, startedAt: 0, system };
+}
+
+/** Trials that took the given grid positions (trial numbers in the same order). */
+const took = (...positions: number[]) => positions.map((g, i) => trial(i, { [GRID_KEY]: g }, grid.at(g)));
+
+function next(trials: FrozenTrial[]): Proposal | "done" {
+  const r = new GridStrategy(space).propose(proposeContext(snapshotOf(trials), space, trials.length, 1));
+  return isDone(r) ? "done" : r;
+}
+
+describe("GridStrategy.propose", () => {
+  it("starts at position 0 and records the position with the trial", () => {
+    expect(next([])).toStrictEqual({ params: grid.at(0), system: { [GRID_KEY]: 0 } });
+  });
+
+  it("continues with the next position from a snapshot that already holds trials (resume)", () => {
+    expect(next(took(0, 1, 2, 3, 4))).toStrictEqual({ params: grid.at(5), system: { [GRID_KEY]: 5 } });
+    // Running and failed trials hold their positions too.
+    const mixed = [trial(0, { [GRID_KEY]: 0 }, grid.at(0), "running"), trial(1, { [GRID_KEY]: 1 }, grid.at(1), "failed")];
+    expect(next(mixed)).toMatchObject({ system: { [GRID_KEY]: 2 } });
+  });
+
+  it("fills a gap left by positions taken out of order", () => {
+    expect(next(took(0, 2, 3))).toMatchObject({ params: grid.at(1), system: { [GRID_KEY]: 1 } });
+  });
+
+  it("does not count trials that came from elsewhere (enqueued configurations) as positions", () => {
+    const queued = [trial(0, { queued: 0 }), trial(1, { queued: 1 })];
+    expect(next(queued)).toMatchObject({ system: { [GRID_KEY]: 0 } });
+    expect(next([...queued, trial(2, { [GRID_KEY]: 0 })])).toMatchObject({ system: { [GRID_KEY]: 1 } });
+  });
+
+  it("is done after the last position, and stays done", () => {
+    const all = took(...Array.from({ length: 18 }, (_, i) => i));
+    expect(next(all.slice(0, 17))).toMatchObject({ system: { [GRID_KEY]: 17 } });
+    expect(next(all)).toBe("done");
+    expect(next([...all, trial(18, { queued: 0 })])).toBe("done");
+  });
+
+  it("does not depend on the seed", () => {
+    const s = new GridStrategy(space, { seed: 5 });
+    const a = s.propose(proposeContext(snapshotOf(took(0, 1)), space, 2, 1));
+    const b = s.propose(proposeContext(snapshotOf(took(0, 1)), space, 2, 99));
+    expect(a).toStrictEqual(b);
+  });
+});
+
+describe("GridStrategy through a study", () => {
+  async function open(storage = new MemoryStorage(), def = space) {
+    return Study.open({ name: "grid", space: def, direction: "minimize", strategy: { name: "grid" }, storage, seed: 1 });
+  }
+
+  it("asks every configuration exactly once, in the grid's order, then is done", async () => {
+    const study = await open();
+    const seen: Config[] = [];
+    for (;;) {
+      const t = await study.ask();
+      if (!t) break;
+      seen.push(t.params);
+      await study.tell(t.number, { value: seen.length });
+    }
+    expect(seen).toStrictEqual(Array.from({ length: 18 }, (_, i) => grid.at(i)));
+    expect(await study.ask()).toBeUndefined();
+  });
+
+  it("hands distinct configurations to parallel asks", async () => {
+    const study = await open();
+    const running = [];
+    for (let i = 0; i < 5; i++) running.push(await study.ask());
+    expect(new Set(running.map((t) => JSON.stringify(t!.params))).size).toBe(5);
+  });
+
+  it("resumes from storage where it stopped", async () => {
+    const storage = new MemoryStorage();
+    const first = await open(storage);
+    for (let i = 0; i < 7; i++) {
+      const t = (await first.ask())!;
+      if (i % 2) await first.tell(t.number, { value: i });
+      else await first.tell(t.number, { state: "failed", error: "boom" });
+    }
+    const again = await open(storage);
+    const t = await again.ask();
+    expect(t!.params).toStrictEqual(grid.at(7));
+    expect(t!.system[GRID_KEY]).toBe(7);
+  });
+
+  it("enumerates a conditional space completely", async () => {
+    const cond = SearchSpace.parse({
+      opt: choice(["sgd", "adam"]),
+      momentum: float(0.8, 0.9, { step: 0.05, when: { opt: ["sgd"] } }),
+      layers: int(1, 2),
+    }); // (3 + 1) × 2 = 8
+    const study = await open(new MemoryStorage(), cond);
+    const seen = new Set<string>();
+    for (let t = await study.ask(); t; t = await study.ask()) {
+      expect(cond.check(t.params)).toStrictEqual(t.params);
+      seen.add(JSON.stringify(t.params));
+      await study.tell(t.number, { value: 0 });
+    }
+    expect(seen.size).toBe(8);
+  });
+});
+
+describe("GridStrategy options and spaces", () => {
+  it("rejects a float without step, naming it", () => {
+    const s = SearchSpace.parse({ a: int(0, 1), lr: float(1e-3, 1, { scale: "log" }) });
+    expect(() => new GridStrategy(s)).toThrow(expect.objectContaining({ code: "grid.float_without_step", field: "space.lr.step" }));
+    expect(() => createStrategy("grid", s)).toThrow(/"lr"/);
+  });
+
+  it("accepts a seed and rejects anything else", () => {
+    expect(() => new GridStrategy(space, { seed: 3 })).not.toThrow();
+    expect(() => new GridStrategy(space, { shuffle: true })).toThrow(expect.objectContaining({ code: "option.unknown", field: "options.shuffle" }));
+    expect(() => new GridStrategy(space, { seed: "3" })).toThrow(expect.objectContaining({ code: "option.bad_value", field: "options.seed" }));
+    expect(() => new GridStrategy(space, "all")).toThrow(expect.objectContaining({ code: "option.bad_value", field: "options" }));
+  });
+});
