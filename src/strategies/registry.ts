@@ -3,6 +3,7 @@ import { Msg } from "../util/messages";
 import { GridStrategy, type GridOptions } from "./grid";
 import { RandomStrategy, type RandomOptions } from "./random";
 import type { Strategy } from "./strategy";
+import { TpeStrategy, type TpeOptions } from "./tpe";
 
 /**
  * Options of each strategy, by name. Later strategies add themselves here,
@@ -11,6 +12,7 @@ import type { Strategy } from "./strategy";
 export interface StrategyOptionsMap {
   random: RandomOptions;
   grid: GridOptions;
+  tpe: TpeOptions;
 }
 
 export type StrategyName = keyof StrategyOptionsMap;
@@ -20,12 +22,12 @@ type Factory = (space: SearchSpace, options: unknown) => Strategy;
 const factories = new Map<string, Factory>([
   ["random", (s, o) => new RandomStrategy(s, o)],
   ["grid", (s, o) => new GridStrategy(s, o)],
+  ["tpe", (s, o) => new TpeStrategy(s, o)],
 ]);
 
 /** Strategies the protocol names that this version does not ship yet, and where they come from. */
 const upcoming: Record<string, string> = {
   bayesian: "the Bayesian-optimisation release",
-  tpe: "the Bayesian-optimisation release",
   hyperband: "the Hyperband release",
   asha: "the Hyperband release",
 };

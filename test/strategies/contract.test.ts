@@ -16,6 +16,8 @@ const STRATEGIES: [label: string, name: string, options: object][] = [
   ["random", "random", {}],
   ["random (sobol)", "random", { quasi: "sobol" }],
   ["grid", "grid", {}],
+  ["tpe", "tpe", {}],
+  ["tpe (independent, random startup)", "tpe", { multivariate: false, quasi: "none", startupTrials: 3 }],
 ];
 
 // Spaces every strategy can search (floats have steps, so the grid can too).

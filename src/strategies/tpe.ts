@@ -1,0 +1,297 @@
+import { ParzenEstimator, type ParzenDim, type UnitGrid } from "../math/parzen";
+import type { Direction, FrozenTrial } from "../model/trial";
+import { encode, decode, fromUnit, gridSize, toUnit } from "../space/encoding";
+import type { ParamSpec, SearchSpace } from "../space/space";
+import { RngPurpose } from "../util/rng";
+import { optBool, optEnum, optInt, optSeed, readOptions } from "./options";
+import { RandomStrategy } from "./random";
+import type { ProposeContext, Proposal, Strategy } from "./strategy";
+
+export interface TpeOptions {
+  /** The study's seed (the same as `.seed()`): the same seed gives the same trials. */
+  readonly seed?: number;
+  /** Finished (complete or pruned) trials drawn at random before the model takes over (default 10). */
+  readonly startupTrials?: number;
+  /** How the startup trials are drawn: "sobol" (default, a scrambled Sobol sequence) or "none" (independent uniform draws). */
+  readonly quasi?: "none" | "sobol";
+  /** Candidates drawn from the good density per proposal, the best l(x)/g(x) kept (default 24). */
+  readonly candidates?: number;
+  /** Model the parameters jointly (default true) or one at a time (false, Optuna 4's default). */
+  readonly multivariate?: boolean;
+  /** Count running trials as bad ones, so trials in flight at once differ (default true). */
+  readonly constantLiar?: boolean;
+}
+
+export const TPE_OPTIONS = ["seed", "startupTrials", "quasi", "candidates", "multivariate", "constantLiar"] as const;
+
+/** Most trials in the good group (Optuna's γ cap). */
+const MAX_BELOW = 25;
+/** The newest trials keep full weight; older ones ramp down linearly (linear forgetting). */
+const FLAT_WEIGHTS = 25;
+
+/** How one parameter enters the model; parameters with a single possible value stay out. */
+interface ModelDim {
+  readonly param: ParamSpec;
+  readonly dim: ParzenDim;
+}
+
+/** A trial's place in the split: its encoding and its number (recency order). */
+interface Observation {
+  readonly number: number;
+  /** Unit-cube coordinates, NaN where the parameter is inactive. */
+  readonly u: Float64Array;
+}
+
+/**
+ * Tree-structured Parzen estimator (Bergstra et al. 2011), as Optuna 5's
+ * default `TPESampler`: multivariate, with the constant liar.
+ *
+ * Each proposal after the startup trials:
+ * 1. splits the finished trials into good ("below") and bad ("above"): the
+ *    best `min(ceil(0.1·n), 25)` of the n complete and pruned trials are
+ *    good — complete trials by value first, then pruned ones by how far they
+ *    got (deepest step first, then their last value); running trials count
+ *    as bad (constant liar), so proposals made while they run move away;
+ * 2. fits a Parzen estimator l(x) to the good trials and g(x) to the bad ones
+ *    (src/math/parzen.ts: truncated-normal kernels in the encoded, log-scaled
+ *    space, cell masses for ints and steps, smoothed categorical kernels; old
+ *    trials beyond the newest 25 ramp down in weight; a prior component);
+ * 3. draws 24 candidates from l and keeps the one with the largest
+ *    log l(x) − log g(x), which maximises expected improvement under TPE's
+ *    model.
+ *
+ * Conditional spaces are modelled by group decomposition: parameters that
+ * were active in exactly the same trials form a group (so each group is
+ * present wholly or not at all in every trial), and each group gets its own
+ * l and g from the trials that contain it, with the good/bad split made once
+ * over all trials. The groups' choices are merged and decoded, which drops
+ * the parameters whose conditions fail. This is sound because a group's
+ * density is only ever fitted to trials where all its parameters were
+ * active, so no value is imputed; what it gives up is the dependence between
+ * groups (a child's value is not modelled jointly with its parent's). A
+ * parameter never yet active in any trial is drawn from its prior (uniform
+ * in the encoding).
+ *
+ * Randomness comes from `ctx.rng`, so the same snapshot, seed and trial
+ * number give the same proposal in any process.
+ */
+export class TpeStrategy implements Strategy {
+  readonly name = "tpe";
+  private readonly startupTrials: number;
+  private readonly candidates: number;
+  private readonly multivariate: boolean;
+  private readonly constantLiar: boolean;
+  private readonly startup: RandomStrategy;
+  private readonly model: (ModelDim | undefined)[];
+  private readonly conditional: boolean;
+  /** Encodings by params object: trials are immutable, so a trial's params encode once. */
+  private readonly encoded = new WeakMap<object, Float64Array>();
+
+  constructor(private readonly space: SearchSpace, options?: unknown) {
+    const o = readOptions("options", options, TPE_OPTIONS);
+    optSeed("options.seed", o["seed"]);
+    this.startupTrials = optInt("options.startupTrials", o["startupTrials"], 0, 10);
+    const quasi = optEnum("options.quasi", o["quasi"], ["none", "sobol"] as const, "sobol");
+    this.candidates = optInt("options.candidates", o["candidates"], 1, 24);
+    this.multivariate = optBool("options.multivariate", o["multivariate"], true);
+    this.constantLiar = optBool("options.constantLiar", o["constantLiar"], true);
+    this.startup = new RandomStrategy(space, { quasi });
+    this.model = space.params.map(modelDim);
+    this.conditional = space.hasConditions;
+  }
+
+  propose(ctx: ProposeContext): Proposal {
+    const split = this.split(ctx);
+    if (!split) return this.startup.propose(ctx);
+    const { below, above } = split;
+    const rng = ctx.rng(RngPurpose.model);
+    const u = new Float64Array(this.space.size).fill(0.5);
+    const groups = this.groups(below, above);
+    const modelled = new Uint8Array(this.space.size);
+    for (const g of groups) {
+      for (const j of g) modelled[j] = 1;
+      this.proposeGroup(g, below, above, rng, u);
+    }
+    // Parameters the model cannot say anything about yet: from the prior.
+    for (let j = 0; j < u.length; j++) if (this.model[j] && !modelled[j]) u[j] = rng.next();
+    return { params: decode(this.space, u) };
+  }
+
+  /** The observations of the good/bad split, or undefined while fewer than `startupTrials` have finished. */
+  private split(ctx: ProposeContext): { below: Observation[]; above: Observation[] } | undefined {
+    const s = splitTrials(ctx.snapshot.trials, ctx.snapshot.spec.direction, this.constantLiar);
+    if (s.finished < this.startupTrials || s.finished === 0) return undefined;
+    return { below: s.below.map((t) => this.observe(t)), above: s.above.map((t) => this.observe(t)) };
+  }
+
+  private observe(t: FrozenTrial): Observation {
+    let u = this.encoded.get(t.params);
+    if (!u) {
+      u = encode(this.space, t.params);
+      this.encoded.set(t.params, u);
+    }
+    return { number: t.number, u };
+  }
+
+  /**
+   * The groups of modelled parameters (indices, each group ascending, groups
+   * by their first index): all of them at once when the space has no
+   * conditions; otherwise those active in exactly the same trials.
+   */
+  private groups(below: readonly Observation[], above: readonly Observation[]): number[][] {
+    const dims: number[] = [];
+    for (let j = 0; j < this.model.length; j++) if (this.model[j]) dims.push(j);
+    if (!this.multivariate) return dims.map((j) => [j]);
+    if (!this.conditional) return dims.length ? [dims] : [];
+    // A signature per parameter: two hashes of the positions of the trials where it is active, and their count.
+    const byKey = new Map<string, number[]>();
+    const all = [...below, ...above];
+    for (const j of dims) {
+      let h1 = 0x811c9dc5 | 0;
+      let h2 = 0x1b873593 | 0;
+      let count = 0;
+      for (let i = 0; i < all.length; i++) {
+        if (Number.isNaN(all[i]!.u[j]!)) continue;
+        count++;
+        h1 = Math.imul(h1 ^ i, 0x01000193);
+        h2 = Math.imul(h2 ^ (i + 0x9e3779b9), 0x85ebca6b) ^ (h2 >>> 13);
+      }
+      if (count === 0) continue;
+      const key = `${count}:${h1}:${h2}`;
+      const g = byKey.get(key);
+      if (g) g.push(j);
+      else byKey.set(key, [j]);
+    }
+    return [...byKey.values()];
+  }
+
+  /** Fits l and g over one group's parameters and writes the best candidate's coordinates into `u`. */
+  private proposeGroup(group: readonly number[], below: readonly Observation[], above: readonly Observation[], rng: { next(): number }, u: Float64Array): void {
+    const dims = group.map((j) => this.model[j]!.dim);
+    const l = this.estimator(group, dims, below);
+    const g = this.estimator(group, dims, above);
+    const m = this.candidates;
+    const cand = l.sample(rng, m);
+    const ll = l.logPdf(cand, m);
+    const lg = g.logPdf(cand, m);
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let c = 0; c < m; c++) {
+      const s = ll[c]! - lg[c]!;
+      if (s > bestScore) {
+        bestScore = s;
+        best = c;
+      }
+    }
+    const d = group.length;
+    for (let i = 0; i < d; i++) {
+      const j = group[i]!;
+      const v = cand[best * d + i]!;
+      const dim = dims[i]!;
+      u[j] = dim.kind === "categorical" ? (v + 0.5) / dim.choices : v;
+    }
+  }
+
+  /** A Parzen estimator over the group from the observations where all its parameters are active. */
+  private estimator(group: readonly number[], dims: readonly ParzenDim[], obs: readonly Observation[]): ParzenEstimator {
+    const d = group.length;
+    const rows = this.conditional ? obs.filter((o) => group.every((j) => !Number.isNaN(o.u[j]!))) : obs;
+    const n = rows.length;
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const ui = rows[i]!.u;
+      for (let k = 0; k < d; k++) {
+        const dim = dims[k]!;
+        const v = ui[group[k]!]!;
+        x[i * d + k] = dim.kind === "categorical" ? Math.min(dim.choices - 1, Math.floor(v * dim.choices)) : v;
+      }
+    }
+    return new ParzenEstimator(dims, x, n, recencyWeights(n));
+  }
+}
+
+export interface TrialSplit {
+  /** The good trials, by number. */
+  readonly below: FrozenTrial[];
+  /** The other finished trials and, with the constant liar, the running ones, by number. */
+  readonly above: FrozenTrial[];
+  /** Complete and pruned trials: the n of γ(n). */
+  readonly finished: number;
+}
+
+/**
+ * TPE's good/bad split: of the n complete and pruned trials, the best
+ * `min(ceil(0.1·n), 25)` are good — complete trials ranked by value, then
+ * pruned ones by the last step they reported (deeper first), then by their
+ * last value; a pruned trial that reported nothing ranks last. Everything else
+ * is bad, and so are running trials when `constantLiar` is on. Failed trials
+ * are left out.
+ */
+export function splitTrials(trials: readonly FrozenTrial[], direction: Direction, constantLiar: boolean): TrialSplit {
+  const sign = direction === "maximize" ? -1 : 1;
+  const complete: { t: FrozenTrial; key: number }[] = [];
+  const pruned: { t: FrozenTrial; step: number; key: number }[] = [];
+  const running: FrozenTrial[] = [];
+  for (const t of trials) {
+    if (t.state === "complete") complete.push({ t, key: rankKey(sign, t.value) });
+    else if (t.state === "pruned") {
+      const last = t.intermediate[t.intermediate.length - 1];
+      pruned.push(last ? { t, step: last[0], key: rankKey(sign, last[1]) } : { t, step: -Infinity, key: Infinity });
+    } else if (t.state === "running" && constantLiar) running.push(t);
+  }
+  const n = complete.length + pruned.length;
+  complete.sort((a, b) => a.key - b.key || a.t.number - b.t.number);
+  pruned.sort((a, b) => b.step - a.step || a.key - b.key || a.t.number - b.t.number);
+  const ranked = [...complete.map((c) => c.t), ...pruned.map((p) => p.t)];
+  const nBelow = Math.min(Math.ceil(0.1 * n), MAX_BELOW);
+  const byNumber = (a: FrozenTrial, b: FrozenTrial) => a.number - b.number;
+  return { below: ranked.slice(0, nBelow).sort(byNumber), above: [...ranked.slice(nBelow), ...running].sort(byNumber), finished: n };
+}
+
+/** Sort key: smaller is better; NaN and missing values are worst. */
+function rankKey(sign: number, v: number | undefined): number {
+  return v === undefined || Number.isNaN(v) ? Infinity : sign * v;
+}
+
+/**
+ * Weights of k trials in trial order: 1 for the newest 25, a linear ramp from
+ * 1/k up to 1 for the older ones (Optuna's `default_weights`).
+ */
+export function recencyWeights(k: number): Float64Array {
+  const w = new Float64Array(k).fill(1);
+  const ramp = k - FLAT_WEIGHTS;
+  if (ramp <= 0) return w;
+  const lo = 1 / k;
+  for (let i = 0; i < ramp; i++) w[i] = ramp === 1 ? lo : lo + ((1 - lo) * i) / (ramp - 1);
+  return w;
+}
+
+function modelDim(p: ParamSpec): ModelDim | undefined {
+  if (p.type === "categorical") {
+    return p.choices.length > 1 ? { param: p, dim: { kind: "categorical", choices: p.choices.length } } : undefined;
+  }
+  if (p.step === undefined) return { param: p, dim: { kind: "continuous" } };
+  const size = gridSize(p);
+  return size > 1 ? { param: p, dim: { kind: "discrete", grid: unitGrid(p, size) } } : undefined;
+}
+
+/**
+ * The cells of a discrete parameter in the unit cube: grid value k owns the
+ * points that decode to it, [low + (k − ½)·step, low + (k + ½)·step] mapped by
+ * the encoding, with the first and last cells reaching 0 and 1.
+ */
+function unitGrid(p: Exclude<ParamSpec, { type: "categorical" }>, size: number): UnitGrid {
+  const step = p.step!;
+  const index = (c: number): number => {
+    const k = Math.round(((fromUnit(p, c) as number) - p.low) / step);
+    return k < 0 ? 0 : k >= size ? size - 1 : k;
+  };
+  return {
+    snap: (c) => toUnit(p, fromUnit(p, c)),
+    cell(c, out) {
+      const k = index(c);
+      out[0] = k === 0 ? 0 : toUnit(p, p.low + (k - 0.5) * step);
+      out[1] = k === size - 1 ? 1 : toUnit(p, p.low + (k + 0.5) * step);
+    },
+  };
+}
