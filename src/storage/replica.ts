@@ -13,6 +13,12 @@ export class StudyReplica implements StudySnapshot {
   readonly queue: Config[] = [];
   /** Operations applied so far (the journal's record count). */
   applied = 0;
+  /**
+   * "sys" operations applied so far: the only operations that change an existing trial's
+   * `system` record (a reader that classified trials by it need only look at new trials
+   * while this stays the same).
+   */
+  sysOps = 0;
 
   constructor(readonly spec: StudySpec) {}
 
@@ -65,6 +71,7 @@ export class StudyReplica implements StudySnapshot {
         return;
       }
       case "sys": {
+        this.sysOps++;
         const t = this.trials[op.n]!;
         this.trials[op.n] = { ...t, system: { ...t.system, ...op.sys } };
         return;

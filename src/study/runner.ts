@@ -1,4 +1,5 @@
-import { isBetter, type FrozenTrial } from "../model/trial";
+import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
+import { StudyReplica } from "../storage/replica";
 import { errorText } from "../util/errors";
 import type { StopReason } from "./events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
@@ -147,7 +148,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       toward.nextPass();
       if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
       if (reason) break;
-      if (inFlight.size < lim.parallel && toward.count(study.snapshot.trials) < lim.trials) {
+      if (inFlight.size < lim.parallel && toward.count(study.snapshot) < lim.trials) {
         const t = await study.ask();
         if (!t) {
           reason = "done";
@@ -286,10 +287,11 @@ function stoppedByRun(t: FrozenTrial): boolean {
 
 /**
  * Trials that count toward `limits.trials`: all but those the engine stopped for an
- * interrupt or the time limit. The loop asks this twice per trial, so it remembers each
- * record it has classified and only looks again at records that were replaced (records
- * are immutable: a change replaces the record), instead of reading every trial's system
- * record each time (quadratic in a long study).
+ * interrupt or the time limit. Asked on every pass of the run loop, so instead of reading
+ * every trial's system record each time (quadratic in a long study) it remembers each
+ * record it classified and looks again only at records that were replaced (records are
+ * immutable: a change replaces the record), and, on a storage replica, only at new trials
+ * while no "sys" operation (the only kind that changes a system record) was applied.
  */
 class TowardLimit {
   private seen: FrozenTrial[] = [];
@@ -298,6 +300,8 @@ class TowardLimit {
   private pass = 0;
   private countedPass = -1;
   private counted = 0;
+  private replica: StudyReplica | undefined;
+  private sysOps = 0;
 
   /**
    * A new pass of the run loop. Within one pass nothing awaits, so the snapshot cannot
@@ -308,21 +312,28 @@ class TowardLimit {
     this.pass++;
   }
 
-  count(trials: readonly FrozenTrial[]): number {
+  count(snapshot: StudySnapshot): number {
     if (this.countedPass === this.pass) return this.counted;
     this.countedPass = this.pass;
-    this.counted = this.scan(trials);
+    this.counted = this.scan(snapshot);
     return this.counted;
   }
 
-  private scan(trials: readonly FrozenTrial[]): number {
+  private scan(snapshot: StudySnapshot): number {
+    const trials = snapshot.trials;
     if (trials.length < this.seen.length) {
       this.seen = [];
       this.stopped = [];
       this.nStopped = 0;
     }
+    // A storage replica tells when a trial's system record may have changed (a "sys" op):
+    // until then only the trials added since the last look need classifying.
+    const replica = snapshot instanceof StudyReplica ? snapshot : undefined;
+    const from = replica !== undefined && replica === this.replica && replica.sysOps === this.sysOps ? this.seen.length : 0;
+    this.replica = replica;
+    this.sysOps = replica?.sysOps ?? 0;
     const seen = this.seen;
-    for (let i = 0; i < trials.length; i++) {
+    for (let i = from; i < trials.length; i++) {
       const t = trials[i]!;
       if (t === seen[i]) continue;
       const s = stoppedByRun(t);
@@ -358,6 +369,6 @@ function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number, tow
     if (best !== undefined && since >= lim.patience) return "patience";
   }
   // Trials running in other processes are theirs to finish: only wait for our own.
-  if (ownRunning === 0 && toward.count(trials) >= lim.trials) return "trials";
+  if (ownRunning === 0 && toward.count(study.snapshot) >= lim.trials) return "trials";
   return undefined;
 }
