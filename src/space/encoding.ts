@@ -111,7 +111,8 @@ export function fromUnit(p: ParamSpec, u: number): Choice {
     return p.choices[Math.min(n - 1, Math.floor(x * n))]!;
   }
   const b = bounds(p);
-  let v = inv(p, b.lo + x * (b.hi - b.lo));
+  // The cube's faces are the bounds exactly (exp(log(low)) need not be low).
+  let v = p.step === undefined && (x === 0 || x === 1) ? (x === 0 ? p.low : p.high) : inv(p, b.lo + x * (b.hi - b.lo));
   if (p.step !== undefined) {
     const k = Math.round((v - p.low) / p.step);
     const kmax = gridSize(p) - 1;
