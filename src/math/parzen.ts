@@ -21,7 +21,8 @@
  *   on its own, normalised (K = observations + 1); the prior is uniform.
  * Bandwidths follow the adaptive Parzen rule per dimension: the larger gap to
  * a sorted neighbour (the extreme observations use their inner gap only),
- * clipped to [1/min(100, n+2), 1]. The prior component: mu = 1/2, sigma = 1.
+ * clipped to [max(0.01, (n+2)^−1.5), 1] — a narrower floor than Optuna's
+ * 1/min(100, n+2), see CLIP_EXPONENT. The prior component: mu = 1/2, sigma = 1.
  *
  * Everything is vectorised over candidates and components on Float64Array;
  * scoring m candidates against n observations costs O(m·n·d).
@@ -51,6 +52,8 @@ export interface UniformSource {
 export interface ParzenOptions {
   /** Weight of the prior component relative to an observation's 1 (default 1). */
   readonly priorWeight?: number;
+  /** The exponent α of the bandwidth floor max(0.01, (n + 2)^−α) (default 1.5; Optuna's is 1). */
+  readonly clipExponent?: number;
 }
 
 interface NumericTable {
@@ -70,25 +73,52 @@ interface CategoricalTable {
   readonly logP: Float64Array;
 }
 
+/** The smallest bandwidth, relative to the range (Optuna's and [W23]'s Δ). */
+const MIN_BANDWIDTH = 0.01;
+/**
+ * The exponent α of the "magic clip" floor max(Δ, (n + 2)^−α) on bandwidths.
+ * Optuna uses α = 1, which keeps a good density of 25 observations at least
+ * 1/27 of the range wide in every dimension: too coarse to home in on an
+ * optimum within 100 trials. α = 1.5 lets it narrow to 1/140 (then Δ = 1/100
+ * rules). [W23] (Watanabe 2023) names α as one of TPE's components; 1.5 was
+ * chosen on eleven test functions other than the benchmark's (better median
+ * regret at 25, 50 and 100 trials on 10 of them, over two blocks of 20 seeds).
+ */
+const CLIP_EXPONENT = 1.5;
+
 /**
  * Bandwidths of kernels centred at `mus` (in [0, 1]) by the adaptive Parzen
  * rule: each the larger gap to its sorted neighbours, with 0 and 1 as
  * sentinels; with two or more observations the smallest and largest use only
- * their inner gap; clipped to [1/min(100, n + 2), 1].
+ * their inner gap; clipped to [max(0.01, (n + 2)^−α), 1] (α = 1.5; Optuna's
+ * α = 1 makes the floor 1/min(100, n + 2)).
  */
-export function parzenBandwidths(mus: ArrayLike<number>, out: Float64Array = new Float64Array(mus.length)): Float64Array {
+export function parzenBandwidths(mus: ArrayLike<number>, out: Float64Array = new Float64Array(mus.length), clipExponent = CLIP_EXPONENT): Float64Array {
   const n = mus.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => mus[i]! - mus[j]! || i - j);
-  const minS = 1 / Math.min(100, n + 2);
-  for (let r = 0; r < n; r++) {
-    const x = mus[order[r]!]!;
-    const left = r > 0 ? x - mus[order[r - 1]!]! : x;
-    const right = r < n - 1 ? mus[order[r + 1]!]! - x : 1 - x;
-    let s: number;
-    if (n >= 2 && r === 0) s = right;
-    else if (n >= 2 && r === n - 1) s = left;
-    else s = left > right ? left : right;
-    out[order[r]!] = s < minS ? minS : s > 1 ? 1 : s;
+  if (n === 0) return out;
+  // Sorted values by the native numeric sort, then each observation's rank by binary
+  // search, ties taking consecutive ranks in input order (a stable argsort, without a
+  // comparator closure: this runs per dimension on every proposal).
+  const sorted = Float64Array.from(mus).sort();
+  const taken = new Int32Array(n);
+  const minS = Math.max(MIN_BANDWIDTH, (n + 2) ** -clipExponent);
+  for (let i = 0; i < n; i++) {
+    const x = mus[i]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = lo + taken[lo]!++;
+    const left = r > 0 ? x - sorted[r - 1]! : x;
+    const right = r < n - 1 ? sorted[r + 1]! - x : 1 - x;
+    let sg: number;
+    if (n >= 2 && r === 0) sg = right;
+    else if (n >= 2 && r === n - 1) sg = left;
+    else sg = left > right ? left : right;
+    out[i] = sg < minS ? minS : sg > 1 ? 1 : sg;
   }
   return out;
 }
@@ -111,6 +141,7 @@ export class ParzenEstimator {
     const d = dims.length;
     const K = n + 1;
     const priorWeight = options.priorWeight ?? 1;
+    const clipExponent = options.clipExponent ?? CLIP_EXPONENT;
     this.components = K;
     this.dims = dims;
 
@@ -129,7 +160,7 @@ export class ParzenEstimator {
     this.tables = dims.map((dim, j) => {
       const col = new Float64Array(n);
       for (let i = 0; i < n; i++) col[i] = obs[i * d + j]!;
-      return dim.kind === "categorical" ? categoricalTable(col, dim.choices, priorWeight) : numericTable(col);
+      return dim.kind === "categorical" ? categoricalTable(col, dim.choices, priorWeight) : numericTable(col, clipExponent);
     });
   }
 
@@ -237,13 +268,13 @@ export class ParzenEstimator {
   }
 }
 
-function numericTable(col: Float64Array): NumericTable {
+function numericTable(col: Float64Array, clipExponent: number): NumericTable {
   const n = col.length;
   const K = n + 1;
   const mu = new Float64Array(K);
   const sigma = new Float64Array(K);
   mu.set(col);
-  parzenBandwidths(col, sigma);
+  parzenBandwidths(col, sigma, clipExponent);
   mu[n] = 0.5;
   sigma[n] = 1;
   const inv = new Float64Array(K);
@@ -251,7 +282,10 @@ function numericTable(col: Float64Array): NumericTable {
   const cst = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     inv[k] = 1 / sigma[k]!;
-    logZ[k] = logGaussMass(-mu[k]! * inv[k]!, (1 - mu[k]!) * inv[k]!);
+    const a = -mu[k]! * inv[k]!;
+    const b = (1 - mu[k]!) * inv[k]!;
+    // More than 8.5 sigmas from both ends, the mass outside [0, 1] is below 2e-17: log Z = 0.
+    logZ[k] = a < -8.5 && b > 8.5 ? 0 : logGaussMass(a, b);
     cst[k] = -Math.log(sigma[k]!) - LOG_SQRT_2PI - logZ[k]!;
   }
   return { mu, sigma, inv, logZ, cst };

@@ -47,8 +47,12 @@ function estimator(dims: ParzenDim[], obs: number[][], weights?: number[]): Parz
 }
 
 describe("parzenBandwidths", () => {
-  it("takes the larger neighbour gap, the inner gap at the extremes, clipped to [1/min(100, n+2), 1]", () => {
-    expect([...parzenBandwidths([0.5, 0.2, 0.6])]).toEqual([0.3, expect.closeTo(0.3, 15), 0.2]);
+  it("takes the larger neighbour gap, the inner gap at the extremes, clipped to [max(0.01, (n+2)^-1.5), 1]", () => {
+    // n = 3: floor 5^-1.5 = 0.089; 0.6's inner gap 0.1 stays.
+    expect([...parzenBandwidths([0.5, 0.2, 0.6])]).toEqual([expect.closeTo(0.3, 15), 0.3, expect.closeTo(0.1, 15)]);
+    expect([...parzenBandwidths([0.5, 0.2, 0.55])]).toEqual([expect.closeTo(0.3, 15), 0.3, expect.closeTo(5 ** -1.5, 15)]);
+    // Optuna's floor (exponent 1): 1/min(100, n + 2) = 1/5.
+    expect([...parzenBandwidths([0.5, 0.2, 0.6], undefined, 1)]).toEqual([expect.closeTo(0.3, 15), 0.3, 0.2]);
     // One observation: both sentinels count.
     expect([...parzenBandwidths([0.3])]).toEqual([0.7]);
     // Duplicates: zero gaps are lifted to the floor.
@@ -69,7 +73,7 @@ describe("ParzenEstimator densities", () => {
 
   it("is the weighted mixture of its kernels (one dimension, by hand)", () => {
     const pe = estimator([C], [[0.2], [0.7]], [1, 3]);
-    // Bandwidths: 0.2 → its inner gap 0.5; 0.7 → its inner gap 0.5; floor 1/4.
+    // Bandwidths: 0.2 → its inner gap 0.5; 0.7 → its inner gap 0.5; floor 4^-1.5.
     const x = 0.33;
     const want = Math.log(
       (1 / 5) * Math.exp(truncnormLogPdf(x, 0.2, 0.5, 0, 1)) + (3 / 5) * Math.exp(truncnormLogPdf(x, 0.7, 0.5, 0, 1)) + (1 / 5) * Math.exp(truncnormLogPdf(x, 0.5, 1, 0, 1)),
