@@ -53,6 +53,10 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private pending: StudyModel | null = null;
   private drawing: Promise<void> | null = null;
   private renders = 0;
+  private chartPass: Promise<void> | null = null;
+  private chartsWanted = false;
+  private markAttached: () => void = () => undefined;
+  private readonly attached = new Promise<void>((resolve) => (this.markAttached = resolve));
   private themeObserver: MutationObserver | null = null;
   private resizeObserver: ResizeObserver | null = null;
 
@@ -76,25 +80,38 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   /** Draws (or updates to) the output's payload; resolves once everything shown is drawn. */
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this.node.dataset.calledAt = performance.now().toFixed(1);
     const check = checkPayload(model.data[STUDY_MIME]);
     if (!check.ok) {
       this.pending = null;
       this.showProblem(check.problem);
       return this.drawing ?? Promise.resolve();
     }
+    const t0 = performance.now();
     this.pending = StudyModel.from(check.payload);
+    this.node.dataset.modelMs = (performance.now() - t0).toFixed(1);
     this.drawing ??= this.drain();
     return this.drawing;
   }
 
   protected override onAfterAttach(): void {
+    this.markAttached();
+    this.table.showSelection(false); // the table's window now has a height
     this.themeObserver = new MutationObserver(() => this.onThemeChange());
     this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    // vega-lite's "container" width follows window resizes only; the notebook also changes
+    // width when a side panel opens or closes. Then the chart is told its container's width,
+    // as vega's own window:resize handler does (with autosize "fit" the width signal then
+    // becomes the plot's inner width, so the first notice, on observe, is only recorded).
+    const widths = new Map<Element, number>();
     this.resizeObserver = new ResizeObserver((entries) => {
       for (const entry of entries) {
-        const chart = this.charts.find((c) => c.node === entry.target);
         const width = Math.floor(entry.contentRect.width);
-        if (chart?.view && width > 0 && chart.view.width() !== width) void chart.view.width(width).runAsync();
+        const before = widths.get(entry.target);
+        widths.set(entry.target, width);
+        if (before === undefined || before === width || width === 0) continue;
+        const chart = this.charts.find((c) => c.node === entry.target);
+        if (chart?.view) void chart.view.width(width).runAsync();
       }
     });
     for (const c of this.charts) this.resizeObserver.observe(c.node);
@@ -174,6 +191,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
         await this.draw(model);
         this.renders++;
         this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
+        this.node.dataset.doneAt = performance.now().toFixed(1);
         this.node.dataset.renders = String(this.renders);
       }
     } finally {
@@ -182,6 +200,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   }
 
   private async draw(model: StudyModel): Promise<void> {
+    const t0 = performance.now();
     this.model = model;
     this.errorBox.hidden = true;
     this.content.hidden = false;
@@ -192,6 +211,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.table.render(model, this.state);
     this.updateSelection();
     this.showOnly(model.payload.view);
+    this.node.dataset.tableMs = (performance.now() - t0).toFixed(1);
     await this.drawCharts();
   }
 
@@ -206,18 +226,43 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     return !this.panels.get(chart.name as ChartName)?.hidden;
   }
 
-  private async drawCharts(): Promise<void> {
+  /**
+   * Draws the charts for the current model, state and theme. Requests made while a pass runs
+   * are coalesced into one more pass, so two passes never touch a chart at once.
+   */
+  private drawCharts(): Promise<void> {
+    this.chartsWanted = true;
+    this.chartPass ??= (async () => {
+      try {
+        while (this.chartsWanted && !this.isDisposed) {
+          this.chartsWanted = false;
+          await this.chartPassOnce();
+        }
+      } finally {
+        this.chartPass = null;
+      }
+    })();
+    return this.chartPass;
+  }
+
+  private async chartPassOnce(): Promise<void> {
+    // JupyterLab calls renderModel before it attaches the widget; charts sized to their
+    // container wait until there is one.
+    if (!this.isAttached) await this.attached;
     const model = this.model;
-    if (!model) return;
-    const ctx: ChartContext = { model, state: this.state, theme: readTheme(this.node) };
+    if (!model || this.isDisposed) return;
+    const ctx: ChartContext = { model, state: this.state, theme: readTheme(document.body) };
     const hasCurves = model.curves.trials.length > 0;
     this.curves.node.hidden = !hasCurves;
     this.curvesEmpty.hidden = hasCurves;
-    const jobs: Promise<void>[] = [];
-    if (this.shown(this.parallel)) jobs.push(this.parallel.render(ctx));
-    if (this.shown(this.history)) jobs.push(this.history.render(ctx));
-    if (hasCurves && this.shown(this.curves)) jobs.push(this.curves.render(ctx));
-    await Promise.all(jobs);
+    // One chart per task, with the browser free in between: input, scrolling and painting go
+    // on while a big study draws.
+    for (const chart of [this.parallel, this.history, this.curves]) {
+      if (!this.shown(chart) || (chart === this.curves && !hasCurves)) continue;
+      await yieldToBrowser();
+      if (this.isDisposed) return;
+      await chart.render(ctx);
+    }
   }
 
   private updateHeader(model: StudyModel): void {
@@ -331,6 +376,18 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const top = y + pad + h > window.innerHeight ? Math.max(0, y - pad - h) : y + pad;
     this.tooltip.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
   }
+}
+
+/** Resolves in a new task (a message-channel round trip: no 4 ms timer clamp). */
+function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam". */

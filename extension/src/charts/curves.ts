@@ -14,8 +14,17 @@ interface PointRow {
   readonly s: string;
 }
 
+/**
+ * One segment of a curve, from a step to the next. Curves are drawn as segments (rule marks):
+ * a line mark per trial makes vega build one sub-dataflow per trial, several times slower.
+ */
+interface SegmentRow extends PointRow {
+  readonly x2: number;
+  readonly y2: number;
+}
+
 /** Above this many points in all, each curve is thinned evenly (its last point always kept). */
-export const MAX_CURVE_POINTS = 40_000;
+export const MAX_CURVE_POINTS = 12_000;
 
 export class CurvesChart extends VegaChart {
   private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]> } | null = null;
@@ -41,19 +50,36 @@ export class CurvesChart extends VegaChart {
       params: [{ name: "sel", value: -1 }],
       layer: [
         {
+          // Complete and running trials: solid. (A dash pattern, even a solid one, makes the
+          // canvas stroke every segment through the dasher: seconds of raster at 5,000 trials.)
           data: { name: "curves" },
-          mark: { type: "line", strokeWidth: 1.3, opacity: 0.75 },
+          transform: [{ filter: "datum.s === 'complete' || datum.s === 'running'" }],
+          mark: { type: "rule", strokeWidth: 1.3, opacity: 0.75, strokeCap: "round" },
           encoding: {
             x,
             y,
-            detail: { field: "t" },
-            color: { field: "s", type: "nominal", scale: states, legend: { orient: "top", title: null, direction: "horizontal" } },
-            strokeDash: {
+            x2: { field: "x2" },
+            y2: { field: "y2" },
+            color: {
               field: "s",
               type: "nominal",
-              scale: { domain: states.domain, range: [[1, 0], [6, 3], [2, 2], [4, 2]] },
-              legend: null,
+              scale: states,
+              legend: { orient: "top", title: null, direction: "horizontal", symbolType: "stroke", symbolStrokeWidth: 2 },
             },
+          },
+        },
+        {
+          // Pruned (dashed) and failed (dotted) trials: fewer, and shorter.
+          data: { name: "curves" },
+          transform: [{ filter: "datum.s === 'pruned' || datum.s === 'failed'" }],
+          mark: { type: "rule", strokeWidth: 1.3, opacity: 0.85 },
+          encoding: {
+            x,
+            y,
+            x2: { field: "x2" },
+            y2: { field: "y2" },
+            color: { field: "s", type: "nominal", scale: states, legend: null },
+            strokeDash: { field: "s", type: "nominal", scale: { domain: ["pruned", "failed"], range: [[6, 3], [2, 2]] }, legend: null },
           },
         },
         {
@@ -64,8 +90,8 @@ export class CurvesChart extends VegaChart {
         {
           data: { name: "curves" },
           transform: [{ filter: "datum.t === sel" }],
-          mark: { type: "line", color: theme.highlight, strokeWidth: 3, opacity: 1 },
-          encoding: { x, y, detail: { field: "t" } },
+          mark: { type: "rule", color: theme.highlight, strokeWidth: 3, opacity: 1, strokeCap: "round" },
+          encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" } },
         },
       ],
     };
@@ -99,19 +125,22 @@ function logY(model: StudyModel): boolean {
   return lo > 0 && hi / lo > 1e3;
 }
 
-function curveRows(model: StudyModel, visible: ReadonlySet<number>): { curves: PointRow[]; ends: PointRow[] } {
+function curveRows(model: StudyModel, visible: ReadonlySet<number>): { curves: SegmentRow[]; ends: PointRow[] } {
   const shown = model.curves.trials.filter((c) => visible.has(c.number));
   const total = shown.reduce((n, c) => n + c.points.length, 0);
   const keepEvery = Math.max(1, Math.ceil(total / MAX_CURVE_POINTS));
-  const curves: PointRow[] = [];
+  const curves: SegmentRow[] = [];
   const ends: PointRow[] = [];
   for (const c of shown) {
     const last = c.points.length - 1;
+    let prev: readonly [number, number] | null = null;
     for (let i = 0; i <= last; i++) {
       if (i % keepEvery !== 0 && i !== last) continue;
-      const [x, y] = c.points[i]!;
-      curves.push({ t: c.number, x, y, s: c.state });
+      const p = c.points[i]!;
+      if (prev) curves.push({ t: c.number, x: prev[0], y: prev[1], x2: p[0], y2: p[1], s: c.state });
+      prev = p;
     }
+    if (last === 0) curves.push({ t: c.number, x: c.points[0]![0], y: c.points[0]![1], x2: c.points[0]![0], y2: c.points[0]![1], s: c.state });
     if (c.state === "pruned" || c.state === "failed") {
       const [x, y] = c.points[last]!;
       ends.push({ t: c.number, x, y, s: c.state });

@@ -65,6 +65,13 @@ export abstract class VegaChart {
 
   /** Draws the chart for the context: embeds when the shape changed, else feeds new data. */
   async render(ctx: ChartContext): Promise<void> {
+    const t0 = performance.now();
+    await this.draw(ctx);
+    // How long this chart took (the browser benchmark reads it).
+    this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
+  }
+
+  private async draw(ctx: ChartContext): Promise<void> {
     const shape = this.shapeKey(ctx);
     if (this.chart === null || shape !== this.shape) {
       this.chart?.finalize();
@@ -79,6 +86,7 @@ export abstract class VegaChart {
       }
       this.chart = chart;
       this.shape = shape;
+      this.node.dataset.embeds = String(Number(this.node.dataset.embeds ?? 0) + 1);
       this.listen(chart.view);
       this.attach(chart.view, ctx);
     }
