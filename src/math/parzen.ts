@@ -64,6 +64,13 @@ interface NumericTable {
   readonly logZ: Float64Array;
   /** −log sigma − log√(2π) − logZ: the continuous log density minus −z²/2. */
   readonly cst: Float64Array;
+  /**
+   * Discrete dimensions: the distinct (mu, sigma) pairs (as component indices)
+   * and each component's pair. Observations repeat grid values, so in a long
+   * study most kernels coincide and a cell's mass is computed once per pair
+   * (as Optuna's `_unique_inverse_2d`).
+   */
+  readonly unique?: { readonly first: Int32Array; readonly of: Int32Array };
 }
 
 interface CategoricalTable {
@@ -160,7 +167,7 @@ export class ParzenEstimator {
     this.tables = dims.map((dim, j) => {
       const col = new Float64Array(n);
       for (let i = 0; i < n; i++) col[i] = obs[i * d + j]!;
-      return dim.kind === "categorical" ? categoricalTable(col, dim.choices, priorWeight) : numericTable(col, clipExponent);
+      return dim.kind === "categorical" ? categoricalTable(col, dim.choices, priorWeight) : numericTable(col, clipExponent, dim.kind === "discrete");
     });
   }
 
@@ -239,16 +246,21 @@ export class ParzenEstimator {
           }
         }
       } else {
-        const { mu, inv, logZ } = t as NumericTable;
+        const { mu, inv, logZ, unique } = t as NumericTable;
+        const { first, of } = unique!;
+        const U = first.length;
+        const mass = new Float64Array(U);
         const cell = this.cellBuf;
         for (let c = 0; c < count; c++) {
           dim.grid.cell(xs[c * d + j]!, cell);
           const lo = cell[0]!;
           const hi = cell[1]!;
-          const base = c * K;
-          for (let k = 0; k < K; k++) {
-            acc[base + k] += logGaussMass((lo - mu[k]!) * inv[k]!, (hi - mu[k]!) * inv[k]!) - logZ[k]!;
+          for (let q = 0; q < U; q++) {
+            const k = first[q]!;
+            mass[q] = logGaussMass((lo - mu[k]!) * inv[k]!, (hi - mu[k]!) * inv[k]!) - logZ[k]!;
           }
+          const base = c * K;
+          for (let k = 0; k < K; k++) acc[base + k] += mass[of[k]!]!;
         }
       }
     }
@@ -268,7 +280,7 @@ export class ParzenEstimator {
   }
 }
 
-function numericTable(col: Float64Array, clipExponent: number): NumericTable {
+function numericTable(col: Float64Array, clipExponent: number, discrete: boolean): NumericTable {
   const n = col.length;
   const K = n + 1;
   const mu = new Float64Array(K);
@@ -288,7 +300,26 @@ function numericTable(col: Float64Array, clipExponent: number): NumericTable {
     logZ[k] = a < -8.5 && b > 8.5 ? 0 : logGaussMass(a, b);
     cst[k] = -Math.log(sigma[k]!) - LOG_SQRT_2PI - logZ[k]!;
   }
-  return { mu, sigma, inv, logZ, cst };
+  return discrete ? { mu, sigma, inv, logZ, cst, unique: uniquePairs(mu, sigma) } : { mu, sigma, inv, logZ, cst };
+}
+
+function uniquePairs(mu: Float64Array, sigma: Float64Array): { first: Int32Array; of: Int32Array } {
+  const K = mu.length;
+  const seen = new Map<number, Map<number, number>>();
+  const first: number[] = [];
+  const of = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    let bySigma = seen.get(mu[k]!);
+    if (!bySigma) seen.set(mu[k]!, (bySigma = new Map()));
+    let q = bySigma.get(sigma[k]!);
+    if (q === undefined) {
+      q = first.length;
+      first.push(k);
+      bySigma.set(sigma[k]!, q);
+    }
+    of[k] = q;
+  }
+  return { first: Int32Array.from(first), of };
 }
 
 function categoricalTable(col: Float64Array, C: number, priorWeight: number): CategoricalTable {
