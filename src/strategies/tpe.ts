@@ -2,7 +2,8 @@ import { ParzenEstimator, type ParzenDim, type UnitGrid } from "../math/parzen";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { encode, decode, fromUnit, gridSize, toUnit } from "../space/encoding";
 import type { ParamSpec, SearchSpace } from "../space/space";
-import { RngPurpose } from "../util/rng";
+import type { Config } from "../space/types";
+import { type Rng, RngPurpose } from "../util/rng";
 import { optBool, optEnum, optInt, optSeed, readOptions } from "./options";
 import { RandomStrategy } from "./random";
 import type { ProposeContext, Proposal, Strategy } from "./strategy";
@@ -28,6 +29,10 @@ export const TPE_OPTIONS = ["seed", "startupTrials", "quasi", "candidates", "mul
 const MAX_BELOW = 25;
 /** The newest trials keep full weight; older ones ramp down linearly (linear forgetting). */
 const FLAT_WEIGHTS = 25;
+/** Attempts at a configuration that no running trial has, and the RNG purposes they use. */
+const MODEL_RETRIES = 8;
+const PRIOR_RETRIES = 64;
+const RETRY_PURPOSE = 0x7e00;
 
 /** How one parameter enters the model; parameters with a single possible value stay out. */
 interface ModelDim {
@@ -106,11 +111,24 @@ export class TpeStrategy implements Strategy {
 
   propose(ctx: ProposeContext): Proposal {
     const split = this.split(ctx);
-    if (!split) return this.startup.propose(ctx);
-    const { below, above } = split;
-    const rng = ctx.rng(RngPurpose.model);
+    const groups = split ? this.groups(split.below, split.above) : [];
+    const draw = (rng: Rng): Config => (split ? this.modelProposal(split.below, split.above, groups, rng) : this.prior(rng));
+    let params = split ? draw(ctx.rng(RngPurpose.model)) : this.startup.propose(ctx).params;
+    const running = this.runningKeys(ctx);
+    if (!running.has(this.key(params))) return { params };
+    // A trial in flight already has this configuration (possible where parameters are
+    // discrete): fresh candidates, then draws from the prior, until one differs.
+    for (let a = 1; a <= MODEL_RETRIES + PRIOR_RETRIES; a++) {
+      params = a <= MODEL_RETRIES ? draw(ctx.rng(RETRY_PURPOSE + a)) : this.prior(ctx.rng(RETRY_PURPOSE + a));
+      if (!running.has(this.key(params))) break;
+    }
+    // (If all tries collide, the space has hardly a configuration that is not running: keep the last.)
+    return { params };
+  }
+
+  /** One proposal from the model: each group's best candidate, merged and decoded. */
+  private modelProposal(below: readonly Observation[], above: readonly Observation[], groups: readonly number[][], rng: Rng): Config {
     const u = new Float64Array(this.space.size).fill(0.5);
-    const groups = this.groups(below, above);
     const modelled = new Uint8Array(this.space.size);
     for (const g of groups) {
       for (const j of g) modelled[j] = 1;
@@ -118,7 +136,27 @@ export class TpeStrategy implements Strategy {
     }
     // Parameters the model cannot say anything about yet: from the prior.
     for (let j = 0; j < u.length; j++) if (this.model[j] && !modelled[j]) u[j] = rng.next();
-    return { params: decode(this.space, u) };
+    return decode(this.space, u);
+  }
+
+  /** A draw from the prior: uniform in the encoding. */
+  private prior(rng: Rng): Config {
+    const u = new Float64Array(this.space.size);
+    for (let j = 0; j < u.length; j++) u[j] = rng.next();
+    return decode(this.space, u);
+  }
+
+  private runningKeys(ctx: ProposeContext): Set<string> {
+    const keys = new Set<string>();
+    for (const t of ctx.snapshot.trials) if (t.state === "running") keys.add(this.key(t.params));
+    return keys;
+  }
+
+  /** Equal for equal configurations, whatever their key order. */
+  private key(config: Readonly<Config>): string {
+    let k = "";
+    for (const p of this.space.params) k += (p.name in config ? JSON.stringify(config[p.name]) : "-") + ",";
+    return k;
   }
 
   /** The observations of the good/bad split, or undefined while fewer than `startupTrials` have finished. */
@@ -170,7 +208,7 @@ export class TpeStrategy implements Strategy {
   }
 
   /** Fits l and g over one group's parameters and writes the best candidate's coordinates into `u`. */
-  private proposeGroup(group: readonly number[], below: readonly Observation[], above: readonly Observation[], rng: { next(): number }, u: Float64Array): void {
+  private proposeGroup(group: readonly number[], below: readonly Observation[], above: readonly Observation[], rng: Rng, u: Float64Array): void {
     const dims = group.map((j) => this.model[j]!.dim);
     const l = this.estimator(group, dims, below);
     const g = this.estimator(group, dims, above);

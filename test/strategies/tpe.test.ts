@@ -216,6 +216,20 @@ describe("TpeStrategy proposals", () => {
     expect(new Set(keys).size).toBe(4);
   });
 
+  it("never hands out a configuration that a running trial has, even in a tiny discrete space", async () => {
+    const space = SearchSpace.parse({ a: int(1, 3), b: choice(["x", "y"]) }); // 6 configurations
+    for (const startupTrials of [2, 10]) {
+      const study = await Study.open({ name: "d", space, direction: "minimize", strategy: { name: "tpe", options: { startupTrials } }, storage: new MemoryStorage(), seed: 4 });
+      for (let i = 0; i < 3; i++) {
+        const t = (await study.ask())!;
+        await study.tell(t.number, { value: (t.params["a"] as number) + (t.params["b"] === "x" ? 0 : 0.5) });
+      }
+      const asked = [];
+      for (let i = 0; i < 6; i++) asked.push(JSON.stringify((await study.ask())!.params));
+      expect(new Set(asked).size).toBe(6);
+    }
+  });
+
   it("beats random search on a 2-D quadratic (median best value after 60 trials over 5 seeds)", () => {
     const seeds = [0, 1, 2, 3, 4];
     const tpe = median(seeds.map((s) => optimise("tpe", quadSpace, quadratic, 60, s).at(-1)!));
