@@ -13,7 +13,8 @@ import { ROOT } from "./paths";
 
 export { ROOT };
 
-export const VENV = path.join(ROOT, ".bench-venv");
+/** The venv (outside the package tree; gitignored); TUNELAB_BENCH_VENV puts it elsewhere. */
+export const VENV = process.env["TUNELAB_BENCH_VENV"] ?? path.join(ROOT, ".bench-venv");
 const STAMP = path.join(VENV, ".tunelab-bench-requirements.json");
 
 /**
