@@ -11,6 +11,8 @@ import { isDone, proposeContext, type Proposal } from "../../src/strategies/stra
 import { recencyWeights, splitTrials, TpeStrategy } from "../../src/strategies/tpe";
 import { Study } from "../../src/study/study";
 import { isTunelabError } from "../../src/util/errors";
+import { ProtocolSession } from "../../src/cli/protocol";
+import { tune } from "../../src/dsl/tuner";
 import { Rng } from "../../src/util/rng";
 import { arbSpace } from "../space/arbitrary";
 
@@ -283,5 +285,37 @@ describe("TpeStrategy proposals", () => {
     const tpe = median(seeds.map((s) => optimise("tpe", space, f, 50, s).at(-1)!));
     const random = median(seeds.map((s) => optimise("random", space, f, 50, s).at(-1)!));
     expect(tpe).toBeLessThan(random);
+  });
+});
+
+describe("tpe through the DSL and tunelab serve", () => {
+  it("runs a study from the DSL", async () => {
+    const tuner = tune("tpe-dsl")
+      .space({ x: float(-5, 5), y: float(-5, 5) })
+      .minimize()
+      .strategy("tpe", { seed: 3, startupTrials: 5 })
+      .storage("memory")
+      .limits({ trials: 30 })
+      .objective((p) => quadratic(p));
+    await tuner.run();
+    expect(tuner.trials.length).toBe(30);
+    expect(tuner.best!.value!).toBeLessThan(1);
+  });
+
+  it("answers create/ask/tell over the protocol, with distinct parallel asks and option errors", async () => {
+    const session = new ProtocolSession({ log: () => {} });
+    const send = async (r: object) => (await session.handle(r)).reply as Record<string, unknown>;
+    const space = { lr: { type: "float", low: 1e-5, high: 1, scale: "log" }, n: { type: "int", low: 1, high: 8 }, act: { type: "categorical", choices: ["relu", "tanh"] } };
+    expect(await send({ op: "create", study: "s", space, direction: "minimize", strategy: "tpe", options: { nope: 1 } })).toMatchObject({ ok: false, code: "option.unknown" });
+    expect(await send({ op: "create", study: "s", space, direction: "minimize", strategy: "tpe", options: { startupTrials: 3 }, seed: 1 })).toMatchObject({ ok: true });
+    for (let i = 0; i < 8; i++) {
+      const a = await send({ op: "ask", study: "s" });
+      expect(SearchSpace.parse(space).check(a["params"])).toStrictEqual(a["params"]);
+      const p = a["params"] as Config;
+      const value = (Math.log10(p["lr"] as number) + 3) ** 2 + 0.1 * (p["n"] as number) + (p["act"] === "relu" ? 0 : 1);
+      expect(await send({ op: "tell", study: "s", trial: a["trial"], value })).toMatchObject({ ok: true });
+    }
+    const parallel = await Promise.all([0, 1, 2, 3].map(() => send({ op: "ask", study: "s" })));
+    expect(new Set(parallel.map((r) => JSON.stringify(r["params"]))).size).toBe(4);
   });
 });
