@@ -39,5 +39,6 @@ export type { StrategyName, StrategyOptionsMap } from "./strategies/registry";
 export type { Strategy, Stopper, Proposal, ProposeContext, ProposeResult, StopContext, StopDecision } from "./strategies/strategy";
 export type { RandomOptions } from "./strategies/random";
 export type { GridOptions } from "./strategies/grid";
+export type { TpeOptions } from "./strategies/tpe";
 export { TunelabError, isTunelabError } from "./util/errors";
 export { Rng } from "./util/rng";
