@@ -196,17 +196,22 @@ export class CholeskyFactor {
    */
   solveLowerMany(B: Float64Array, m: number): Float64Array {
     const { L, n, capacity: cap } = this;
-    for (let i = 0; i < n; i++) {
-      const ri = i * cap;
-      const bi = i * m;
-      for (let k = 0; k < i; k++) {
-        const l = L[ri + k]!;
-        if (l === 0) continue;
-        const bk = k * m;
-        for (let c = 0; c < m; c++) B[bi + c] -= l * B[bk + c]!;
+    // Column blocks keep the rows being combined in cache.
+    const BLOCK = 256;
+    for (let c0 = 0; c0 < m; c0 += BLOCK) {
+      const c1 = Math.min(m, c0 + BLOCK);
+      for (let i = 0; i < n; i++) {
+        const ri = i * cap;
+        const bi = i * m;
+        for (let k = 0; k < i; k++) {
+          const l = L[ri + k]!;
+          if (l === 0) continue;
+          const bk = k * m;
+          for (let c = c0; c < c1; c++) B[bi + c] -= l * B[bk + c]!;
+        }
+        const inv = 1 / L[ri + i]!;
+        for (let c = c0; c < c1; c++) B[bi + c] *= inv;
       }
-      const inv = 1 / L[ri + i]!;
-      for (let c = 0; c < m; c++) B[bi + c] *= inv;
     }
     return B;
   }
@@ -224,32 +229,33 @@ export class CholeskyFactor {
    */
   inverse(out: Float64Array = new Float64Array(this.n * this.n)): Float64Array {
     const { L, n, capacity: cap } = this;
-    // W = L⁻¹ (lower triangular), row-major stride n.
-    const W = new Float64Array(n * n);
+    // T = (L⁻¹)ᵀ, upper triangular, row-major stride n: T[j][i] = (L⁻¹)[i][j]. Both loops
+    // below are then dot products over contiguous rows.
+    // (L⁻¹)[i][j] = −(Σ_{k=j}^{i−1} L[i][k]·(L⁻¹)[k][j]) / L[i][i]
+    const T = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       const ri = i * cap;
-      const wi = i * n;
       const inv = 1 / L[ri + i]!;
-      W[wi + i] = inv;
+      T[i * n + i] = inv;
       for (let j = 0; j < i; j++) {
-        // W[i][j] = −(Σ_{k=j}^{i−1} L[i][k] W[k][j]) / L[i][i]
+        const tj = j * n;
         let s = 0;
-        for (let k = j; k < i; k++) s += L[ri + k]! * W[k * n + j]!;
-        W[wi + j] = -s * inv;
+        for (let k = j; k < i; k++) s += L[ri + k]! * T[tj + k]!;
+        T[tj + i] = -s * inv;
       }
     }
-    // out[i][j] = Σ_{k ≥ max(i,j)} W[k][i] W[k][j]
-    out.fill(0);
-    for (let k = 0; k < n; k++) {
-      const wk = k * n;
-      for (let i = 0; i <= k; i++) {
-        const wki = W[wk + i]!;
-        if (wki === 0) continue;
-        const oi = i * n;
-        for (let j = 0; j <= i; j++) out[oi + j] += wki * W[wk + j]!;
+    // C⁻¹[i][j] = Σ_k (L⁻¹)[k][i]·(L⁻¹)[k][j] = Σ_{k ≥ max(i,j)} T[i][k]·T[j][k]
+    for (let i = 0; i < n; i++) {
+      const ti = i * n;
+      for (let j = 0; j <= i; j++) {
+        const tj = j * n;
+        let s = 0;
+        for (let k = i; k < n; k++) s += T[ti + k]! * T[tj + k]!;
+        out[i * n + j] = s;
+        out[j * n + i] = s;
       }
     }
-    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[j * n + i] = out[i * n + j]!;
     return out;
   }
+
 }

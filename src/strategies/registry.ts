@@ -1,5 +1,6 @@
 import type { SearchSpace } from "../space/space";
 import { Msg } from "../util/messages";
+import { BayesianStrategy, type BayesianOptions } from "./bayesian";
 import { GridStrategy, type GridOptions } from "./grid";
 import { RandomStrategy, type RandomOptions } from "./random";
 import type { Strategy } from "./strategy";
@@ -12,6 +13,7 @@ import { TpeStrategy, type TpeOptions } from "./tpe";
 export interface StrategyOptionsMap {
   random: RandomOptions;
   grid: GridOptions;
+  bayesian: BayesianOptions;
   tpe: TpeOptions;
 }
 
@@ -22,12 +24,12 @@ type Factory = (space: SearchSpace, options: unknown) => Strategy;
 const factories = new Map<string, Factory>([
   ["random", (s, o) => new RandomStrategy(s, o)],
   ["grid", (s, o) => new GridStrategy(s, o)],
+  ["bayesian", (s, o) => new BayesianStrategy(s, o)],
   ["tpe", (s, o) => new TpeStrategy(s, o)],
 ]);
 
 /** Strategies the protocol names that this version does not ship yet, and where they come from. */
 const upcoming: Record<string, string> = {
-  bayesian: "the Bayesian-optimisation release",
   hyperband: "the Hyperband release",
   asha: "the Hyperband release",
 };

@@ -1,0 +1,361 @@
+/**
+ * Bayesian optimisation with a Gaussian process (the `bayesian` strategy).
+ *
+ * Per proposal:
+ * 1. Startup: until `startupTrials` (10) trials are complete, trial n is
+ *    point n of a scrambled Sobol sequence (seeded by the study's seed).
+ * 2. Model: the complete trials in model coordinates (bayesian-space.ts:
+ *    unit cube, discrete values at their cell centres, categorical indices
+ *    under a Hamming kernel, inactive parameters imputed), values turned
+ *    into a maximisation and standardised; a Matérn-5/2 ARD GP fitted by MAP
+ *    with analytic gradients (src/math/gp.ts) from two starts — the
+ *    hyperparameters of the latest trial that recorded them (a warm start)
+ *    and the default — keeping the better.
+ * 3. Pending trials (running, e.g. 4 in flight): each is added to the GP
+ *    as a noise-free observation with a "constant liar" value, the best
+ *    standardised value observed (Ginsbourger et al. 2010; Optuna ≤ 4.9 lies
+ *    the same way), by appending a row to the Cholesky factor. The posterior
+ *    variance collapses at points in flight and their predicted value is no
+ *    improvement, so expected improvement there is ~0 and rises only a length
+ *    scale or so away: parallel proposals spread out. (Noise-free matters: a
+ *    lie with the fitted noise would leave EI ≈ 0.4·σ_noise at the pending
+ *    point, which late in a search can still be the largest EI around.)
+ *    Cheaper than Monte-Carlo qLogEI and, with a fixed lie, deterministic.
+ * 4. Acquisition: log expected improvement over the best observed value
+ *    (src/math/acquisition.ts), screened on 2048 scrambled-Sobol candidates
+ *    (snapped to valid values, conditions applied), then refined from a few
+ *    starts — the incumbent, the best candidate, and roulette draws among
+ *    the others (p ∝ EI) — by alternating L-BFGS on the continuous
+ *    dimensions (inside the unit box, preconditioned by the length scales)
+ *    with discrete coordinate search on int/step/categorical dimensions.
+ *
+ * Determinism: randomness comes only from `ctx.rng` (seed, trial number,
+ * purpose). The fitted hyperparameters are saved in the proposal's `system`
+ * record (`gp.theta`) and the next fit starts from the latest saved ones, so
+ * the warm start is part of the stored history: the same snapshot, seed and
+ * trial number give the same proposal in any process, after a resume too.
+ * The in-memory memo below only skips recomputing an identical fit.
+ *
+ * Bounded cost for long studies: the GP is exact (O(n³) fit, O(n²) per
+ * candidate), so above `maxObservations` (default 200) complete trials it is
+ * fitted to a subset of that size: the best third (the region that matters
+ * for improvement), the latest third (where the search is now), and a
+ * seeded uniform draw of the rest (so the model still knows the bad regions
+ * and does not mistake them for unexplored ones). With the warm start the
+ * per-proposal cost then stays flat however long the study runs.
+ */
+import { logEIWithGradient, logEI, type LogEIGradient } from "../math/acquisition";
+import { fitKernel, GpPosterior, type FitResult, type GpInputs } from "../math/gp";
+import { NotPositiveDefiniteError } from "../math/linalg";
+import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
+import { SobolSequence } from "../math/sobol";
+import type { FrozenTrial } from "../model/trial";
+import { decode } from "../space/encoding";
+import type { SearchSpace } from "../space/space";
+import { Rng, RngPurpose } from "../util/rng";
+import { ModelSpace } from "./bayesian-space";
+import { optBool, optInt, optSeed, readOptions } from "./options";
+import type { ProposeContext, Proposal, Strategy } from "./strategy";
+
+export interface BayesianOptions {
+  /** The study's seed (the same as `.seed()`): the same seed gives the same trials. */
+  readonly seed?: number;
+  /** Complete trials drawn from a scrambled Sobol sequence before the model takes over (default 10). */
+  readonly startupTrials?: number;
+  /** Quasi-random candidates screened per proposal (default 2048). */
+  readonly candidates?: number;
+  /** Local refinements per proposal (default 5). */
+  readonly localSearches?: number;
+  /** The objective is noise-free: fix the GP's noise at its floor instead of fitting it (default false). */
+  readonly deterministic?: boolean;
+  /** Most complete trials the GP is fitted to; above it a subset is used (default 200). */
+  readonly maxObservations?: number;
+}
+
+export const BAYESIAN_OPTIONS = ["seed", "startupTrials", "candidates", "localSearches", "deterministic", "maxObservations"] as const;
+
+/** Observations between fits that also start from the default hyperparameters. */
+const RESTART_EVERY = 10;
+
+/** The key, in a trial's system record, of the GP state saved with its proposal. */
+export const GP_KEY = "gp";
+
+interface Observations {
+  readonly trials: readonly FrozenTrial[];
+  readonly inputs: GpInputs;
+  /** Index (into trials) of the best observation. */
+  readonly best: number;
+}
+
+export class BayesianStrategy implements Strategy {
+  readonly name = "bayesian";
+  private readonly model: ModelSpace;
+  private readonly startupTrials: number;
+  private readonly candidates: number;
+  private readonly localSearches: number;
+  private readonly deterministic: boolean;
+  private readonly maxObservations: number;
+  private sobol?: { seed: number; seq: SobolSequence };
+  /** Pure-performance memo: the last fit, by its inputs (never changes a result). */
+  private memo?: { key: string; fit: FitResult };
+
+  constructor(private readonly space: SearchSpace, options?: unknown) {
+    const o = readOptions("options", options, BAYESIAN_OPTIONS);
+    optSeed("options.seed", o["seed"]);
+    this.startupTrials = optInt("options.startupTrials", o["startupTrials"], 1, 10);
+    this.candidates = optInt("options.candidates", o["candidates"], 1, 2048);
+    this.localSearches = optInt("options.localSearches", o["localSearches"], 0, 5);
+    this.deterministic = optBool("options.deterministic", o["deterministic"], false);
+    this.maxObservations = optInt("options.maxObservations", o["maxObservations"], 10, 200);
+    this.model = new ModelSpace(space);
+  }
+
+  propose(ctx: ProposeContext): Proposal {
+    const complete = ctx.snapshot.trials.filter((t) => t.state === "complete" && t.value !== undefined && Number.isFinite(t.value));
+    if (complete.length < this.startupTrials) {
+      return { params: decode(this.space, this.sequence(ctx.seed).pointAt(ctx.trialNumber)) };
+    }
+    const rng = ctx.rng(RngPurpose.model);
+    const obs = this.observations(complete, ctx.snapshot.spec.direction, rng);
+    const fit = this.fit(obs, ctx.snapshot.trials);
+    const w = this.maximize(obs, fit, ctx, rng);
+    return { params: this.model.decode(w), system: { [GP_KEY]: { theta: Array.from(fit.theta) } } };
+  }
+
+  private sequence(seed: number): SobolSequence {
+    if (!this.sobol || this.sobol.seed !== seed) {
+      this.sobol = { seed, seq: new SobolSequence(this.space.size, { scramble: Rng.derive(seed, RngPurpose.quasi) }) };
+    }
+    return this.sobol.seq;
+  }
+
+  /** The observations the GP is fitted to, in model coordinates, standardised for maximisation. */
+  private observations(complete: readonly FrozenTrial[], direction: "minimize" | "maximize", rng: Rng): Observations {
+    const sign = direction === "minimize" ? -1 : 1;
+    const trials = complete.length > this.maxObservations ? this.subset(complete, sign, rng) : complete;
+    const n = trials.length;
+    const d = this.model.d;
+    const X = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      this.model.encodeConfig(trials[i]!.params, X.subarray(i * d, (i + 1) * d));
+      y[i] = sign * trials[i]!.value!;
+      mean += y[i]!;
+    }
+    mean /= n;
+    let varSum = 0;
+    for (let i = 0; i < n; i++) varSum += (y[i]! - mean) ** 2;
+    const std = Math.max(1e-10, Math.sqrt(varSum / n));
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      y[i] = (y[i]! - mean) / std;
+      if (y[i]! > y[best]!) best = i;
+    }
+    return { trials, inputs: { n, d, X, y, categorical: this.model.categorical }, best };
+  }
+
+  /** Bounded-cost subset: best third, latest third, a seeded draw of the rest. */
+  private subset(complete: readonly FrozenTrial[], sign: number, rng: Rng): FrozenTrial[] {
+    const cap = this.maxObservations;
+    const byValue = [...complete].sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
+    const chosen = new Set<FrozenTrial>(byValue.slice(0, Math.floor(cap / 3)));
+    const byRecency = [...complete].sort((a, b) => b.number - a.number);
+    for (const t of byRecency) {
+      if (chosen.size >= Math.floor((2 * cap) / 3)) break;
+      chosen.add(t);
+    }
+    const rest = complete.filter((t) => !chosen.has(t));
+    const order = rng.permutation(rest.length);
+    for (let i = 0; chosen.size < cap && i < order.length; i++) chosen.add(rest[order[i]!]!);
+    return complete.filter((t) => chosen.has(t));
+  }
+
+  /** MAP hyperparameters, warm-started from the latest saved ones. */
+  private fit(obs: Observations, all: readonly FrozenTrial[]): FitResult {
+    const d = this.model.d;
+    let warm: number[] | undefined;
+    for (let i = all.length - 1; i >= 0 && !warm; i--) {
+      const g = all[i]!.system[GP_KEY];
+      const theta = g && typeof g === "object" && !Array.isArray(g) ? (g as { theta?: unknown }).theta : undefined;
+      if (Array.isArray(theta) && theta.length === d + 2 && theta.every((v) => typeof v === "number" && Number.isFinite(v))) warm = theta as number[];
+    }
+    const key = `${obs.trials.map((t) => t.number).join(",")}|${warm?.join(",") ?? ""}`;
+    if (this.memo?.key === key) return this.memo.fit;
+    // A fresh start from the default every RESTART_EVERY observations lets the fit leave a
+    // local optimum the warm starts would keep it in; in between, the warm start alone
+    // converges in a few iterations.
+    const fresh = !warm || obs.inputs.n % RESTART_EVERY === 0;
+    const fit = fitKernel(obs.inputs, { starts: warm ? [warm] : [], defaultStart: fresh, fixedNoise: this.deterministic });
+    this.memo = { key, fit };
+    return fit;
+  }
+
+  /** The full point (model coordinates, every dimension valid) maximising log EI. */
+  private maximize(obs: Observations, fit: FitResult, ctx: ProposeContext, rng: Rng): Float64Array {
+    const model = this.model;
+    const d = model.d;
+    const pending = ctx.snapshot.trials.filter((t) => t.state === "running");
+    let gp: GpPosterior;
+    try {
+      gp = new GpPosterior(obs.inputs, fit.params, { fixedNoise: this.deterministic, capacity: obs.inputs.n + pending.length });
+    } catch (e) {
+      if (!(e instanceof NotPositiveDefiniteError)) throw e;
+      gp = new GpPosterior(obs.inputs, { ...fit.params, noise: Math.max(fit.params.noise, 1e-3) }, { capacity: obs.inputs.n + pending.length });
+    }
+    const yBest = obs.inputs.y[obs.best]!;
+    // Fantasies are noise-free, so EI vanishes at (and shrinks around) points in flight.
+    for (const t of pending) gp.addObservation(model.encodeConfig(t.params), yBest, 0);
+
+    // Screen quasi-random candidates.
+    const m = this.candidates;
+    const seq = new SobolSequence(d, { scramble: rng });
+    const W = new Float64Array(m * d);
+    const Z = new Float64Array(m * d);
+    const u = new Float64Array(d);
+    for (let c = 0; c < m; c++) {
+      const p = seq.next();
+      u.set(p);
+      const w = W.subarray(c * d, (c + 1) * d);
+      model.fromCube(u, w);
+      model.canonical(w, Z.subarray(c * d, (c + 1) * d));
+    }
+    const mean = new Float64Array(m);
+    const variance = new Float64Array(m);
+    gp.predictMany(Z, m, mean, variance);
+    const score = new Float64Array(m);
+    let top = 0;
+    for (let c = 0; c < m; c++) {
+      score[c] = logEI(mean[c]!, variance[c]!, yBest);
+      if (!(score[c]! <= score[top]!)) top = c;
+    }
+
+    // Starts: the incumbent, the best candidate, roulette draws among the rest.
+    const starts: Float64Array[] = [];
+    if (this.localSearches > 0) starts.push(model.fullFromConfig(obs.trials[obs.best]!.params));
+    if (this.localSearches > 1) starts.push(W.slice(top * d, (top + 1) * d));
+    const picked = new Uint8Array(m);
+    picked[top] = 1;
+    const maxScore = score[top]!;
+    for (let k = starts.length; k < this.localSearches; k++) {
+      let total = 0;
+      for (let c = 0; c < m; c++) if (!picked[c]) total += Math.exp(score[c]! - maxScore);
+      if (!(total > 0)) break;
+      let r = rng.next() * total;
+      let chosen = -1;
+      for (let c = 0; c < m; c++) {
+        if (picked[c]) continue;
+        const p = Math.exp(score[c]! - maxScore);
+        if (p === 0) continue;
+        chosen = c;
+        r -= p;
+        if (r <= 0) break;
+      }
+      if (chosen < 0) break;
+      picked[chosen] = 1;
+      starts.push(W.slice(chosen * d, (chosen + 1) * d));
+    }
+
+    let bestW = W.slice(top * d, (top + 1) * d);
+    let bestValue = maxScore;
+    const search = new LocalSearch(model, gp, yBest, fit.params.invSq);
+    for (const s of starts) {
+      const r = search.run(s);
+      if (r.value > bestValue) {
+        bestValue = r.value;
+        bestW = r.w;
+      }
+    }
+    return bestW;
+  }
+}
+
+/**
+ * Local maximisation of log EI from a start: L-BFGS on the continuous
+ * dimensions (preconditioned: the variables are x_i·√ρ_i, so one unit is one
+ * length scale in every dimension) alternating with a discrete coordinate
+ * sweep, until neither improves.
+ */
+class LocalSearch {
+  private readonly z: Float64Array;
+  private readonly gm: Float64Array;
+  private readonly gv: Float64Array;
+  private readonly g: LogEIGradient = { value: 0, dMean: 0, dVariance: 0 };
+  private readonly sqrtRho: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly lower: Float64Array;
+
+  constructor(
+    private readonly model: ModelSpace,
+    private readonly gp: GpPosterior,
+    private readonly best: number,
+    invSq: Float64Array,
+  ) {
+    const d = model.d;
+    this.z = new Float64Array(d);
+    this.gm = new Float64Array(d);
+    this.gv = new Float64Array(d);
+    this.sqrtRho = Float64Array.from(invSq, (r) => Math.sqrt(r));
+    this.lower = new Float64Array(d);
+    this.upper = Float64Array.from(this.sqrtRho);
+  }
+
+  /** log EI at a full point. */
+  value(w: Float64Array): number {
+    this.model.canonical(w, this.z);
+    const p = this.gp.predict(this.z);
+    return logEI(p.mean, p.variance, this.best);
+  }
+
+  run(start: Float64Array): { w: Float64Array; value: number } {
+    const model = this.model;
+    const d = model.d;
+    const w = Float64Array.from(start);
+    let value = this.value(w);
+    const active = new Uint8Array(d);
+    const fixed = new Array<boolean>(d);
+    for (let round = 0; round < 10; round++) {
+      let improved = false;
+      if (model.continuous.length > 0) {
+        model.activity(w, active);
+        fixed.fill(true);
+        let any = false;
+        for (const i of model.continuous) {
+          if (active[i]) {
+            fixed[i] = false;
+            any = true;
+          }
+        }
+        if (any) {
+          const v0 = new Float64Array(d);
+          for (let i = 0; i < d; i++) v0[i] = w[i]! * this.sqrtRho[i]!;
+          const wt = Float64Array.from(w);
+          const r = minimizeLbfgs(
+            (v, grad) => {
+              for (const i of model.continuous) wt[i] = v[i]! / this.sqrtRho[i]!;
+              model.canonical(wt, this.z);
+              const p = this.gp.predict(this.z, this.gm, this.gv);
+              logEIWithGradient(p.mean, p.variance, this.best, this.g);
+              for (let i = 0; i < d; i++) grad[i] = fixed[i] ? 0 : -(this.g.dMean * this.gm[i]! + this.g.dVariance * this.gv[i]!) / this.sqrtRho[i]!;
+              return -this.g.value;
+            },
+            v0,
+            { lower: this.lower, upper: this.upper, fixed, pgtol: 1e-3, maxIter: 50 },
+          );
+          if (-r.f > value + 1e-9 * Math.abs(value)) {
+            for (const i of model.continuous) if (!fixed[i]) w[i] = Math.min(1, Math.max(0, r.x[i]! / this.sqrtRho[i]!));
+            value = this.value(w);
+            improved = true;
+          }
+        }
+      }
+      if (model.discrete.length > 0) {
+        const before = value;
+        value = -discreteCoordinateSearch((x) => -this.value(x), w, model.discrete, -value);
+        if (value > before + 1e-9 * Math.abs(before)) improved = true;
+      }
+      if (!improved) break;
+    }
+    return { w, value };
+  }
+}
