@@ -27,7 +27,7 @@
  * Everything is vectorised over candidates and components on Float64Array;
  * scoring m candidates against n observations costs O(m·n·d).
  */
-import { logGaussMass, truncnormSample } from "./truncnorm";
+import { logGaussMass, truncnormDraw, type UniformSource } from "./truncnorm";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -44,10 +44,7 @@ export type ParzenDim =
   | { readonly kind: "discrete"; readonly grid: UnitGrid }
   | { readonly kind: "categorical"; readonly choices: number };
 
-/** Uniform draws in [0, 1). */
-export interface UniformSource {
-  next(): number;
-}
+export type { UniformSource };
 
 export interface ParzenOptions {
   /** Weight of the prior component relative to an observation's 1 (default 1). */
@@ -80,6 +77,24 @@ interface CategoricalTable {
   readonly logP: Float64Array;
 }
 
+/**
+ * Scratch space shared by every estimator: proposals allocate nothing in
+ * proportion to the trials beyond their own tables (many small typed arrays
+ * cost more in allocation and garbage collection than the arithmetic).
+ * Everything here is synchronous, so one buffer per use is enough.
+ */
+let sortBuf = new Float64Array(64);
+let takenBuf = new Int32Array(64);
+let accBuf = new Float64Array(1024);
+
+function sortScratch(n: number): { sorted: Float64Array; taken: Int32Array } {
+  if (sortBuf.length < n) {
+    sortBuf = new Float64Array(2 * n);
+    takenBuf = new Int32Array(2 * n);
+  }
+  return { sorted: sortBuf.subarray(0, n), taken: takenBuf.subarray(0, n) };
+}
+
 /** The smallest bandwidth, relative to the range (Optuna's and [W23]'s Δ). */
 const MIN_BANDWIDTH = 0.01;
 /**
@@ -106,8 +121,10 @@ export function parzenBandwidths(mus: ArrayLike<number>, out: Float64Array = new
   // Sorted values by the native numeric sort, then each observation's rank by binary
   // search, ties taking consecutive ranks in input order (a stable argsort, without a
   // comparator closure: this runs per dimension on every proposal).
-  const sorted = Float64Array.from(mus).sort();
-  const taken = new Int32Array(n);
+  const { sorted, taken } = sortScratch(n);
+  for (let i = 0; i < n; i++) sorted[i] = mus[i]!;
+  sorted.sort();
+  taken.fill(0);
   const minS = Math.max(MIN_BANDWIDTH, (n + 2) ** -clipExponent);
   for (let i = 0; i < n; i++) {
     const x = mus[i]!;
@@ -137,7 +154,6 @@ export class ParzenEstimator {
   private readonly logW: Float64Array;
   private readonly cumW: Float64Array;
   private readonly tables: (NumericTable | CategoricalTable)[];
-  private scratch = new Float64Array(0);
   private readonly cellBuf = new Float64Array(2);
 
   /**
@@ -152,10 +168,17 @@ export class ParzenEstimator {
     this.components = K;
     this.dims = dims;
 
+    // One backing store for all the per-component arrays (see sortScratch).
+    let size = 2 * K;
+    for (const dim of dims) size += dim.kind === "categorical" ? 2 * K * dim.choices : 5 * K;
+    const store = new Float64Array(size);
+    let offset = 0;
+    const take = (len: number): Float64Array => store.subarray(offset, (offset += len));
+
     let total = priorWeight;
     for (let i = 0; i < n; i++) total += weights[i]!;
-    this.logW = new Float64Array(K);
-    this.cumW = new Float64Array(K);
+    this.logW = take(K);
+    this.cumW = take(K);
     let acc = 0;
     for (let k = 0; k < K; k++) {
       const w = (k < n ? weights[k]! : priorWeight) / total;
@@ -164,11 +187,9 @@ export class ParzenEstimator {
       this.cumW[k] = acc;
     }
 
-    this.tables = dims.map((dim, j) => {
-      const col = new Float64Array(n);
-      for (let i = 0; i < n; i++) col[i] = obs[i * d + j]!;
-      return dim.kind === "categorical" ? categoricalTable(col, dim.choices, priorWeight) : numericTable(col, clipExponent, dim.kind === "discrete");
-    });
+    this.tables = dims.map((dim, j) =>
+      dim.kind === "categorical" ? categoricalTable(obs, n, d, j, dim.choices, priorWeight, take) : numericTable(obs, n, d, j, clipExponent, dim.kind === "discrete", take),
+    );
   }
 
   /** `count` draws, row-major (`dims.length` values each): a component by weight, then each dimension from it. */
@@ -207,7 +228,7 @@ export class ParzenEstimator {
           out[c * d + j] = pick;
         } else {
           const tn = t as NumericTable;
-          const x = truncnormSample(rng.next(), tn.mu[k]!, tn.sigma[k]!, 0, 1);
+          const x = truncnormDraw(rng, tn.mu[k]!, tn.sigma[k]!, 0, 1, tn.logZ[k]!);
           out[c * d + j] = dim.kind === "discrete" ? dim.grid.snap(x) : x;
         }
       }
@@ -222,8 +243,8 @@ export class ParzenEstimator {
   logPdf(xs: Float64Array, count: number, out: Float64Array = new Float64Array(count)): Float64Array {
     const d = this.dims.length;
     const K = this.components;
-    if (this.scratch.length < count * K) this.scratch = new Float64Array(count * K);
-    const acc = this.scratch;
+    if (accBuf.length < count * K) accBuf = new Float64Array(2 * count * K);
+    const acc = accBuf;
     for (let c = 0; c < count; c++) acc.set(this.logW, c * K);
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
@@ -280,18 +301,18 @@ export class ParzenEstimator {
   }
 }
 
-function numericTable(col: Float64Array, clipExponent: number, discrete: boolean): NumericTable {
-  const n = col.length;
+/** The kernels of numeric column j of `obs` (n rows of d), plus the prior. */
+function numericTable(obs: Float64Array, n: number, d: number, j: number, clipExponent: number, discrete: boolean, take: (len: number) => Float64Array): NumericTable {
   const K = n + 1;
-  const mu = new Float64Array(K);
-  const sigma = new Float64Array(K);
-  mu.set(col);
-  parzenBandwidths(col, sigma, clipExponent);
+  const mu = take(K);
+  const sigma = take(K);
+  const inv = take(K);
+  const logZ = take(K);
+  const cst = take(K);
+  for (let i = 0; i < n; i++) mu[i] = obs[i * d + j]!;
+  parzenBandwidths(mu.subarray(0, n), sigma, clipExponent);
   mu[n] = 0.5;
   sigma[n] = 1;
-  const inv = new Float64Array(K);
-  const logZ = new Float64Array(K);
-  const cst = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     inv[k] = 1 / sigma[k]!;
     const a = -mu[k]! * inv[k]!;
@@ -322,16 +343,16 @@ function uniquePairs(mu: Float64Array, sigma: Float64Array): { first: Int32Array
   return { first: Int32Array.from(first), of };
 }
 
-function categoricalTable(col: Float64Array, C: number, priorWeight: number): CategoricalTable {
-  const n = col.length;
+/** The kernels of categorical column j of `obs` (choice indices), plus the uniform prior. */
+function categoricalTable(obs: Float64Array, n: number, d: number, j: number, C: number, priorWeight: number, take: (len: number) => Float64Array): CategoricalTable {
   const K = n + 1;
   const base = priorWeight / K;
-  const p = new Float64Array(K * C);
-  const logP = new Float64Array(K * C);
+  const p = take(K * C);
+  const logP = take(K * C);
   const obsRow = 1 + C * base;
   for (let k = 0; k < K; k++) {
     for (let i = 0; i < C; i++) p[k * C + i] = k < n ? base / obsRow : 1 / C;
-    if (k < n) p[k * C + col[k]!] = (base + 1) / obsRow;
+    if (k < n) p[k * C + obs[k * d + j]!] = (base + 1) / obsRow;
   }
   for (let i = 0; i < K * C; i++) logP[i] = Math.log(p[i]!);
   return { choices: C, p, logP };

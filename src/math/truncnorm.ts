@@ -123,6 +123,39 @@ export function truncnormSample(u: number, mu: number, sigma: number, low: numbe
   return x < low ? low : x > high ? high : x;
 }
 
+/** Uniform draws in [0, 1). */
+export interface UniformSource {
+  next(): number;
+}
+
+/** Below this truncated mass, rejection would waste draws: invert the CDF instead. */
+const LOG_REJECTION_MASS = Math.log(0.2);
+
+/**
+ * A draw from N(mu, sigma²) truncated to [low, high], always inside it. Where
+ * the interval holds at least a fifth of the mass (every TPE kernel: its centre
+ * lies in the interval and sigma is at most the interval's width, so at least
+ * a third), by rejection from Box–Muller normals, which needs only log, sqrt
+ * and cos; otherwise, or after 32 misses, by inverse CDF.
+ * @param logMass log of the mass of [low, high] if the caller has it (it is computed otherwise).
+ */
+export function truncnormDraw(rng: UniformSource, mu: number, sigma: number, low: number, high: number, logMass?: number): number {
+  const lm = logMass ?? logGaussMass((low - mu) / sigma, (high - mu) / sigma);
+  if (lm >= LOG_REJECTION_MASS) {
+    for (let i = 0; i < 16; i++) {
+      let u = rng.next();
+      while (u === 0) u = rng.next();
+      const r = sigma * Math.sqrt(-2 * Math.log(u));
+      const t = 2 * Math.PI * rng.next();
+      const x1 = mu + r * Math.cos(t);
+      if (x1 >= low && x1 <= high) return x1;
+      const x2 = mu + r * Math.sin(t);
+      if (x2 >= low && x2 <= high) return x2;
+    }
+  }
+  return truncnormSample(rng.next(), mu, sigma, low, high);
+}
+
 /**
  * log density of N(mu, sigma²) truncated to [low, high] at x (−Infinity
  * outside the interval).

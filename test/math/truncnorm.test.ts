@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { logNdtr, logNormPdf } from "../../src/math/special";
-import { logGaussMass, ndtriExp, truncnormLogCellMass, truncnormLogPdf, truncnormPpf, truncnormSample } from "../../src/math/truncnorm";
+import { logGaussMass, ndtriExp, truncnormDraw, truncnormLogCellMass, truncnormLogPdf, truncnormPpf, truncnormSample } from "../../src/math/truncnorm";
+import { Rng } from "../../src/util/rng";
 
 /**
  * log ∫_a^b φ(x) dx by Simpson's rule, independent of the code under test: the integrand is
@@ -189,5 +190,46 @@ describe("truncnormLogPdf", () => {
       const frac = xs.filter((x) => x <= t).length / xs.length;
       expect(frac).toBeCloseTo(Math.exp(truncnormLogCellMass(0, t, mu, sigma, 0, 1)), 2);
     }
+  });
+});
+
+describe("truncnormDraw", () => {
+  it("keeps every draw inside [low, high]", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        fc.double({ min: 1e-4, max: 5, noNaN: true }),
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        fc.double({ min: 1e-6, max: 5, noNaN: true }),
+        fc.integer(),
+        (mu, sigma, low, width, seed) => {
+          const rng = Rng.derive(seed);
+          for (let i = 0; i < 20; i++) {
+            const x = truncnormDraw(rng, mu, sigma, low, low + width);
+            if (!(x >= low && x <= low + width)) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    [0.5, 1, 0, 1], // the prior kernel: rejection, about 2.6 normals a draw
+    [0.97, 0.05, 0, 1], // a narrow kernel at the edge
+    [3, 1, 0, 1], // mass 0.02: by inverse CDF
+  ])("follows the truncated CDF (mu=%d, sigma=%d, [%d, %d]; Kolmogorov-Smirnov)", (mu, sigma, low, high) => {
+    const rng = Rng.derive(11);
+    const N = 20000;
+    const xs = Array.from({ length: N }, () => truncnormDraw(rng, mu, sigma, low, high)).sort((a, b) => a - b);
+    const total = logGaussMass((low - mu) / sigma, (high - mu) / sigma);
+    let dmax = 0;
+    for (let i = 0; i < N; i += 97) {
+      const cdf = Math.exp(logGaussMass((low - mu) / sigma, (xs[i]! - mu) / sigma) - total);
+      dmax = Math.max(dmax, Math.abs(cdf - (i + 0.5) / N));
+    }
+    // The KS statistic's 99.9% point for N = 20000 is 1.95/sqrt(N) = 0.0138.
+    expect(dmax).toBeLessThan(0.0138);
   });
 });
