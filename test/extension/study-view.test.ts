@@ -91,6 +91,12 @@ describe("the tunelab study renderer in JupyterLab", () => {
       expect(box!.width).toBeGreaterThan(200);
       expect(box!.height).toBeGreaterThan(150);
     }
+    // One line per trial with a value, one curve per trial that reported, one point per complete trial.
+    const withValue = STUDY.trials.filter((t) => t.value !== null).length;
+    expect(await study.locator(".tl-chart-parallel").getAttribute("data-lines")).toBe(String(withValue));
+    expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(String(withValue));
+    expect(await study.locator(".tl-chart-curves").getAttribute("data-curves")).toBe(String(STUDY.trials.filter((t) => t.intermediate.length > 0).length));
+    expect(await study.locator(".tl-chart-history").getAttribute("data-points")).toBe(String(STUDY.trials.filter((t) => t.state === "complete").length));
   });
 
   it("marks the best trial in the table", async () => {
@@ -146,6 +152,11 @@ describe("the tunelab study renderer in JupyterLab", () => {
     await expect.poll(async () => (await parallel.screenshot()).equals(before[0]!)).toBe(false);
     await expect.poll(async () => (await history.screenshot()).equals(before[1]!)).toBe(false);
     await study.screenshot({ path: path.join(ARTIFACTS, "study-selected-light.png") });
+    // Arrow keys move the selection through the table's order.
+    await page.keyboard.press("ArrowDown");
+    expect(await study.getAttribute("data-selected")).toBe(String(target.number + 1));
+    await page.keyboard.press("ArrowUp");
+    expect(await study.getAttribute("data-selected")).toBe(String(target.number));
     await study.locator(".tl-selection .tl-close").click();
     expect(await study.getAttribute("data-selected")).toBe("");
   });
@@ -184,11 +195,17 @@ describe("the tunelab study renderer in JupyterLab", () => {
     await expect.poll(async () => Number(await table.getAttribute("data-rows"))).toBeLessThan(15);
     expect(await study.locator(".tl-filter-info").textContent()).toMatch(/brushed: lr /);
     const shown = Number(await table.getAttribute("data-rows"));
-    // The brush also filters the history and the curves: fewer marks drawn means different pixels.
+    // The other views show the same trials: the rows (all have lines while brushing), the
+    // coloured lines, the curves and the complete trials' points.
+    const rows = (await column(study, 0)).map((s) => Number(s.replace("★ ", "")));
+    const complete = rows.filter((n) => STUDY.trials[n]!.state === "complete").length;
+    expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(String(shown));
+    expect(await study.locator(".tl-chart-curves").getAttribute("data-curves")).toBe(String(shown));
+    expect(await study.locator(".tl-chart-history").getAttribute("data-points")).toBe(String(complete));
     await study.screenshot({ path: path.join(ARTIFACTS, "study-brushed-light.png") });
     await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await expect.poll(async () => Number(await table.getAttribute("data-rows"))).toBe(15);
-    expect(shown).toBeGreaterThanOrEqual(0);
+    expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(await study.locator(".tl-chart-parallel").getAttribute("data-lines"));
   });
 
   it("updates in place on a live update, keeping sort and selection", async () => {

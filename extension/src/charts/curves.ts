@@ -103,6 +103,7 @@ export class CurvesChart extends VegaChart {
     if (this.cache?.model === model && this.cache.key === key) return this.cache.data;
     const data = curveRows(model, visible);
     this.cache = { model, key, data };
+    this.node.dataset.curves = String(model.curves.trials.filter((c) => visible.has(c.number)).length);
     return data;
   }
 }

@@ -54,6 +54,7 @@ export class HistoryChart extends VegaChart {
     if (this.cache?.model !== model || this.cache.key !== key) {
       const points = model.history.points.filter((p) => visible.has(p.trial)).map((p) => ({ t: p.trial, v: p.value }));
       this.cache = { model, key, data: { points, best: this.bestCache.rows } };
+      this.node.dataset.points = String(points.length);
     }
     return this.cache.data;
   }

@@ -129,7 +129,12 @@ export class ParallelChart extends VegaChart {
     }
     const visible = state.visible(model);
     const key = state.filterVersion;
-    if (this.cache.lines?.key !== key) this.cache.lines = { key, rows: lineRows(model, visible) };
+    if (this.cache.lines?.key !== key) {
+      this.cache.lines = { key, rows: lineRows(model, visible) };
+      // What is drawn, for tests and tools (a canvas can't be inspected): lines, and those not greyed out.
+      this.node.dataset.lines = String(model.parallel.lines.length);
+      this.node.dataset.activeLines = String(model.parallel.lines.filter((l) => visible.has(l.number)).length);
+    }
     return { ...this.cache.static, lines: this.cache.lines.rows };
   }
 
