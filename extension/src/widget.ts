@@ -261,7 +261,12 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
       if (!this.shown(chart) || (chart === this.curves && !hasCurves)) continue;
       await yieldToBrowser();
       if (this.isDisposed) return;
-      await chart.render(ctx);
+      try {
+        await chart.render(ctx);
+      } catch (err) {
+        // One chart failing (a vega error) must not take the table and the other charts with it.
+        chart.showFailure(err);
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { hostilePayload, notebookWithOutputs, studyOutput, syntheticPayload, XSS
 const ARTIFACTS = process.env.TUNELAB_ARTIFACTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-screens-"));
 const STUDY = syntheticPayload({ trials: 15, params: 4, steps: 10, seed: 3, name: "mlp" });
 const MALFORMED = { ...syntheticPayload({ trials: 3, params: 2 }), trials: [{ number: 0, state: "exploded" }] };
+const EMPTY = syntheticPayload({ trials: 0, params: 3, name: "just-started", running: 0 });
 
 /** Texts of column `col` of the rendered table rows, in display order. */
 async function column(widget: Locator, col: number): Promise<string[]> {
@@ -52,11 +53,17 @@ describe("the tunelab study renderer in JupyterLab", () => {
 
   beforeAll(async () => {
     root = makeRepoTempDir("ext");
-    const outputs = [[studyOutput(STUDY)], [studyOutput(hostilePayload(), `<b class="fallback">fallback</b>`)], [studyOutput(MALFORMED)]];
+    const outputs = [
+      [studyOutput(STUDY)],
+      [studyOutput(hostilePayload(), `<b class="fallback">fallback</b>`)],
+      [studyOutput(MALFORMED)],
+      [studyOutput(EMPTY)],
+      [studyOutput({ ...STUDY, view: "parallel" })],
+    ];
     writeNotebook(path.join(root, "study.ipynb"), notebookWithOutputs(outputs));
     lb = await startLabBrowser(root, { height: 1400 });
     page = await lb.openNotebook("study.ipynb");
-    await page.waitForFunction(() => document.querySelectorAll(".tl-study").length === 3, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll(".tl-study").length === 5, null, { timeout: 60_000 });
     const widgets = page.locator(".tl-study");
     study = widgets.nth(0);
     hostile = widgets.nth(1);
@@ -265,6 +272,28 @@ describe("the tunelab study renderer in JupyterLab", () => {
     expect(text).toContain('trials[0].state must be one of "running", "complete", "failed", "pruned", but got "exploded"');
     expect(await malformed.locator(".tl-content").isHidden()).toBe(true);
     await malformed.screenshot({ path: path.join(ARTIFACTS, "malformed-light.png") });
+  });
+
+  it("shows a study with no trials yet without errors", async () => {
+    const empty = page.locator(".tl-study").nth(3);
+    await waitRenders(page, 3, 1);
+    expect(await empty.getAttribute("data-status")).toBe("ready");
+    expect(await empty.locator(".tl-summary").textContent()).toContain("0 trials · no complete trial yet");
+    expect(await empty.locator(".tl-table").getAttribute("data-rows")).toBe("0");
+    expect(await empty.locator(".tl-chart-parallel canvas").count()).toBe(1); // the axes, waiting for lines
+    expect(await empty.locator(".tl-chart-error").count()).toBe(0);
+    expect(await empty.locator(".tl-empty").isVisible()).toBe(true); // "no intermediate values yet"
+  });
+
+  it("shows one view alone when the payload asks for it (study.show(\"parallel\"))", async () => {
+    const one = page.locator(".tl-study").nth(4);
+    await waitRenders(page, 4, 1);
+    expect(await one.getAttribute("data-view")).toBe("parallel");
+    expect(await one.locator(".tl-panel-parallel").isVisible()).toBe(true);
+    expect(await one.locator(".tl-panel-history").isHidden()).toBe(true);
+    expect(await one.locator(".tl-panel-curves").isHidden()).toBe(true);
+    expect(await one.locator(".tl-table").isHidden()).toBe(true);
+    expect(await one.locator(".tl-chart-parallel canvas").count()).toBe(1);
   });
 
   it("declares the MIME type it renders", async () => {

@@ -108,6 +108,20 @@ export abstract class VegaChart {
     await view.runAsync();
   }
 
+  /** Replaces the chart with a line saying it couldn't be drawn; the next render tries afresh. */
+  showFailure(err: unknown): void {
+    this.chart?.finalize();
+    this.chart = null;
+    this.shape = "";
+    this.fed.clear();
+    this.node.textContent = "";
+    const message = err instanceof Error ? err.message : String(err);
+    const p = document.createElement("p");
+    p.className = "tl-chart-error";
+    p.textContent = `This chart could not be drawn: ${message}`;
+    this.node.append(p);
+  }
+
   /** Makes the next render embed afresh (drops interaction state such as a brush). */
   rebuild(): void {
     this.shape = "";
