@@ -168,7 +168,7 @@ describe("the tunelab study renderer in JupyterLab", () => {
     expect(await study.getAttribute("data-selected")).toBe("");
   });
 
-  it("hovering a learning curve names the trial and its parameters", async () => {
+  it("hovering a learning curve names the trial and its parameters; clicking it selects the trial", async () => {
     const canvas = study.locator(".tl-chart-curves canvas");
     const box = (await canvas.boundingBox())!;
     const tooltip = page.locator(".tl-tooltip");
@@ -186,6 +186,13 @@ describe("the tunelab study renderer in JupyterLab", () => {
     expect(text).toMatch(/Trial \d+ · (complete|pruned|failed)/);
     expect(text).toContain("lr=");
     expect(text).toContain("opt=");
+    // Clicking the curve under the pointer selects that trial in every view.
+    const hovered = text.match(/Trial (\d+)/)![1]!;
+    await page.mouse.down();
+    await page.mouse.up();
+    expect(await study.getAttribute("data-selected")).toBe(hovered);
+    expect(await study.locator(".tl-body .tl-row.tl-selected").getAttribute("data-trial")).toBe(hovered);
+    await study.locator(".tl-selection .tl-close").click();
     await page.mouse.move(0, 0);
   });
 
