@@ -40,12 +40,8 @@ interface ModelDim {
   readonly dim: ParzenDim;
 }
 
-/** A trial's place in the split: its encoding and its number (recency order). */
-interface Observation {
-  readonly number: number;
-  /** Unit-cube coordinates, NaN where the parameter is inactive. */
-  readonly u: Float64Array;
-}
+/** A trial as the model sees it: its unit-cube coordinates, NaN where a parameter is inactive. */
+type Observation = Float64Array;
 
 /**
  * Tree-structured Parzen estimator (Bergstra et al. 2011), as Optuna 5's
@@ -172,7 +168,7 @@ export class TpeStrategy implements Strategy {
       u = encode(this.space, t.params);
       this.encoded.set(t.params, u);
     }
-    return { number: t.number, u };
+    return u;
   }
 
   /**
@@ -193,7 +189,7 @@ export class TpeStrategy implements Strategy {
       let h2 = 0x1b873593 | 0;
       let count = 0;
       for (let i = 0; i < all.length; i++) {
-        if (Number.isNaN(all[i]!.u[j]!)) continue;
+        if (Number.isNaN(all[i]![j]!)) continue;
         count++;
         h1 = Math.imul(h1 ^ i, 0x01000193);
         h2 = Math.imul(h2 ^ (i + 0x9e3779b9), 0x85ebca6b) ^ (h2 >>> 13);
@@ -237,11 +233,11 @@ export class TpeStrategy implements Strategy {
   /** A Parzen estimator over the group from the observations where all its parameters are active. */
   private estimator(group: readonly number[], dims: readonly ParzenDim[], obs: readonly Observation[]): ParzenEstimator {
     const d = group.length;
-    const rows = this.conditional ? obs.filter((o) => group.every((j) => !Number.isNaN(o.u[j]!))) : obs;
+    const rows = this.conditional ? obs.filter((o) => group.every((j) => !Number.isNaN(o[j]!))) : obs;
     const n = rows.length;
     const x = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
-      const ui = rows[i]!.u;
+      const ui = rows[i]!;
       for (let k = 0; k < d; k++) {
         const dim = dims[k]!;
         const v = ui[group[k]!]!;
