@@ -60,7 +60,7 @@ describe("each method checks its input at once", () => {
     expect(caught(() => tune("t").space({ x: float(1, 0) }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
     expect(caught(() => tune("t").minimize(""))).toMatchObject({ code: "study.bad_metric" });
     expect(caught(() => tune("t").strategy("nope" as never))).toMatchObject({ code: "strategy.unknown" });
-    expect(caught(() => tune("t").space(space).strategy("bayesian" as never))).toMatchObject({ code: "strategy.not_available" });
+    expect(caught(() => tune("t").space(space).strategy("hyperband" as never))).toMatchObject({ code: "strategy.not_available" });
     expect(caught(() => tune("t").space(space).strategy("grid"))).toMatchObject({ code: "grid.float_without_step", field: "space.x.step" });
     // The strategy given first, the space later: checked when the space arrives.
     expect(caught(() => tune("t").strategy("grid").space(space))).toMatchObject({ code: "grid.float_without_step" });
