@@ -95,6 +95,22 @@ const PAGE_HELPERS = () => {
       const t1 = await frame();
       return { wall: t1 - t0, widget: Number(widget()!.dataset.renderMs), longestTask: longest(t0) };
     },
+    /** Scrolls the table of the rendered widget by `step` px per frame, `frames` times; frame gaps. */
+    async scroll(frames: number, step: number) {
+      const scroller = widget()!.querySelector(".tl-table-scroll") as HTMLElement;
+      scroller.scrollIntoView();
+      await frame();
+      const gaps: number[] = [];
+      let last = await frame();
+      for (let i = 0; i < frames; i++) {
+        scroller.scrollTop += step;
+        const t = await frame();
+        gaps.push(t - last);
+        last = t;
+      }
+      const sorted = [...gaps].sort((a, b) => a - b);
+      return { longest: sorted[sorted.length - 1]!, median: sorted[Math.floor(sorted.length / 2)]!, rows: widget()!.querySelectorAll(".tl-body .tl-row").length };
+    },
     /** A running study: `count` updates `every` ms apart, each with `grow` more trials. */
     async live(keys: string[], every: number) {
       outputs().clear();
@@ -179,6 +195,7 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
 
     const rows: string[] = [];
     let cold: RenderTiming | undefined;
+    let scroll = { longest: 0, median: 0, rows: 0 };
     for (const n of SIZES) {
       const saved = studyOutput(syntheticPayload({ trials: n, params: PARAMS, steps: STEPS, seed: n }));
       const updated = studyOutput(syntheticPayload({ trials: n + 20, params: PARAMS, steps: STEPS, seed: n, running: 4 }));
@@ -193,6 +210,9 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
         update.push((await page.evaluate((k) => (window as unknown as { __tl: { update(k: string): Promise<RenderTiming> } }).__tl.update(k), `u${n}`)) as RenderTiming);
       }
       if (first.length === 0) first.push(cold!);
+      if (n === SIZES[SIZES.length - 1]) {
+        scroll = (await page.evaluate(() => (window as unknown as { __tl: { scroll(f: number, s: number): Promise<unknown> } }).__tl.scroll(120, 240))) as typeof scroll;
+      }
       const row = `| ${n.toLocaleString("en")} | ${PARAMS} | ${ms(median(first.map((t) => t.wall)))} | ${ms(median(first.map((t) => t.widget)))} | ${ms(median(update.map((t) => t.wall)))} | ${ms(Math.max(...first.map((t) => t.longestTask), ...update.map((t) => t.longestTask)))} |`;
       rows.push(row);
       process.stderr.write(`bench: ${row}\n`);
@@ -223,6 +243,8 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
       ...rows,
       "",
       `Cold first render (100 trials, includes loading and parsing the vega bundle): ${ms(cold!.wall)}.`,
+      "",
+      `Table scrolling at ${SIZES[SIZES.length - 1]!.toLocaleString("en")} trials (virtualised: ${scroll.rows} row elements in the page), 240 px per frame for 120 frames: median frame ${ms(scroll.median)}, longest ${ms(scroll.longest)}.`,
       "",
       `Live study: 500 → ${500 + 5 * 50} trials, an update every 200 ms for ${live.seconds.toFixed(1)} s: ${live.updates} updates, ${live.drawn} drawn (updates arriving mid-draw are coalesced to the newest), longest main-thread task ${ms(live.longestTask)}, longest frame ${ms(live.longestFrame)}, ${live.slowFrames} of ${live.frames} frames over 100 ms.`,
     ].join("\n");

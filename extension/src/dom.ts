@@ -20,3 +20,15 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function setText(node: Element, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
+
+/** Resolves in a new task (a message-channel round trip: no 4 ms timer clamp), letting the page breathe. */
+export function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}

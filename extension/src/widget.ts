@@ -11,19 +11,18 @@
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
-import type { TrialState } from "../../src/model/trial";
-import { STUDY_MIME } from "../../src/views/payload";
+import { formatNumber, STUDY_MIME, type ChartName, type ViewName } from "../../src/views";
 import { CurvesChart } from "./charts/curves";
 import { HistoryChart } from "./charts/history";
 import { ParallelChart } from "./charts/parallel";
 import { readTheme } from "./charts/theme";
 import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
-import { formatNumber, type ChartName, type TableRow, type ViewName } from "../../src/views";
-import { describeBrush } from "./brush";
-import { el, setText } from "./dom";
+import { el, setText, yieldToBrowser } from "./dom";
+import { FilterBar } from "./filter-bar";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
+import { SelectionLine, TrialTooltip } from "./trial-info";
 import { ViewState, type Change } from "./view-state";
 
 export const WIDGET_CLASS = "tl-study";
@@ -34,12 +33,9 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly heading = el("span", "tl-title");
   private readonly summary = el("span", "tl-summary");
   private readonly live = el("span", "tl-live", "running");
-  private readonly toolbar = el("div", "tl-toolbar");
-  private readonly stateBoxes = new Map<TrialState, { input: HTMLInputElement; count: HTMLSpanElement }>();
-  private readonly filterInfo = el("span", "tl-filter-info");
-  private readonly resetButton = el("button", "tl-button", "Show all");
-  private readonly selection = el("div", "tl-selection");
-  private readonly tooltip = el("div", "tl-tooltip");
+  private readonly filters = new FilterBar(this.state, () => this.resetFilters());
+  private readonly selection = new SelectionLine(() => this.state.select(null, "selection"));
+  private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
   private readonly content = el("div", "tl-content");
   private readonly curvesEmpty = el("div", "tl-empty", "No intermediate values yet: report them with trial.report(step, value) to see learning curves.");
@@ -66,7 +62,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.mime = STUDY_MIME;
     const events: ChartEvents = {
       select: (t, source) => this.state.select(t, source),
-      hover: (t, x, y) => this.showTooltip(t, x, y),
+      hover: (t, x, y) => this.tooltip.show(this.model, t === null ? undefined : this.model?.trial(t), x, y),
       brush: (b) => this.state.setBrush(b, "parallel"),
     };
     this.table = new TrialTable({ select: (t, source) => this.state.select(this.state.selected === t ? null : t, source) });
@@ -80,7 +76,6 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   /** Draws (or updates to) the output's payload; resolves once everything shown is drawn. */
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    this.node.dataset.calledAt = performance.now().toFixed(1);
     const check = checkPayload(model.data[STUDY_MIME]);
     if (!check.ok) {
       this.pending = null;
@@ -137,28 +132,6 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.live.hidden = true;
     this.header.append(this.heading, this.summary, this.live);
 
-    const filters = el("div", "tl-states");
-    filters.setAttribute("role", "group");
-    filters.setAttribute("aria-label", "Show trials by state");
-    for (const s of STATES) {
-      const label = el("label", `tl-state-toggle tl-state-${s}`);
-      const input = el("input");
-      input.type = "checkbox";
-      input.checked = true;
-      input.dataset.state = s;
-      input.addEventListener("change", () => this.state.setStateShown(s, input.checked));
-      const dot = el("span", "tl-dot");
-      const count = el("span", "tl-count", "0");
-      label.append(input, dot, el("span", "tl-state-name", s), count);
-      filters.append(label);
-      this.stateBoxes.set(s, { input, count });
-    }
-    this.resetButton.type = "button";
-    this.resetButton.addEventListener("click", () => this.resetFilters());
-    const info = el("div", "tl-filter");
-    info.append(this.filterInfo, this.resetButton);
-    this.toolbar.append(filters, info);
-
     const panel = (chart: VegaChart, caption: string, extra?: HTMLElement) => {
       const box = el("figure", `tl-panel tl-panel-${chart.name}`);
       const cap = el("figcaption", "tl-caption", caption);
@@ -178,7 +151,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
-    this.content.append(this.toolbar, this.selection, charts, this.table.node);
+    this.content.append(this.filters.node, this.selection.node, charts, this.table.node);
     this.node.append(this.header, this.errorBox, this.content);
   }
 
@@ -191,7 +164,6 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
         await this.draw(model);
         this.renders++;
         this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
-        this.node.dataset.doneAt = performance.now().toFixed(1);
         this.node.dataset.renders = String(this.renders);
       }
     } finally {
@@ -207,7 +179,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.status = "ready";
     this.node.dataset.trials = String(model.rows.length);
     this.updateHeader(model);
-    this.updateToolbar(model);
+    this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();
     this.showOnly(model.payload.view);
@@ -283,42 +255,11 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.live.hidden = !sum.running;
   }
 
-  private updateToolbar(model: StudyModel): void {
-    for (const [s, box] of this.stateBoxes) {
-      setText(box.count, String(model.summary.counts[s]));
-      box.input.checked = this.state.states.has(s);
-    }
-    const shown = this.state.visible(model).size;
-    const brush = this.state.brush;
-    const parts = [`showing ${shown} of ${model.rows.length}`];
-    if (brush) parts.push(`brushed: ${describeBrush(model.parallel.axes, brush)}`);
-    setText(this.filterInfo, parts.join(" · "));
-    // Hidden but still taking its place: the layout doesn't jump when a filter starts.
-    this.resetButton.classList.toggle("tl-invisible", !this.state.filtering);
-    this.resetButton.disabled = !this.state.filtering;
-  }
-
   private updateSelection(): void {
-    const model = this.model;
     const n = this.state.selected;
-    const row = model && n !== null ? model.trial(n) : undefined;
+    const row = this.model && n !== null ? this.model.trial(n) : undefined;
     this.node.dataset.selected = row ? String(row.number) : "";
-    this.selection.textContent = "";
-    // The line is always there (a hint when nothing is selected), so selecting doesn't move
-    // the charts under the pointer.
-    this.selection.classList.toggle("tl-selection-empty", !row);
-    if (!row || !model) {
-      this.selection.append(el("span", "tl-hint", "Click a row, a line or a point to select a trial; it is highlighted in every view."));
-      return;
-    }
-    const close = el("button", "tl-button tl-close", "×");
-    close.type = "button";
-    close.title = "Clear the selection";
-    close.addEventListener("click", () => this.state.select(null, "selection"));
-    const lines = trialLines(model, row);
-    this.selection.append(el("strong", "", lines[0]), el("span", "tl-params", lines[1]));
-    if (row.error) this.selection.append(el("span", "tl-error-text", row.error));
-    this.selection.append(close);
+    this.selection.show(this.model, row);
   }
 
   private onStateChange(change: Change, source: string): void {
@@ -330,7 +271,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
       for (const c of this.charts) void c.select(this.state.selected);
       return;
     }
-    this.updateToolbar(model);
+    this.filters.update(model);
     this.table.render(model, this.state);
     void this.drawCharts();
   }
@@ -362,43 +303,4 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
       el("span", "tl-error-hint", `(${problem.code}; the output's other formats, such as text/plain, still have its content.)`),
     );
   }
-
-  private showTooltip(trial: number | null, x: number, y: number): void {
-    const row = trial !== null ? this.model?.trial(trial) : undefined;
-    if (!row || !this.model) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    if (!this.tooltip.isConnected) document.body.append(this.tooltip);
-    this.tooltip.hidden = false;
-    this.tooltip.textContent = "";
-    const [head, params] = trialLines(this.model, row);
-    this.tooltip.append(el("strong", "", head), el("span", "", params));
-    const pad = 14;
-    const w = this.tooltip.offsetWidth;
-    const h = this.tooltip.offsetHeight;
-    const left = x + pad + w > window.innerWidth ? Math.max(0, x - pad - w) : x + pad;
-    const top = y + pad + h > window.innerHeight ? Math.max(0, y - pad - h) : y + pad;
-    this.tooltip.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
-  }
-}
-
-/** Resolves in a new task (a message-channel round trip: no 4 ms timer clamp). */
-function yieldToBrowser(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
-/** "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam". */
-function trialLines(model: StudyModel, row: TableRow): [string, string] {
-  const head = [`Trial ${row.number}`, row.state, `${model.metric} ${row.valueText || "—"}`];
-  if (row.durationText) head.push(row.durationText);
-  if (model.best === row.number) head.push("best");
-  return [head.join(" · "), model.paramsText(row.number)];
 }

@@ -1,0 +1,66 @@
+/**
+ * A trial in words, in two places: the selection line under the filters (always there, a hint
+ * when nothing is selected, so selecting doesn't move the charts under the pointer) and the
+ * tooltip that follows the pointer over the charts. Text only, whatever the payload holds.
+ */
+import type { TableRow } from "../../src/views";
+import { el } from "./dom";
+import type { StudyModel } from "./study-model";
+
+/** "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam". */
+export function trialLines(model: StudyModel, row: TableRow): [string, string] {
+  const head = [`Trial ${row.number}`, row.state, `${model.metric} ${row.valueText || "—"}`];
+  if (row.durationText) head.push(row.durationText);
+  if (model.best === row.number) head.push("best");
+  return [head.join(" · "), model.paramsText(row.number)];
+}
+
+export class SelectionLine {
+  readonly node = el("div", "tl-selection");
+
+  constructor(private readonly onClear: () => void) {}
+
+  show(model: StudyModel | null, row: TableRow | undefined): void {
+    this.node.textContent = "";
+    this.node.classList.toggle("tl-selection-empty", !row);
+    if (!row || !model) {
+      this.node.append(el("span", "tl-hint", "Click a row, a line or a point to select a trial; it is highlighted in every view."));
+      return;
+    }
+    const close = el("button", "tl-button tl-close", "×");
+    close.type = "button";
+    close.title = "Clear the selection";
+    close.addEventListener("click", this.onClear);
+    const [head, params] = trialLines(model, row);
+    this.node.append(el("strong", "", head), el("span", "tl-params", params));
+    if (row.error) this.node.append(el("span", "tl-error-text", row.error));
+    this.node.append(close);
+  }
+}
+
+export class TrialTooltip {
+  private readonly node = el("div", "tl-tooltip");
+
+  /** Shows the trial's lines near the pointer (kept inside the window), or hides without one. */
+  show(model: StudyModel | null, row: TableRow | undefined, x: number, y: number): void {
+    if (!row || !model) {
+      this.node.hidden = true;
+      return;
+    }
+    if (!this.node.isConnected) document.body.append(this.node);
+    this.node.hidden = false;
+    this.node.textContent = "";
+    const [head, params] = trialLines(model, row);
+    this.node.append(el("strong", "", head), el("span", "", params));
+    const pad = 14;
+    const w = this.node.offsetWidth;
+    const h = this.node.offsetHeight;
+    const left = x + pad + w > window.innerWidth ? Math.max(0, x - pad - w) : x + pad;
+    const top = y + pad + h > window.innerHeight ? Math.max(0, y - pad - h) : y + pad;
+    this.node.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
+  }
+
+  remove(): void {
+    this.node.remove();
+  }
+}
