@@ -49,6 +49,7 @@ export class FilterBar {
     const brush = this.state.brush;
     if (brush) parts.push(`brushed: ${describeBrush(model.parallel.axes, brush)}`);
     setText(this.info, parts.join(" · "));
+    this.info.title = this.info.textContent ?? "";
     // Hidden but still taking its place: the layout doesn't jump when a filter starts.
     this.reset.classList.toggle("tl-invisible", !this.state.filtering);
     this.reset.disabled = !this.state.filtering;
