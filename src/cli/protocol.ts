@@ -35,7 +35,7 @@ export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
 };
 
 /** What the strategy field may name, for messages (createStrategy has the last word). */
-const STRATEGY_RULE = 'a strategy name such as "random", "grid", "bayesian" or "hyperband"';
+const STRATEGY_RULE = 'a strategy name: "random", "grid", "bayesian" or "tpe"';
 
 export type ReplyBody = { readonly [key: string]: JsonValue };
 export type Reply = { readonly id: JsonValue; readonly ok: boolean } & ReplyBody;

@@ -29,8 +29,8 @@
  *
  * Ops (fields; reply on success)
  * - `create`: `study` (name, 1-200 characters), `space` (search-space JSON),
- *   `direction` ("minimize" | "maximize"), `strategy` (required: "random" or
- *   "grid"; "bayesian", "tpe", "hyperband" and "asha" answer ok:false saying
+ *   `direction` ("minimize" | "maximize"), `strategy` (required: "random",
+ *   "grid", "bayesian" or "tpe"; "hyperband" and "asha" answer ok:false saying
  *   which release brings them), `options` (object, the strategy's options:
  *   random takes `quasi` ("none" | "sobol") and `quasiTrials`), `seed`
  *   (integer; `options.seed` is accepted too, and the two must agree),

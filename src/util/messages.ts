@@ -79,7 +79,7 @@ export const Msg = {
   unknownStrategy: (got: unknown, allowed: readonly string[]) =>
     err("strategy.unknown", "strategy", `strategy must be one of ${allowed.map((s) => `"${s}"`).join(", ")}, but got ${show(got)}.`),
   strategyNotYet: (name: string, issue: string) =>
-    err("strategy.not_available", "strategy", `strategy "${name}" is not available in this version of tunelab (it arrives with ${issue}); use "random" or "grid".`),
+    err("strategy.not_available", "strategy", `strategy "${name}" is not available in this version of tunelab (it arrives with ${issue}); use "random", "grid", "bayesian" or "tpe".`),
   badOption: (field: string, got: unknown, rule: string) =>
     err("option.bad_value", field, `${field} must be ${rule}, but got ${show(got)}.`),
   unknownOption: (field: string, key: string, allowed: readonly string[]) =>
