@@ -1,18 +1,7 @@
-// Runs a copy of notebooks/quickstart.ipynb in a real tslab kernel, importing the built package
-// as "tunelab" exactly as a user's notebook does.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  REPO_ROOT,
-  cellStreamText,
-  executeNotebook,
-  failedCells,
-  makeRepoTempDir,
-  removeDir,
-  streamText,
-  type Notebook,
-} from "../helpers/jupyter";
+// notebooks/quickstart.ipynb in a real tslab kernel (harness.ts: the common checks, and
+// "tunelab" imported from a private build of the current sources), plus its own results.
+import { expect, it } from "vitest";
+import { cellText, count, describeNotebook, htmlOf, IMG, payloadOf, studyOutputs } from "./harness";
 
 const BRANIN_MIN = 0.397887;
 
@@ -21,33 +10,26 @@ function branin(x: number, y: number): number {
   return (y - b * x ** 2 + c * x - 6) ** 2 + 10 * (1 - t) * Math.cos(x) + 10;
 }
 
-describe("notebooks/quickstart.ipynb", () => {
-  let dir: string;
-  let nb: Notebook;
-
-  beforeAll(async () => {
-    dir = makeRepoTempDir("quickstart");
-    const copy = path.join(dir, "quickstart.ipynb");
-    fs.copyFileSync(path.join(REPO_ROOT, "notebooks", "quickstart.ipynb"), copy);
-    nb = await executeNotebook(copy, { timeoutMs: 150_000 }); // throws on any failed cell
-  }, 180_000);
-  afterAll(() => removeDir(dir));
-
-  it("runs every cell without errors or stderr", () => {
-    expect(failedCells(nb)).toEqual([]);
-    expect(streamText(nb, "stderr")).toBe("");
-    const codeCells = nb.cells.filter((c) => c.cell_type === "code");
-    expect(codeCells.every((c) => (c.metadata["harness"] as { status: string }).status === "ok")).toBe(true);
+describeNotebook("quickstart.ipynb", (get) => {
+  it("computes Branin's minimum in the objective cell", () => {
+    expect(Number(cellText(get(), "branin"))).toBeCloseTo(BRANIN_MIN, 6);
   });
 
-  it("computes Branin's minimum in the objective cell", () => {
-    const index = nb.cells.findIndex((c) => c.id === "branin");
-    expect(Number(cellStreamText(nb, index, "stdout"))).toBeCloseTo(BRANIN_MIN, 6);
+  it("shows the run's live panel, ending with all 60 trials", () => {
+    const outs = studyOutputs(get(), "run");
+    expect(outs).toHaveLength(1);
+    const payload = payloadOf(outs[0]!);
+    expect(payload.study).toMatchObject({ name: "quickstart", direction: "minimize", metric: "loss", strategy: "random" });
+    expect(payload.view).toBeUndefined();
+    expect(payload.trials).toHaveLength(60);
+    expect(payload.trials.every((t) => t.state === "complete")).toBe(true);
+    expect(count(htmlOf(outs[0]!), IMG)).toBe(2); // parallel coordinates and history: no trial reported, so no learning curves
+    expect(count(htmlOf(outs[0]!), "<tr")).toBe(61);
   });
 
   it("runs 60 complete trials and finds a good, consistent best trial", () => {
-    const out = streamText(nb, "stdout");
-    expect(out).toContain("stopped (trials) after 60 trials");
+    expect(cellText(get(), "run")).toContain("stopped (trials) after 60 trials");
+    const out = cellText(get(), "best");
     expect(out).toContain("complete trials: 60");
 
     const best = /best loss (\S+) at trial (\d+)\n\{ x: (\S+), y: (\S+) \}/.exec(out);
@@ -66,11 +48,13 @@ describe("notebooks/quickstart.ipynb", () => {
     expect(y).toBeGreaterThanOrEqual(0);
     expect(y).toBeLessThanOrEqual(15);
     expect(branin(x, y)).toBeCloseTo(value, 9); // the best value belongs to the best params
+    // The panel's payload agrees with what the cell printed.
+    const payload = payloadOf(studyOutputs(get(), "run")[0]!);
+    expect(Math.min(...payload.trials.map((t) => t.value!))).toBe(value);
   });
 
   it("lists the five best trials, in order", () => {
-    const index = nb.cells.findIndex((c) => c.id === "top");
-    const rows = cellStreamText(nb, index, "stdout")
+    const rows = cellText(get(), "top")
       .split("\n")
       .filter((l) => /^│ \d/.test(l))
       .map((l) => l.split("│").map((s) => s.trim()));
