@@ -27,6 +27,9 @@ import { ViewState, type Change } from "./view-state";
 
 export const WIDGET_CLASS = "tl-study";
 
+/** Pause between back-to-back renders, as a multiple of the last render's cost. */
+const PACE = 2;
+
 export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly state = new ViewState();
   private readonly header = el("div", "tl-header");
@@ -49,6 +52,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private pending: StudyModel | null = null;
   private drawing: Promise<void> | null = null;
   private renders = 0;
+  private paceUntil = 0;
   private chartPass: Promise<void> | null = null;
   private chartsWanted = false;
   private markAttached: () => void = () => undefined;
@@ -158,12 +162,20 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private async drain(): Promise<void> {
     try {
       while (this.pending !== null) {
+        // Back-to-back updates (a live study) are paced: after a render that cost C ms the next
+        // one starts no sooner than PACE * C ms later, so drawing takes at most about a third of
+        // the page's time however large the study; updates arriving meanwhile are coalesced.
+        const wait = this.paceUntil - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const model = this.pending;
+        if (model === null || this.isDisposed) break;
         this.pending = null;
         const t0 = performance.now();
         await this.draw(model);
+        const cost = performance.now() - t0;
+        this.paceUntil = performance.now() + PACE * cost;
         this.renders++;
-        this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
+        this.node.dataset.renderMs = cost.toFixed(1);
         this.node.dataset.renders = String(this.renders);
       }
     } finally {
