@@ -242,13 +242,21 @@ describe("the tunelab study renderer in JupyterLab", () => {
     await waitRenders(page, 0, renders + 2);
   });
 
-  it("follows the dark theme", async () => {
+  it("follows the dark theme (a theme change redraws the charts and drops a brush)", async () => {
+    const canvas = study.locator(".tl-chart-parallel canvas");
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + 4, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 60, box.y + box.height * 0.75, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBeLessThan(15);
     const lightBg = await study.evaluate((n) => getComputedStyle(n).backgroundColor);
     const lightChart = await study.locator(".tl-chart-parallel canvas").screenshot();
     await setTheme(page, "JupyterLab Dark");
     await expect.poll(() => study.evaluate((n) => getComputedStyle(n).backgroundColor)).not.toBe(lightBg);
-    // The charts are rebuilt with the dark theme's colours.
+    // The charts are rebuilt with the dark theme's colours, without the brush.
     await expect.poll(async () => (await study.locator(".tl-chart-parallel canvas").screenshot()).equals(lightChart)).toBe(false);
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBe(15);
     await page.waitForTimeout(300);
     await study.screenshot({ path: path.join(ARTIFACTS, "study-dark.png") });
     await hostile.screenshot({ path: path.join(ARTIFACTS, "hostile-dark.png") });

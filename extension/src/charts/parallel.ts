@@ -51,7 +51,7 @@ export class ParallelChart extends VegaChart {
     // Better values get the stronger end of the scheme: dark on light themes, bright on dark;
     // the faintest end (yellow on white, purple on black) is left out.
     const reverse = (model.direction === "maximize") !== theme.dark;
-    const extent = theme.dark ? [0.12, 1] : [0, 0.9];
+    const extent = theme.dark ? [0.3, 1] : [0, 0.9];
     return {
       width: "container",
       height: 300,
@@ -139,6 +139,9 @@ export class ParallelChart extends VegaChart {
   }
 
   protected override attach(view: NonNullable<VegaChart["view"]>, ctx: ChartContext): void {
+    // A fresh chart (new theme, new axes) has no brush rectangle: drop the brush filter too, so
+    // the other views never stay filtered by a band nobody can see.
+    if (ctx.state.brush !== null) queueMicrotask(() => this.events.brush(null));
     view.addSignalListener("brush", (_name, value) => {
       clearTimeout(this.brushTimer);
       this.brushTimer = setTimeout(() => this.events.brush(brushFrom(value, ctx.model.parallel.axes.length)), 120);
