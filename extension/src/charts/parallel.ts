@@ -141,10 +141,16 @@ export class ParallelChart extends VegaChart {
   protected override attach(view: NonNullable<VegaChart["view"]>, ctx: ChartContext): void {
     // A fresh chart (new theme, new axes) has no brush rectangle: drop the brush filter too, so
     // the other views never stay filtered by a band nobody can see.
+    // A brush change still waiting from the previous chart must not come back after that.
+    clearTimeout(this.brushTimer);
     if (ctx.state.brush !== null) queueMicrotask(() => this.events.brush(null));
+    const axes = ctx.model.parallel.axes.length;
     view.addSignalListener("brush", (_name, value) => {
       clearTimeout(this.brushTimer);
-      this.brushTimer = setTimeout(() => this.events.brush(brushFrom(value, ctx.model.parallel.axes.length)), 120);
+      // Applied once the pointer rests, not on every pointer move of a drag.
+      this.brushTimer = setTimeout(() => {
+        if (this.view === view) this.events.brush(brushFrom(value, axes));
+      }, 120);
     });
   }
 
