@@ -9,6 +9,7 @@
  * every covered axis stay coloured, the rest turn grey, and the table, curves and history show
  * only them. Double-click clears.
  */
+import type { AxisTick, ParallelAxis } from "../../../src/views";
 import { brushFrom } from "../brush";
 import type { StudyModel } from "../study-model";
 import { VegaChart, type ChartContext } from "./vega-chart";
@@ -117,12 +118,7 @@ export class ParallelChart extends VegaChart {
         model,
         static: {
           axes: axes.map((_, d) => ({ d, y: 0, y1: 1 })),
-          ticks: axes.flatMap((a, d) => {
-            const every = Math.ceil(a.ticks.length / MAX_CHOICE_LABELS);
-            return a.ticks
-              .filter((_, i) => a.kind !== "categorical" || i % every === 0 || i === a.ticks.length - 1)
-              .map((t) => ({ d, y: t.norm, label: shorten(t.label) }));
-          }),
+          ticks: axes.flatMap((a, d) => readableTicks(a).map((t) => ({ d, y: t.norm, label: shorten(t.label) }))),
           titles: axes.map((a, d) => ({ d, y: 1.06, label: shorten(a.objective ? `${a.name} (${model.direction === "minimize" ? "min" : "max"})` : a.name, 24) })),
         },
       };
@@ -179,6 +175,27 @@ function lineRows(model: StudyModel, visible: ReadonlySet<number>): SegmentRow[]
     });
   }
   return rows;
+}
+
+/** Closer than this (in axis heights), two tick labels would overlap. */
+const MIN_TICK_GAP = 0.055;
+
+/**
+ * The ticks worth labelling: every choice up to MAX_CHOICE_LABELS (then evenly thinned); on
+ * numeric axes both ends, and inner ticks that don't crowd a label already kept (a log axis
+ * 8..128 has ticks at 8, 10, 100 and 128).
+ */
+function readableTicks(a: ParallelAxis): readonly AxisTick[] {
+  if (a.kind === "categorical") {
+    const every = Math.ceil(a.ticks.length / MAX_CHOICE_LABELS);
+    return a.ticks.filter((_, i) => i % every === 0 || i === a.ticks.length - 1);
+  }
+  if (a.ticks.length <= 2) return a.ticks;
+  const kept = [a.ticks[0]!, a.ticks[a.ticks.length - 1]!];
+  for (const t of a.ticks.slice(1, -1)) {
+    if (kept.every((k) => Math.abs(k.norm - t.norm) >= MIN_TICK_GAP)) kept.push(t);
+  }
+  return kept;
 }
 
 /** Shortens a label to `max` characters with an ellipsis. */
