@@ -7,20 +7,27 @@
  * 2. Model: the complete trials in model coordinates (bayesian-space.ts:
  *    unit cube, discrete values at their cell centres, categorical indices
  *    under a Hamming kernel, inactive parameters imputed), values turned
- *    into a maximisation and standardised; a Matérn-5/2 ARD GP fitted by MAP
- *    with analytic gradients (src/math/gp.ts) from two starts — the
- *    hyperparameters of the latest trial that recorded them (a warm start)
- *    and the default — keeping the better.
+ *    into a maximisation, standardised and warped by a fitted Yeo-Johnson
+ *    transform (src/math/warp.ts); a Matérn-5/2 ARD GP fitted by MAP with
+ *    analytic gradients (src/math/gp.ts), warm-started from the
+ *    hyperparameters of the latest trial that recorded them, and also from
+ *    the default every 10 complete trials (or when there is no warm start),
+ *    keeping the better fit.
  * 3. Pending trials (running, e.g. 4 in flight): each is added to the GP
- *    as a noise-free observation with a "constant liar" value, the best
- *    standardised value observed (Ginsbourger et al. 2010; Optuna ≤ 4.9 lies
- *    the same way), by appending a row to the Cholesky factor. The posterior
- *    variance collapses at points in flight and their predicted value is no
- *    improvement, so expected improvement there is ~0 and rises only a length
- *    scale or so away: parallel proposals spread out. (Noise-free matters: a
- *    lie with the fitted noise would leave EI ≈ 0.4·σ_noise at the pending
- *    point, which late in a search can still be the largest EI around.)
- *    Cheaper than Monte-Carlo qLogEI and, with a fixed lie, deterministic.
+ *    as a noise-free observation of its own posterior mean — the "Kriging
+ *    believer" (Ginsbourger et al. 2010) — by appending a row to the
+ *    Cholesky factor. The posterior mean is unchanged, the variance
+ *    collapses at the points in flight and shrinks around them, and a belief
+ *    better than the incumbent becomes the value to improve on (as it would
+ *    once observed), so expected improvement near points in flight drops and
+ *    parallel proposals spread out, while the model's picture of where the
+ *    optimum is stays intact. Measured against
+ *    the alternatives on the benchmark with 4 in flight, a "constant liar"
+ *    at the best value drew proposals towards the points in flight (their
+ *    neighbourhood looked as good as the incumbent: regret@100 10-600x worse
+ *    than sequential), liars at the mean or the worst value pushed them
+ *    away too hard (2-40x worse); the believer stayed within ~1.5x.
+ *    Cheaper than Monte-Carlo qLogEI and deterministic.
  * 4. Acquisition: log expected improvement over the best observed value
  *    (src/math/acquisition.ts), screened on 2048 scrambled-Sobol candidates
  *    (snapped to valid values, conditions applied), then refined from a few
@@ -41,14 +48,19 @@
  * fitted to a subset of that size: the best third (the region that matters
  * for improvement), the latest third (where the search is now), and a
  * seeded uniform draw of the rest (so the model still knows the bad regions
- * and does not mistake them for unexplored ones). With the warm start the
- * per-proposal cost then stays flat however long the study runs.
+ * and does not mistake them for unexplored ones), drawn by a per-trial hash
+ * so the subset changes little between proposals. Above 100 observations the
+ * hyperparameters are refitted on every 5th complete trial only and reused
+ * (from the stored record) in between. The per-proposal cost then stays flat
+ * however long the study runs: one O(200³) factorisation, the 2048-candidate
+ * screen at n = 200, and every 5th time a warm-started fit.
  */
 import { logEIWithGradient, logEI, type LogEIGradient } from "../math/acquisition";
-import { fitKernel, GpPosterior, type FitResult, type GpInputs } from "../math/gp";
+import { fitKernel, GpPosterior, paramsFromTheta, type FitResult, type GpInputs } from "../math/gp";
 import { NotPositiveDefiniteError } from "../math/linalg";
 import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
 import { SobolSequence } from "../math/sobol";
+import { warpOutputs } from "../math/warp";
 import type { FrozenTrial } from "../model/trial";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
@@ -74,8 +86,12 @@ export interface BayesianOptions {
 
 export const BAYESIAN_OPTIONS = ["seed", "startupTrials", "candidates", "localSearches", "deterministic", "maxObservations"] as const;
 
-/** Observations between fits that also start from the default hyperparameters. */
+/** Complete trials between fits that also start from the default hyperparameters. */
 const RESTART_EVERY = 10;
+/** Up to this many observations the hyperparameters are refitted for every proposal... */
+const REFIT_ALWAYS = 100;
+/** ...above it, on every REFIT_EVERY-th complete trial (and reused in between). */
+const REFIT_EVERY = 5;
 
 /** The key, in a trial's system record, of the GP state saved with its proposal. */
 export const GP_KEY = "gp";
@@ -116,8 +132,8 @@ export class BayesianStrategy implements Strategy {
       return { params: decode(this.space, this.sequence(ctx.seed).pointAt(ctx.trialNumber)) };
     }
     const rng = ctx.rng(RngPurpose.model);
-    const obs = this.observations(complete, ctx.snapshot.spec.direction, rng);
-    const fit = this.fit(obs, ctx.snapshot.trials);
+    const obs = this.observations(complete, ctx.snapshot.spec.direction, ctx.seed);
+    const fit = this.fit(obs, ctx.snapshot.trials, complete.length);
     const w = this.maximize(obs, fit, ctx, rng);
     return { params: this.model.decode(w), system: { [GP_KEY]: { theta: Array.from(fit.theta) } } };
   }
@@ -130,33 +146,30 @@ export class BayesianStrategy implements Strategy {
   }
 
   /** The observations the GP is fitted to, in model coordinates, standardised for maximisation. */
-  private observations(complete: readonly FrozenTrial[], direction: "minimize" | "maximize", rng: Rng): Observations {
+  private observations(complete: readonly FrozenTrial[], direction: "minimize" | "maximize", seed: number): Observations {
     const sign = direction === "minimize" ? -1 : 1;
-    const trials = complete.length > this.maxObservations ? this.subset(complete, sign, rng) : complete;
+    const trials = complete.length > this.maxObservations ? this.subset(complete, sign, seed) : complete;
     const n = trials.length;
     const d = this.model.d;
     const X = new Float64Array(n * d);
     const y = new Float64Array(n);
-    let mean = 0;
     for (let i = 0; i < n; i++) {
       this.model.encodeConfig(trials[i]!.params, X.subarray(i * d, (i + 1) * d));
       y[i] = sign * trials[i]!.value!;
-      mean += y[i]!;
     }
-    mean /= n;
-    let varSum = 0;
-    for (let i = 0; i < n; i++) varSum += (y[i]! - mean) ** 2;
-    const std = Math.max(1e-10, Math.sqrt(varSum / n));
+    // Standardised and Yeo-Johnson warped (monotone: the best stays the best).
+    warpOutputs(y);
     let best = 0;
-    for (let i = 0; i < n; i++) {
-      y[i] = (y[i]! - mean) / std;
-      if (y[i]! > y[best]!) best = i;
-    }
+    for (let i = 1; i < n; i++) if (y[i]! > y[best]!) best = i;
     return { trials, inputs: { n, d, X, y, categorical: this.model.categorical }, best };
   }
 
-  /** Bounded-cost subset: best third, latest third, a seeded draw of the rest. */
-  private subset(complete: readonly FrozenTrial[], sign: number, rng: Rng): FrozenTrial[] {
+  /**
+   * Bounded-cost subset: the best third, the latest third, and a seeded draw of the rest.
+   * The draw ranks each trial by a hash of (seed, trial number), so it changes little from
+   * one proposal to the next and the warm-started fit stays cheap.
+   */
+  private subset(complete: readonly FrozenTrial[], sign: number, seed: number): FrozenTrial[] {
     const cap = this.maxObservations;
     const byValue = [...complete].sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
     const chosen = new Set<FrozenTrial>(byValue.slice(0, Math.floor(cap / 3)));
@@ -166,13 +179,18 @@ export class BayesianStrategy implements Strategy {
       chosen.add(t);
     }
     const rest = complete.filter((t) => !chosen.has(t));
-    const order = rng.permutation(rest.length);
-    for (let i = 0; chosen.size < cap && i < order.length; i++) chosen.add(rest[order[i]!]!);
+    const key = new Map(rest.map((t) => [t, Rng.derive(seed, t.number, RngPurpose.model).nextUint32()]));
+    rest.sort((a, b) => key.get(a)! - key.get(b)! || a.number - b.number);
+    for (let i = 0; chosen.size < cap && i < rest.length; i++) chosen.add(rest[i]!);
     return complete.filter((t) => chosen.has(t));
   }
 
-  /** MAP hyperparameters, warm-started from the latest saved ones. */
-  private fit(obs: Observations, all: readonly FrozenTrial[]): FitResult {
+  /**
+   * MAP hyperparameters, warm-started from the latest saved ones. Above REFIT_ALWAYS
+   * observations they are refitted only on every REFIT_EVERY-th complete trial and reused
+   * in between (they change little once there is that much data).
+   */
+  private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number): FitResult {
     const d = this.model.d;
     let warm: number[] | undefined;
     for (let i = all.length - 1; i >= 0 && !warm; i--) {
@@ -180,12 +198,16 @@ export class BayesianStrategy implements Strategy {
       const theta = g && typeof g === "object" && !Array.isArray(g) ? (g as { theta?: unknown }).theta : undefined;
       if (Array.isArray(theta) && theta.length === d + 2 && theta.every((v) => typeof v === "number" && Number.isFinite(v))) warm = theta as number[];
     }
+    if (warm && obs.inputs.n > REFIT_ALWAYS && completeCount % REFIT_EVERY !== 0) {
+      const theta = Float64Array.from(warm);
+      return { theta, params: paramsFromTheta(theta, d), value: NaN, evaluations: 0 };
+    }
     const key = `${obs.trials.map((t) => t.number).join(",")}|${warm?.join(",") ?? ""}`;
     if (this.memo?.key === key) return this.memo.fit;
-    // A fresh start from the default every RESTART_EVERY observations lets the fit leave a
-    // local optimum the warm starts would keep it in; in between, the warm start alone
-    // converges in a few iterations.
-    const fresh = !warm || obs.inputs.n % RESTART_EVERY === 0;
+    // A fresh start from the default every RESTART_EVERY complete trials (10× as rarely in
+    // long studies) lets the fit leave a local optimum the warm starts would keep it in; in
+    // between, the warm start alone converges in a few iterations.
+    const fresh = !warm || completeCount % (obs.inputs.n > REFIT_ALWAYS ? 10 * RESTART_EVERY : RESTART_EVERY) === 0;
     const fit = fitKernel(obs.inputs, { starts: warm ? [warm] : [], defaultStart: fresh, fixedNoise: this.deterministic });
     this.memo = { key, fit };
     return fit;
@@ -203,9 +225,16 @@ export class BayesianStrategy implements Strategy {
       if (!(e instanceof NotPositiveDefiniteError)) throw e;
       gp = new GpPosterior(obs.inputs, { ...fit.params, noise: Math.max(fit.params.noise, 1e-3) }, { capacity: obs.inputs.n + pending.length });
     }
-    const yBest = obs.inputs.y[obs.best]!;
-    // Fantasies are noise-free, so EI vanishes at (and shrinks around) points in flight.
-    for (const t of pending) gp.addObservation(model.encodeConfig(t.params), yBest, 0);
+    // Kriging believer: each point in flight is believed to return the posterior mean,
+    // noise-free, so the mean is unchanged and the variance collapses around it; a belief
+    // better than the incumbent becomes the value to improve on, as an observation would.
+    let yBest = obs.inputs.y[obs.best]!;
+    for (const t of pending) {
+      const zp = model.encodeConfig(t.params);
+      const belief = gp.predict(zp).mean;
+      gp.addObservation(zp, belief, 0);
+      if (belief > yBest) yBest = belief;
+    }
 
     // Screen quasi-random candidates.
     const m = this.candidates;

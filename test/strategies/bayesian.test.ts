@@ -179,19 +179,30 @@ describe("bayesian: parallel proposals", () => {
   it("trials in flight get distinct, spread-out proposals", () => {
     const space = SearchSpace.parse({ a: float(0, 1), b: float(0, 1) });
     const s = new BayesianStrategy(space, { candidates: 512 });
-    const { trials } = drive(space, s, 15);
+    const trials: FrozenTrial[] = [];
+    for (let n = 0; n < 15; n++) {
+      const r = s.propose(proposeContext(snapshot(space, trials), space, n, 1));
+      const a = r.params["a"] as number;
+      const b = r.params["b"] as number;
+      trials.push(trial(n, r.params, (a - 0.3) ** 2 + (b - 0.6) ** 2 + 0.3 * Math.sin(9 * a), "complete", r.system ?? {}));
+    }
     const pending: FrozenTrial[] = [];
     for (let k = 0; k < 4; k++) {
       const n = trials.length + k;
       const r = s.propose(proposeContext(snapshot(space, [...trials, ...pending]), space, n, 1));
       pending.push(trial(n, r.params, undefined, "running"));
     }
-    const pts = pending.map((t) => [t.params["a"] as number, t.params["b"] as number]);
-    for (let i = 0; i < pts.length; i++)
-      for (let j = 0; j < i; j++) {
-        const dist = Math.hypot(pts[i]![0]! - pts[j]![0]!, pts[i]![1]! - pts[j]![1]!);
-        expect(dist).toBeGreaterThan(1e-3);
-      }
+    const minDist = (ps: Config[]) => {
+      let m = Infinity;
+      for (let i = 0; i < ps.length; i++)
+        for (let j = 0; j < i; j++) m = Math.min(m, Math.hypot((ps[i]!["a"] as number) - (ps[j]!["a"] as number), (ps[i]!["b"] as number) - (ps[j]!["b"] as number)));
+      return m;
+    };
+    // Unaware of each other (same snapshot, next trial numbers), the four would nearly coincide.
+    const blind = [0, 1, 2, 3].map((k) => s.propose(proposeContext(snapshot(space, trials), space, trials.length + k, 1)).params);
+    const spread = minDist(pending.map((t) => t.params));
+    expect(spread).toBeGreaterThan(0.003);
+    expect(spread).toBeGreaterThan(10 * minDist(blind));
   });
 
   it("a running trial changes the next proposal (the constant liar takes effect)", () => {
