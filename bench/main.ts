@@ -7,10 +7,11 @@ import { FUNCTION_NAMES } from "./lib/functions";
 import { writeSection } from "./lib/readme";
 import { log, type Suite, type SuiteOptions } from "./lib/suite";
 import { suite as notebook } from "./suites/notebook";
+import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
 
 /** Every suite, by name; the first is the default. */
-const SUITES: readonly Suite[] = [random, notebook];
+const SUITES: readonly Suite[] = [random, notebook, bayes];
 
 const USAGE = `usage: npm run bench [-- <suite>... [options]]
 

@@ -20,8 +20,12 @@ import { FUNCTIONS } from "./functions";
 import { BUDGETS, type RunRecord } from "./record";
 import { round4 } from "./stats";
 
-/** How a tunelab sampler row drives the study. */
-export type DrivePath = "dsl" | "asktell";
+/**
+ * How a tunelab sampler row drives the study: the DSL's run(), or ask()/tell() by hand — one
+ * trial at a time, or ("asktell4") with 4 trials in flight: ask 4, then tell the oldest and
+ * ask one more, so every proposal after the first few is made while 3 others are running.
+ */
+export type DrivePath = "dsl" | "asktell" | "asktell4";
 
 export interface TunelabSampler {
   /** The row label in the tables. */
@@ -42,6 +46,21 @@ export const TUNELAB_SAMPLERS: Readonly<Record<string, TunelabSampler>> = {
     label: "tunelab random (ask/tell)",
     path: "asktell",
     strategy: (seed) => ({ name: "random", options: { seed } }),
+  },
+  tunelab_bayesian: {
+    label: "tunelab bayesian",
+    path: "dsl",
+    strategy: (seed) => ({ name: "bayesian", options: { seed } }),
+  },
+  tunelab_bayesian_par4: {
+    label: "tunelab bayesian (4 in flight)",
+    path: "asktell4",
+    strategy: (seed) => ({ name: "bayesian", options: { seed } }),
+  },
+  tunelab_tpe: {
+    label: "tunelab tpe",
+    path: "dsl",
+    strategy: (seed) => ({ name: "tpe", options: { seed } }),
   },
 };
 
@@ -82,6 +101,28 @@ export async function runOne(fname: string, sname: string, seed: number, nTrials
     await tuner.open();
     tStart = performance.now();
     await tuner.run();
+    tEnd = performance.now();
+  } else if (sampler.path === "asktell4") {
+    await tuner.open();
+    tStart = performance.now();
+    const inFlight: NonNullable<Awaited<ReturnType<typeof tuner.ask>>>[] = [];
+    let asked = 0;
+    const askOne = async () => {
+      const trial = await tuner.ask();
+      if (!trial) throw new Error("ask() gave no trial");
+      inFlight.push(trial);
+      asked++;
+    };
+    while (asked < Math.min(4, nTrials)) await askOne();
+    while (inFlight.length > 0) {
+      const trial = inFlight.shift()!;
+      const a = args(trial.params as Config) as never;
+      const t0 = performance.now();
+      const v = f(a);
+      evalTimes[nEval++] = performance.now() - t0;
+      await tuner.tell(trial, v);
+      if (asked < nTrials) await askOne();
+    }
     tEnd = performance.now();
   } else {
     await tuner.open();
