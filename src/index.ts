@@ -40,5 +40,6 @@ export type { Strategy, Stopper, Proposal, ProposeContext, ProposeResult, StopCo
 export type { RandomOptions } from "./strategies/random";
 export type { GridOptions } from "./strategies/grid";
 export type { TpeOptions } from "./strategies/tpe";
+export type { BayesianOptions } from "./strategies/bayesian";
 export { TunelabError, isTunelabError } from "./util/errors";
 export { Rng } from "./util/rng";

@@ -17,6 +17,7 @@ const STRATEGIES: [label: string, name: string, options: object][] = [
   ["random (sobol)", "random", { quasi: "sobol" }],
   ["grid", "grid", {}],
   ["tpe", "tpe", {}],
+  ["bayesian", "bayesian", { startupTrials: 4, candidates: 256 }],
   ["tpe (independent, random startup)", "tpe", { multivariate: false, quasi: "none", startupTrials: 3 }],
 ];
 
