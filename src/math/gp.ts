@@ -258,6 +258,8 @@ export interface FitOptions extends PosteriorObjectiveOptions {
   readonly pgtol?: number;
   /** L-BFGS iteration limit per start (default 200). */
   readonly maxIter?: number;
+  /** Also stop once an iteration improves the log posterior by at most this (default 0: off). */
+  readonly fatol?: number;
 }
 
 export interface FitResult {
@@ -298,6 +300,7 @@ export function fitKernel(inp: GpInputs, opts: FitOptions = {}): FitResult {
       upper,
       fixed,
       pgtol: opts.pgtol ?? 1e-2,
+      fatol: opts.fatol ?? 0,
       maxIter: opts.maxIter ?? 200,
     });
     evaluations += r.evaluations;
@@ -394,35 +397,47 @@ export class GpPosterior {
     const { invSq, scale } = this.params;
     const cat = this.categorical;
     const alpha = this.alpha;
-    // Numeric coordinates scaled by √ρ_i, so d² is a plain squared distance there.
+    const X = this.X;
+    // Numeric coordinates scaled by √ρ_i (so d² is a plain squared distance there) and
+    // stored dimension-major, so the distance loops run over contiguous observations.
     const num: number[] = [];
     const cats: number[] = [];
     for (let i = 0; i < d; i++) (cat[i] ? cats : num).push(i);
     const dn = num.length;
     const nc = cats.length;
-    const Xs = new Float64Array(n * dn);
-    for (let j = 0; j < n; j++) for (let q = 0; q < dn; q++) Xs[j * dn + q] = this.X[j * d + num[q]!]! * Math.sqrt(invSq[num[q]!]!);
-    const ps = new Float64Array(dn);
+    const XsT = new Float64Array(dn * n);
+    for (let q = 0; q < dn; q++) {
+      const i = num[q]!;
+      const r = Math.sqrt(invSq[i]!);
+      for (let j = 0; j < n; j++) XsT[q * n + j] = X[j * d + i]! * r;
+    }
+    const sqrtRho = Float64Array.from(num, (i) => Math.sqrt(invSq[i]!));
+    const d2 = new Float64Array(n);
     // K: candidate-major (m×n), the layout the blocked solve below wants.
     const K = new Float64Array(m * n);
     for (let c = 0; c < m; c++) {
       const pc = c * d;
-      for (let q = 0; q < dn; q++) ps[q] = P[pc + num[q]!]! * Math.sqrt(invSq[num[q]!]!);
+      d2.fill(0);
+      for (let q = 0; q < dn; q++) {
+        const pq = P[pc + num[q]!]! * sqrtRho[q]!;
+        const oq = q * n;
+        for (let j = 0; j < n; j++) {
+          const diff = pq - XsT[oq + j]!;
+          d2[j] += diff * diff;
+        }
+      }
+      for (let t = 0; t < nc; t++) {
+        const i = cats[t]!;
+        const pv = P[pc + i];
+        const r = invSq[i]!;
+        for (let j = 0; j < n; j++) if (X[j * d + i] !== pv) d2[j] += r;
+      }
       const o = c * n;
       let mu = 0;
       for (let j = 0; j < n; j++) {
-        const xj = j * dn;
-        let d2 = 0;
-        for (let q = 0; q < dn; q++) {
-          const diff = ps[q]! - Xs[xj + q]!;
-          d2 += diff * diff;
-        }
-        for (let t = 0; t < nc; t++) {
-          const i = cats[t]!;
-          if (P[pc + i] !== this.X[j * d + i]) d2 += invSq[i]!;
-        }
-        const r = Math.sqrt(5 * d2);
-        const k = scale * (1 + r + (5 / 3) * d2) * Math.exp(-r);
+        const s2 = d2[j]!;
+        const r = Math.sqrt(5 * s2);
+        const k = scale * (1 + r + (5 / 3) * s2) * Math.exp(-r);
         K[o + j] = k;
         mu += k * alpha[j]!;
       }

@@ -42,9 +42,20 @@ function choleskyInPlace(a: Float64Array, n: number, stride: number, jitter: num
     const inv = 1 / ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * stride;
-      let s = a[ri + j]!;
-      for (let k = 0; k < j; k++) s -= a[ri + k]! * a[rj + k]!;
-      a[ri + j] = s * inv;
+      // Four accumulators break the add-latency chain of a single running sum.
+      let s0 = a[ri + j]!;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        s0 -= a[ri + k]! * a[rj + k]!;
+        s1 -= a[ri + k + 1]! * a[rj + k + 1]!;
+        s2 -= a[ri + k + 2]! * a[rj + k + 2]!;
+        s3 -= a[ri + k + 3]! * a[rj + k + 3]!;
+      }
+      for (; k < j; k++) s0 -= a[ri + k]! * a[rj + k]!;
+      a[ri + j] = (s0 + s1 + s2 + s3) * inv;
     }
   }
   return -1;
@@ -239,9 +250,15 @@ export class CholeskyFactor {
       T[i * n + i] = inv;
       for (let j = 0; j < i; j++) {
         const tj = j * n;
-        let s = 0;
-        for (let k = j; k < i; k++) s += L[ri + k]! * T[tj + k]!;
-        T[tj + i] = -s * inv;
+        let s0 = 0;
+        let s1 = 0;
+        let k = j;
+        for (; k + 1 < i; k += 2) {
+          s0 += L[ri + k]! * T[tj + k]!;
+          s1 += L[ri + k + 1]! * T[tj + k + 1]!;
+        }
+        if (k < i) s0 += L[ri + k]! * T[tj + k]!;
+        T[tj + i] = -(s0 + s1) * inv;
       }
     }
     // C⁻¹[i][j] = Σ_k (L⁻¹)[k][i]·(L⁻¹)[k][j] = Σ_{k ≥ max(i,j)} T[i][k]·T[j][k]
@@ -249,8 +266,15 @@ export class CholeskyFactor {
       const ti = i * n;
       for (let j = 0; j <= i; j++) {
         const tj = j * n;
-        let s = 0;
-        for (let k = i; k < n; k++) s += T[ti + k]! * T[tj + k]!;
+        let s0 = 0;
+        let s1 = 0;
+        let k = i;
+        for (; k + 1 < n; k += 2) {
+          s0 += T[ti + k]! * T[tj + k]!;
+          s1 += T[ti + k + 1]! * T[tj + k + 1]!;
+        }
+        if (k < n) s0 += T[ti + k]! * T[tj + k]!;
+        const s = s0 + s1;
         out[i * n + j] = s;
         out[j * n + i] = s;
       }

@@ -32,6 +32,8 @@ export interface LbfgsOptions {
   readonly pgtol?: number;
   /** Stop when an iteration lowers f by at most ftol·max(|f|, 1) (default 2.2e-9, SciPy's factr 1e7). */
   readonly ftol?: number;
+  /** Stop when an iteration lowers f by at most this much, in absolute terms (default 0: off). */
+  readonly fatol?: number;
   /** Coordinates to keep fixed (true = frozen). */
   readonly fixed?: ArrayLike<boolean>;
 }
@@ -65,6 +67,7 @@ export function minimizeLbfgs(fg: ValueAndGradient, x0: ArrayLike<number>, opts:
   const maxEvals = opts.maxEvals ?? 20 * maxIter;
   const pgtol = opts.pgtol ?? 1e-5;
   const ftol = opts.ftol ?? 2.220446049250313e-9;
+  const fatol = opts.fatol ?? 0;
 
   const clip = (v: number, i: number): number => {
     if (lo !== undefined && v < lo[i]!) v = lo[i]!;
@@ -203,7 +206,7 @@ export function minimizeLbfgs(fg: ValueAndGradient, x0: ArrayLike<number>, opts:
     [x, xt] = [xt, x];
     [g, gt] = [gt, g];
     f = ft;
-    if (decrease <= ftol * Math.max(Math.abs(f), 1)) {
+    if (decrease <= ftol * Math.max(Math.abs(f), 1) || decrease <= fatol) {
       iter++;
       reason = "ftol";
       break;

@@ -86,6 +86,11 @@ export interface BayesianOptions {
 
 export const BAYESIAN_OPTIONS = ["seed", "startupTrials", "candidates", "localSearches", "deterministic", "maxObservations"] as const;
 
+/**
+ * The fit stops once an L-BFGS iteration gains less than this in log posterior (nats):
+ * hyperparameters that differ by less are statistically indistinguishable.
+ */
+const FIT_FATOL = 1e-3;
 /** Complete trials between fits that also start from the default hyperparameters. */
 const RESTART_EVERY = 10;
 /** Up to this many observations the hyperparameters are refitted for every proposal... */
@@ -208,7 +213,7 @@ export class BayesianStrategy implements Strategy {
     // long studies) lets the fit leave a local optimum the warm starts would keep it in; in
     // between, the warm start alone converges in a few iterations.
     const fresh = !warm || completeCount % (obs.inputs.n > REFIT_ALWAYS ? 10 * RESTART_EVERY : RESTART_EVERY) === 0;
-    const fit = fitKernel(obs.inputs, { starts: warm ? [warm] : [], defaultStart: fresh, fixedNoise: this.deterministic });
+    const fit = fitKernel(obs.inputs, { starts: warm ? [warm] : [], defaultStart: fresh, fixedNoise: this.deterministic, fatol: FIT_FATOL });
     this.memo = { key, fit };
     return fit;
   }
