@@ -49,9 +49,10 @@
  * for improvement), the latest third (where the search is now), and a
  * seeded uniform draw of the rest (so the model still knows the bad regions
  * and does not mistake them for unexplored ones), drawn by a per-trial hash
- * so the subset changes little between proposals. Above 100 observations the
- * hyperparameters are refitted on every 5th complete trial only and reused
- * (from the stored record) in between. The per-proposal cost then stays flat
+ * so the subset changes little between proposals. The hyperparameters are
+ * refitted for every proposal up to 40 observations, on every 2nd complete
+ * trial up to 100 and every 5th above, and reused (from the stored record)
+ * in between. The per-proposal cost then stays flat
  * however long the study runs: one O(200³) factorisation, the 2048-candidate
  * screen at n = 200, and every 5th time a warm-started fit.
  */
@@ -93,9 +94,11 @@ export const BAYESIAN_OPTIONS = ["seed", "startupTrials", "candidates", "localSe
 const FIT_FATOL = 1e-3;
 /** Complete trials between fits that also start from the default hyperparameters. */
 const RESTART_EVERY = 10;
-/** Up to this many observations the hyperparameters are refitted for every proposal... */
-const REFIT_ALWAYS = 100;
-/** ...above it, on every REFIT_EVERY-th complete trial (and reused in between). */
+/** Up to this many observations the hyperparameters are refitted for every proposal, */
+const REFIT_ALWAYS = 40;
+/** up to this many on every 2nd complete trial, */
+const REFIT_SPARSE = 100;
+/** and above it on every REFIT_EVERY-th (reused from the stored record in between). */
 const REFIT_EVERY = 5;
 
 /** The key, in a trial's system record, of the GP state saved with its proposal. */
@@ -192,8 +195,9 @@ export class BayesianStrategy implements Strategy {
 
   /**
    * MAP hyperparameters, warm-started from the latest saved ones. Above REFIT_ALWAYS
-   * observations they are refitted only on every REFIT_EVERY-th complete trial and reused
-   * in between (they change little once there is that much data).
+   * observations they are refitted on every 2nd complete trial, above REFIT_SPARSE on every
+   * REFIT_EVERY-th, and reused in between: one more observation among 40 or more moves
+   * them little, and the fit (O(n³) per step) is then the largest cost of a proposal.
    */
   private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number): FitResult {
     const d = this.model.d;
@@ -203,7 +207,8 @@ export class BayesianStrategy implements Strategy {
       const theta = g && typeof g === "object" && !Array.isArray(g) ? (g as { theta?: unknown }).theta : undefined;
       if (Array.isArray(theta) && theta.length === d + 2 && theta.every((v) => typeof v === "number" && Number.isFinite(v))) warm = theta as number[];
     }
-    if (warm && obs.inputs.n > REFIT_ALWAYS && completeCount % REFIT_EVERY !== 0) {
+    const every = obs.inputs.n > REFIT_SPARSE ? REFIT_EVERY : obs.inputs.n > REFIT_ALWAYS ? 2 : 1;
+    if (warm && completeCount % every !== 0) {
       const theta = Float64Array.from(warm);
       return { theta, params: paramsFromTheta(theta, d), value: NaN, evaluations: 0 };
     }
@@ -212,7 +217,7 @@ export class BayesianStrategy implements Strategy {
     // A fresh start from the default every RESTART_EVERY complete trials (10× as rarely in
     // long studies) lets the fit leave a local optimum the warm starts would keep it in; in
     // between, the warm start alone converges in a few iterations.
-    const fresh = !warm || completeCount % (obs.inputs.n > REFIT_ALWAYS ? 10 * RESTART_EVERY : RESTART_EVERY) === 0;
+    const fresh = !warm || completeCount % (obs.inputs.n > REFIT_SPARSE ? 10 * RESTART_EVERY : RESTART_EVERY) === 0;
     const fit = fitKernel(obs.inputs, { starts: warm ? [warm] : [], defaultStart: fresh, fixedNoise: this.deterministic, fatol: FIT_FATOL });
     this.memo = { key, fit };
     return fit;
