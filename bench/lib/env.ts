@@ -27,3 +27,21 @@ export function nodeEnv(): Record<string, string> {
     loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
   };
 }
+
+/**
+ * The lines every suite's section starts with: its title, the command and date, the machine,
+ * the versions on both sides (`pyExtra` adds to the Python side, e.g. torch), and why Optuna's
+ * rows are missing when they are.
+ */
+export function runHeader(title: string, command: string, pyEnv: Record<string, unknown>, note: string, pyExtra = ""): string[] {
+  const ne = nodeEnv();
+  const py = pyEnv["python"] ? `; Python ${pyEnv["python"]}, Optuna ${pyEnv["optuna"]}, numpy ${pyEnv["numpy"]}, scipy ${pyEnv["scipy"]}${pyExtra}` : "";
+  const L = [
+    `## ${title}\n`,
+    `Command: \`${command}\` (${new Date().toISOString().replace(/\.\d+Z$/, "Z")})\n`,
+    `Machine: ${ne["cpu"]}, ${ne["cores"]} cores, ${ne["memory"]}; ${ne["platform"]}; load average before the run ${ne["loadavg"]}.\n`,
+    `Versions: tunelab ${ne["tunelab"]}, Node ${ne["node"]} (V8 ${ne["v8"]})${py}.\n`,
+  ];
+  if (note) L.push(`**${note}**\n`);
+  return L;
+}

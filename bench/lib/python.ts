@@ -113,3 +113,47 @@ export function referenceEnv(python: string, script: string): Record<string, unk
     return {};
   }
 }
+
+/** What `runOptunaRows` gives a suite: the records, the versions, and why rows are missing. */
+export interface OptunaRows {
+  readonly records: RunRecord[];
+  readonly env: Record<string, unknown>;
+  /** Empty when the rows are there; otherwise why they were left out. */
+  readonly note: string;
+  /** The copy of bench.py that ran ("" when none did). */
+  readonly script: string;
+}
+
+/**
+ * The Optuna side of a suite: makes the venv with `requirements`, then runs bench.py's `run`
+ * with `samplers` and `long` with `longSamplers` on a fresh copy of the script. Never throws:
+ * a missing Python, a failed install or a failed run leaves the rows out with a note.
+ */
+export function runOptunaRows(o: {
+  readonly enabled: boolean;
+  readonly requirements: readonly string[];
+  readonly dir: string;
+  readonly samplers: string;
+  readonly longSamplers: string;
+  readonly functions: readonly string[];
+  readonly seeds: number;
+  readonly trials: number;
+  readonly longTrials: number;
+  /** Progress line for the `run` phase (defaults to a plain one). */
+  readonly runMessage?: string;
+}): OptunaRows {
+  if (!o.enabled) return { records: [], env: {}, note: "Optuna rows left out (--no-optuna).", script: "" };
+  const venv = ensureVenv(o.requirements);
+  if (!venv.ok) return { records: [], env: {}, note: `Optuna rows left out: ${venv.why}`, script: "" };
+  try {
+    const ref = copyReference();
+    const out = path.join(o.dir, "optuna.jsonl");
+    log(o.runMessage ?? `optuna: ${o.seeds} seeds x ${o.trials} trials ...`);
+    runReference(venv.python, ref.script, ["run", "--samplers", o.samplers, "--functions", o.functions.join(","), "--seeds", String(o.seeds), "--trials", String(o.trials)], out);
+    log(`optuna: long study (${o.longSamplers}), hartmann6, ${o.longTrials} trials ...`);
+    const records = runReference(venv.python, ref.script, ["long", "--samplers", o.longSamplers, "--function", "hartmann6", "--trials", String(o.longTrials), "--seed", "0"], out);
+    return { records, env: referenceEnv(venv.python, ref.script), note: "", script: ref.script };
+  } catch (e) {
+    return { records: [], env: {}, note: `Optuna rows left out: ${e instanceof Error ? e.message : String(e)}`, script: "" };
+  }
+}

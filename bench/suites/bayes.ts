@@ -16,9 +16,9 @@
  * the reference run had.
  */
 import * as path from "node:path";
-import { nodeEnv } from "../lib/env";
+import { runHeader } from "../lib/env";
 import { FUNCTIONS } from "../lib/functions";
-import { copyReference, ensureVenv, referenceEnv, REQUIREMENTS, runReference } from "../lib/python";
+import { REQUIREMENTS, runOptunaRows } from "../lib/python";
 import type { RunRecord } from "../lib/record";
 import { functionTable, longTable, overheadRatio, summarize, summarizeLong, type Ratio, type Row } from "../lib/report";
 import { fmt, fmtMs, fmtRatio } from "../lib/stats";
@@ -62,30 +62,21 @@ export const suite: Suite = {
       tlLong.push(...runTunelabWorker(["long", "--samplers", s, "--function", "hartmann6", "--trials", String(o.longTrials), "--seed", "0"], path.join(dir, `${s}-long.jsonl`), o.cpuProf));
     }
 
-    let opt: RunRecord[] = [];
-    let pyEnv: Record<string, unknown> = {};
-    let optunaNote = "";
-    if (o.optuna) {
-      const env = ensureVenv([REQUIREMENTS.optuna, REQUIREMENTS.numpy, REQUIREMENTS.scipy, REQUIREMENTS.torch, REQUIREMENTS.greenlet]);
-      if (!env.ok) {
-        optunaNote = `Optuna rows left out: ${env.why}`;
-      } else {
-        try {
-          const ref = copyReference();
-          const out = path.join(dir, "optuna.jsonl");
-          log(`optuna: GPSampler and TPESampler, ${o.seeds} seeds x ${o.trials} trials (GPSampler takes several minutes) ...`);
-          runReference(env.python, ref.script, ["run", "--samplers", "gp,tpe", "--functions", fnArg, "--seeds", String(o.seeds), "--trials", String(o.trials)], out);
-          log(`optuna: TPESampler long study, hartmann6, ${o.longTrials} trials ...`);
-          opt = runReference(env.python, ref.script, ["long", "--samplers", "tpe", "--function", "hartmann6", "--trials", String(o.longTrials), "--seed", "0"], out);
-          pyEnv = referenceEnv(env.python, ref.script);
-        } catch (e) {
-          optunaNote = `Optuna rows left out: ${e instanceof Error ? e.message : String(e)}`;
-          opt = [];
-        }
-      }
-    } else {
-      optunaNote = "Optuna rows left out (--no-optuna).";
-    }
+    const optuna = runOptunaRows({
+      enabled: o.optuna,
+      requirements: [REQUIREMENTS.optuna, REQUIREMENTS.numpy, REQUIREMENTS.scipy, REQUIREMENTS.torch, REQUIREMENTS.greenlet],
+      dir,
+      samplers: "gp,tpe",
+      longSamplers: "tpe",
+      functions: o.functions,
+      seeds: o.seeds,
+      trials: o.trials,
+      longTrials: o.longTrials,
+      runMessage: `optuna: GPSampler and TPESampler, ${o.seeds} seeds x ${o.trials} trials (GPSampler takes several minutes) ...`,
+    });
+    const opt = optuna.records;
+    const optunaNote = optuna.note;
+    const pyEnv = optuna.env;
     if (optunaNote) log(optunaNote);
 
     const short = (rs: RunRecord[], sampler: string) => rs.filter((r) => r.sampler === sampler && r.n_trials === o.trials);
@@ -108,13 +99,7 @@ export const suite: Suite = {
     ];
 
     const L: string[] = [];
-    L.push("## bayes: tunelab bayesian and tpe vs Optuna GPSampler and TPESampler\n");
-    L.push(`Command: \`${o.command}\` (${new Date().toISOString().replace(/\.\d+Z$/, "Z")})\n`);
-    const ne = nodeEnv();
-    L.push(`Machine: ${ne["cpu"]}, ${ne["cores"]} cores, ${ne["memory"]}; ${ne["platform"]}; load average before the run ${ne["loadavg"]}.\n`);
-    const py = pyEnv["python"] ? `; Python ${pyEnv["python"]}, Optuna ${pyEnv["optuna"]}, numpy ${pyEnv["numpy"]}, scipy ${pyEnv["scipy"]}, torch ${pyEnv["torch"]} (${pyEnv["torch_num_threads"]} threads)` : "";
-    L.push(`Versions: tunelab ${ne["tunelab"]}, Node ${ne["node"]} (V8 ${ne["v8"]})${py}.\n`);
-    if (optunaNote) L.push(`**${optunaNote}**\n`);
+    L.push(...runHeader("bayes: tunelab bayesian and tpe vs Optuna GPSampler and TPESampler", o.command, pyEnv, optunaNote, `, torch ${pyEnv["torch"]} (${pyEnv["torch_num_threads"]} threads)`));
     L.push(
       "Cells: simple regret (best found - known optimum), **median [q25, q75]** across seeds; overhead = study wall time minus time in the benchmark function, " +
         "per trial, in ms (mean over trials 1-100, median [q25, q75] across seeds; also mean over trials 91-100). Rows: `tunelab bayesian` / `tunelab tpe` = the DSL " +

@@ -9,9 +9,9 @@
  * <repo>/.bench-venv.
  */
 import * as path from "node:path";
-import { nodeEnv } from "../lib/env";
+import { runHeader } from "../lib/env";
 import { FUNCTIONS } from "../lib/functions";
-import { copyReference, ensureVenv, referenceEnv, REQUIREMENTS, runReference } from "../lib/python";
+import { REQUIREMENTS, runOptunaRows } from "../lib/python";
 import type { RunRecord } from "../lib/record";
 import { functionTable, longTable, overheadRatio, summarizeLong, type Ratio, type Row } from "../lib/report";
 import { fmtMs, fmtRatio } from "../lib/stats";
@@ -42,32 +42,20 @@ export const suite: Suite = {
       tlLong.push(...runTunelabWorker(["long", "--samplers", s, "--function", "hartmann6", "--trials", String(o.longTrials), "--seed", "0"], path.join(dir, `${s}-long.jsonl`), o.cpuProf));
     }
 
-    let opt: RunRecord[] = [];
-    let pyEnv: Record<string, unknown> = {};
-    let optunaNote = "";
-    let reference = "";
-    if (o.optuna) {
-      const env = ensureVenv([REQUIREMENTS.optuna, REQUIREMENTS.numpy, REQUIREMENTS.scipy]);
-      if (!env.ok) {
-        optunaNote = `Optuna rows left out: ${env.why}`;
-      } else {
-        try {
-          const ref = copyReference();
-          reference = ref.script;
-          const out = path.join(dir, "optuna.jsonl");
-          log(`optuna: ${o.seeds} seeds x ${o.trials} trials ...`);
-          runReference(env.python, ref.script, ["run", "--samplers", "random", "--functions", fnArg, "--seeds", String(o.seeds), "--trials", String(o.trials)], out);
-          log(`optuna: long study, hartmann6, ${o.longTrials} trials ...`);
-          opt = runReference(env.python, ref.script, ["long", "--samplers", "random", "--function", "hartmann6", "--trials", String(o.longTrials), "--seed", "0"], out);
-          pyEnv = referenceEnv(env.python, ref.script);
-        } catch (e) {
-          optunaNote = `Optuna rows left out: ${e instanceof Error ? e.message : String(e)}`;
-          opt = [];
-        }
-      }
-    } else {
-      optunaNote = "Optuna rows left out (--no-optuna).";
-    }
+    const optuna = runOptunaRows({
+      enabled: o.optuna,
+      requirements: [REQUIREMENTS.optuna, REQUIREMENTS.numpy, REQUIREMENTS.scipy],
+      dir,
+      samplers: "random",
+      longSamplers: "random",
+      functions: o.functions,
+      seeds: o.seeds,
+      trials: o.trials,
+      longTrials: o.longTrials,
+    });
+    const opt = optuna.records;
+    const optunaNote = optuna.note;
+    const reference = optuna.script;
     if (optunaNote) log(optunaNote);
 
     const rows: Row[] = [
@@ -83,13 +71,7 @@ export const suite: Suite = {
     const ratio: Ratio = { label: "overhead ratio (Optuna/tunelab)", num: OPTUNA_LABEL, den: TUNELAB_SAMPLERS[DSL]!.label };
 
     const L: string[] = [];
-    L.push("## random: tunelab random vs Optuna RandomSampler\n");
-    L.push(`Command: \`${o.command}\` (${new Date().toISOString().replace(/\.\d+Z$/, "Z")})\n`);
-    const ne = nodeEnv();
-    L.push(`Machine: ${ne["cpu"]}, ${ne["cores"]} cores, ${ne["memory"]}; ${ne["platform"]}; load average before the run ${ne["loadavg"]}.\n`);
-    const py = pyEnv["python"] ? `; Python ${pyEnv["python"]}, Optuna ${pyEnv["optuna"]}, numpy ${pyEnv["numpy"]}, scipy ${pyEnv["scipy"]}` : "";
-    L.push(`Versions: tunelab ${ne["tunelab"]}, Node ${ne["node"]} (V8 ${ne["v8"]})${py}.\n`);
-    if (optunaNote) L.push(`**${optunaNote}**\n`);
+    L.push(...runHeader("random: tunelab random vs Optuna RandomSampler", o.command, optuna.env, optunaNote));
     L.push(
       "Cells: simple regret (best found - known optimum), **median [q25, q75]** across seeds. Overhead = study wall time minus time in the benchmark function, " +
         "per trial (mean over trials 1-100, median [q25, q75] across seeds; also mean over trials 91-100), in ms. " +
