@@ -11,11 +11,11 @@
  * build of the current sources as "tunelab".
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, VENV } from "../helpers/jupyter";
+import { sourceHash } from "../helpers/source-hash";
 
 export interface KernelMessage {
   readonly msg_type: string;
@@ -110,20 +110,6 @@ export async function runCellsInKernel(cells: readonly string[], cwd: string, ti
     kill(); // a kernel left behind
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function sourceHash(): string {
-  const h = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".ts")) h.update(path.relative(REPO_ROOT, p)).update("\0").update(fs.readFileSync(p)).update("\0");
-    }
-  };
-  walk(path.join(REPO_ROOT, "src"));
-  h.update(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.json")));
-  return h.digest("hex").slice(0, 16);
 }
 
 /**

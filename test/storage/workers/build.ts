@@ -10,28 +10,14 @@
  * once never see a partial build (the second rename loses and uses the first).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sourceHash } from "../../helpers/source-hash";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const WORKERS = __dirname;
 const OUT_ROOT = path.join(REPO_ROOT, "tmp", "test-dist");
-
-function sourceHash(): string {
-  const h = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".ts")) h.update(path.relative(REPO_ROOT, p)).update("\0").update(fs.readFileSync(p)).update("\0");
-    }
-  };
-  walk(path.join(REPO_ROOT, "src"));
-  h.update(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.json")));
-  return h.digest("hex").slice(0, 16);
-}
 
 /** Builds (if needed) and returns the folder holding index.js. */
 export function ensureBuilt(): string {
