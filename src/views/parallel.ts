@@ -47,9 +47,7 @@ export function parallelData(p: StudyPayload): ParallelData {
   const names = paramNames(p);
   const trials = [...p.trials].filter((t) => finiteOrNull(t.value) !== null).sort((a, b) => a.number - b.number);
   const values = trials.map((t) => t.value as number);
-  const lo = values.length ? Math.min(...values) : 0;
-  const hi = values.length ? Math.max(...values) : 1;
-  const scales: AxisScale[] = [...names.map((n) => scaleFor(p.study.space[n]!, trials.map((t) => t.params[n]))), linearScale(lo, hi)];
+  const scales: AxisScale[] = [...names.map((n) => scaleFor(p.study.space[n]!, trials.map((t) => t.params[n]))), observedScale(values)];
   const defs: (ParamDef | undefined)[] = [...names.map((n) => p.study.space[n]), undefined];
   const axes = scales.map((s, index): ParallelAxis => ({
     index,
@@ -77,8 +75,20 @@ export function parallelData(p: StudyPayload): ParallelData {
 function scaleFor(def: ParamDef, seen: readonly unknown[]): AxisScale {
   if (def.type === "categorical" && Array.isArray(def.choices)) return paramScale(def);
   if ((def.type === "float" || def.type === "int") && Number.isFinite(def.low) && Number.isFinite(def.high) && def.low <= def.high) return paramScale(def);
-  const nums = seen.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-  return linearScale(nums.length ? Math.min(...nums) : 0, nums.length ? Math.max(...nums) : 1);
+  return observedScale(seen);
+}
+
+/** A linear scale over the finite numbers seen ([0, 1] when there are none). A loop, not
+ * Math.min(...xs): spreading tens of thousands of arguments overflows the stack. */
+function observedScale(seen: readonly unknown[]): AxisScale {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of seen) {
+    if (typeof v !== "number" || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? linearScale(lo, hi) : linearScale(0, 1);
 }
 
 /** One point of a polyline, as the spec's data rows carry it. */
