@@ -4,6 +4,8 @@ import { MemoryStorage } from "../storage/base";
 import { JournalStorage } from "../storage/journal";
 import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
+import { createStopper } from "../strategies/registry";
+import type { Stopper } from "../strategies/strategy";
 import { TunelabError, errorText } from "../util/errors";
 import { isPlainObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
@@ -25,7 +27,7 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
@@ -35,7 +37,8 @@ export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
 };
 
 /** What the strategy field may name, for messages (createStrategy has the last word). */
-const STRATEGY_RULE = 'a strategy name: "random", "grid", "bayesian" or "tpe"';
+const STRATEGY_RULE = 'a strategy name: "random", "grid", "bayesian", "tpe", "hyperband" or "asha"';
+const STOPPING_RULE = 'an object {"rule": "median", ...its options}';
 
 export type ReplyBody = { readonly [key: string]: JsonValue };
 export type Reply = { readonly id: JsonValue; readonly ok: boolean } & ReplyBody;
@@ -143,8 +146,17 @@ export class ProtocolSession {
     const seed = seedField("seed", r["seed"]);
     const optionSeed = options ? seedField("options.seed", options["seed"]) : undefined;
     if (seed !== undefined && optionSeed !== undefined && seed !== optionSeed) throw Msg.seedConflict(seed, optionSeed);
+    const stoppingField = optional(r["stopping"]);
+    let stopping: Stopper | undefined;
+    if (stoppingField !== undefined) {
+      if (!isPlainObject(stoppingField)) throw Msg.badField("stopping", stoppingField, STOPPING_RULE);
+      const { rule, ...rest } = stoppingField;
+      if (rule === undefined || rule === null) throw Msg.missingField("create", "stopping.rule", '"median"');
+      stopping = createStopper(rule, rest, "stopping.rule");
+    }
     const storage = this.storageFor(r["storage"]);
     const study = await Study.open({
+      ...(stopping ? { stopping } : {}),
       name,
       space: r["space"] as never,
       direction: r["direction"] as never,

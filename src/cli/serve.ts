@@ -30,11 +30,17 @@
  * Ops (fields; reply on success)
  * - `create`: `study` (name, 1-200 characters), `space` (search-space JSON),
  *   `direction` ("minimize" | "maximize"), `strategy` (required: "random",
- *   "grid", "bayesian" or "tpe"; "hyperband" and "asha" answer ok:false saying
- *   which release brings them), `options` (object, the strategy's options:
- *   random takes `quasi` ("none" | "sobol") and `quasiTrials`), `seed`
- *   (integer; `options.seed` is accepted too, and the two must agree),
- *   `storage`.
+ *   "grid", "bayesian", "tpe", "hyperband" or "asha"), `options` (object, the
+ *   strategy's options, as in the DSL: random takes `quasi` ("none" |
+ *   "sobol") and `quasiTrials`; hyperband takes `minResource`,
+ *   `maxResource` (required), `eta`, `sampler` ("random" | "tpe" |
+ *   "bayesian"), `samplerOptions`, `minObservations`; asha also
+ *   `minEarlyStoppingRate`), `seed` (integer; `options.seed` is accepted too,
+ *   and the two must agree), `storage`, and `stopping` (an addition to
+ *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
+ *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
+ *   "compare": "running-average" | "value"}`; `report` then answers
+ *   `"prune": true` when the rule stops the trial).
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null): in memory, for the life of the process.
  *     `storage` a string: a directory (relative to the working directory,

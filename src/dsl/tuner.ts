@@ -4,7 +4,8 @@ import type { Config, Params, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import { JournalStorage } from "../storage/journal";
 import type { Storage } from "../storage/storage";
-import { createStrategy, strategyNames } from "../strategies/registry";
+import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
+import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
 import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import type { StudyEventMap, StudyEventName } from "../study/events";
@@ -154,10 +155,21 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** An early-stopping rule for any strategy. */
-  stopping(rule: Stopper): this {
+  /**
+   * An early-stopping rule for any strategy: `.stopping("median")` (the median stopping rule,
+   * options `{ startupTrials, warmupSteps, interval, compare }`), or a Stopper object. The
+   * objective reports with `trial.report(step, value)` and ends when that answers true; the
+   * trial is recorded as pruned with the values it reached.
+   */
+  stopping<K extends StoppingName>(rule: K, options?: StoppingOptionsMap[K]): this;
+  stopping(rule: Stopper): this;
+  stopping(rule: StoppingName | Stopper, options?: unknown): this {
     this.mutable("stopping");
-    this.stopper = rule;
+    if (typeof rule === "object" && rule !== null && typeof (rule as Stopper).shouldStop === "function") {
+      this.stopper = rule as Stopper;
+      return this;
+    }
+    this.stopper = createStopper(rule, options);
     return this;
   }
 

@@ -2,8 +2,10 @@ import type { SearchSpace } from "../space/space";
 import { Msg } from "../util/messages";
 import { BayesianStrategy, type BayesianOptions } from "./bayesian";
 import { GridStrategy, type GridOptions } from "./grid";
+import { HyperbandStrategy, type AshaOptions, type HyperbandOptions } from "./hyperband";
+import { MedianStopping, STOPPING_RULES } from "./median";
 import { RandomStrategy, type RandomOptions } from "./random";
-import type { Strategy } from "./strategy";
+import type { Stopper, Strategy } from "./strategy";
 import { TpeStrategy, type TpeOptions } from "./tpe";
 
 /**
@@ -15,6 +17,8 @@ export interface StrategyOptionsMap {
   grid: GridOptions;
   bayesian: BayesianOptions;
   tpe: TpeOptions;
+  hyperband: HyperbandOptions;
+  asha: AshaOptions;
 }
 
 export type StrategyName = keyof StrategyOptionsMap;
@@ -26,13 +30,16 @@ const factories = new Map<string, Factory>([
   ["grid", (s, o) => new GridStrategy(s, o)],
   ["bayesian", (s, o) => new BayesianStrategy(s, o)],
   ["tpe", (s, o) => new TpeStrategy(s, o)],
+  ["hyperband", (s, o) => new HyperbandStrategy("hyperband", s, o, modelStrategy)],
+  ["asha", (s, o) => new HyperbandStrategy("asha", s, o, modelStrategy)],
 ]);
 
-/** Strategies the protocol names that this version does not ship yet, and where they come from. */
-const upcoming: Record<string, string> = {
-  hyperband: "the Hyperband release",
-  asha: "the Hyperband release",
-};
+/** The model a model-guided Hyperband samples with ("tpe" or "bayesian"). */
+function modelStrategy(name: string, space: SearchSpace, options: unknown): Strategy {
+  const f = factories.get(name);
+  if (!f || name === "hyperband" || name === "asha" || name === "grid") throw Msg.unknownStrategy(name, ["tpe", "bayesian"]);
+  return f(space, options);
+}
 
 export function strategyNames(): string[] {
   return [...factories.keys()];
@@ -48,8 +55,12 @@ export function createStrategy(name: unknown, space: SearchSpace, options?: unkn
   if (typeof name === "string") {
     const f = factories.get(name);
     if (f) return f(space, options);
-    // An own-property test: `in` would also find "toString", "constructor", ... on the prototype.
-    if (Object.prototype.hasOwnProperty.call(upcoming, name)) throw Msg.strategyNotYet(name, upcoming[name]!);
   }
   throw Msg.unknownStrategy(name, [...factories.keys()]);
+}
+
+/** Builds an early-stopping rule by name ("median"), validating its options. */
+export function createStopper(name: unknown, options?: unknown, field = "stopping"): Stopper {
+  if (name === "median") return new MedianStopping(options);
+  throw Msg.badOption(field, name, `one of ${STOPPING_RULES.map((r) => `"${r}"`).join(", ")} (or a Stopper object)`);
 }

@@ -78,8 +78,6 @@ export const Msg = {
     err("study.bad_metric", "metric", `the objective metric must be a non-empty string, but got ${show(got)}.`),
   unknownStrategy: (got: unknown, allowed: readonly string[]) =>
     err("strategy.unknown", "strategy", `strategy must be one of ${allowed.map((s) => `"${s}"`).join(", ")}, but got ${show(got)}.`),
-  strategyNotYet: (name: string, issue: string) =>
-    err("strategy.not_available", "strategy", `strategy "${name}" is not available in this version of tunelab (it arrives with ${issue}); use "random", "grid", "bayesian" or "tpe".`),
   badOption: (field: string, got: unknown, rule: string) =>
     err("option.bad_value", field, `${field} must be ${rule}, but got ${show(got)}.`),
   unknownOption: (field: string, key: string, allowed: readonly string[]) =>

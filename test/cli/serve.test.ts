@@ -251,16 +251,12 @@ describe("create", () => {
     expect(r["error"]).toContain('"lr"');
   });
 
-  it.each(["bayesian", "hyperband"])("%s: answers ok:false with a clear not-yet message until it ships", async (name) => {
+  it("hyperband without maxResource: an error naming options.maxResource; with it, trials get the budget", async () => {
     const { send } = client();
-    const r = await send(create("s", { strategy: name, id: 9 }));
-    if (strategyNames().includes(name)) {
-      expect(r).toEqual({ id: 9, ok: true, study: "s" });
-    } else {
-      expect(r).toMatchObject({ id: 9, ok: false, code: "strategy.not_available", field: "strategy" });
-      expect(r["error"]).toContain(`"${name}"`);
-      expect(r["error"]).toContain('"random"');
-    }
+    const bad = await send(create("s", { strategy: "hyperband", id: 9 }));
+    expect(bad).toMatchObject({ id: 9, ok: false, code: "option.bad_value", field: "options.maxResource" });
+    expect(await send(create("s", { strategy: "hyperband", options: { maxResource: 9 }, id: 10 }))).toEqual({ id: 10, ok: true, study: "s" });
+    expect(await send({ op: "ask", study: "s" })).toMatchObject({ ok: true, trial: 0, budget: 9 });
   });
 
   it("rejects an unknown strategy listing the known ones, and a strategy that is not a string", async () => {

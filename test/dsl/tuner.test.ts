@@ -60,7 +60,12 @@ describe("each method checks its input at once", () => {
     expect(caught(() => tune("t").space({ x: float(1, 0) }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
     expect(caught(() => tune("t").minimize(""))).toMatchObject({ code: "study.bad_metric" });
     expect(caught(() => tune("t").strategy("nope" as never))).toMatchObject({ code: "strategy.unknown" });
-    expect(caught(() => tune("t").space(space).strategy("hyperband" as never))).toMatchObject({ code: "strategy.not_available" });
+    expect(caught(() => tune("t").space(space).strategy("hyperband" as never))).toMatchObject({ code: "option.bad_value", field: "options.maxResource" });
+    expect(caught(() => tune("t").space(space).strategy("hyperband", { maxResource: 2 }))).toMatchObject({ code: "option.bad_value", field: "options.maxResource" });
+    expect(caught(() => tune("t").space(space).strategy("hyperband", { maxResource: 81, sampler: "cmaes" as never }))).toMatchObject({ field: "options.sampler" });
+    expect(caught(() => tune("t").space(space).stopping("mean" as never))).toMatchObject({ code: "option.bad_value", field: "stopping" });
+    expect(caught(() => tune("t").space(space).stopping("median", { startupTrials: 0 }))).toMatchObject({ field: "stopping.startupTrials" });
+    expect(caught(() => tune("t").space(space).stopping("median", { patience: 3 } as never))).toMatchObject({ code: "option.unknown", field: "stopping.patience" });
     expect(caught(() => tune("t").space(space).strategy("grid"))).toMatchObject({ code: "grid.float_without_step", field: "space.x.step" });
     // The strategy given first, the space later: checked when the space arrives.
     expect(caught(() => tune("t").strategy("grid").space(space))).toMatchObject({ code: "grid.float_without_step" });

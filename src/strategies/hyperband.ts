@@ -1,0 +1,151 @@
+import type { SearchSpace } from "../space/space";
+import { Msg } from "../util/messages";
+import { isPlainObject, type JsonObject } from "../util/json";
+import { HyperbandBrackets } from "./multifidelity/brackets";
+import { countAtLevel, MODEL_KEY, snapshotAtLevel } from "./multifidelity/levels";
+import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem, STOPPED_BY_KEY } from "./multifidelity/rungs";
+import { optEnum, optInt, optSeed, readOptions } from "./options";
+import { RandomStrategy } from "./random";
+import { isDone, type ProposeContext, type ProposeResult, type StopContext, type StopDecision, type Strategy } from "./strategy";
+
+/** How new configurations are chosen: at random (Hyperband, ASHA) or by a model (BOHB-like). */
+export const SAMPLERS = ["random", "tpe", "bayesian"] as const;
+export type MultiFidelitySampler = (typeof SAMPLERS)[number];
+
+export interface HyperbandOptions {
+  /** The study's seed (the same as `.seed()`). */
+  readonly seed?: number;
+  /** The fewest steps (epochs, ...) a trial runs before it can be stopped (default 1). */
+  readonly minResource?: number;
+  /** The most steps a trial runs: its `budget` (required). */
+  readonly maxResource: number;
+  /** Reduction factor: about 1/eta of the trials at a rung go on to the next (default 3). */
+  readonly eta?: number;
+  /**
+   * How new configurations are chosen (default "random"). "tpe" or "bayesian": a model fitted
+   * on the largest budget level that enough trials have reached (BOHB-like).
+   */
+  readonly sampler?: MultiFidelitySampler;
+  /** Options of the model's strategy ("tpe" or "bayesian"), e.g. `{ startupTrials: 10 }`. */
+  readonly samplerOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Trials a budget level needs before the model is fitted on it (default: the larger of the
+   * number of parameters + 2 and the model's startup trials, 10 unless set).
+   */
+  readonly minObservations?: number;
+}
+
+export interface AshaOptions extends HyperbandOptions {
+  /**
+   * ASHA's minimum early-stopping rate s: trials are first judged at minResource·eta^s
+   * (default 0: at minResource).
+   */
+  readonly minEarlyStoppingRate?: number;
+}
+
+export const HYPERBAND_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations"] as const;
+export const ASHA_OPTIONS = [...HYPERBAND_OPTIONS, "minEarlyStoppingRate"] as const;
+
+type Factory = (name: string, space: SearchSpace, options: unknown) => Strategy;
+
+/**
+ * Hyperband (Li et al. 2018) and ASHA (Li et al. 2020), in the asynchronous stopping form
+ * that Optuna's pruners, SageMaker and Ray use: every trial is given the full budget
+ * (`trial.budget` = maxResource) and reports as it trains; at each rung of its bracket
+ * (multi-fidelity/brackets.ts) it goes on only while it is among the best 1/eta of the values
+ * that rung has seen (multi-fidelity/rungs.ts), otherwise `report` answers "stop" and the
+ * trial is recorded as pruned. Nobody waits for a rung to fill, so parallel workers are never
+ * idle; stopped trials cost only the steps they ran.
+ *
+ * Hyperband spreads trials over every bracket (from "judge at the first step" to "never stop
+ * early") so no single guess of how early curves can be trusted decides the result; ASHA uses
+ * one bracket. With `sampler: "tpe"` or `"bayesian"`, configurations come from that model
+ * fitted on the largest budget level that enough trials reached, with each trial's value at
+ * that level (multi-fidelity/levels.ts; BOHB's rule, with our TPE or GP as the model).
+ *
+ * Everything is kept in each trial's `system` record: `hyperband` = { bracket, rungs, values }
+ * and, when stopped, `stopped: "rung"`. The bracket comes from the trial number, so parallel
+ * processes and a resumed study agree without any other state.
+ */
+export class HyperbandStrategy implements Strategy {
+  readonly brackets: HyperbandBrackets;
+  private readonly random: RandomStrategy;
+  private readonly model?: Strategy;
+  private readonly minObservations: number;
+  /** Budget levels a model can be fitted on, largest first. */
+  private readonly levels: readonly number[];
+
+  constructor(
+    readonly name: "hyperband" | "asha",
+    private readonly space: SearchSpace,
+    options: unknown,
+    modelFactory: Factory,
+  ) {
+    if (options === undefined || options === null) throw Msg.badOption("options.maxResource", undefined, "an integer >= 2: the most steps (epochs, ...) a trial runs");
+    const o = readOptions("options", options, name === "asha" ? ASHA_OPTIONS : HYPERBAND_OPTIONS);
+    optSeed("options.seed", o["seed"]);
+    const minResource = optInt("options.minResource", o["minResource"], 1, 1);
+    const eta = optInt("options.eta", o["eta"], 2, 3);
+    if (o["maxResource"] === undefined) throw Msg.badOption("options.maxResource", undefined, "an integer: the most steps (epochs, ...) a trial runs");
+    const maxResource = optInt("options.maxResource", o["maxResource"], minResource * eta, 0);
+    const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], 0, 0) : 0;
+    this.brackets = new HyperbandBrackets(minResource, maxResource, eta, name === "asha" ? { firstBracket: rate, count: 1 } : {});
+    if (name === "asha" && this.brackets.decisionRungs(rate).length === 0) {
+      throw Msg.badOption("options.minEarlyStoppingRate", rate, `an integer from 0 to ${this.brackets.bracketCount - 2}, so that trials have a rung below maxResource=${maxResource} to be judged at`);
+    }
+    const sampler = optEnum("options.sampler", o["sampler"], SAMPLERS, "random");
+    const so = o["samplerOptions"];
+    if (so !== undefined && !isPlainObject(so)) throw Msg.badOption("options.samplerOptions", so, "an object (the options of the sampler's strategy)");
+    if (so !== undefined && sampler === "random") throw Msg.badOption("options.samplerOptions", so, 'absent with sampler "random" (it has no options)');
+    this.random = new RandomStrategy(space);
+    const startup = isPlainObject(so) && typeof so["startupTrials"] === "number" ? (so["startupTrials"] as number) : 10;
+    this.minObservations = optInt("options.minObservations", o["minObservations"], 2, Math.max(space.size + 2, startup));
+    if (sampler !== "random") this.model = modelFactory(sampler, space, { ...(so ?? {}), ...(o["seed"] !== undefined ? { seed: o["seed"] } : {}) });
+    const levels = this.brackets.decisionRungs(this.brackets.firstBracket);
+    this.levels = [maxResource, ...levels.reverse()];
+  }
+
+  propose(ctx: ProposeContext): ProposeResult {
+    const b = this.brackets;
+    const bracket = b.bracketOf(ctx.trialNumber);
+    const record: JsonObject = { [HYPERBAND_KEY]: { bracket, rungs: b.decisionRungs(bracket), values: [] } };
+    if (!this.model) {
+      const p = this.random.propose(ctx);
+      return { params: p.params, system: record, budget: b.maxResource };
+    }
+    const level = this.modelLevel(ctx);
+    const r = this.model.propose({ ...ctx, snapshot: snapshotAtLevel(ctx.snapshot, level, b.maxResource) });
+    if (isDone(r)) return { params: this.random.propose(ctx).params, system: record, budget: b.maxResource };
+    return { params: r.params, system: { ...record, [MODEL_KEY]: { ...(r.system ?? {}), budget: level } }, budget: b.maxResource };
+  }
+
+  /** The largest budget level at least `minObservations` trials reached; else the smallest. */
+  private modelLevel(ctx: ProposeContext): number {
+    const trials = ctx.snapshot.trials;
+    for (const level of this.levels) {
+      if (countAtLevel(trials, level, this.brackets.maxResource) >= this.minObservations) return level;
+    }
+    return this.levels[this.levels.length - 1]!;
+  }
+
+  shouldStop(ctx: StopContext): StopDecision {
+    const rec = rungRecord(ctx.trial);
+    if (!rec) return NO;
+    let k = rec.values.length;
+    const rungs = rec.rungs;
+    if (k >= rungs.length || ctx.step < rungs[k]!) return NO;
+    const values = [...rec.values];
+    const sign = directionSign(ctx.snapshot.spec.direction);
+    const eta = this.brackets.eta;
+    while (k < rungs.length && ctx.step >= rungs[k]!) {
+      values.push(ctx.value);
+      if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign)) {
+        return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }), [STOPPED_BY_KEY]: "rung" } };
+      }
+      k++;
+    }
+    return { stop: false, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }) } };
+  }
+}
+
+const NO: StopDecision = { stop: false };

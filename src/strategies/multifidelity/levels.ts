@@ -1,0 +1,61 @@
+import type { FrozenTrial, StudySnapshot } from "../../model/trial";
+import { isPlainObject, type JsonObject } from "../../util/json";
+
+/** The key, in a trial's system record, of what the model-guided sampler saved with its proposal. */
+export const MODEL_KEY = "model";
+
+/**
+ * The value trial `t` had when it reached `level` steps: the objective value it reported at
+ * the first step >= level (what a rung records), or its final value when `level` is the full
+ * budget and it completed. Undefined when it never got that far.
+ */
+export function valueAtLevel(t: FrozenTrial, level: number, maxResource: number): number | undefined {
+  const iv = t.intermediate;
+  if (level >= maxResource && t.state === "complete" && t.value !== undefined) return t.value;
+  const n = iv.length;
+  if (n === 0 || iv[n - 1]![0] < level) return undefined;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (iv[mid]![0] >= level) hi = mid;
+    else lo = mid + 1;
+  }
+  return iv[lo]![1];
+}
+
+/** How many trials have a value at `level` (failed ones included: they reached it). */
+export function countAtLevel(trials: readonly FrozenTrial[], level: number, maxResource: number): number {
+  let c = 0;
+  for (const t of trials) if (valueAtLevel(t, level, maxResource) !== undefined) c++;
+  return c;
+}
+
+/**
+ * The study as it looks at one budget level, for a model fitted on that level (BOHB's
+ * "the largest budget with enough observations"): every trial that reached `level` steps is
+ * complete there with the value it had then; trials still running below it stay running (so a
+ * model with a constant liar or a Kriging believer keeps parallel proposals apart); trials that
+ * ended below it count as pruned with the curve they reached (TPE ranks those below every
+ * complete one, deeper first); failed trials stay failed. Each trial's `system` is what the
+ * model saved with it, so a model that keeps state there (the GP's hyperparameters) finds it.
+ * Trial numbers and order are unchanged.
+ */
+export function snapshotAtLevel(snap: StudySnapshot, level: number, maxResource: number): StudySnapshot {
+  const trials: FrozenTrial[] = new Array(snap.trials.length);
+  for (let i = 0; i < snap.trials.length; i++) {
+    const t = snap.trials[i]!;
+    const m = t.system[MODEL_KEY];
+    const system: JsonObject = isPlainObject(m) ? (m as JsonObject) : {};
+    const v = valueAtLevel(t, level, maxResource);
+    if (v !== undefined) {
+      trials[i] = { number: t.number, state: "complete", params: t.params, value: v, metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system };
+    } else if (t.state === "running" || t.state === "failed") {
+      trials[i] = { ...t, system };
+    } else {
+      const last = t.intermediate[t.intermediate.length - 1];
+      trials[i] = { ...t, state: "pruned", system, ...(last ? { value: last[1] } : {}) };
+    }
+  }
+  return { spec: snap.spec, trials, queue: snap.queue };
+}
