@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { StudySpec } from "../model/trial";
 import { TunelabError, errorText } from "../util/errors";
-import { isPlainObject } from "../util/json";
 import { ReplicaStorage, applyChecked } from "./base";
+import { decodeOp, parseHeaderLine, parsesAsJson } from "./journal-format";
 import { JOURNAL_VERSION, type StudyOp } from "./ops";
 import { StudyReplica } from "./replica";
 
@@ -17,7 +17,6 @@ export interface JournalOptions {
   readonly lockTimeoutMs?: number;
 }
 
-const KNOWN_OPS = new Set(["study", "trial", "report", "sys", "end", "enqueue"]);
 /** A lock older than this whose owner can't be checked is considered abandoned. */
 const STALE_LOCK_MS = 60_000;
 /**
@@ -167,20 +166,14 @@ export class JournalStorage extends ReplicaStorage {
   }
 
   private applyLine(of: OpenFile, text: string): void {
-    let op: unknown;
-    try {
-      op = JSON.parse(text);
-    } catch {
-      this.warn(`${of.file}: line ${of.lines} is not valid JSON (a damaged record); it was skipped.`);
+    const d = decodeOp(text);
+    if (!d.ok) {
+      this.warn(d.reason === "json" ? `${of.file}: line ${of.lines} is not valid JSON (a damaged record); it was skipped.` : `${of.file}: line ${of.lines} is not a tunelab operation; it was skipped.`);
       return;
     }
-    if (!isPlainObject(op) || typeof op["op"] !== "string" || !KNOWN_OPS.has(op["op"])) {
-      this.warn(`${of.file}: line ${of.lines} is not a tunelab operation; it was skipped.`);
-      return;
-    }
-    if (op["op"] === "study") return;
+    if (d.op.op === "study") return;
     try {
-      applyChecked(of.replica, op as unknown as StudyOp);
+      applyChecked(of.replica, d.op);
     } catch (e) {
       this.warn(`${of.file}: line ${of.lines} does not fit the study (${errorText(e)}); it was skipped.`);
     }
@@ -313,15 +306,6 @@ function ageMs(file: string): number {
   }
 }
 
-function parsesAsJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function release(lock: string): void {
   try {
     fs.unlinkSync(lock);
@@ -345,7 +329,7 @@ export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes:
       if (nl >= 0) {
         chunks.push(part.subarray(0, nl));
         const line = Buffer.concat(chunks).toString("utf8");
-        return { ...parseHeader(file, line), bytes: pos + nl + 1 };
+        return { ...parseHeaderLine(file, line), bytes: pos + nl + 1 };
       }
       chunks.push(Buffer.from(part));
       pos += n;
@@ -354,26 +338,6 @@ export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes:
   } finally {
     fs.closeSync(fd);
   }
-}
-
-function parseHeader(file: string, line: string): { spec: StudySpec; op: StudyOp } {
-  let op: unknown;
-  try {
-    op = JSON.parse(line);
-  } catch {
-    throw new TunelabError("storage.bad_header", `${file} does not start with a tunelab study record.`, "storage");
-  }
-  if (!isPlainObject(op) || op["op"] !== "study" || !isPlainObject(op["spec"])) {
-    throw new TunelabError("storage.bad_header", `${file} does not start with a tunelab study record.`, "storage");
-  }
-  const v = op["v"];
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new TunelabError("storage.bad_header", `${file} starts with a study record without a valid format version ("v": ${JSON.stringify(v) ?? "missing"}); it is not a tunelab journal or was edited by hand.`, "storage");
-  }
-  if (v > JOURNAL_VERSION) {
-    throw new TunelabError("storage.newer_format", `${file} was written in journal format version ${String(v)}, newer than this tunelab reads (version ${JOURNAL_VERSION}); upgrade tunelab to open it.`, "storage");
-  }
-  return { spec: op["spec"] as unknown as StudySpec, op: op as unknown as StudyOp };
 }
 
 /** Longest encoded name kept whole: with ".jsonl.lock.break" it stays under the usual 255-byte limit. */
