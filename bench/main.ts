@@ -9,9 +9,10 @@ import { log, type Suite, type SuiteOptions } from "./lib/suite";
 import { suite as notebook } from "./suites/notebook";
 import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
+import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
 
 /** Every suite, by name; the first is the default. */
-const SUITES: readonly Suite[] = [random, notebook, bayes];
+const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband];
 
 const USAGE = `usage: npm run bench [-- <suite>... [options]]
 
@@ -23,6 +24,8 @@ options:
   --trials N         trials per study in the per-function tables (default 100)
   --long-trials N    trials of the long study (default 1000)
   --functions a,b    functions (default: ${FUNCTION_NAMES.join(",")})
+  --methods a,b      hyperband suite: only these methods (tunelab tl_*, par_*, mlp_* and
+                     mf_bench.py's Optuna methods; default all)
   --no-optuna        tunelab rows only (no Python)
   --cpu-prof DIR     write V8 CPU profiles of tunelab's worker processes into DIR
   --readme           write bench/README.md even for non-default options or without Optuna rows
@@ -44,6 +47,7 @@ function parse(argv: string[]): Parsed | undefined {
   let optuna = true;
   let cpuProf: string | undefined;
   let readme: Parsed["readme"] = "auto";
+  let methods: string[] | undefined;
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, not ${v}`);
@@ -58,6 +62,9 @@ function parse(argv: string[]): Parsed | undefined {
     else if (a === "--functions") {
       functions = (argv[++i] ?? "").split(",").filter(Boolean);
       for (const f of functions) if (!FUNCTION_NAMES.includes(f)) throw new Error(`unknown function ${f} (functions: ${FUNCTION_NAMES.join(", ")})`);
+    } else if (a === "--methods") {
+      methods = (argv[++i] ?? "").split(",").filter(Boolean);
+      for (const m of methods) if (!HYPERBAND_METHOD_KEYS.includes(m)) throw new Error(`unknown method ${m} (methods: ${HYPERBAND_METHOD_KEYS.join(", ")})`);
     } else if (a === "--no-optuna") optuna = false;
     else if (a === "--cpu-prof") cpuProf = argv[++i];
     else if (a === "--readme") readme = "yes";
@@ -71,9 +78,9 @@ function parse(argv: string[]): Parsed | undefined {
     return s;
   });
   if (cpuProf) fs.mkdirSync(cpuProf, { recursive: true });
-  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf;
+  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf && !methods;
   const command = process.env["npm_lifecycle_event"] === "bench" ? `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` : `node bench/run.js ${argv.join(" ")}`.trim();
-  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), isDefault, command } };
+  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), ...(methods ? { methods } : {}), isDefault, command } };
 }
 
 async function main(): Promise<void> {

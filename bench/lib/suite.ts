@@ -16,6 +16,8 @@ export interface SuiteOptions {
   readonly functions: readonly string[];
   /** Also run Optuna's rows (default true). */
   readonly optuna: boolean;
+  /** The hyperband suite's methods (--methods; default all). */
+  readonly methods?: readonly string[];
   /** When set, tunelab's worker processes write V8 CPU profiles (.cpuprofile) here. */
   readonly cpuProf?: string;
   /** Whether these are the defaults (only then is the README rewritten, unless --readme). */
