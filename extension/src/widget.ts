@@ -19,6 +19,7 @@ import { readTheme } from "./charts/theme";
 import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
+import { openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
@@ -36,6 +37,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly heading = el("span", "tl-title");
   private readonly summary = el("span", "tl-summary");
   private readonly live = el("span", "tl-live", "running");
+  private readonly openTab = el("button", "tl-open-tab", "Open in tab");
   private readonly filters = new FilterBar(this.state, () => this.resetFilters());
   private readonly selection = new SelectionLine(() => this.state.select(null, "selection"));
   private readonly tooltip = new TrialTooltip();
@@ -134,7 +136,15 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   private build(): void {
     this.live.hidden = true;
-    this.header.append(this.heading, this.summary, this.live);
+    // Shown when the study browser is on (it finds the study's journal by name).
+    this.openTab.type = "button";
+    this.openTab.title = "Open this study in a main-area tab (from its journal on disk)";
+    this.openTab.hidden = true;
+    this.openTab.addEventListener("click", () => {
+      const name = this.model?.summary.name;
+      if (name !== undefined) openInTabHandler()?.(name);
+    });
+    this.header.append(this.heading, this.summary, this.live, this.openTab);
 
     const panel = (chart: VegaChart, caption: string, extra?: HTMLElement) => {
       const box = el("figure", `tl-panel tl-panel-${chart.name}`);
@@ -265,6 +275,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     ];
     setText(this.summary, parts.join(" · "));
     this.live.hidden = !sum.running;
+    this.openTab.hidden = openInTabHandler() === undefined || this.node.closest(".tl-study-tab") !== null;
   }
 
   private updateSelection(): void {

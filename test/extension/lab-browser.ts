@@ -34,14 +34,16 @@ export interface LabBrowser {
   readonly context: BrowserContext;
   /** Opens a notebook under the server's root in a fresh page; resolves when the lab shell is up. */
   openNotebook(relPath: string): Promise<Page>;
+  /** Opens the lab without a document (e.g. for the Studies sidebar); resolves when the shell is up. */
+  openLab(): Promise<Page>;
   close(): Promise<void>;
 }
 
-export async function startLabBrowser(root: string, options: { width?: number; height?: number } = {}): Promise<LabBrowser> {
+export async function startLabBrowser(root: string, options: { width?: number; height?: number; labArgs?: string[] } = {}): Promise<LabBrowser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: run \`bash scripts/setup.sh --with-browser\` (npm test does).`);
   }
-  const lab = await startJupyterLab({ root, args: ["--expose-app-in-browser"] });
+  const lab = await startJupyterLab({ root, args: ["--expose-app-in-browser", ...(options.labArgs ?? [])] });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-chromium-"));
   let context: BrowserContext;
   try {
@@ -56,9 +58,18 @@ export async function startLabBrowser(root: string, options: { width?: number; h
     fs.rmSync(profile, { recursive: true, force: true });
     throw err;
   }
+  const openUrl = async (url: string): Promise<Page> => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => (window as unknown as { jupyterapp?: { shell?: unknown } }).jupyterapp?.shell !== undefined, null, {
+      timeout: 60_000,
+    });
+    return page;
+  };
   return {
     lab,
     context,
+    openLab: () => openUrl(`${lab.url}lab?token=${lab.token}&reset`),
     async openNotebook(relPath: string): Promise<Page> {
       const page = await context.newPage();
       const url = `${lab.url}lab/tree/${relPath.split("/").map(encodeURIComponent).join("/")}?token=${lab.token}&reset`;

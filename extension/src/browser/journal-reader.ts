@@ -176,7 +176,7 @@ export class JournalReader {
       this.replica = r;
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      this.error = { code: typeof code === "string" ? code : "storage.bad_header", message: errorText(e) };
+      this.error = { code: typeof code === "string" ? code : "storage.bad_header", message: e instanceof Error ? e.message : errorText(e) };
     }
   }
 
