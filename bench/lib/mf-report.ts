@@ -17,17 +17,25 @@ export interface MfRow {
   readonly records: readonly MfRecord[];
 }
 
-/** Python's `f"{x:.Nf}"` for the cells here (half-to-even ties only matter for .0f). */
-function fixed(x: number, digits: number): string {
+/**
+ * Python's `f"{x:.Nf}"`: the exact binary value rounded to N decimals, ties to even (JS's
+ * toFixed rounds the same except that it breaks exact ties upwards: 0.25 -> "0.3", Python "0.2").
+ */
+export function pyFixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  if (digits === 0) {
-    const f = Math.floor(x);
-    const d = x - f;
-    const r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-    return String(r === 0 ? 0 : r);
-  }
-  return x.toFixed(digits);
+  const s = x.toFixed(digits);
+  if (Math.abs(x) >= 1e21) return s;
+  const exact = Math.abs(x).toFixed(Math.min(100, digits + 60)); // the binary value's decimal expansion (exact here)
+  const dot = exact.indexOf(".");
+  const tail = exact.slice(dot + 1 + digits);
+  if (!/^50*$/.test(tail)) return s; // not a tie: toFixed is exact
+  const kept = exact.slice(0, dot + 1 + digits).replace(/\.$/, "");
+  const last = Number(kept[kept.length - 1]);
+  if (last % 2 === 1) return s; // odd: round up, as toFixed did
+  return (x < 0 ? "-" : "") + kept;
 }
+
+const fixed = pyFixed;
 
 /** bench.py's `_fmt`, with Python's spelling of infinities (a seed where no trial completed). */
 export function fmtRegret(x: number): string {
@@ -142,6 +150,29 @@ export function mlpTable(rows: readonly { label: string; records: readonly MlpRe
     const cells = mults.map((m) => qcell(rs.map((r) => r.best_at[String(m)] ?? Infinity), pct));
     L.push(
       `| ${row.label} | ${rs.length} | ${cells.join(" | ")} | ${fixed(median(rs.map((r) => r.n_trials)), 0)} | ${fixed(median(rs.map((r) => r.n_complete)), 0)} | ${fixed(median(rs.map((r) => r.wall_s)), 1)} |`,
+    );
+  }
+  return L;
+}
+
+/** Median across seeds of the time inside report() per reported step (ms); NaN without the field (Optuna rows). */
+export function reportMsPerStep(row: MfRow): number {
+  const rs = row.records.filter((r) => r.report_ms !== undefined);
+  return rs.length ? median(rs.map((r) => r.report_ms! / r.total_epochs)) : NaN;
+}
+
+/** Where tunelab's overhead goes: time inside ask(), report() and tell() (median across seeds). */
+export function engineTable(variant: string, rows: readonly MfRow[]): string[] {
+  const L: string[] = [];
+  L.push(`\nEngine cost (${variant}, tunelab rows): time inside the Study API calls, median across seeds.\n`);
+  L.push("| method | report() ms per reported step | ask() ms per trial | tell() ms per trial | all overhead ms per epoch |");
+  L.push("|---|---|---|---|---|");
+  const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 0.1 ? x.toFixed(3) : x.toPrecision(2)) : "");
+  for (const row of rows) {
+    const rs = row.records.filter((r) => r.report_ms !== undefined);
+    if (rs.length === 0) continue;
+    L.push(
+      `| ${row.label} | ${g(reportMsPerStep(row))} | ${g(median(rs.map((r) => r.ask_ms! / r.n_trials)))} | ${g(median(rs.map((r) => r.tell_ms! / r.n_trials)))} | ${g(msPerEpoch({ label: "", records: rs }))} |`,
     );
   }
   return L;

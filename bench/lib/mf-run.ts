@@ -56,6 +56,10 @@ export interface MfRecord {
   readonly overhead_ms: readonly number[];
   readonly epochs: readonly number[];
   readonly best_value: number | null;
+  /** tunelab only: time inside ask() / report() / tell() over the run (ms). */
+  readonly ask_ms?: number;
+  readonly report_ms?: number;
+  readonly tell_ms?: number;
   /** tunelab only: how many trials each rule stopped (system.stopped), e.g. { rung: 310 }. */
   readonly stopped_by?: Readonly<Record<string, number>>;
 }
@@ -81,10 +85,15 @@ export async function runMfOne(variant: string, method: string, seed: number, to
   const epochs: number[] = [];
   const xs: Float64Array[] = [];
   let spent = 0;
+  let askMs = 0;
+  let reportMs = 0;
+  let tellMs = 0;
   const f = p.f;
   const tStart = performance.now();
   while (spent < totalBudget && xs.length < MAX_TRIALS) {
+    const ta = performance.now();
     const trial = await study.ask();
+    askMs += performance.now() - ta;
     if (!trial) throw new Error(`${variant}/${method}/seed ${seed}: ask() gave no trial`);
     const budget = trial.budget ?? B;
     if (budget !== B) throw new Error(`${variant}/${method}: trial budget ${budget}, expected ${B}`);
@@ -96,15 +105,21 @@ export async function runMfOne(variant: string, method: string, seed: number, to
     for (let b = 1; b <= B; b++) {
       const t0 = performance.now();
       v = f(x, b);
-      et += performance.now() - t0;
-      if (await study.report(trial.number, b, v)) {
+      const t1 = performance.now();
+      et += t1 - t0;
+      const stop = await study.report(trial.number, b, v);
+      reportMs += performance.now() - t1;
+      if (stop) {
         stoppedAt = b;
         break;
       }
     }
+    const tt = performance.now();
     if (stoppedAt) await study.tell(trial.number, { state: "pruned" });
     else await study.tell(trial.number, { value: v });
-    doneTimes.push(performance.now());
+    const done = performance.now();
+    tellMs += done - tt;
+    doneTimes.push(done);
     evalTimes.push(et);
     const e = stoppedAt || B;
     epochs.push(e);
@@ -176,6 +191,9 @@ export async function runMfOne(variant: string, method: string, seed: number, to
     overhead_ms: overhead,
     epochs,
     best_value: completeVals.length ? Math.min(...completeVals) : null,
+    ask_ms: askMs,
+    report_ms: reportMs,
+    tell_ms: tellMs,
     stopped_by: stoppedBy,
   };
 }

@@ -21,7 +21,7 @@ import { runHeader } from "../lib/env";
 import { MLP_METHODS, MLP_MULTS, type MlpRecord } from "../lib/mf-mlp";
 import { PARALLEL_METHODS, PARALLEL_TRIALS, type ParallelRecord } from "../lib/mf-parallel";
 import { OPTUNA_MF_LABELS, OPTUNA_MF_METHODS, runOptunaMfRows } from "../lib/mf-python";
-import { diagnosticsTable, medianRegret, mlpTable, msPerEpoch, parallelTable, problemTable, type MfRow } from "../lib/mf-report";
+import { diagnosticsTable, engineTable, medianRegret, mlpTable, msPerEpoch, parallelTable, problemTable, reportMsPerStep, type MfRow } from "../lib/mf-report";
 import { TUNELAB_MF_METHODS, type MfRecord } from "../lib/mf-run";
 import { F_STAR, MF_PROBLEM_NAMES, MF_PROBLEMS } from "../lib/multifidelity";
 import { fmtRegret } from "../lib/mf-report";
@@ -121,6 +121,7 @@ export const suite: Suite = {
       const rows = rowsFor(v);
       L.push(...problemTable(`${v}: ${MF_PROBLEMS[v]!.desc}; optimum ${F_STAR}`, rows));
       L.push(...diagnosticsTable(v, rows));
+      L.push(...engineTable(v, rows));
     }
 
     if (par.length) {
@@ -207,19 +208,27 @@ function verdicts(variants: readonly string[], rowsFor: RowsFor, par: readonly P
       );
     }
   }
-  // 4. engine cost per reported step.
+  // 4. engine cost per reported step: time inside report(), and all overhead per epoch.
   const cost: string[] = [];
+  const all: string[] = [];
   let worst = 0;
+  let worstAll = 0;
   for (const v of variants) {
     for (const row of rowsFor(v)) {
       const key = (row as { key?: string }).key ?? "";
       if (!key.startsWith("tl_") || row.records.length === 0) continue;
-      const c = msPerEpoch(row);
+      const c = reportMsPerStep(row);
+      const a = msPerEpoch(row);
       worst = Math.max(worst, c);
+      worstAll = Math.max(worstAll, a);
       cost.push(`${v} ${key.slice(3)} ${c.toPrecision(2)}`);
+      all.push(`${v} ${key.slice(3)} ${a.toPrecision(2)}`);
     }
   }
-  if (cost.length) L.push(`- engine cost per reported step < 0.02 ms (overhead per epoch, median across seeds; ms): ${cost.join(", ")}: **${yes(worst < 0.02)}** (worst ${worst.toPrecision(2)} ms)`);
+  if (cost.length) {
+    L.push(`- engine cost < 0.02 ms per reported step, as time inside report() (stores the value, runs the rung / median rule; ms): ${cost.join(", ")}: **${yes(worst < 0.02)}** (worst ${worst.toPrecision(2)} ms)`);
+    L.push(`- the same with every overhead spread over the epochs (proposals included: ask() fits the tpe / bayesian model; ms per epoch): ${all.join(", ")}: **${yes(worstAll < 0.02)}** (worst ${worstAll.toPrecision(2)} ms)`);
+  }
   // 5. 4 workers busy >= 95% of the time.
   for (const k of parMethods) {
     const rs = par.filter((x) => x.method === k);
