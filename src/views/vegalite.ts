@@ -15,3 +15,9 @@ export const STATE_COLORS = {
   failed: "#e45756",
   running: "#9d9d9d",
 } as const;
+
+/** Colours of Hyperband/ASHA brackets in the static curves (bracket i: colour i mod 10). */
+export const BRACKET_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac"] as const;
+
+/** Rung rules and their labels in the static curves. */
+export const RUNG_COLOR = "#8a8a8a";

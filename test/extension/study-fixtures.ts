@@ -160,3 +160,100 @@ export function notebookWithOutputs(outputs: NotebookOutput[][]): Notebook {
     nbformat_minor: 5,
   };
 }
+
+export interface HyperbandFixtureOptions {
+  trials: number;
+  seed?: number;
+  /** Rungs are 1, eta, eta², ... up to maxResource (default 81, eta 3: brackets 0..4). */
+  maxResource?: number;
+  eta?: number;
+  /** Trial numbers stopped by the median rule instead (at step 12 or their last step). */
+  median?: readonly number[];
+  /** Trial numbers that fail at step 2. */
+  failed?: readonly number[];
+  /** The last `running` trials are still running, half-way through their budget. */
+  running?: number;
+  strategy?: "hyperband" | "asha";
+}
+
+/**
+ * A Hyperband-like study made by hand with the system records of the multi-fidelity contract:
+ * trial i in bracket i mod nBrackets (bracket b judged at rungs r·η^b ... < maxResource),
+ * promoted at a rung while among the best ⌊n/η⌋ of that rung's values in its bracket (as the
+ * strategy does), else pruned there with `stopped: "rung"`; the `median` trials are pruned with
+ * `stopped: "median"`. Curves fall smoothly towards a per-trial floor, so brackets show a shape.
+ */
+export function hyperbandPayload(o: HyperbandFixtureOptions): StudyPayload {
+  const { trials: n, seed = 11, maxResource = 81, eta = 3, median = [], failed = [], running = 0, strategy = "hyperband" } = o;
+  const all: number[] = [];
+  for (let r = 1; r < maxResource; r *= eta) all.push(r);
+  const nBrackets = all.length + 1;
+  const space = syntheticSpace(3);
+  const names = Object.keys(space);
+  const rng = Rng.fromSeed(seed);
+  const atRung: number[][][] = Array.from({ length: nBrackets }, () => all.map(() => []));
+  const t0 = 1_767_225_600_000;
+  const trials: PayloadTrial[] = [];
+  for (let i = 0; i < n; i++) {
+    const params: Record<string, string | number | boolean> = {};
+    for (const k of names) params[k] = sample(space[k]!, rng);
+    const bracket = i % nBrackets;
+    const rungs = all.slice(bracket);
+    const floor = 0.15 + rng.uniform(0, 0.5);
+    const speed = 4 + rng.uniform(0, 20);
+    const loss = (s: number) => floor + (1.4 - floor) * Math.exp(-s / speed) + rng.uniform(0, 0.01);
+    const isRunning = i >= n - running;
+    const budget = isRunning ? Math.ceil(maxResource / 2) : maxResource;
+    const values: number[] = [];
+    const curve: [number, number][] = [];
+    let state: TrialState = isRunning ? "running" : "complete";
+    let stopped: string | undefined;
+    for (let s = 1; s <= budget; s++) {
+      const v = loss(s);
+      curve.push([s, v]);
+      if (failed.includes(i) && s === 2) {
+        state = "failed";
+        break;
+      }
+      if (median.includes(i) && (s === 12 || s === budget)) {
+        state = "pruned";
+        stopped = "median";
+        break;
+      }
+      const k = rungs.indexOf(s);
+      if (k >= 0) {
+        values.push(v);
+        const seen = atRung[bracket]![all.indexOf(s)]!;
+        seen.push(v);
+        const better = seen.filter((w) => w < v).length;
+        if (better >= Math.max(1, Math.floor(seen.length / eta))) {
+          state = "pruned";
+          stopped = "rung";
+          break;
+        }
+      }
+    }
+    const last = curve[curve.length - 1]![1];
+    const value = state === "failed" || state === "running" ? null : last;
+    const startedAt = t0 + i * 1500;
+    trials.push({
+      number: i,
+      state,
+      params,
+      value,
+      metrics: value === null ? {} : { loss: value },
+      intermediate: curve,
+      startedAt,
+      finishedAt: state === "running" ? null : startedAt + 10 * curve.length,
+      error: state === "failed" ? "Error: loss became NaN at step 2" : null,
+      system: { hyperband: { bracket, rungs, values }, ...(stopped ? { stopped } : {}) },
+    });
+  }
+  return {
+    version: 1,
+    study: { name: `${strategy}-demo`, direction: "minimize", metric: "loss", strategy, space },
+    trials,
+    running: running > 0,
+    updatedAt: t0 + n * 1500,
+  };
+}
