@@ -8,6 +8,7 @@
  *   if (!r.ok) showError(r.problem.message); else draw(r.payload);
  */
 import { PAYLOAD_VERSION, STUDY_MIME, ViewNames, type StudyPayload } from "../../src/views";
+import { MAX_BRACKET, MAX_RUNGS } from "../../src/views/curves";
 
 /** What is wrong with a payload: a stable code, the field at fault and a sentence for people. */
 export interface PayloadProblem {
@@ -153,7 +154,35 @@ function checkTrial(v: unknown, i: number): void {
   finite(t.startedAt, `${field}.startedAt`);
   numberOrNull(t.finishedAt, `${field}.finishedAt`);
   if (t.error !== null) string(t.error, `${field}.error`);
-  object(t.system, `${field}.system`);
+  checkSystem(object(t.system, `${field}.system`), `${field}.system`);
+}
+
+/**
+ * The parts of the system record the views read (the curves' brackets, rungs and stop reasons);
+ * other keys are strategy bookkeeping the views ignore. Absent is fine; present must be well formed.
+ */
+function checkSystem(system: Record<string, unknown>, field: string): void {
+  if (system.stopped !== undefined) string(system.stopped, `${field}.stopped`);
+  if (system.hyperband === undefined) return;
+  const hb = object(system.hyperband, `${field}.hyperband`);
+  const bracket = finite(hb.bracket, `${field}.hyperband.bracket`);
+  need(Number.isInteger(bracket) && bracket >= 0 && bracket <= MAX_BRACKET, "payload.bad_bracket", `${field}.hyperband.bracket`, `must be an integer from 0 to ${MAX_BRACKET}`, bracket);
+  const rungs = hb.rungs;
+  need(
+    Array.isArray(rungs) && rungs.length <= MAX_RUNGS && rungs.every((r, i) => typeof r === "number" && Number.isFinite(r) && (i === 0 || r > (rungs[i - 1] as number))),
+    "payload.bad_rungs",
+    `${field}.hyperband.rungs`,
+    `must be an ascending array of at most ${MAX_RUNGS} finite numbers`,
+    rungs,
+  );
+  const values = hb.values;
+  need(
+    Array.isArray(values) && values.length <= MAX_RUNGS && values.every((v) => v === null || (typeof v === "number" && Number.isFinite(v))),
+    "payload.bad_rung_values",
+    `${field}.hyperband.values`,
+    `must be an array of at most ${MAX_RUNGS} finite numbers (or null)`,
+    values,
+  );
 }
 
 /**
