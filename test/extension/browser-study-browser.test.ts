@@ -205,15 +205,34 @@ describe("the study browser", () => {
     expect(await tab.locator(".tl-body .tl-row").count()).toBe(8);
     expect(await tab.locator(".tl-live").isVisible()).toBe(true);
     const renders = Number(await tab.getAttribute("data-renders"));
-    // The serve process goes on: the open tab follows (only the appended bytes are read).
+    // The serve process goes on: the open tab follows, fetching only the appended bytes (the
+    // server answers the Range reads with 206 Partial Content from past the start).
+    const reads: { status: number; range: string }[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/files/.tunelab/served.jsonl")) reads.push({ status: r.status(), range: r.headers()["content-range"] ?? "" });
+    });
     for (const n of running) await serve.request({ op: "tell", study: "served", trial: n, value: 0.5 });
     await serve.trials(4);
     await drawn(12, renders);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const r of reads) expect(r.status).toBe(206);
+    expect(reads.some((r) => /^bytes [1-9]\d*-/.test(r.range))).toBe(true);
     expect(await tab.locator(".tl-body .tl-row").count()).toBe(12);
     await expect.poll(() => tab.locator(".tl-live").isVisible()).toBe(false);
     await expect.poll(() => item("served").getAttribute("data-status")).toBe("finished");
     await page.waitForFunction(() => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-chart-parallel canvas") !== null, null, { timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, "study-browser-tab.png") });
+  });
+
+  it("closes a study tab for good (it stops following the file) and opens it again", async () => {
+    await page.evaluate(() => {
+      type Shell = { widgets(area: string): Iterable<{ node: HTMLElement; close(): void }> };
+      for (const w of [...(window as unknown as { jupyterapp: { shell: Shell } }).jupyterapp.shell.widgets("main")]) if (w.node.classList.contains("tl-study-tab")) w.close();
+    });
+    expect(await page.locator(".tl-study-tab").count()).toBe(0);
+    await item("served").locator(".tl-sb-open").press("Enter");
+    await page.waitForFunction(() => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-study")?.getAttribute("data-trials") === "12", null, { timeout: 30_000 });
+    expect(await page.locator(".tl-study-tab").count()).toBe(1);
   });
 
   it("compares two studies: overlaid best-so-far by trial and by time, one table with a study column", async () => {

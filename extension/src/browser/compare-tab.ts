@@ -60,6 +60,11 @@ export class CompareTab extends Widget {
     this.themeObserver?.disconnect();
   }
 
+  /** Closing the tab ends it (a plain Widget would only be detached, and go on polling). */
+  protected override onCloseRequest(): void {
+    this.dispose();
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     this.stopWatching();

@@ -211,8 +211,8 @@ export class StudyLibrary {
       this.files.set(c.path, e);
       changed = true;
     }
-    if (size >= 0 && size < e.reader.offset) {
-      e.reader.reset(); // replaced by a shorter file
+    if ((size >= 0 && size < e.reader.offset) || (e.reader.error !== null && e.modified !== modified)) {
+      e.reader.reset(); // replaced (by a shorter file, or one that may now be readable)
       changed = true;
     }
     if (e.modified !== modified) changed = true;

@@ -57,10 +57,10 @@ export function summarizeEntry(e: StudyEntry, now: number): EntrySummary {
   return {
     path: e.path,
     folder: e.folder,
-    name: r?.spec.name ?? fileName,
-    strategy: r?.spec.strategy.name ?? "",
+    name: clip(r?.spec.name ?? fileName),
+    strategy: clip(r?.spec.strategy.name ?? ""),
     direction: r?.spec.direction ?? null,
-    metric: r?.spec.metric ?? "",
+    metric: clip(r?.spec.metric ?? ""),
     trials,
     counts,
     best,
@@ -71,6 +71,13 @@ export function summarizeEntry(e: StudyEntry, now: number): EntrySummary {
     skipped: e.reader.skipped,
     warnings: e.reader.warnings,
   };
+}
+
+/** Names from a file are shown whole up to this length (a crafted one may be megabytes). */
+const MAX_SHOWN = 300;
+
+function clip(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
 
 /** The views' payload for an entry that has a study (null otherwise). */

@@ -39,6 +39,11 @@ export class StudyTab extends Widget {
     this.redraw();
   }
 
+  /** Closing the tab ends it (a plain Widget would only be detached, and go on polling). */
+  protected override onCloseRequest(): void {
+    this.dispose();
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     this.stopWatching();
