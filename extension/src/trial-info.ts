@@ -4,12 +4,19 @@
  * tooltip that follows the pointer over the charts. Text only, whatever the payload holds.
  */
 import type { TableRow } from "../../src/views";
+import { curveNote } from "./charts/curves-brackets";
 import { el } from "./dom";
 import type { StudyModel } from "./study-model";
 
-/** "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam". */
+/**
+ * "Trial 12 · pruned · loss 0.35 · 1.2 s" and "lr=0.01, opt=adam"; in a Hyperband/ASHA study
+ * "Trial 12 · bracket 0 · stopped at rung 9 by hyperband · loss 0.35 · 1.2 s".
+ */
 export function trialLines(model: StudyModel, row: TableRow): [string, string] {
-  const head = [`Trial ${row.number}`, row.state, `${model.metric} ${row.valueText || "—"}`];
+  const note = curveNote(model, row.number);
+  const head = [`Trial ${row.number}`];
+  if (note?.bracket !== null && note?.bracket !== undefined) head.push(`bracket ${note.bracket}`);
+  head.push(note?.stop ?? row.state, `${model.metric} ${row.valueText || "—"}`);
   if (row.durationText) head.push(row.durationText);
   if (model.best === row.number) head.push("best");
   return [head.join(" · "), model.paramsText(row.number)];
