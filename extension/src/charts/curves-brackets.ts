@@ -39,7 +39,7 @@ export const END_SHAPES: Readonly<Record<EndKind, string>> = {
 const END_GLYPHS: Readonly<Record<EndKind, string>> = { "at a rung": "✖", "median rule": "▽", pruned: "□", failed: "◇" };
 const END_WORDS: Readonly<Record<EndKind, string>> = {
   "at a rung": "stopped at a rung",
-  "median rule": "stopped by the median rule",
+  "median rule": "median rule",
   pruned: "pruned",
   failed: "failed",
 };
@@ -103,10 +103,11 @@ export class BracketLegend {
       button.dataset.bracket = b;
       const shown = !this.hidden.has(b);
       button.setAttribute("aria-pressed", String(shown));
-      button.title = `${shown ? "Hide" : "Show"} the curves of ${b === "none" ? "trials without a bracket" : `bracket ${b}`}`;
+      const n = counts.get(b) ?? 0;
+      button.title = `${b === "none" ? "Trials without a bracket" : `Bracket ${b}`}: ${n} curve${n === 1 ? "" : "s"}. Click to ${shown ? "hide" : "show"} them.`;
       const swatch = el("span", "tl-swatch");
       swatch.style.background = scale.range[i]!;
-      button.append(swatch, el("span", "", b), el("span", "tl-count", String(counts.get(b) ?? 0)));
+      button.append(swatch, el("span", "", b), el("span", "tl-count", `(${n})`));
       button.addEventListener("click", () => {
         if (this.hidden.has(b)) this.hidden.delete(b);
         else this.hidden.add(b);
@@ -117,14 +118,13 @@ export class BracketLegend {
     this.node.append(group);
     if (shownEnds.length > 0) {
       const keyBox = el("div", "tl-end-key");
-      keyBox.append(el("span", "tl-legend-title", "curve end"));
       for (const k of shownEnds) {
         const item = el("span", "tl-end");
         item.dataset.end = k;
         item.append(el("span", "tl-glyph", END_GLYPHS[k]), el("span", "", END_WORDS[k]));
         keyBox.append(item);
       }
-      keyBox.append(el("span", "tl-end tl-rung-key", "┆ rung"));
+      keyBox.append(el("span", "tl-end tl-rung-key", "┆ rungs"));
       this.node.append(keyBox);
     }
   }

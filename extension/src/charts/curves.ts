@@ -9,6 +9,7 @@
  * rule, a diamond when it failed); hover says where and why it stopped.
  */
 import { bracketLabel, endKind, logSteps, type CurvesData } from "../../../src/views/curves";
+import { setText } from "../dom";
 import type { StudyModel } from "../study-model";
 import { BracketLegend, bracketScale, END_SHAPES } from "./curves-brackets";
 import { stateScale, type ChartTheme } from "./theme";
@@ -201,8 +202,9 @@ export class CurvesChart extends VegaChart {
     const { model, state, theme } = ctx;
     this.last = ctx;
     this.legend.update(model.curves, theme);
-    // The legend sits above the chart, in the chart's panel.
+    // The legend sits above the chart, in the chart's panel, whose caption says how to read it.
     if (!this.legend.node.isConnected && this.node.parentElement) this.node.before(this.legend.node);
+    this.caption(model.curves.brackets.length > 0);
     const visible = state.visible(model);
     const key = `${state.filterVersion}|${[...this.legend.hidden].join(",")}`;
     if (this.cache?.model === model && this.cache.key === key) return this.cache.data;
@@ -214,6 +216,16 @@ export class CurvesChart extends VegaChart {
     this.node.dataset.rungs = rows.rungs.map((r) => r.x).join(",");
     this.node.dataset.stops = String(rows.stops.length);
     return data;
+  }
+
+  private plainCaption: string | null = null;
+
+  /** The panel's caption (made by the widget for plain curves) describes the bracket view when shown. */
+  private caption(byBracket: boolean): void {
+    const cap = this.node.parentElement?.querySelector(":scope > .tl-caption");
+    if (!cap) return;
+    this.plainCaption ??= cap.textContent;
+    setText(cap, byBracket ? "Learning curves by bracket · dashed: rungs · click a bracket to hide it" : (this.plainCaption ?? ""));
   }
 
   private bracketsToggled(): void {
