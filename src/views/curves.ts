@@ -52,6 +52,22 @@ export interface CurvesData {
 export const MAX_BRACKET = 64;
 export const MAX_RUNGS = 64;
 
+/** [step, value] pairs with finite numbers, in step order (one pass; sorted only when out of order). */
+function finitePoints(intermediate: readonly (readonly [number, number])[]): (readonly [number, number])[] {
+  const out: (readonly [number, number])[] = [];
+  let ordered = true;
+  let prev = -Infinity;
+  for (const sv of intermediate) {
+    if (!Array.isArray(sv)) continue;
+    const [step, value] = sv;
+    if (!Number.isFinite(step) || !Number.isFinite(value)) continue;
+    if (step < prev) ordered = false;
+    prev = step;
+    out.push([step, value]);
+  }
+  return ordered ? out : out.sort((a, b) => a[0] - b[0]);
+}
+
 /** A trial's multi-fidelity record as the views use it, or null when absent or malformed. */
 export interface RungInfo {
   readonly bracket: number;
@@ -110,10 +126,7 @@ export function curvesData(p: StudyPayload): CurvesData {
   const rungs = new Set<number>();
   const trials: CurveTrial[] = [];
   for (const t of [...p.trials].sort((a, b) => a.number - b.number)) {
-    const points = t.intermediate
-      .filter((sv) => Array.isArray(sv) && Number.isFinite(sv[0]) && Number.isFinite(sv[1]))
-      .map((sv) => [sv[0], sv[1]] as const)
-      .sort((a, b) => a[0] - b[0]);
+    const points = finitePoints(t.intermediate);
     if (points.length === 0) continue;
     const system = t.system ?? {};
     const info = rungInfo(system);
