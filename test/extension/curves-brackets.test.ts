@@ -60,14 +60,15 @@ async function selectedSignal(page: Page, cell: number): Promise<unknown> {
  */
 async function hoverTrial(page: Page, at: { x: number; y: number }, trial: number): Promise<string> {
   const tooltip = page.locator(".tl-tooltip");
-  let text = "";
   for (const [dx, dy] of [[0, 0], [0, 1], [-1, 0], [1, 0], [0, -1], [0, 2], [-1, 1], [1, 1], [0, -2], [2, 0], [-2, 0], [0, 3], [-1, 2], [1, 2]]) {
     await page.mouse.move(at.x + dx!, at.y + dy!);
-    if (!(await tooltip.isVisible())) continue;
-    text = (await tooltip.textContent()) ?? "";
-    if (text.startsWith(`Trial ${trial} ·`)) return text;
+    // The widget draws the tooltip on the pointer event; give a busy machine a moment.
+    const named = await page
+      .waitForFunction((t) => document.querySelector(".tl-tooltip:not([hidden])")?.textContent?.startsWith(`Trial ${t} ·`) === true, trial, { timeout: 500 })
+      .then(() => true, () => false);
+    if (named) return (await tooltip.textContent()) ?? "";
   }
-  return text;
+  return (await tooltip.textContent().catch(() => "")) ?? "";
 }
 
 describe("learning curves of a study with brackets, in JupyterLab", () => {
