@@ -1,7 +1,7 @@
 /**
  * Worker utilisation with 4 parallel workers: a study on lc_h6 run by the DSL runner with
- * `.limits({ trials, parallel: 4 })`, where every epoch is a real wait (a timer of 2 to 8 ms
- * that depends on the configuration, 2 + 6 x1 ms, so trials finish out of order) after
+ * `.limits({ trials, parallel: 4 })`, where every epoch is a real wait (a timer of 2 to 9 whole
+ * ms that depends on the configuration, 2 + floor(7 x1) ms, so trials finish out of order) after
  * computing f(x, b), and the objective reports after every epoch.
  *
  *   busy        = sum over trials of the time inside the objective (call to return)
@@ -73,7 +73,7 @@ export async function runParallelOne(method: string, seed: number, nTrials = PAR
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const x = p.args(params);
-      const ms = 2 + 6 * x[1]!;
+      const ms = 2 + Math.floor(7 * x[1]!); // whole ms: node's timers do not honour fractions
       const budget = trial.budget ?? p.maxResource;
       let v = NaN;
       try {
