@@ -134,7 +134,7 @@ export const suite: Suite = {
 
     if (extra.length) {
       L.push(`\n### Random search and hyperband (sampler random) over ${EXTRA_SEEDS} seeds\n`);
-      L.push(`The same two tunelab rows over seeds 0-${EXTRA_SEEDS - 1} (the medians of 10 seeds above move a lot with a seed or two); overheads measured while the other phases were not running.`);
+      L.push(`The same two tunelab rows over seeds 0-${EXTRA_SEEDS - 1} (the medians of 10 seeds above move a lot with a seed or two).`);
       for (const v of variants) {
         L.push(`\n**${v}**\n`);
         L.push(
