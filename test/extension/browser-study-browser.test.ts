@@ -221,7 +221,7 @@ describe("the study browser", () => {
     await expect.poll(() => tab.locator(".tl-live").isVisible()).toBe(false);
     await expect.poll(() => item("served").getAttribute("data-status")).toBe("finished");
     await page.waitForFunction(() => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-chart-parallel canvas") !== null, null, { timeout: 30_000 });
-    await page.screenshot({ path: path.join(ARTIFACTS, "study-browser-tab.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "study-browser-served.png") });
   });
 
   it("closes a study tab for good (it stops following the file) and opens it again", async () => {
@@ -233,6 +233,18 @@ describe("the study browser", () => {
     await item("served").locator(".tl-sb-open").press("Enter");
     await page.waitForFunction(() => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-study")?.getAttribute("data-trials") === "12", null, { timeout: 30_000 });
     expect(await page.locator(".tl-study-tab").count()).toBe(1);
+    // The notebook's study beside it, every view drawn (the README's picture).
+    await item("from-notebook").locator(".tl-sb-open").click();
+    await page.waitForFunction(
+      () => {
+        const w = document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-study");
+        return w?.querySelector(".tl-title")?.textContent === "from-notebook" && Number(w.getAttribute("data-renders") ?? 0) >= 1;
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await page.locator(".tl-study-tab").count()).toBe(2);
+    await page.screenshot({ path: path.join(ARTIFACTS, "study-browser-tab.png") });
   });
 
   it("compares two studies: overlaid best-so-far by trial and by time, one table with a study column", async () => {
