@@ -3,6 +3,8 @@ import { Msg } from "../util/messages";
 import { isPlainObject, type JsonObject } from "../util/json";
 import { HyperbandBrackets } from "./multifidelity/brackets";
 import { countAtLevel, MODEL_KEY, snapshotAtLevel } from "./multifidelity/levels";
+import { bracketProbabilities, recentComplete, rungTrust } from "./multifidelity/trust";
+import { RngPurpose } from "../util/rng";
 import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem, STOPPED_BY_KEY } from "./multifidelity/rungs";
 import { optEnum, optInt, optSeed, readOptions } from "./options";
 import { RandomStrategy } from "./random";
@@ -33,6 +35,17 @@ export interface HyperbandOptions {
    * number of parameters + 2 and the model's startup trials, 10 unless set).
    */
   readonly minObservations?: number;
+  /**
+   * How trials are dealt to brackets. "fixed" (default): Hyperband's own proportions, which
+   * give every bracket about the same budget (R = 81, eta = 3: 81, 34, 15, 8, 5 of every 143
+   * trials). "adaptive": by how far each bracket's first rung has been seen to rank
+   * configurations as the full budget does (multifidelity/trust.ts): trials start in the most
+   * aggressive bracket and move to brackets that judge later as complete trials show early
+   * rankings mislead. Measured (bench/README.md): better early in a study, and with random
+   * sampling at every budget; with the GP model it can end worse, because the model's
+   * proposals are then mostly judged at the first rung.
+   */
+  readonly brackets?: "adaptive" | "fixed";
 }
 
 export interface AshaOptions extends HyperbandOptions {
@@ -43,8 +56,9 @@ export interface AshaOptions extends HyperbandOptions {
   readonly minEarlyStoppingRate?: number;
 }
 
-export const HYPERBAND_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations"] as const;
-export const ASHA_OPTIONS = [...HYPERBAND_OPTIONS, "minEarlyStoppingRate"] as const;
+const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations"] as const;
+export const HYPERBAND_OPTIONS = [...COMMON_OPTIONS, "brackets"] as const;
+export const ASHA_OPTIONS = [...COMMON_OPTIONS, "minEarlyStoppingRate"] as const;
 
 type Factory = (name: string, space: SearchSpace, options: unknown) => Strategy;
 
@@ -72,6 +86,7 @@ export class HyperbandStrategy implements Strategy {
   private readonly random: RandomStrategy;
   private readonly model?: Strategy;
   private readonly minObservations: number;
+  private readonly adaptive: boolean;
   /** Budget levels a model can be fitted on, largest first. */
   private readonly levels: readonly number[];
 
@@ -93,6 +108,7 @@ export class HyperbandStrategy implements Strategy {
     if (name === "asha" && this.brackets.decisionRungs(rate).length === 0) {
       throw Msg.badOption("options.minEarlyStoppingRate", rate, `an integer from 0 to ${this.brackets.bracketCount - 2}, so that trials have a rung below maxResource=${maxResource} to be judged at`);
     }
+    this.adaptive = name === "hyperband" && optEnum("options.brackets", o["brackets"], ["fixed", "adaptive"] as const, "fixed") === "adaptive";
     const sampler = optEnum("options.sampler", o["sampler"], SAMPLERS, "random");
     const so = o["samplerOptions"];
     if (so !== undefined && !isPlainObject(so)) throw Msg.badOption("options.samplerOptions", so, "an object (the options of the sampler's strategy)");
@@ -107,7 +123,7 @@ export class HyperbandStrategy implements Strategy {
 
   propose(ctx: ProposeContext): ProposeResult {
     const b = this.brackets;
-    const bracket = b.bracketOf(ctx.trialNumber);
+    const bracket = this.adaptive ? this.adaptiveBracket(ctx) : b.bracketOf(ctx.trialNumber);
     const record: JsonObject = { [HYPERBAND_KEY]: { bracket, rungs: b.decisionRungs(bracket), values: [] } };
     if (!this.model) {
       const p = this.random.propose(ctx);
@@ -117,6 +133,21 @@ export class HyperbandStrategy implements Strategy {
     const r = this.model.propose({ ...ctx, snapshot: snapshotAtLevel(ctx.snapshot, level, b.maxResource) });
     if (isDone(r)) return { params: this.random.propose(ctx).params, system: record, budget: b.maxResource };
     return { params: r.params, system: { ...record, [MODEL_KEY]: { ...(r.system ?? {}), budget: level } }, budget: b.maxResource };
+  }
+
+  /** A bracket drawn from the rungs' trust (see `brackets: "adaptive"`), reproducibly from the seed and trial number. */
+  private adaptiveBracket(ctx: ProposeContext): number {
+    const b = this.brackets;
+    const complete = recentComplete(ctx.snapshot.trials);
+    const trust: number[] = [];
+    for (let k = 0; k < b.bracketCount - 1; k++) trust.push(rungTrust(complete, b.rungs[k]!, b.maxResource));
+    const p = bracketProbabilities(trust);
+    let u = ctx.rng(RngPurpose.bracket).next();
+    for (let k = 0; k < p.length - 1; k++) {
+      u -= p[k]!;
+      if (u < 0) return k;
+    }
+    return p.length - 1;
   }
 
   /** The largest budget level at least `minObservations` trials reached; else the smallest. */

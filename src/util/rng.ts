@@ -125,4 +125,5 @@ export const RngPurpose = {
   grid: 3,
   model: 4,
   prune: 5,
+  bracket: 6,
 } as const;
