@@ -3,6 +3,12 @@
  * header; again to reverse), the best trial marked, numbers formatted and right-aligned.
  * Virtualised: only the rows in view (plus a margin) exist in the DOM, recycled while scrolling,
  * so 5,000 trials scroll as smoothly as 50. Arrow keys move the selection.
+ *
+ * A row element stays with its trial while that trial is in the window: scrolling only rewrites
+ * the rows that come into view (those that left are reused), so the element under a still
+ * pointer does not change when a scroll's deferred redraw lands mid-click. A click selects the
+ * trial the row showed when the button went down (read at pointerdown, acted on at pointerup),
+ * whatever a live update or a redraw does to the rows before the button comes up.
  */
 import type { Choice } from "../../src/space/types";
 import type { TableColumn, TableRow } from "../../src/views";
@@ -77,7 +83,13 @@ function compare(a: SortValue, b: SortValue): number {
 interface RowNode {
   readonly node: HTMLDivElement;
   readonly cells: HTMLDivElement[];
+  /** Position in the current order, -1 before the first draw. */
   index: number;
+  /** The trial the row shows (its cells and data-trial were drawn from it). */
+  trial: number;
+  /** The data the cells were drawn from (a new model brings new rows: redrawn). */
+  row: TableRow | null;
+  starred: boolean;
 }
 
 export class TrialTable {
@@ -88,7 +100,11 @@ export class TrialTable {
   private columns: Column[] = [];
   private columnsKey = "";
   private order: TableRow[] = [];
-  private pool: RowNode[] = [];
+  /** The rows in the DOM, by the trial they show. */
+  private shown = new Map<number, RowNode>();
+  private readonly byNode = new WeakMap<Element, RowNode>();
+  /** The trial under the pointer when the primary button went down in the body. */
+  private pressed: number | null = null;
   private sort: { column: number; descending: boolean } = { column: 0, descending: false };
   private model: StudyModel | null = null;
   private state: ViewState | null = null;
@@ -107,10 +123,24 @@ export class TrialTable {
     this.node.append(this.scroller);
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
     this.scroller.addEventListener("keydown", (e) => this.onKey(e));
+    // Not "click": a redraw between press and release can move rows (a live update re-sorts,
+    // a scroll's redraw reuses elements), and then the click goes to the body or, if the
+    // pressed element moved in the DOM, nowhere.
+    this.body.addEventListener("pointerdown", (e) => {
+      this.pressed = e.isPrimary && e.button === 0 ? this.trialAt(e.target) : null;
+    });
+    this.body.addEventListener("pointerup", (e) => {
+      const trial = this.pressed;
+      this.pressed = null;
+      if (trial !== null && e.button === 0) this.events.select(trial, "table");
+    });
+    // A press dragged out of the table, or taken over by touch scrolling, selects nothing.
+    this.body.addEventListener("pointerleave", () => (this.pressed = null));
+    this.body.addEventListener("pointercancel", () => (this.pressed = null));
+    // Clicks without a pointer (assistive technology, element.click()).
     this.body.addEventListener("click", (e) => {
-      const rowNode = (e.target as Element).closest(".tl-row");
-      const number = rowNode ? Number((rowNode as HTMLElement).dataset.trial) : NaN;
-      if (Number.isInteger(number)) this.events.select(number, "table");
+      const trial = e.detail === 0 ? this.trialAt(e.target) : null;
+      if (trial !== null) this.events.select(trial, "table");
     });
   }
 
@@ -129,8 +159,8 @@ export class TrialTable {
       this.columnsKey = key;
       if (this.sort.column >= columns.length) this.sort = { column: 0, descending: false };
       this.buildHead();
-      for (const r of this.pool) r.node.remove();
-      this.pool = [];
+      for (const r of this.shown.values()) r.node.remove();
+      this.shown.clear();
     } else {
       this.columns = columns;
     }
@@ -213,34 +243,93 @@ export class TrialTable {
     });
   }
 
+  private trialAt(target: EventTarget | null): number | null {
+    const node = target instanceof Element ? target.closest(".tl-row") : null;
+    const r = node ? this.byNode.get(node) : undefined;
+    return r && r.index >= 0 ? r.trial : null;
+  }
+
   private renderWindow(): void {
     const model = this.model;
     if (!model) return;
     const height = this.scroller.clientHeight || 400;
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.order.length, Math.ceil((this.scroller.scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
-    const needed = last - first;
-    while (this.pool.length < needed) this.pool.push(this.makeRow());
-    while (this.pool.length > needed) this.pool.pop()!.node.remove();
+    const inWindow = new Set<number>();
+    for (let i = first; i < last; i++) inWindow.add(this.order[i]!.number);
+    // Rows whose trial left the window are reused for the trials that came in.
+    const free: RowNode[] = [];
+    for (const [trial, r] of this.shown) {
+      if (inWindow.has(trial)) continue;
+      this.shown.delete(trial);
+      free.push(r);
+    }
     const best = model.best;
     const selected = this.state?.selected ?? null;
-    for (let k = 0; k < needed; k++) {
-      const i = first + k;
+    const sequence: RowNode[] = [];
+    const moved = new Set<RowNode>();
+    for (let i = first; i < last; i++) {
       const row = this.order[i]!;
-      const r = this.pool[k]!;
+      let r = this.shown.get(row.number);
+      if (!r) {
+        r = free.pop() ?? this.makeRow();
+        this.shown.set(row.number, r);
+        moved.add(r);
+      }
+      this.draw(r, row, i, best, selected);
+      sequence.push(r);
+    }
+    for (const r of free) r.node.remove();
+    this.arrange(sequence, moved);
+  }
+
+  private draw(r: RowNode, row: TableRow, i: number, best: number | null, selected: number | null): void {
+    const node = r.node;
+    if (r.index !== i) {
       r.index = i;
-      const node = r.node;
       node.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-      node.dataset.trial = String(row.number);
       node.setAttribute("aria-rowindex", String(i + 2));
-      node.className = `tl-row tl-state-${row.state}${row.number === best ? " tl-best" : ""}${row.number === selected ? " tl-selected" : ""}`;
-      node.setAttribute("aria-selected", row.number === selected ? "true" : "false");
-      this.columns.forEach((c, j) => {
-        const cell = r.cells[j]!;
-        const text = j === 0 && row.number === best ? `★ ${row.number}` : c.text(row);
-        setText(cell, text);
-        if (c.long && cell.title !== text) cell.title = text;
-      });
+    }
+    if (r.trial !== row.number) {
+      r.trial = row.number;
+      node.dataset.trial = String(row.number);
+    }
+    const className = `tl-row tl-state-${row.state}${row.number === best ? " tl-best" : ""}${row.number === selected ? " tl-selected" : ""}`;
+    if (node.className !== className) node.className = className;
+    node.setAttribute("aria-selected", row.number === selected ? "true" : "false");
+    const starred = row.number === best;
+    if (r.row === row && r.starred === starred) return; // a scroll: the cells already show this row
+    r.row = row;
+    r.starred = starred;
+    this.columns.forEach((c, j) => {
+      const cell = r.cells[j]!;
+      const text = j === 0 && starred ? `★ ${row.number}` : c.text(row);
+      setText(cell, text);
+      if (c.long && cell.title !== text) cell.title = text;
+    });
+  }
+
+  /**
+   * Puts the rows in the DOM in display order (for assistive technology and readers of the
+   * DOM), moving only the rows that changed trial when the others are already in order (a
+   * scroll), so a row under the pointer stays put.
+   */
+  private arrange(sequence: readonly RowNode[], moved: Set<RowNode>): void {
+    let previous = -1;
+    for (const child of Array.from(this.body.children)) {
+      const r = this.byNode.get(child);
+      if (!r || moved.has(r)) continue;
+      if (r.index < previous) {
+        for (const s of sequence) moved.add(s); // re-sorted: every row to its place
+        break;
+      }
+      previous = r.index;
+    }
+    let next: HTMLDivElement | null = null;
+    for (let k = sequence.length - 1; k >= 0; k--) {
+      const r = sequence[k]!;
+      if (moved.has(r) && (r.node.parentNode !== this.body || r.node.nextSibling !== next)) this.body.insertBefore(r.node, next);
+      next = r.node;
     }
   }
 
@@ -253,8 +342,9 @@ export class TrialTable {
       return cell;
     });
     node.append(...cells);
-    this.body.append(node);
-    return { node, cells, index: -1 };
+    const r: RowNode = { node, cells, index: -1, trial: -1, row: null, starred: false };
+    this.byNode.set(node, r);
+    return r;
   }
 
   private onKey(e: KeyboardEvent): void {
