@@ -35,8 +35,8 @@ const CHUNK_BYTES = 16 * 1024 * 1024;
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 /** Folders visited while searching for `.tunelab` folders, at most. */
 const MAX_SEARCHED = 300;
-/** Polls between two searches for new `.tunelab` folders. */
-const SEARCH_EVERY = 15;
+/** Polls between two searches for new `.tunelab` folders (each search lists up to MAX_SEARCHED folders). */
+const SEARCH_EVERY = 60;
 
 /** One journal file and what has been read of it. */
 export interface StudyEntry {
