@@ -311,7 +311,7 @@ export function curvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
  */
 export function bracketCurvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
   const log = logSteps(d);
-  const x = { field: "step", type: "quantitative", title: log ? "step (log scale)" : "step", scale: log ? { type: "log" } : { zero: false } };
+  const x = { field: "step", type: "quantitative", title: log ? "step (log scale)" : "step", scale: log ? { type: "log", nice: false } : { zero: false } };
   const y = { field: "value", type: "quantitative", title: "objective", scale: { zero: false } };
   const color = bracketColor(d);
   const tooltip = [
