@@ -33,6 +33,17 @@ export const TUNELAB_MF_METHODS: Readonly<Record<string, MfMethod>> = {
   tl_random_hb: { label: 'tunelab hyperband (1, 81, eta=3), sampler "random"', strategy: "hyperband", options: { ...HB, sampler: "random" } },
   tl_tpe_hb: { label: 'tunelab hyperband (1, 81, eta=3), sampler "tpe"', strategy: "hyperband", options: { ...HB, sampler: "tpe" } },
   tl_bayes_hb: { label: 'tunelab hyperband (1, 81, eta=3), sampler "bayesian"', strategy: "hyperband", options: { ...HB, sampler: "bayesian" } },
+  tl_random_hb_adaptive: {
+    label: 'tunelab hyperband (1, 81, eta=3), sampler "random", brackets "adaptive"',
+    strategy: "hyperband",
+    options: { ...HB, sampler: "random", brackets: "adaptive" },
+  },
+  tl_tpe_hb_adaptive: { label: 'tunelab hyperband (1, 81, eta=3), sampler "tpe", brackets "adaptive"', strategy: "hyperband", options: { ...HB, sampler: "tpe", brackets: "adaptive" } },
+  tl_bayes_hb_adaptive: {
+    label: 'tunelab hyperband (1, 81, eta=3), sampler "bayesian", brackets "adaptive"',
+    strategy: "hyperband",
+    options: { ...HB, sampler: "bayesian", brackets: "adaptive" },
+  },
   tl_tpe_asha: { label: 'tunelab asha (1, 81, eta=3, rate 0), sampler "tpe"', strategy: "asha", options: { ...HB, minEarlyStoppingRate: 0, sampler: "tpe" } },
   tl_tpe_median: { label: 'tunelab tpe + .stopping("median") (defaults)', strategy: "tpe", options: {}, stopping: { rule: "median", options: {} } },
 };

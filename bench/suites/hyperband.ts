@@ -41,9 +41,12 @@ const ORDER: readonly (readonly ["optuna" | "tunelab", string])[] = [
   ["tunelab", "tl_tpe_full"],
   ["optuna", "random_hb"],
   ["tunelab", "tl_random_hb"],
+  ["tunelab", "tl_random_hb_adaptive"],
   ["optuna", "tpe_hb"],
   ["tunelab", "tl_tpe_hb"],
   ["tunelab", "tl_bayes_hb"],
+  ["tunelab", "tl_tpe_hb_adaptive"],
+  ["tunelab", "tl_bayes_hb_adaptive"],
   ["optuna", "tpe_sha"],
   ["tunelab", "tl_tpe_asha"],
   ["optuna", "tpe_median"],
@@ -51,7 +54,8 @@ const ORDER: readonly (readonly ["optuna" | "tunelab", string])[] = [
   ["optuna", "tpe_sha_default"],
 ];
 const TPE_PRUNER_ROWS = ["tpe_hb", "tpe_sha", "tpe_median", "tpe_sha_default"];
-const MODEL_GUIDED = ["tl_tpe_hb", "tl_bayes_hb"];
+const MODEL_GUIDED = ["tl_tpe_hb", "tl_bayes_hb", "tl_tpe_hb_adaptive", "tl_bayes_hb_adaptive"];
+const RANDOM_HB = ["tl_random_hb", "tl_random_hb_adaptive"];
 
 /** Every method key --methods accepts. */
 export const HYPERBAND_METHOD_KEYS = [...Object.keys(TUNELAB_MF_METHODS), ...OPTUNA_MF_METHODS, ...Object.keys(PARALLEL_METHODS), ...Object.keys(MLP_METHODS)];
@@ -88,9 +92,10 @@ export const suite: Suite = {
     }
     // Random search vs hyperband (random) compares two noisy medians: also over 100 seeds.
     const extra: MfRecord[] = [];
-    if (o.seeds >= 10 && tlMethods.includes("tl_random_full") && tlMethods.includes("tl_random_hb")) {
-      log(`tunelab: tl_random_full, tl_random_hb on ${variants.join(", ")}, ${EXTRA_SEEDS} seeds ...`);
-      extra.push(...runWorker<MfRecord>("run", ["--methods", "tl_random_full,tl_random_hb", "--variants", variants.join(","), "--seeds", String(EXTRA_SEEDS)], path.join(dir, "tunelab-random-extra.jsonl")));
+    const extraMethods = ["tl_random_full", ...RANDOM_HB].filter((k) => tlMethods.includes(k));
+    if (o.seeds >= 10 && extraMethods.length > 1 && extraMethods[0] === "tl_random_full") {
+      log(`tunelab: ${extraMethods.join(", ")} on ${variants.join(", ")}, ${EXTRA_SEEDS} seeds ...`);
+      extra.push(...runWorker<MfRecord>("run", ["--methods", extraMethods.join(","), "--variants", variants.join(","), "--seeds", String(EXTRA_SEEDS)], path.join(dir, "tunelab-random-extra.jsonl")));
     }
     const par: ParallelRecord[] = [];
     if (parMethods.length) {
@@ -134,13 +139,13 @@ export const suite: Suite = {
 
     if (extra.length) {
       L.push(`\n### Random search and hyperband (sampler random) over ${EXTRA_SEEDS} seeds\n`);
-      L.push(`The same two tunelab rows over seeds 0-${EXTRA_SEEDS - 1} (the medians of 10 seeds above move a lot with a seed or two).`);
+      L.push(`The same tunelab rows over seeds 0-${EXTRA_SEEDS - 1} (the medians of 10 seeds above move a lot with a seed or two).`);
       for (const v of variants) {
         L.push(`\n**${v}**\n`);
         L.push(
           ...problemTable(
             v,
-            ["tl_random_full", "tl_random_hb"].map((k) => ({ label: TUNELAB_MF_METHODS[k]!.label, records: extra.filter((r) => r.variant === v && r.method === k) })),
+            ["tl_random_full", ...RANDOM_HB].map((k) => ({ label: TUNELAB_MF_METHODS[k]!.label, records: extra.filter((r) => r.variant === v && r.method === k) })),
           ).slice(1),
         );
       }
@@ -190,33 +195,34 @@ function verdicts(variants: readonly string[], rowsFor: RowsFor, par: readonly P
   const r = (x: number) => fmtRegret(x);
   const yes = (ok: boolean) => (ok ? "met" : "missed");
   // 1. hyperband (random) at 10x vs random search (full budget) at 30x.
-  for (const base of ["tl_random_full", "random_full"]) {
-    const parts = variants.map((v) => {
-      const hb = medianRegret(find(v, "tl_random_hb"), 10);
-      const rs = medianRegret(find(v, base), 30);
-      return { v, hb, rs, ok: hb <= rs };
-    });
-    if (parts.some((p) => Number.isNaN(p.hb) || Number.isNaN(p.rs))) continue;
-    L.push(
-      `- hyperband (sampler random) at 10x reaches ${base === "random_full" ? "Optuna's" : "tunelab's"} full-budget random search at 30x: ` +
-        parts.map((p) => `${p.v} ${r(p.hb)} vs ${r(p.rs)}`).join("; ") +
-        `: **${yes(parts.every((p) => p.ok))}**`,
-    );
-  }
-  if (extra.length) {
-    const parts = variants.map((v) => {
-      const row = (k: string): MfRow => ({ label: k, records: extra.filter((x) => x.variant === v && x.method === k) });
-      const hb = medianRegret(row("tl_random_hb"), 10);
-      const rs = medianRegret(row("tl_random_full"), 30);
-      return { v, hb, rs, ok: hb <= rs };
-    });
-    L.push(
-      `- the same over seeds 0-${EXTRA_SEEDS - 1} (tunelab's rows): ` + parts.map((p) => `${p.v} ${r(p.hb)} vs ${r(p.rs)}`).join("; ") + `: **${yes(parts.every((p) => p.ok))}**`,
-    );
+  for (const hbKey of RANDOM_HB) {
+    const name = hbKey === "tl_random_hb" ? "hyperband (sampler random)" : 'hyperband (sampler random, brackets "adaptive")';
+    for (const base of ["tl_random_full", "random_full"]) {
+      const parts = variants.map((v) => {
+        const hb = medianRegret(find(v, hbKey), 10);
+        const rs = medianRegret(find(v, base), 30);
+        return { v, hb, rs, ok: hb <= rs };
+      });
+      if (parts.some((p) => Number.isNaN(p.hb) || Number.isNaN(p.rs))) continue;
+      L.push(
+        `- ${name} at 10x reaches ${base === "random_full" ? "Optuna's" : "tunelab's"} full-budget random search at 30x: ` +
+          parts.map((p) => `${p.v} ${r(p.hb)} vs ${r(p.rs)}`).join("; ") +
+          `: **${yes(parts.every((p) => p.ok))}**`,
+      );
+    }
+    if (extra.some((x) => x.method === hbKey)) {
+      const parts = variants.map((v) => {
+        const row = (k: string): MfRow => ({ label: k, records: extra.filter((x) => x.variant === v && x.method === k) });
+        const hb = medianRegret(row(hbKey), 10);
+        const rs = medianRegret(row("tl_random_full"), 30);
+        return { v, hb, rs, ok: hb <= rs };
+      });
+      L.push(`- the same over seeds 0-${EXTRA_SEEDS - 1} (tunelab's rows): ` + parts.map((p) => `${p.v} ${r(p.hb)} vs ${r(p.rs)}`).join("; ") + `: **${yes(parts.every((p) => p.ok))}**`);
+    }
   }
   // 2. model-guided vs the best Optuna TPE + pruner row at 10x and 30x; 3. at 100x vs TPE without pruning.
   for (const mg of MODEL_GUIDED) {
-    const label = mg === "tl_tpe_hb" ? 'hyperband sampler "tpe"' : 'hyperband sampler "bayesian"';
+    const label = `hyperband sampler "${mg.includes("tpe") ? "tpe" : "bayesian"}"${mg.endsWith("adaptive") ? ', brackets "adaptive"' : ""}`;
     const cells: string[] = [];
     let ok = true;
     let any = false;
@@ -288,7 +294,7 @@ const NOTES: readonly string[] = [
     "tunelab's random search (same seed, same stream; identical regret@1x), and by 30x it has run every configuration random search runs by 100x: its 30x cell equals random search's 100x cell.",
   "- **Hyperband (random) at 10x vs random search at 30x** compares two noisy medians of best-of-a-few-random-draws: over seeds 0-9, tunelab's random search drew luckier " +
     "configurations by 30x than Optuna's did (different random numbers), so the 10-seed verdict depends on which random row it is held against; the 100-seed table above is the robust answer.",
-  "- **Model-guided hyperband (tpe) at 10x/30x** sits well behind Optuna's TPE + pruner rows. In development runs on lc_h6 (seeds 0-9), within the first 10x the model was fitted at " +
+  "- **Model-guided hyperband (tpe) at 10x/30x** sits well behind Optuna's TPE + pruner rows. In development runs on lc_h6 (seeds 0-9, commit a00bba6, fixed brackets), within the first 10x the model was fitted at " +
     "budget levels 1, 3 and 9 (13-18 of the 13-27 trials run by then were startup draws or level-1 fits), where lc_h6's rank correlation with the final value is 0.20 / 0.38 / 0.64 " +
     "and fast learners (large x0) look best: 25-81% of the proposals had x0 > 0.6 (uniform: 40%) while the optimum has x0 = 0.20. Model-guided proposals are also promoted often " +
     "(58% of hyperband-tpe trials ran all 81 epochs, against 50% for Optuna's TPE + Hyperband), so few configurations are tried by 10x. " +
