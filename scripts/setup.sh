@@ -198,7 +198,7 @@ build_extension() {
     return 0
   fi
   stamp="$out/.tunelab-build-stamp"
-  want="$(cd "$ROOT" && { find extension/src style src/views src/model src/space src/util -type f -print0 \
+  want="$(cd "$ROOT" && { find extension/src extension/schema style src/views src/model src/space src/util src/storage -type f -print0 \
             | sort -z | xargs -0 sha256sum
           sha256sum extension/package.json extension/tsconfig.json package-lock.json; } | sha256sum | cut -d' ' -f1)"
   if stamp_matches "$stamp" "$want" && [[ -f "$out/package.json" ]] && grep -q '"_build"' "$out/package.json"; then

@@ -35,7 +35,10 @@ TOKEN="${TUNELAB_TOKEN:-$("$VENV/bin/python" -c 'import secrets; print(secrets.t
 URL="http://127.0.0.1:$PORT/lab?token=$TOKEN"
 
 args=(--no-browser --ip=127.0.0.1 --port="$PORT" --ServerApp.port_retries=0
-      --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$ROOT/notebooks")
+      --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$ROOT/notebooks"
+      # The Studies sidebar reads the journals in .tunelab/ folders through the contents API,
+      # which refuses hidden (dot) folders unless this is set.
+      --ContentsManager.allow_hidden=True)
 if [[ $(id -u) == 0 ]]; then args+=(--allow-root); fi
 
 export PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV" JUPYTER_PREFER_ENV_PATH=1
