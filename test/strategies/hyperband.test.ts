@@ -106,9 +106,9 @@ describe("levels (what a model-guided sampler is fitted on)", () => {
     expect(valueAtLevel(t(2, "complete", [], 7), 9, 9)).toBe(7);
   });
 
-  it("turns the study into one observation per trial at that level, keeping running trials and numbers", () => {
-    const s = snapshotAtLevel(snap([t(0, "complete", [[1, 5], [3, 1]], 1), t(1, "pruned", [[1, 9]]), t(2, "running", [[1, 2]]), t(3, "failed", [])]), 3, 9);
-    expect(s.trials.map((x) => [x.number, x.state, x.value])).toEqual([[0, "complete", 1], [1, "pruned", 9], [2, "running", undefined], [3, "failed", undefined]]);
+  it("turns the study into the trials that reached the level (complete there) and the running ones; the rest are left out", () => {
+    const s = snapshotAtLevel(snap([t(0, "complete", [[1, 5], [3, 1]], 1), t(1, "pruned", [[1, 9]]), t(2, "running", [[1, 2]]), t(3, "failed", []), t(4, "pruned", [[1, 7], [3, 6]]), t(5, "running", [[1, 2], [3, 8]])]), 3, 9);
+    expect(s.trials.map((x) => [x.number, x.state, x.value])).toEqual([[0, "complete", 1], [2, "running", undefined], [4, "complete", 6], [5, "complete", 8]]);
     expect(s.trials[0]!.system).toEqual({ budget: 1 });
   });
 });

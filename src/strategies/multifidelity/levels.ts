@@ -32,30 +32,29 @@ export function countAtLevel(trials: readonly FrozenTrial[], level: number, maxR
 }
 
 /**
- * The study as it looks at one budget level, for a model fitted on that level (BOHB's
- * "the largest budget with enough observations"): every trial that reached `level` steps is
- * complete there with the value it had then; trials still running below it stay running (so a
- * model with a constant liar or a Kriging believer keeps parallel proposals apart); trials that
- * ended below it count as pruned with the curve they reached (TPE ranks those below every
- * complete one, deeper first); failed trials stay failed. Each trial's `system` is what the
- * model saved with it, so a model that keeps state there (the GP's hyperparameters) finds it.
- * Trial numbers and order are unchanged.
+ * The study as it looks at one budget level, for a model fitted on that level — BOHB's rule
+ * (Falkner et al. 2018): the model sees only D_b, the trials evaluated at the largest budget
+ * b that enough of them reached. Every trial that reached `level` steps is complete there with
+ * the value it had then; trials still running below it stay running (so a model with a
+ * constant liar or a Kriging believer keeps parallel proposals apart); trials that ended below
+ * it — stopped at an earlier rung, or failed — are left out: how they compared at a lower
+ * budget says little about this one (on curves that cross, the configurations stopped early
+ * include the best ones), and leaving them out also keeps the model's cost to |D_b|. Each
+ * trial's `system` is what the model saved with it, so a model that keeps state there (the
+ * GP's hyperparameters) finds it. Trial numbers and order are unchanged.
  */
 export function snapshotAtLevel(snap: StudySnapshot, level: number, maxResource: number): StudySnapshot {
-  const trials: FrozenTrial[] = new Array(snap.trials.length);
-  for (let i = 0; i < snap.trials.length; i++) {
-    const t = snap.trials[i]!;
+  const trials: FrozenTrial[] = [];
+  for (const t of snap.trials) {
+    const v = valueAtLevel(t, level, maxResource);
+    if (v === undefined && t.state !== "running") continue;
     const m = t.system[MODEL_KEY];
     const system: JsonObject = isPlainObject(m) ? (m as JsonObject) : {};
-    const v = valueAtLevel(t, level, maxResource);
-    if (v !== undefined) {
-      trials[i] = { number: t.number, state: "complete", params: t.params, value: v, metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system };
-    } else if (t.state === "running" || t.state === "failed") {
-      trials[i] = { ...t, system };
-    } else {
-      const last = t.intermediate[t.intermediate.length - 1];
-      trials[i] = { ...t, state: "pruned", system, ...(last ? { value: last[1] } : {}) };
-    }
+    trials.push(
+      v !== undefined
+        ? { number: t.number, state: "complete", params: t.params, value: v, metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system }
+        : { ...t, system },
+    );
   }
   return { spec: snap.spec, trials, queue: snap.queue };
 }
