@@ -28,8 +28,10 @@ import { ViewState, type Change } from "./view-state";
 
 export const WIDGET_CLASS = "tl-study";
 
-/** Pause between back-to-back renders, as a multiple of the last render's cost. */
+/** Pause between back-to-back renders, as a multiple of the last render's cost... */
 const PACE = 2;
+/** ...but never longer than this (ms): one slow render must not make every later update slow. */
+const MAX_PACE_MS = 500;
 
 export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly state = new ViewState();
@@ -173,8 +175,8 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     try {
       while (this.pending !== null) {
         // Back-to-back updates (a live study) are paced: after a render that cost C ms the next
-        // one starts no sooner than PACE * C ms later, so drawing takes at most about a third of
-        // the page's time however large the study; updates arriving meanwhile are coalesced.
+        // one starts no sooner than PACE * C ms later (at most MAX_PACE_MS), so drawing takes
+        // about a third of the page's time; updates arriving meanwhile are coalesced.
         const wait = this.paceUntil - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const model = this.pending;
@@ -183,7 +185,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
         const t0 = performance.now();
         await this.draw(model);
         const cost = performance.now() - t0;
-        this.paceUntil = performance.now() + PACE * cost;
+        this.paceUntil = performance.now() + Math.min(PACE * cost, MAX_PACE_MS);
         this.renders++;
         this.node.dataset.renderMs = cost.toFixed(1);
         this.node.dataset.renders = String(this.renders);

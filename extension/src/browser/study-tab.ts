@@ -11,20 +11,9 @@ import { StudyWidget } from "../widget";
 import type { StudyLibrary } from "./study-files";
 import { entryPayload } from "./study-summary";
 
-/**
- * Above this many trials the charts wait for a click: vega draws each chart in one task, and
- * at 50,000 trials the parallel coordinates alone hold the page for many seconds (see
- * bench/README.md, browser-studies). The table, virtualised, shows any size at once.
- */
-export const CHARTS_ON_REQUEST_ABOVE = 20_000;
-
 export class StudyTab extends Widget {
   readonly study: StudyWidget;
   private readonly notice = el("div", "tl-tab-notice");
-  private readonly gate = el("div", "tl-tab-gate");
-  private readonly gateText = el("span", "tl-tab-gate-text");
-  private readonly gateButton = el("button", "tl-tab-draw-charts jp-mod-styled", "Draw the charts");
-  private chartsRequested = false;
   private shown = -1;
   private shownModified = -1;
   private readonly stopWatching: () => void;
@@ -43,15 +32,7 @@ export class StudyTab extends Widget {
     const layout = new PanelLayout();
     this.layout = layout;
     this.notice.hidden = true;
-    this.gate.hidden = true;
-    this.gateButton.type = "button";
-    this.gateButton.addEventListener("click", () => {
-      this.chartsRequested = true;
-      this.shown = -1;
-      this.redraw();
-    });
-    this.gate.append(this.gateText, this.gateButton);
-    this.node.append(this.notice, this.gate);
+    this.node.append(this.notice);
     layout.addWidget(this.study);
     this.library.changed.connect(this.redraw, this);
     this.stopWatching = library.watch(() => this.isVisible);
@@ -88,12 +69,9 @@ export class StudyTab extends Widget {
     this.shown = e.reader.version;
     this.shownModified = e.modified;
     this.title.label = payload.study.name;
-    const gated = payload.trials.length > CHARTS_ON_REQUEST_ABOVE && !this.chartsRequested;
-    this.gate.hidden = !gated;
-    if (gated) {
-      setText(this.gateText, `${payload.trials.length.toLocaleString("en")} trials: above ${CHARTS_ON_REQUEST_ABOVE.toLocaleString("en")} the charts are drawn on request, as drawing them keeps the page busy for several seconds. The table shows every trial.`);
-    }
-    const model = { data: { [STUDY_MIME]: gated ? { ...payload, view: "table" } : payload }, metadata: {}, trusted: false, setData: () => undefined } as unknown as IRenderMime.IMimeModel;
+    // Every size draws its charts at once (their many lines are painted on a canvas layer,
+    // milliseconds even at 50,000 trials; see bench/README.md, browser-studies).
+    const model = { data: { [STUDY_MIME]: payload }, metadata: {}, trusted: false, setData: () => undefined } as unknown as IRenderMime.IMimeModel;
     void this.study.renderModel(model);
   }
 }

@@ -8,51 +8,60 @@
  * Brushing: drag a rectangle over part of one or more axes; trials whose values lie inside on
  * every covered axis stay coloured, the rest turn grey, and the table, curves and history show
  * only them. Double-click clears.
+ *
+ * vega draws the axes, labels and brush; the lines are drawn on a canvas layer under it
+ * (line-layer.ts): one datum per segment made vega hold the page 1-2 s at 10,000 trials and
+ * 8-17 s at 50,000, the layer paints them in milliseconds, and repaints while a brush is dragged.
+ * Hover and click find the line under the pointer themselves (`pick`).
  */
 import type { AxisTick, ParallelAxis } from "../../../src/views";
-import { brushFrom } from "../brush";
+import { brushFrom, inBrush, type Brush } from "../brush";
 import type { StudyModel } from "../study-model";
+import { frameScheduler, LineLayer } from "./line-layer";
+import type { ChartTheme } from "./theme";
+import { vegaScheme } from "./vega";
 import { VegaChart, type ChartContext } from "./vega-chart";
-
-/**
- * One segment of a trial's polyline, between two neighbouring axes where it has values. Lines
- * are drawn as segments (rule marks) rather than line marks grouped by trial: a line mark per
- * trial makes vega build one sub-dataflow per trial, several times slower at 1,000 trials.
- */
-interface SegmentRow {
-  readonly t: number;
-  readonly d: number;
-  readonly y: number;
-  readonly d2: number;
-  readonly y2: number;
-  readonly c: number;
-  readonly a: 0 | 1;
-}
 
 const Y_DOMAIN = [-0.04, 1.1];
 /** At most this many labels on an axis of choices. */
 const MAX_CHOICE_LABELS = 24;
+/** Line colours: the viridis scheme sampled in this many steps (one batch of strokes per step). */
+const COLOR_STEPS = 48;
+/** Lines stroked together: overlaps inside one stroke don't add up, across strokes they do. */
+const LINES_PER_STROKE = 24;
+/** A pointer this close (px, vertically) to a line is on it. */
+const PICK_PX = 3;
+
+/** The trials' lines in drawing order (worst first, so the best are drawn on top), with their colour step. */
+interface LineSet {
+  readonly model: StudyModel;
+  readonly lines: StudyModel["parallel"]["lines"];
+  /** Per line (in `lines` order): its colour step, 0..COLOR_STEPS-1. */
+  readonly step: Uint8Array;
+}
 
 export class ParallelChart extends VegaChart {
-  private cache: { model: StudyModel; static: Record<string, readonly object[]>; lines?: { key: number; rows: SegmentRow[] } } | null = null;
+  private cache: { model: StudyModel; static: Record<string, readonly object[]> } | null = null;
   private brushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly layer = new LineLayer("tl-lines-parallel");
+  private ordered: LineSet | null = null;
+  private ctx: ChartContext | null = null;
+  /** The brush as the pointer draws it (undefined: none seen since the chart was built; use the state's). */
+  private liveBrush: Brush | null | undefined = undefined;
+  /** Which lines are coloured (not greyed out) at the last paint, in `ordered.lines` order. */
+  private active: Uint8Array = new Uint8Array(0);
+  private palette: { key: string; colors: string[] } | null = null;
+  private readonly repaint = frameScheduler(() => this.ctx && this.paint(this.ctx));
 
   protected shapeKey({ model, theme }: ChartContext): string {
     return [model.parallel.axes.length, model.direction, theme.dark, theme.text, theme.states.complete].join("|");
   }
 
+  /** Axes, tick labels, titles and the brush; the lines are drawn by the line layer under it. */
   protected spec({ model, theme }: ChartContext): Record<string, unknown> {
     const n = model.parallel.axes.length;
     const x = { field: "d", type: "quantitative", axis: null, scale: { domain: [-0.12, n - 1 + 0.7], nice: false, zero: false } };
     const y = { field: "y", type: "quantitative", axis: null, scale: { domain: Y_DOMAIN, nice: false, zero: false } };
-    const x2 = { field: "d2" };
-    const y2 = { field: "y2" };
-    const lines = model.parallel.lines.length;
-    const opacity = lines > 2000 ? 0.35 : lines > 300 ? 0.55 : 0.8;
-    // Better values get the stronger end of the scheme: dark on light themes, bright on dark;
-    // the faintest end (yellow on white, purple on black) is left out.
-    const reverse = (model.direction === "maximize") !== theme.dark;
-    const extent = theme.dark ? [0.3, 1] : [0, 0.9];
     return {
       width: "container",
       height: 300,
@@ -70,32 +79,6 @@ export class ParallelChart extends VegaChart {
           ],
           mark: { type: "rule", color: theme.border, strokeWidth: 1 },
           encoding: { x, y, y2: { field: "y1" } },
-        },
-        {
-          data: { name: "lines" },
-          transform: [{ filter: "datum.a === 0" }],
-          mark: { type: "rule", color: theme.faint, strokeWidth: 1, opacity: 0.18 },
-          encoding: { x, y, x2, y2 },
-        },
-        {
-          data: { name: "lines" },
-          transform: [{ filter: "datum.a === 1" }],
-          mark: { type: "rule", strokeWidth: 1.2, opacity, strokeCap: "round" },
-          encoding: {
-            x,
-            y,
-            x2,
-            y2,
-            // c is the objective's place on its axis (0 = lowest value seen), so colours keep
-            // their meaning while brushing hides lines.
-            color: { field: "c", type: "quantitative", scale: { scheme: { name: "viridis", extent }, domain: [0, 1], reverse }, legend: null },
-          },
-        },
-        {
-          data: { name: "lines" },
-          transform: [{ filter: "datum.t === sel" }],
-          mark: { type: "rule", color: theme.highlight, strokeWidth: 3.5, opacity: 1, strokeCap: "round" },
-          encoding: { x, y, x2, y2 },
         },
         {
           data: { name: "ticks" },
@@ -123,15 +106,11 @@ export class ParallelChart extends VegaChart {
         },
       };
     }
+    // What is drawn, for tests and tools (a canvas can't be inspected): lines, and those not greyed out.
     const visible = state.visible(model);
-    const key = state.filterVersion;
-    if (this.cache.lines?.key !== key) {
-      this.cache.lines = { key, rows: lineRows(model, visible) };
-      // What is drawn, for tests and tools (a canvas can't be inspected): lines, and those not greyed out.
-      this.node.dataset.lines = String(model.parallel.lines.length);
-      this.node.dataset.activeLines = String(model.parallel.lines.filter((l) => visible.has(l.number)).length);
-    }
-    return { ...this.cache.static, lines: this.cache.lines.rows };
+    this.node.dataset.lines = String(model.parallel.lines.length);
+    this.node.dataset.activeLines = String(model.parallel.lines.filter((l) => visible.has(l.number)).length);
+    return this.cache.static;
   }
 
   protected override attach(view: NonNullable<VegaChart["view"]>, ctx: ChartContext): void {
@@ -139,42 +118,205 @@ export class ParallelChart extends VegaChart {
     // the other views never stay filtered by a band nobody can see.
     // A brush change still waiting from the previous chart must not come back after that.
     clearTimeout(this.brushTimer);
+    this.liveBrush = undefined;
     if (ctx.state.brush !== null) queueMicrotask(() => this.events.brush(null));
     const axes = ctx.model.parallel.axes.length;
     view.addSignalListener("brush", (_name, value) => {
       clearTimeout(this.brushTimer);
-      // Applied once the pointer rests, not on every pointer move of a drag.
+      // The lines grey out as the pointer drags (a repaint of the layer, next frame)...
+      this.liveBrush = brushFrom(value, axes);
+      this.repaint.request();
+      // ...and the other views follow once the pointer rests, not on every pointer move.
       this.brushTimer = setTimeout(() => {
         if (this.view === view) this.events.brush(brushFrom(value, axes));
       }, 120);
     });
+    // A new width (the panel resized) moves the axes: the lines follow.
+    view.addSignalListener("width", () => this.repaint.request());
+  }
+
+  protected override drawn(ctx: ChartContext): void {
+    this.ctx = ctx;
+    this.repaint.cancel();
+    this.paint(ctx);
+  }
+
+  /** Draws every line on the layer: greyed out ones, coloured ones by colour step, the selected one on top. */
+  private paint(ctx: ChartContext): void {
+    const view = this.view;
+    if (!view) return;
+    const t0 = performance.now();
+    const { model, state, theme } = ctx;
+    const set = this.linesOf(model);
+    const plot = this.layer.begin(this.node, view);
+    if (!plot) return;
+    const { lines, step } = set;
+    const brush = this.liveBrush === undefined ? state.brush : this.liveBrush;
+    const shown = state.states;
+    const active = this.active.length === lines.length ? this.active : (this.active = new Uint8Array(lines.length));
+    let activeCount = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      const on = shown.has(l.state) && (brush === null || inBrush(brush, l.norms));
+      active[i] = on ? 1 : 0;
+      if (on) activeCount++;
+    }
+    const axes = model.parallel.axes.length;
+    const xs = Array.from({ length: axes }, (_, d) => plot.x(d));
+    const { ctx: g } = plot;
+    const y = plot.y;
+    const trace = (norms: readonly (number | null)[]) => {
+      let started = false;
+      for (let d = 0; d < norms.length; d++) {
+        const v = norms[d];
+        if (v === null || v === undefined) continue; // an inactive parameter: the line goes on to the next axis
+        if (started) g.lineTo(xs[d]!, y(v));
+        else g.moveTo(xs[d]!, y(v));
+        started = true;
+      }
+    };
+    g.lineCap = "round";
+    g.lineJoin = "round";
+    // Greyed out (filtered) lines: one faint stroke under everything.
+    if (activeCount < lines.length) {
+      g.globalAlpha = 0.18;
+      g.strokeStyle = theme.faint;
+      g.lineWidth = 1;
+      g.beginPath();
+      for (let i = 0; i < lines.length; i++) if (active[i] === 0) trace(lines[i]!.norms);
+      g.stroke();
+    }
+    // Coloured lines, worst first; a new stroke at each colour change or every few lines.
+    const colors = this.colors(model, theme);
+    g.globalAlpha = activeCount > 2000 ? 0.35 : activeCount > 300 ? 0.55 : 0.8;
+    g.lineWidth = 1.2;
+    let current = -1;
+    let inStroke = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (active[i] === 0) continue;
+      if (step[i] !== current || inStroke >= LINES_PER_STROKE) {
+        if (inStroke > 0) g.stroke();
+        current = step[i]!;
+        g.strokeStyle = colors[current]!;
+        g.beginPath();
+        inStroke = 0;
+      }
+      trace(lines[i]!.norms);
+      inStroke++;
+    }
+    if (inStroke > 0) g.stroke();
+    // The selected trial, over everything, in the strongest text colour.
+    const sel = state.selected === null ? undefined : model.positions(state.selected);
+    if (sel) {
+      g.globalAlpha = 1;
+      g.strokeStyle = theme.highlight;
+      g.lineWidth = 3.5;
+      g.beginPath();
+      trace(sel);
+      g.stroke();
+    }
+    g.globalAlpha = 1;
+    // For tests and tools: what the layer shows, and what it cost.
+    const n = this.layer.canvas;
+    n.dataset.lines = String(lines.length);
+    n.dataset.activeLines = String(activeCount);
+    n.dataset.selected = sel ? String(state.selected) : "";
+    n.dataset.paintMs = (performance.now() - t0).toFixed(1);
+  }
+
+  /** The lines sorted worst first (so the best are drawn on top) with their colour steps, once per model. */
+  private linesOf(model: StudyModel): LineSet {
+    if (this.ordered?.model === model) return this.ordered;
+    const sign = model.direction === "minimize" ? -1 : 1;
+    const lines = [...model.parallel.lines].sort((p, q) => sign * (p.value - q.value) || p.number - q.number);
+    const objective = model.parallel.axes.length - 1;
+    const step = new Uint8Array(lines.length);
+    // c is the objective's place on its axis (0 = lowest value seen), so colours keep their
+    // meaning while brushing hides lines.
+    lines.forEach((l, i) => (step[i] = Math.min(COLOR_STEPS - 1, Math.max(0, Math.floor((l.norms[objective] ?? 0.5) * COLOR_STEPS)))));
+    this.ordered = { model, lines, step };
+    this.active = new Uint8Array(0);
+    return this.ordered;
+  }
+
+  /**
+   * The colour of each step: viridis, better values at the stronger end (dark on light themes,
+   * bright on dark), the faintest end (yellow on white, purple on black) left out.
+   */
+  private colors(model: StudyModel, theme: ChartTheme): string[] {
+    const key = `${model.direction}|${theme.dark}`;
+    if (this.palette?.key === key) return this.palette.colors;
+    const reverse = (model.direction === "maximize") !== theme.dark;
+    const [lo, hi] = theme.dark ? [0.3, 1] : [0, 0.9];
+    const viridis = vegaScheme("viridis");
+    const colors = Array.from({ length: COLOR_STEPS }, (_, i) => {
+      const c = (i + 0.5) / COLOR_STEPS;
+      const t = reverse ? 1 - c : c;
+      return viridis ? viridis(lo + t * (hi - lo)) : theme.states.complete;
+    });
+    this.palette = { key, colors };
+    return colors;
+  }
+
+  /** The line under the pointer: the selected one, else the topmost coloured one, else a grey one, within a few pixels. */
+  protected override pick(clientX: number, clientY: number): number | null {
+    const view = this.view;
+    const set = this.ordered;
+    const ctx = this.ctx;
+    if (!view || !set || !ctx) return null;
+    const p = this.layer.plotPoint(this.node, view, clientX, clientY);
+    const x = view.scale("x") as ((v: number) => number) & { invert?(v: number): number };
+    const y = view.scale("y") as ((v: number) => number) & { invert?(v: number): number };
+    if (!p || typeof x.invert !== "function" || typeof y.invert !== "function") return null;
+    const d = x.invert(p.x);
+    const yPerPx = Math.abs(y.invert(0) - y.invert(1));
+    const at = (norms: readonly (number | null)[]): number | null => {
+      let a = -1;
+      let b = -1;
+      for (let i = 0; i < norms.length; i++) {
+        if (norms[i] === null || norms[i] === undefined) continue;
+        if (i <= d) a = i;
+        if (i >= d) {
+          b = i;
+          break;
+        }
+      }
+      if (a < 0 || b < 0) return null;
+      const ya = norms[a]!;
+      const yb = norms[b]!;
+      return a === b ? ya : ya + ((yb - ya) * (d - a)) / (b - a);
+    };
+    const target = y.invert(p.y);
+    const near = (norms: readonly (number | null)[], px: number) => {
+      const v = at(norms);
+      return v === null ? Infinity : Math.abs(v - target) / yPerPx <= px ? Math.abs(v - target) : Infinity;
+    };
+    const sel = ctx.state.selected;
+    const selNorms = sel === null ? undefined : ctx.model.positions(sel);
+    if (sel !== null && selNorms && near(selNorms, PICK_PX + 1) < Infinity) return sel;
+    for (const wanted of [1, 0]) {
+      let best: number | null = null;
+      let bestDist = Infinity;
+      // Topmost first: later lines are drawn over earlier ones.
+      for (let i = set.lines.length - 1; i >= 0; i--) {
+        if ((this.active[i] ?? 1) !== wanted) continue;
+        const dist = near(set.lines[i]!.norms, PICK_PX);
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = set.lines[i]!.number;
+        }
+      }
+      if (best !== null) return best;
+    }
+    return null;
   }
 
   override dispose(): void {
     clearTimeout(this.brushTimer);
+    this.repaint.cancel();
+    this.layer.remove();
     super.dispose();
   }
-}
-
-/**
- * The segments of every trial's line; worst trials first, so the best lines are drawn on top.
- */
-function lineRows(model: StudyModel, visible: ReadonlySet<number>): SegmentRow[] {
-  const sign = model.direction === "minimize" ? -1 : 1;
-  const lines = [...model.parallel.lines].sort((p, q) => sign * (p.value - q.value) || p.number - q.number);
-  const objective = model.parallel.axes.length - 1;
-  const rows: SegmentRow[] = [];
-  for (const line of lines) {
-    const a = visible.has(line.number) ? 1 : 0;
-    const c = line.norms[objective] ?? 0.5;
-    let prev = -1;
-    line.norms.forEach((y, d) => {
-      if (y === null) return; // an inactive parameter: the line goes on to the next axis
-      if (prev >= 0) rows.push({ t: line.number, d: prev, y: line.norms[prev]!, d2: d, y2: y, c, a });
-      prev = d;
-    });
-  }
-  return rows;
 }
 
 /** Closer than this (in axis heights), two tick labels would overlap. */

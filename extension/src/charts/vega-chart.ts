@@ -39,6 +39,8 @@ export abstract class VegaChart {
   private fed = new Map<string, readonly object[]>();
   private downAt: { x: number; y: number } | null = null;
   private disposed = false;
+  /** The context of the last render (the state object is shared, so it reads the current selection). */
+  private lastCtx: ChartContext | null = null;
 
   constructor(
     readonly name: string,
@@ -58,6 +60,12 @@ export abstract class VegaChart {
   protected abstract data(ctx: ChartContext): Datasets;
   /** Extra listeners on a freshly embedded view. */
   protected attach(_view: View, _ctx: ChartContext): void {}
+  /** Called after every vega run of `render` and `select` (charts with a line layer repaint it). */
+  protected drawn(_ctx: ChartContext): void {}
+  /** The trial under the pointer when no vega mark is (lines drawn outside vega); null: none. */
+  protected pick(_clientX: number, _clientY: number): number | null {
+    return null;
+  }
 
   get view(): View | null {
     return this.chart?.view ?? null;
@@ -98,6 +106,8 @@ export abstract class VegaChart {
     }
     view.signal("sel", ctx.state.selected ?? -1);
     await view.runAsync();
+    this.lastCtx = ctx;
+    if (!this.disposed) this.drawn(ctx);
   }
 
   /** Highlights a trial without touching the data (a signal change: cheap). */
@@ -106,6 +116,7 @@ export abstract class VegaChart {
     if (!view) return;
     view.signal("sel", trial ?? -1);
     await view.runAsync();
+    if (this.lastCtx && !this.disposed) this.drawn(this.lastCtx);
   }
 
   /** Replaces the chart with a line saying it couldn't be drawn; the next render tries afresh. */
@@ -138,12 +149,12 @@ export abstract class VegaChart {
       const e = event as MouseEvent;
       const d = this.downAt;
       if (d && Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
-      const t = trialOf(item);
+      const t = trialOf(item) ?? this.pick(e.clientX, e.clientY);
       if (t !== null) this.events.select(t, this.name);
     });
     view.addEventListener("pointermove", (event, item) => {
       const e = event as PointerEvent;
-      this.events.hover(trialOf(item), e.clientX, e.clientY, this.name);
+      this.events.hover(trialOf(item) ?? this.pick(e.clientX, e.clientY), e.clientX, e.clientY, this.name);
     });
     view.addEventListener("pointerout", (event) => {
       const e = event as PointerEvent;

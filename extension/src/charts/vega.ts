@@ -14,11 +14,18 @@ import type { Result } from "vega-embed";
 type EmbedModule = typeof import("vega-embed");
 
 let loading: Promise<EmbedModule> | null = null;
+let loaded: EmbedModule | null = null;
 
 /** vega-embed (with vega and vega-lite), loaded once. */
 export function loadVegaEmbed(): Promise<EmbedModule> {
-  loading ??= import("vega-embed");
+  loading ??= import("vega-embed").then((m) => (loaded = m));
   return loading;
+}
+
+/** vega's colour scheme `name` as an interpolator over [0, 1], once vega is loaded (a chart has been embedded); else null. */
+export function vegaScheme(name: string): ((t: number) => string) | null {
+  const s = loaded?.vega.scheme(name) as unknown;
+  return typeof s === "function" ? (s as (t: number) => string) : null;
 }
 
 export type Chart = Result;
