@@ -7,12 +7,19 @@
  * colours (a legend of toggle buttons above the chart filters them), a dashed rule at every rung
  * resource, and a marker where each trial stopped (an x at a rung, a triangle for the median
  * rule, a diamond when it failed); hover says where and why it stopped.
+ *
+ * vega draws the axes, legend, markers and rung lines; the curves themselves are painted on a
+ * canvas layer under it (line-layer.ts), every point of every shown curve (vega took a second at
+ * 50,000 trials for one segment per trial). The vega chart gets a two-row "frame" dataset (the
+ * shown curves' extent, drawn invisibly) so its scales span the curves. Hover and click find the
+ * curve under the pointer themselves (`pick`).
  */
 import { bracketLabel, endKind, logSteps, type CurvesData } from "../../../src/views/curves";
 import { setText } from "../dom";
 import type { StudyModel } from "../study-model";
 import { BracketLegend, bracketScale, END_SHAPES } from "./curves-brackets";
-import { stateScale, type ChartTheme } from "./theme";
+import { frameScheduler, HAIRLINES_ABOVE, LineLayer } from "./line-layer";
+import { stateScale } from "./theme";
 import { VegaChart, type ChartContext, type ChartEvents } from "./vega-chart";
 
 interface PointRow {
@@ -22,15 +29,13 @@ interface PointRow {
   readonly s: string;
 }
 
-/**
- * One segment of a curve, from a step to the next. Curves are drawn as segments (rule marks):
- * a line mark per trial makes vega build one sub-dataflow per trial, several times slower.
- */
-interface SegmentRow extends PointRow {
+/** The shown curves' extent (drawn invisibly: the scales span the curves); no trial. */
+interface FrameRow {
+  readonly x: number;
+  readonly y: number;
   readonly x2: number;
   readonly y2: number;
-  /** The bracket's label, in a study with brackets. */
-  readonly b?: string;
+  readonly s: string;
 }
 
 /** Where a trial of a study with brackets stopped or failed: its last point and the kind of end. */
@@ -39,15 +44,29 @@ interface StopRow extends PointRow {
   readonly k: string;
 }
 
-/** The datasets: curve segments, crosses (plain) or stop markers (brackets), rung resources. */
-type CurveData = { curves: SegmentRow[]; ends: PointRow[]; stops: StopRow[]; rungs: { x: number }[] };
+/** The vega datasets: the frame, crosses (plain) or stop markers (brackets), rung resources. */
+type CurveData = { frame: FrameRow[]; ends: PointRow[]; stops: StopRow[]; rungs: { x: number }[] };
 
-/** Above this many points in all, each curve is thinned evenly (its last point always kept). */
-export const MAX_CURVE_POINTS = 12_000;
+/** Curves stroked together: overlaps inside one stroke don't add up, across strokes they do. */
+const CURVES_PER_STROKE = 24;
+/** A pointer this close (px) to a curve is on it. */
+const PICK_PX = 3;
+
+/** The curves as painted: pixel positions of every point, by curve (for picking). */
+interface Painted {
+  readonly trials: Int32Array;
+  /** Curve i's points are xs/ys[starts[i] .. starts[i + 1]). */
+  readonly starts: Uint32Array;
+  readonly xs: Float32Array;
+  readonly ys: Float32Array;
+}
 
 export class CurvesChart extends VegaChart {
-  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]> } | null = null;
+  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"] } | null = null;
   private last: ChartContext | null = null;
+  private readonly layer = new LineLayer("tl-lines-curves");
+  private painted: Painted | null = null;
+  private readonly repaint = frameScheduler(() => this.last && this.paint(this.last));
   /** Above the chart in a study with brackets: the bracket toggles and the marker key. */
   readonly legend = new BracketLegend(() => this.bracketsToggled());
 
@@ -78,16 +97,6 @@ export class CurvesChart extends VegaChart {
     return { x, y };
   }
 
-  /** The trial under the selection, drawn over everything in the strongest text colour. */
-  private selectedLayer(x: object, y: object, theme: ChartTheme): object {
-    return {
-      data: { name: "curves" },
-      transform: [{ filter: "datum.t === sel" }],
-      mark: { type: "rule", color: theme.highlight, strokeWidth: 3, opacity: 1, strokeCap: "round" },
-      encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" } },
-    };
-  }
-
   private plainSpec(ctx: ChartContext): Record<string, unknown> {
     const { theme } = ctx;
     const states = stateScale(theme);
@@ -99,11 +108,10 @@ export class CurvesChart extends VegaChart {
       params: [{ name: "sel", value: -1 }],
       layer: [
         {
-          // Complete and running trials: solid. (A dash pattern, even a solid one, makes the
-          // canvas stroke every segment through the dasher: seconds of raster at 5,000 trials.)
-          data: { name: "curves" },
-          transform: [{ filter: "datum.s === 'complete' || datum.s === 'running'" }],
-          mark: { type: "rule", strokeWidth: 1.3, opacity: 0.75, strokeCap: "round" },
+          // The curves' extent, invisible (the curves are painted on the line layer); it carries
+          // the state legend: solid for complete and running, dashed pruned, dotted failed.
+          data: { name: "frame" },
+          mark: { type: "rule", strokeWidth: 1.3, opacity: 0, interactive: false },
           encoding: {
             x,
             y,
@@ -113,22 +121,9 @@ export class CurvesChart extends VegaChart {
               field: "s",
               type: "nominal",
               scale: states,
-              legend: { orient: "top", title: null, direction: "horizontal", symbolType: "stroke", symbolStrokeWidth: 2 },
+              legend: { orient: "top", title: null, direction: "horizontal", symbolType: "stroke", symbolStrokeWidth: 2, symbolOpacity: 1 },
             },
-          },
-        },
-        {
-          // Pruned (dashed) and failed (dotted) trials: fewer, and shorter.
-          data: { name: "curves" },
-          transform: [{ filter: "datum.s === 'pruned' || datum.s === 'failed'" }],
-          mark: { type: "rule", strokeWidth: 1.3, opacity: 0.85 },
-          encoding: {
-            x,
-            y,
-            x2: { field: "x2" },
-            y2: { field: "y2" },
-            color: { field: "s", type: "nominal", scale: states, legend: null },
-            strokeDash: { field: "s", type: "nominal", scale: { domain: ["pruned", "failed"], range: [[6, 3], [2, 2]] }, legend: null },
+            strokeDash: { field: "s", type: "nominal", scale: { domain: ["complete", "running", "pruned", "failed"], range: [[1, 0], [1, 0], [6, 3], [2, 2]] }, legend: null },
           },
         },
         {
@@ -136,7 +131,6 @@ export class CurvesChart extends VegaChart {
           mark: { type: "point", shape: "cross", size: 50, filled: true, opacity: 0.9 },
           encoding: { x, y, color: { field: "s", type: "nominal", scale: states, legend: null } },
         },
-        this.selectedLayer(x, y, theme),
       ],
     };
   }
@@ -170,11 +164,11 @@ export class CurvesChart extends VegaChart {
           encoding: { x: rungX, y: { value: 0 }, text: { field: "x", type: "quantitative", format: "~g" } },
         },
         {
-          data: { name: "curves" },
-          mark: { type: "rule", strokeWidth: 1.3, opacity: 0.8, strokeCap: "round" },
-          encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" }, color },
+          // The curves' extent, invisible: the curves are painted on the line layer.
+          data: { name: "frame" },
+          mark: { type: "rule", opacity: 0, interactive: false },
+          encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" } },
         },
-        this.selectedLayer(x, y, theme),
         {
           // Where trials stopped at a rung: an x (the cross turned 45 degrees), filled.
           data: { name: "stops" },
@@ -210,12 +204,162 @@ export class CurvesChart extends VegaChart {
     if (this.cache?.model === model && this.cache.key === key) return this.cache.data;
     const rows = curveRows(model.curves, visible, this.legend.hidden);
     // Only the datasets the spec of this study names (vega refuses others).
-    const data: Record<string, readonly object[]> = model.curves.brackets.length > 0 ? { curves: rows.curves, stops: rows.stops, rungs: rows.rungs } : { curves: rows.curves, ends: rows.ends };
-    this.cache = { model, key, data };
-    this.node.dataset.curves = String(model.curves.trials.filter((c) => visible.has(c.number) && !this.legend.hidden.has(bracketLabel(c.bracket))).length);
+    const data: Record<string, readonly object[]> = model.curves.brackets.length > 0 ? { frame: rows.frame, stops: rows.stops, rungs: rows.rungs } : { frame: rows.frame, ends: rows.ends };
+    this.cache = { model, key, data, shown: rows.shown };
+    this.node.dataset.curves = String(rows.shown.length);
     this.node.dataset.rungs = rows.rungs.map((r) => r.x).join(",");
     this.node.dataset.stops = String(rows.stops.length);
     return data;
+  }
+
+  protected override attach(view: NonNullable<VegaChart["view"]>): void {
+    // A new width (the panel resized) moves the axes: the curves follow.
+    view.addSignalListener("width", () => this.repaint.request());
+  }
+
+  protected override drawn(ctx: ChartContext): void {
+    this.last = ctx;
+    this.repaint.cancel();
+    this.paint(ctx);
+  }
+
+  /**
+   * Paints the shown curves: plain studies by state (complete and running solid, pruned dashed,
+   * failed dotted, in the state colours), studies with brackets by bracket colour; the selected
+   * trial on top in the strongest text colour.
+   */
+  private paint(ctx: ChartContext): void {
+    const view = this.view;
+    const shown = this.cache?.model === ctx.model ? this.cache.shown : null;
+    if (!view || !shown) return;
+    const t0 = performance.now();
+    const plot = this.layer.begin(this.node, view);
+    if (!plot) return;
+    const { model, theme, state } = ctx;
+    const d = model.curves;
+    // Pixel positions, once per paint (picking reads them too).
+    let total = 0;
+    for (const c of shown) total += c.points.length;
+    const xs = new Float32Array(total);
+    const ys = new Float32Array(total);
+    const starts = new Uint32Array(shown.length + 1);
+    const trials = new Int32Array(shown.length);
+    let k = 0;
+    shown.forEach((c, i) => {
+      starts[i] = k;
+      trials[i] = c.number;
+      for (const [sx, sy] of c.points) {
+        xs[k] = plot.x(sx);
+        ys[k] = plot.y(sy);
+        k++;
+      }
+    });
+    starts[shown.length] = k;
+    this.painted = { trials, starts, xs, ys };
+    const g = plot.ctx;
+    const trace = (i: number) => {
+      const a = starts[i]!;
+      const b = starts[i + 1]!;
+      g.moveTo(xs[a]!, ys[a]!);
+      if (b - a === 1) g.lineTo(xs[a]! + 0.01, ys[a]!); // a single point: a dot
+      for (let j = a + 1; j < b; j++) g.lineTo(xs[j]!, ys[j]!);
+    };
+    /** Strokes the curves `which` picks (by index), a few per stroke, in `color`. */
+    const strokeAll = (which: (i: number) => boolean, color: string) => {
+      g.strokeStyle = color;
+      let n = 0;
+      g.beginPath();
+      for (let i = 0; i < shown.length; i++) {
+        if (!which(i)) continue;
+        trace(i);
+        if (++n % CURVES_PER_STROKE === 0) {
+          g.stroke();
+          g.beginPath();
+        }
+      }
+      g.stroke();
+    };
+    g.lineCap = "round";
+    g.lineJoin = "round";
+    g.lineWidth = shown.length > HAIRLINES_ABOVE ? plot.hairline : 1.3;
+    if (d.brackets.length > 0) {
+      const scale = bracketScale(d, theme);
+      g.globalAlpha = 0.8;
+      scale.domain.forEach((b, bi) => strokeAll((i) => bracketLabel(shown[i]!.bracket) === b, scale.range[bi]!));
+    } else {
+      g.globalAlpha = 0.75;
+      for (const s of ["complete", "running"] as const) strokeAll((i) => shown[i]!.state === s, theme.states[s]);
+      // Pruned (dashed) and failed (dotted): fewer, and shorter; a dash pattern per stroke.
+      g.globalAlpha = 0.85;
+      g.lineCap = "butt";
+      g.setLineDash([6, 3]);
+      strokeAll((i) => shown[i]!.state === "pruned", theme.states.pruned);
+      g.setLineDash([2, 2]);
+      strokeAll((i) => shown[i]!.state === "failed", theme.states.failed);
+      g.setLineDash([]);
+      g.lineCap = "round";
+    }
+    const sel = state.selected;
+    const si = sel === null ? -1 : trials.indexOf(sel);
+    if (si >= 0) {
+      g.globalAlpha = 1;
+      g.strokeStyle = theme.highlight;
+      g.lineWidth = 3;
+      g.beginPath();
+      trace(si);
+      g.stroke();
+    }
+    g.globalAlpha = 1;
+    const n = this.layer.canvas;
+    n.dataset.curves = String(shown.length);
+    n.dataset.points = String(total);
+    n.dataset.selected = si >= 0 ? String(sel) : "";
+    n.dataset.paintMs = (performance.now() - t0).toFixed(1);
+  }
+
+  /** The curve nearest the pointer within a few pixels: the selected one first, else the topmost (last painted). */
+  protected override pick(clientX: number, clientY: number): number | null {
+    const view = this.view;
+    const p = this.painted;
+    if (!view || !p) return null;
+    const at = this.layer.plotPoint(this.node, view, clientX, clientY);
+    if (!at) return null;
+    const dist = (i: number): number => {
+      let best = Infinity;
+      const a = p.starts[i]!;
+      const b = p.starts[i + 1]!;
+      if (b - a === 1) return Math.hypot(p.xs[a]! - at.x, p.ys[a]! - at.y);
+      for (let j = a; j + 1 < b; j++) {
+        const x1 = p.xs[j]!, y1 = p.ys[j]!, x2 = p.xs[j + 1]!, y2 = p.ys[j + 1]!;
+        // Segments far to the side can't be near: skip them cheaply.
+        if ((at.x < x1 - PICK_PX && at.x < x2 - PICK_PX) || (at.x > x1 + PICK_PX && at.x > x2 + PICK_PX)) continue;
+        const dx = x2 - x1;
+        const dy = y2 - y1;
+        const len = dx * dx + dy * dy;
+        const t = len === 0 ? 0 : Math.max(0, Math.min(1, ((at.x - x1) * dx + (at.y - y1) * dy) / len));
+        best = Math.min(best, Math.hypot(x1 + t * dx - at.x, y1 + t * dy - at.y));
+      }
+      return best;
+    };
+    const sel = this.last?.state.selected ?? null;
+    const si = sel === null ? -1 : p.trials.indexOf(sel);
+    if (si >= 0 && dist(si) <= PICK_PX + 1) return sel;
+    let best: number | null = null;
+    let bestDist = PICK_PX;
+    for (let i = p.trials.length - 1; i >= 0; i--) {
+      const dd = dist(i);
+      if (dd < bestDist) {
+        bestDist = dd;
+        best = p.trials[i]!;
+      }
+    }
+    return best;
+  }
+
+  override dispose(): void {
+    this.repaint.cancel();
+    this.layer.remove();
+    super.dispose();
   }
 
   private plainCaption: string | null = null;
@@ -257,36 +401,31 @@ function logY(model: StudyModel): boolean {
   return lo > 0 && hi / lo > 1e3;
 }
 
-function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>): CurveData {
+function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>): CurveData & { shown: CurvesData["trials"] } {
   const byBracket = d.brackets.length > 0;
   const shown = d.trials.filter((c) => visible.has(c.number) && !(byBracket && hiddenBrackets.has(bracketLabel(c.bracket))));
-  const total = shown.reduce((n, c) => n + c.points.length, 0);
-  const keepEvery = Math.max(1, Math.ceil(total / MAX_CURVE_POINTS));
-  const curves: SegmentRow[] = [];
   const ends: PointRow[] = [];
   const stops: StopRow[] = [];
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (const c of shown) {
-    const b = byBracket ? bracketLabel(c.bracket) : undefined;
-    const seg = (x: number, y: number, x2: number, y2: number): SegmentRow => (b === undefined ? { t: c.number, x, y, x2, y2, s: c.state } : { t: c.number, x, y, x2, y2, s: c.state, b });
-    const last = c.points.length - 1;
-    let prev: readonly [number, number] | null = null;
-    for (let i = 0; i <= last; i++) {
-      if (i % keepEvery !== 0 && i !== last) continue;
-      const p = c.points[i]!;
-      if (prev) curves.push(seg(prev[0], prev[1], p[0], p[1]));
-      prev = p;
+    for (const [x, y] of c.points) {
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
     }
-    if (last === 0) curves.push(seg(c.points[0]![0], c.points[0]![1], c.points[0]![0], c.points[0]![1]));
-    const [x, y] = c.points[last]!;
-    if (b !== undefined) {
+    const [x, y] = c.points[c.points.length - 1]!;
+    if (byBracket) {
       const k = endKind(c);
-      if (k !== null) stops.push({ t: c.number, x, y, s: c.state, b, k });
+      if (k !== null) stops.push({ t: c.number, x, y, s: c.state, b: bracketLabel(c.bracket), k });
     } else if (c.state === "pruned" || c.state === "failed") {
       ends.push({ t: c.number, x, y, s: c.state });
     }
   }
+  // The extent as one invisible rule from corner to corner (nothing when no curve is shown).
+  const frame: FrameRow[] = shown.length === 0 ? [] : [{ x: x0, y: y0, x2: x1, y2: y1, s: "complete" }];
   // Rung lines for the brackets shown (all of them when none is hidden).
   const rungs = new Set<number>();
   if (byBracket) for (const c of d.trials) if (!hiddenBrackets.has(bracketLabel(c.bracket))) for (const r of c.rungs) rungs.add(r);
-  return { curves, ends, stops, rungs: [...rungs].sort((a, b) => a - b).map((x) => ({ x })) };
+  return { frame, ends, stops, shown, rungs: [...rungs].sort((a, b) => a - b).map((x) => ({ x })) };
 }

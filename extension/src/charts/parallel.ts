@@ -17,7 +17,7 @@
 import type { AxisTick, ParallelAxis } from "../../../src/views";
 import { brushFrom, inBrush, type Brush } from "../brush";
 import type { StudyModel } from "../study-model";
-import { frameScheduler, LineLayer } from "./line-layer";
+import { frameScheduler, HAIRLINES_ABOVE, LineLayer } from "./line-layer";
 import type { ChartTheme } from "./theme";
 import { vegaScheme } from "./vega";
 import { VegaChart, type ChartContext } from "./vega-chart";
@@ -181,7 +181,7 @@ export class ParallelChart extends VegaChart {
     if (activeCount < lines.length) {
       g.globalAlpha = 0.18;
       g.strokeStyle = theme.faint;
-      g.lineWidth = 1;
+      g.lineWidth = plot.hairline;
       g.beginPath();
       for (let i = 0; i < lines.length; i++) if (active[i] === 0) trace(lines[i]!.norms);
       g.stroke();
@@ -189,7 +189,7 @@ export class ParallelChart extends VegaChart {
     // Coloured lines, worst first; a new stroke at each colour change or every few lines.
     const colors = this.colors(model, theme);
     g.globalAlpha = activeCount > 2000 ? 0.35 : activeCount > 300 ? 0.55 : 0.8;
-    g.lineWidth = 1.2;
+    g.lineWidth = lines.length > HAIRLINES_ABOVE ? plot.hairline : 1.2;
     let current = -1;
     let inStroke = 0;
     for (let i = 0; i < lines.length; i++) {
