@@ -1,6 +1,6 @@
 /**
  * A plain <canvas> under a vega chart for drawing many lines fast: vega keeps the axes, labels,
- * brush and markers, and this layer draws the polylines itself (a few milliseconds for 100,000
+ * brush and markers, and this layer draws the polylines itself (milliseconds to record 100,000
  * segments, where vega's dataflow spends seconds on one datum per segment). The layer sits in
  * the chart's panel, positioned exactly under the vega canvas (whose background is transparent),
  * so it is outside the chart node: `.tl-chart-x canvas` is still vega's canvas alone.
@@ -70,15 +70,16 @@ export class LineLayer {
   }
 
   /**
-   * Clears the layer and places it under the vega canvas of `chartNode` (inserted just before
-   * the chart node in its panel); returns the plot to draw in, or null when there is nothing to
+   * Clears the layer and places it under the vega canvas of `chartNode` (appended to the chart
+   * node's panel); returns the plot to draw in, or null when there is nothing to
    * draw on (chart hidden or not laid out yet).
    */
   begin(chartNode: HTMLElement, view: View): Plot | null {
     const panel = chartNode.parentElement;
     const vegaCanvas = chartNode.querySelector("canvas");
     if (!panel || !vegaCanvas) return this.hide();
-    if (this.canvas.parentElement !== panel) chartNode.before(this.canvas);
+    // Last in the panel (out of the way of sibling selectors); absolutely placed, under the chart by z-index.
+    if (this.canvas.parentElement !== panel) panel.append(this.canvas);
     const box = vegaCanvas.getBoundingClientRect();
     const outer = panel.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) return this.hide();

@@ -1,0 +1,130 @@
+// The line layers of the charts (parallel coordinates and learning curves painted on a canvas
+// under the vega chart), in a real JupyterLab and Chromium, on a study large enough for
+// hairlines: the layers have lines drawn (pixel colours), a brush greys lines out as it is
+// dragged and filters the other views, hover finds a line on the layer, selection draws on top,
+// and the dark theme repaints. Screenshots (light and dark) go to $TUNELAB_ARTIFACTS or a temp dir.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepoTempDir, removeDir, writeNotebook } from "../helpers/jupyter";
+import { setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
+import { notebookWithOutputs, studyOutput, syntheticPayload } from "./study-fixtures";
+
+const ARTIFACTS = process.env.TUNELAB_ARTIFACTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-screens-"));
+const TRIALS = 2500;
+const STUDY = syntheticPayload({ trials: TRIALS, params: 5, steps: 6, seed: 11, name: "many" });
+
+/** Pixels of a line layer: how many are drawn, coloured (saturated) and grey. */
+async function pixels(layer: Locator): Promise<{ drawn: number; coloured: number; grey: number }> {
+  return layer.evaluate((c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let drawn = 0;
+    let coloured = 0;
+    let grey = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3]! < 8) continue;
+      drawn++;
+      const spread = Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!);
+      if (spread > 40) coloured++;
+      else if (spread < 12) grey++;
+    }
+    return { drawn, coloured, grey };
+  });
+}
+
+describe("charts' line layers in JupyterLab", () => {
+  let root: string;
+  let lb: LabBrowser;
+  let page: Page;
+  let study: Locator;
+
+  beforeAll(async () => {
+    root = makeRepoTempDir("ext-lines");
+    writeNotebook(path.join(root, "lines.ipynb"), notebookWithOutputs([[studyOutput(STUDY)]]));
+    lb = await startLabBrowser(root, { height: 1400 });
+    page = await lb.openNotebook("lines.ipynb");
+    await page.waitForFunction(() => Number(document.querySelector(".tl-study")?.getAttribute("data-renders") ?? 0) >= 1, null, { timeout: 90_000 });
+    study = page.locator(".tl-study").first();
+    console.log(`screenshots in ${ARTIFACTS}`);
+  }, 150_000);
+
+  afterAll(async () => {
+    await lb?.close();
+    if (root) removeDir(root);
+  });
+
+  it("paints every line on a canvas under the vega chart, which keeps its one canvas", async () => {
+    const withValue = STUDY.trials.filter((t) => t.value !== null).length;
+    const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
+    expect(await layer.getAttribute("data-lines")).toBe(String(withValue));
+    expect(await layer.getAttribute("data-active-lines")).toBe(String(withValue));
+    expect(await study.locator(".tl-chart-parallel canvas").count()).toBe(1);
+    // The layer lies exactly under vega's canvas.
+    const [a, b] = [await layer.boundingBox(), await study.locator(".tl-chart-parallel canvas").boundingBox()];
+    expect(Math.abs(a!.x - b!.x) + Math.abs(a!.y - b!.y) + Math.abs(a!.width - b!.width)).toBeLessThan(1.5);
+    const px = await pixels(layer);
+    expect(px.drawn).toBeGreaterThan(20_000);
+    expect(px.coloured).toBeGreaterThan(px.drawn * 0.8); // viridis, not grey
+    const curves = study.locator(".tl-panel-curves canvas.tl-lines");
+    expect(await curves.getAttribute("data-curves")).toBe(String(TRIALS));
+    expect((await pixels(curves)).drawn).toBeGreaterThan(5_000);
+    await study.screenshot({ path: path.join(ARTIFACTS, "lines-light.png") });
+  });
+
+  it("greys out lines as a brush is dragged, and filters the other views when it rests", async () => {
+    const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
+    const before = await pixels(layer);
+    const box = (await study.locator(".tl-chart-parallel canvas").boundingBox())!;
+    await page.mouse.move(box.x + 4, box.y + box.height * 0.35);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 50, box.y + box.height * 0.55, { steps: 6 });
+    // Still dragging: the layer already shows fewer coloured lines.
+    await expect.poll(async () => Number(await layer.getAttribute("data-active-lines"))).toBeLessThan(STUDY.trials.length);
+    await page.mouse.up();
+    const active = Number(await layer.getAttribute("data-active-lines"));
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBeLessThan(TRIALS);
+    expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(String(active));
+    const after = await pixels(layer);
+    expect(after.coloured).toBeLessThan(before.coloured * 0.8);
+    expect(after.grey).toBeGreaterThan(before.grey + 1000);
+    await study.screenshot({ path: path.join(ARTIFACTS, "lines-brushed-light.png") });
+    await page.mouse.dblclick(box.x + box.width - 3, box.y + 3);
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBe(TRIALS);
+    await expect.poll(async () => layer.getAttribute("data-active-lines")).toBe(await layer.getAttribute("data-lines"));
+  });
+
+  it("hovering a painted line names its trial; a selected trial is drawn on top in both layers", async () => {
+    const box = (await study.locator(".tl-chart-parallel canvas").boundingBox())!;
+    const tooltip = page.locator(".tl-tooltip");
+    let shown = false;
+    for (let y = box.y + box.height * 0.3; y < box.y + box.height * 0.8 && !shown; y += 3) {
+      await page.mouse.move(box.x + box.width * 0.3, y);
+      shown = await tooltip.isVisible();
+    }
+    expect(shown).toBe(true);
+    expect((await tooltip.textContent()) ?? "").toMatch(/Trial \d+ · /);
+    await page.mouse.move(0, 0);
+    const row = study.locator(".tl-body .tl-row").first();
+    const trial = (await row.getAttribute("data-trial"))!;
+    await row.click();
+    expect(await study.getAttribute("data-selected")).toBe(trial);
+    await expect.poll(() => study.locator(".tl-panel-parallel canvas.tl-lines").getAttribute("data-selected")).toBe(trial);
+    await expect.poll(() => study.locator(".tl-panel-curves canvas.tl-lines").getAttribute("data-selected")).toBe(trial);
+    await page.mouse.move(0, 0);
+    await study.screenshot({ path: path.join(ARTIFACTS, "lines-selected-light.png") });
+  }, 60_000);
+
+  it("repaints in the dark theme's colours", async () => {
+    const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
+    const light = await layer.screenshot();
+    await setTheme(page, "JupyterLab Dark");
+    await expect.poll(async () => (await layer.screenshot()).equals(light)).toBe(false);
+    await page.waitForTimeout(300);
+    expect((await pixels(layer)).coloured).toBeGreaterThan(20_000);
+    await study.screenshot({ path: path.join(ARTIFACTS, "lines-dark.png") });
+    await setTheme(page, "JupyterLab Light");
+  });
+});
