@@ -1,8 +1,9 @@
 // The line layers of the charts (parallel coordinates and learning curves painted on a canvas
 // under the vega chart), in a real JupyterLab and Chromium, on a study large enough for
 // hairlines: the layers have lines drawn (pixel colours), a brush greys lines out as it is
-// dragged and filters the other views, hover finds a line on the layer, selection draws on top,
-// and the dark theme repaints. Screenshots (light and dark) go to $TUNELAB_ARTIFACTS or a temp dir.
+// dragged and filters the other views, hover finds a line on the layer, a click selects the line
+// the tooltip names (parallel and curves; with a brush drawn too) while a double-click only clears
+// the brush, selection draws on top, and the dark theme repaints. Screenshots (light and dark) go to $TUNELAB_ARTIFACTS or a temp dir.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -115,6 +116,101 @@ describe("charts' line layers in JupyterLab", () => {
     await expect.poll(() => study.locator(".tl-panel-curves canvas.tl-lines").getAttribute("data-selected")).toBe(trial);
     await page.mouse.move(0, 0);
     await study.screenshot({ path: path.join(ARTIFACTS, "lines-selected-light.png") });
+  }, 60_000);
+
+  /** The trial the tooltip names, if it is shown. */
+  async function tooltipTrial(): Promise<string | null> {
+    const tooltip = page.locator(".tl-tooltip");
+    if (!(await tooltip.isVisible())) return null;
+    return /Trial (\d+) · /.exec((await tooltip.textContent()) ?? "")?.[1] ?? null;
+  }
+
+  /**
+   * Moves the pointer down a vertical of the chart until the tooltip names a trial, then finds
+   * the top edge of where it does (to 1/32 px) and rests there: where the pointer is on that
+   * line by the pick distance, at a fractional position (as on a high-DPI or zoomed screen).
+   * Chromium gives the click there whole-pixel coordinates (truncated), so a chart that picked
+   * again at the click's position found no line; the press, like the hover, has the fraction.
+   */
+  async function hoverALine(chart: Locator, xFrac: number, yFrom = 0.25): Promise<{ x: number; y: number; trial: string }> {
+    const box = (await chart.locator("canvas").boundingBox())!;
+    const x = Math.round(box.x + box.width * xFrac);
+    let missed = false;
+    for (let y = Math.round(box.y + box.height * yFrom); y < box.y + box.height * 0.85; y += 2) {
+      await page.mouse.move(x, y);
+      const trial = await tooltipTrial();
+      if (trial === null || !missed) {
+        missed = trial === null;
+        continue;
+      }
+      let [lo, hi] = [y - 2, y];
+      while (hi - lo > 1 / 32) {
+        const mid = (lo + hi) / 2;
+        await page.mouse.move(x, mid);
+        if ((await tooltipTrial()) === trial) hi = mid;
+        else lo = mid;
+      }
+      if (hi % 1 < 0.1) continue; // too near a whole pixel to tell the click's position from the press's
+      await page.mouse.move(x, hi);
+      if ((await tooltipTrial()) === trial) return { x, y: hi, trial };
+    }
+    throw new Error("no line under the pointer anywhere on the probed vertical");
+  }
+
+  async function clearSelection(): Promise<void> {
+    await page.mouse.move(0, 0);
+    const close = study.locator(".tl-selection .tl-close");
+    if ((await close.count()) > 0) await close.click();
+    expect(await study.getAttribute("data-selected")).toBe("");
+  }
+
+  it.each([
+    ["parallel", 0.3],
+    ["curves", 0.45],
+  ])("clicking the line the tooltip names in the %s chart selects its trial", async (name, xFrac) => {
+    await clearSelection();
+    const { x, y, trial } = await hoverALine(study.locator(`.tl-chart-${name}`), xFrac);
+    await page.mouse.click(x, y);
+    await expect.poll(() => study.getAttribute("data-selected")).toBe(trial);
+    await expect.poll(() => study.locator(`.tl-panel-${name} canvas.tl-lines`).getAttribute("data-selected")).toBe(trial);
+    // A click on the plot away from every line selects nothing new.
+    const box = (await study.locator(`.tl-chart-${name} canvas`).boundingBox())!;
+    await page.mouse.click(box.x + box.width - 2, box.y + 2);
+    await page.waitForTimeout(400); // longer than a brushed chart's wait for a second click
+    expect(await study.getAttribute("data-selected")).toBe(trial);
+  }, 60_000);
+
+  it("with a brush drawn, clicking a line selects it and double-clicking a line only clears the brush", async () => {
+    await clearSelection();
+    const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
+    const chart = study.locator(".tl-chart-parallel");
+    const box = (await chart.locator("canvas").boundingBox())!;
+    // A band over the first axes (the middle of their height). A press outside the band starts a
+    // new one (vega-lite), so the clicks below stay inside it.
+    await page.mouse.move(box.x + 4, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.8, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBeLessThan(TRIALS);
+    const brushedRows = await study.locator(".tl-table").getAttribute("data-rows");
+    // A click on a line selects it, once the double-click time has passed; the brush stays.
+    const first = await hoverALine(chart, 0.2, 0.3);
+    await page.mouse.click(first.x, first.y);
+    await expect.poll(() => study.getAttribute("data-selected")).toBe(first.trial);
+    expect(await study.locator(".tl-table").getAttribute("data-rows")).toBe(brushedRows);
+    // A double-click on another line clears the brush and leaves the selection as it was.
+    await page.mouse.move(0, 0);
+    let other = await hoverALine(chart, 0.3, 0.3);
+    for (let from = 0.35; other.trial === first.trial && from < 0.7; from += 0.05) other = await hoverALine(chart, 0.3, from);
+    expect(other.trial).not.toBe(first.trial);
+    await page.mouse.dblclick(other.x, other.y);
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBe(TRIALS);
+    await expect.poll(async () => layer.getAttribute("data-active-lines")).toBe(await layer.getAttribute("data-lines"));
+    await page.waitForTimeout(400);
+    expect(await study.getAttribute("data-selected")).toBe(first.trial);
+    // Without a brush a double-click has nothing to clear: it selects like a click.
+    await page.mouse.dblclick(other.x, other.y);
+    await expect.poll(() => study.getAttribute("data-selected")).toBe(other.trial);
   }, 60_000);
 
   it("repaints in the dark theme's colours", async () => {

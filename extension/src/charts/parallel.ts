@@ -7,12 +7,14 @@
  *
  * Brushing: drag a rectangle over part of one or more axes; trials whose values lie inside on
  * every covered axis stay coloured, the rest turn grey, and the table, curves and history show
- * only them. Double-click clears.
+ * only them. Double-click clears (and selects no line: while a brush is drawn, a click on a line
+ * selects it once the double-click time has passed, see vega-chart.ts).
  *
  * vega draws the axes, labels and brush; the lines are drawn on a canvas layer under it
  * (line-layer.ts): one datum per segment made vega hold the page 1-2 s at 10,000 trials and
  * 8-17 s at 50,000, the layer paints them in milliseconds, and repaints while a brush is dragged.
- * Hover and click find the line under the pointer themselves (`pick`).
+ * Hover and click find the line under the pointer themselves (`pick`; a click takes the line
+ * picked when it was pressed, the one the tooltip names).
  */
 import type { AxisTick, ParallelAxis } from "../../../src/views";
 import { brushFrom, inBrush, type Brush } from "../brush";
@@ -256,6 +258,12 @@ export class ParallelChart extends VegaChart {
     });
     this.palette = { key, colors };
     return colors;
+  }
+
+  /** A double-click clears the brush: while one is drawn, a click on a line waits to see it isn't one. */
+  protected override doubleClickClears(): boolean {
+    const brush = this.liveBrush === undefined ? (this.ctx?.state.brush ?? null) : this.liveBrush;
+    return brush !== null;
   }
 
   /** The line under the pointer: the selected one, else the topmost coloured one, else a grey one, within a few pixels. */

@@ -2,6 +2,13 @@
  * What the three charts share: a vega-lite view embedded once per chart shape, fed through
  * named datasets on every update (no re-embedding while a study runs), the selected trial as
  * the `sel` parameter, and hover/click on marks turned into trial numbers for the widget.
+ *
+ * A click selects the trial that was under the pointer when it was pressed, as hover found it
+ * (a vega mark, else `pick` on a line layer), read at pointerdown: Chromium gives a click
+ * whole-pixel coordinates where pointer events have fractions, so picking again at the click
+ * missed hairlines that the tooltip had just named. On a chart whose double-click clears
+ * something (the parallel brush), a click waits for the double-click time before selecting,
+ * and a double-click selects nothing.
  */
 import type { StudyModel } from "../study-model";
 import type { Brush } from "../brush";
@@ -24,6 +31,19 @@ export interface ChartEvents {
 }
 
 type Datasets = Record<string, readonly object[]>;
+
+/** How long a click on a chart that a double-click clears waits for the second click before selecting. */
+export const DOUBLE_CLICK_MS = 300;
+/** A pointer that moved more than this (px) between press and click dragged (brushing): no selection. */
+const CLICK_SLOP_PX = 4;
+
+/** A press on the chart: where, the trial picked on a line layer there, and whether a double-click would clear something. */
+interface Press {
+  readonly x: number;
+  readonly y: number;
+  readonly trial: number | null;
+  readonly clears: boolean;
+}
 type View = Chart["view"];
 
 /** The trial number a scenegraph item stands for (every dataset row carries it as `t`). */
@@ -37,7 +57,13 @@ export abstract class VegaChart {
   private chart: Chart | null = null;
   private shape = "";
   private fed = new Map<string, readonly object[]>();
-  private downAt: { x: number; y: number } | null = null;
+  private press: Press | null = null;
+  /** A click's selection waiting out the double-click time (charts a double-click clears). */
+  private pendingSelect: ReturnType<typeof setTimeout> | undefined;
+  /** The selection the last first click made after waiting, and the one before it (a slow double-click undoes it). */
+  private clickSelected: { trial: number; before: number | null } | null = null;
+  /** Whether a double-click would clear something when the first click of this click (or pair) was pressed. */
+  private pairClears = false;
   private disposed = false;
   /** The context of the last render (the state object is shared, so it reads the current selection). */
   private lastCtx: ChartContext | null = null;
@@ -48,8 +74,10 @@ export abstract class VegaChart {
   ) {
     this.node = document.createElement("div");
     this.node.className = `tl-chart tl-chart-${name}`;
-    // A drag (brushing) ends in a click on the canvas too; only a still click selects.
-    this.node.addEventListener("pointerdown", (e) => (this.downAt = { x: e.clientX, y: e.clientY }), true);
+    // Captured before vega sees the press (so a brush the press starts to replace still counts).
+    this.node.addEventListener("pointerdown", (e) => this.pressed(e), true);
+    this.node.addEventListener("click", (e) => e.detail < 2 && this.firstClick(), true);
+    this.node.addEventListener("dblclick", () => this.doubleClicked(), true);
   }
 
   /** A string that changes exactly when the spec must be rebuilt (space, direction, theme). */
@@ -62,6 +90,10 @@ export abstract class VegaChart {
   protected attach(_view: View, _ctx: ChartContext): void {}
   /** Called after every vega run of `render` and `select` (charts with a line layer repaint it). */
   protected drawn(_ctx: ChartContext): void {}
+  /** Whether a double-click on the chart clears something (then a click waits before selecting). */
+  protected doubleClickClears(): boolean {
+    return false;
+  }
   /** The trial under the pointer when no vega mark is (lines drawn outside vega); null: none. */
   protected pick(_clientX: number, _clientY: number): number | null {
     return null;
@@ -140,17 +172,58 @@ export abstract class VegaChart {
 
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.pendingSelect);
     this.chart?.finalize();
     this.chart = null;
+  }
+
+  private pressed(e: PointerEvent): void {
+    if (e.button !== 0) {
+      this.press = null;
+      return;
+    }
+    this.press = { x: e.clientX, y: e.clientY, trial: this.pick(e.clientX, e.clientY), clears: this.doubleClickClears() };
+  }
+
+  /** A click that may start a double-click: what earlier clicks left waiting or undoable is forgotten. */
+  private firstClick(): void {
+    clearTimeout(this.pendingSelect);
+    this.pendingSelect = undefined;
+    this.clickSelected = null;
+    // Decided at the first press: that press may itself replace the brush (vega-lite starts a new one).
+    this.pairClears = this.press?.clears ?? false;
+  }
+
+  /** A double-click selects nothing: a click's selection still waiting is dropped, one made by a slow double-click undone. */
+  private doubleClicked(): void {
+    clearTimeout(this.pendingSelect);
+    this.pendingSelect = undefined;
+    const c = this.clickSelected;
+    this.clickSelected = null;
+    const state = this.lastCtx?.state;
+    if (c && state && state.selected === c.trial) this.events.select(c.before, this.name);
   }
 
   private listen(view: View): void {
     view.addEventListener("click", (event, item) => {
       const e = event as MouseEvent;
-      const d = this.downAt;
-      if (d && Math.hypot(e.clientX - d.x, e.clientY - d.y) > 4) return;
-      const t = trialOf(item) ?? this.pick(e.clientX, e.clientY);
-      if (t !== null) this.events.select(t, this.name);
+      const p = this.press;
+      // A drag (brushing) ends in a click on the canvas too; only a still click selects.
+      if (!p || Math.hypot(e.clientX - p.x, e.clientY - p.y) > CLICK_SLOP_PX) return;
+      const t = trialOf(item) ?? p.trial;
+      if (!this.pairClears) {
+        if (t !== null) this.events.select(t, this.name);
+        return;
+      }
+      // The second click of a double-click selects nothing (and the dblclick drops the first's selection).
+      if (e.detail >= 2 || t === null) return;
+      const before = this.lastCtx?.state.selected ?? null;
+      this.pendingSelect = setTimeout(() => {
+        this.pendingSelect = undefined;
+        if (this.disposed) return;
+        this.clickSelected = { trial: t, before };
+        this.events.select(t, this.name);
+      }, DOUBLE_CLICK_MS);
     });
     view.addEventListener("pointermove", (event, item) => {
       const e = event as PointerEvent;
