@@ -22,16 +22,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { it } from "vitest";
+import { README, writeSection } from "./lib/readme";
 import { makeRepoTempDir, removeDir } from "../test/helpers/jupyter";
 import { startLabBrowser } from "../test/extension/lab-browser";
 import { syntheticPayload } from "../test/extension/study-fixtures";
 import type { PayloadTrial, StudyPayload } from "../src/views/payload";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const README = path.join(HERE, "README.md");
 const SIZES = [1000, 10_000, 50_000];
 const PARAMS = 6;
 const STEPS = 5;
@@ -150,15 +148,6 @@ const longTask = (v: number) => (v > 0 ? ms(v) : "< 50 ms");
 const call = <T,>(page: Page, fn: string, ...args: unknown[]) =>
   page.evaluate(([fn, args]) => ((window as unknown as { __tlb: Record<string, (...a: unknown[]) => Promise<unknown>> }).__tlb[fn as string]!(...(args as unknown[]))), [fn, args] as const) as Promise<T>;
 
-function writeReadmeSection(body: string): void {
-  const begin = "<!-- bench:browser-studies:begin -->";
-  const end = "<!-- bench:browser-studies:end -->";
-  const text = fs.existsSync(README) ? fs.readFileSync(README, "utf8") : "# tunelab benchmarks\n";
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  fs.writeFileSync(README, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`);
-}
 
 it("reads, opens and updates studies of 1,000, 10,000 and 50,000 trials from disk", async () => {
   const load = os.loadavg()[0]!.toFixed(1);
@@ -230,7 +219,7 @@ it("reads, opens and updates studies of 1,000, 10,000 and 50,000 trials from dis
       `"read": a refresh until the sidebar lists the new file with every trial (one files-API fetch, parse, apply). "open": a click in the sidebar until the tab shows the table with every trial, and until the charts are drawn too (they draw one per task after the table, so the tab is usable from "table shown"; the charts are drawn at every size). "update": ${ADDED} trials appended to the file once the tab is idle, then a refresh, until the open tab shows them (only the appended bytes are fetched, with an HTTP Range read); in use the next poll (every 2 s by default, only while the sidebar or a study tab is shown) starts it, and an update arriving sooner than twice the last render's cost after it (at most 500 ms) waits for that (the widget paces back-to-back renders so a streaming study leaves the page time to respond). The longest task is the costliest single step (the journal is read in slices of at most 4,000 lines or 12 ms; the charts draw one per task).`,
     ].join("\n");
     process.stdout.write(`\n${markdown}\n`);
-    writeReadmeSection(markdown);
+    writeSection("browser-studies", markdown);
     process.stderr.write(`bench: wrote the browser-studies section of ${README}\n`);
   } finally {
     await lb.close();

@@ -18,15 +18,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { it } from "vitest";
+import { README, writeSection } from "./lib/readme";
 import { makeRepoTempDir, removeDir, writeNotebook } from "../test/helpers/jupyter";
 import { startLabBrowser } from "../test/extension/lab-browser";
 import { notebookWithOutputs, studyOutput, syntheticPayload } from "../test/extension/study-fixtures";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const README = path.join(HERE, "README.md");
 const SIZES = [100, 1000, 5000];
 const PARAMS = 10;
 const STEPS = 20;
@@ -173,15 +171,6 @@ async function put(page: Page, key: string, output: unknown): Promise<void> {
   await page.evaluate(([k, o]) => ((window as unknown as { __tl: { payloads: Record<string, string> } }).__tl.payloads[k] = o), [key, json] as const);
 }
 
-function writeReadmeSection(body: string): void {
-  const begin = "<!-- bench:browser:begin -->";
-  const end = "<!-- bench:browser:end -->";
-  const text = fs.existsSync(README) ? fs.readFileSync(README, "utf8") : "# tunelab benchmarks\n";
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  fs.writeFileSync(README, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`);
-}
 
 it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study responsive", async () => {
   const load = os.loadavg()[0]!.toFixed(1);
@@ -256,7 +245,7 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
       "\"first render\": from handing the output to JupyterLab (as a display_data message does) until every view is drawn and the next frame is painted; \"of which widget\": the extension's own part (payload check to last chart); \"update\": the same widget redrawn in place (update_display_data). The charts are drawn one per task, so the longest task is about the costliest chart (plus JupyterLab's handling of the message).",
     ].join("\n");
     process.stdout.write(`\n${markdown}\n`);
-    writeReadmeSection(markdown);
+    writeSection("browser", markdown);
     process.stderr.write(`bench: wrote the browser section of ${README}\n`);
   } finally {
     await lb.close();

@@ -32,15 +32,16 @@ export function branin(x1: number, x2: number): number {
   return a * (u * u) + s * (1 - t) * Math.cos(x1) + s;
 }
 
-const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
-const H6_A = [
+/** Hartmann6's constants (bench.py's _H6_ALPHA, _H6_A, _H6_P); mf_bench.py's MFHartmann6 uses them too. */
+export const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
+export const H6_A = [
   [10, 3, 17, 3.5, 1.7, 8],
   [0.05, 10, 17, 0.1, 8, 14],
   [3, 3.5, 1.7, 10, 17, 8],
   [17, 8, 0.05, 10, 0.1, 14],
 ];
 // bench.py: 1e-4 * np.array([...]) (the product, not the decimal literal).
-const H6_P = [
+export const H6_P = [
   [1312, 1696, 5569, 124, 8283, 5886],
   [2329, 4135, 8307, 3736, 1004, 9991],
   [2348, 1451, 3522, 2883, 3047, 6650],

@@ -15,7 +15,7 @@
 import { float } from "../../src/index";
 import type { SpaceDef } from "../../src/index";
 import { blake2b } from "./blake2b";
-import { hartmann6 } from "./functions";
+import { H6_A, H6_ALPHA, H6_P, hartmann6 } from "./functions";
 
 export const B_MAX = 81;
 export const F_STAR = -3.32237;
@@ -24,20 +24,6 @@ export const BUDGET_MULTS = [1, 3, 10, 30, 100] as const;
 export const TOTAL_BUDGET = 100 * B_MAX;
 const LN_BMAX = Math.log(B_MAX);
 
-const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
-const H6_A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-// mf_bench.py takes these from bench.py: 1e-4 * np.array([...]) (the product, not the literal).
-const H6_P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-].map((row) => row.map((v) => 1e-4 * v));
 
 const zBytes = new Uint8Array(56);
 const zView = new DataView(zBytes.buffer);
