@@ -121,7 +121,7 @@ describe("chartSubset", () => {
 describe("forStaticSvg", () => {
   it("drops tooltips and ARIA, and keeps the data rows as they are", () => {
     const spec = curvesSpec(curvesData(payload()));
-    const s = forStaticSvg(spec) as { config: { aria: boolean }; layer: { data: unknown; encoding: Record<string, unknown> }[] };
+    const s = forStaticSvg(spec) as unknown as { config: { aria: boolean }; layer: { data: unknown; encoding: Record<string, unknown> }[] };
     expect(s.config.aria).toBe(false);
     expect(s.layer.map((l) => "tooltip" in l.encoding)).toEqual([false, false]);
     expect(s.layer[0]!.data).toBe((spec as unknown as { layer: { data: unknown }[] }).layer[0]!.data);

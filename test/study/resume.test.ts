@@ -116,7 +116,7 @@ describe("resume from disk", () => {
 });
 
 describe("the same name with another declaration", () => {
-  async function refused(build: () => ReturnType<typeof declare>, field: string) {
+  async function refused<T extends { run(): Promise<unknown> }>(build: () => T, field: string): Promise<T> {
     const file = new JournalStorage(dir).fileFor("mlp");
     const before = fs.readFileSync(file);
     const t = build();
@@ -154,8 +154,8 @@ describe("the same name with another declaration", () => {
   });
 
   it("another direction or metric: study.mismatch, the journal untouched", async () => {
-    await refused(() => declare("mlp").maximize("loss") as never, "direction");
-    await refused(() => declare("mlp").minimize("val_loss") as never, "metric");
+    await refused(() => declare("mlp").maximize("loss"), "direction");
+    await refused(() => declare("mlp").minimize("val_loss"), "metric");
   });
 
   it("another explicit seed: study.mismatch, the journal untouched (the stored seed is what makes it reproducible)", async () => {
@@ -163,7 +163,7 @@ describe("the same name with another declaration", () => {
   });
 
   it("after a refusal the declaration can be corrected and run", async () => {
-    const t = await refused(() => declare("mlp").maximize("loss") as never, "direction");
+    const t = await refused(() => declare("mlp").maximize("loss"), "direction");
     t.minimize("loss").limits({ trials: 6 });
     expect((await t.run()).started).toBe(1);
     expect(t.trials).toHaveLength(6);

@@ -44,7 +44,7 @@ describe("curve rows and spec", () => {
   });
 
   it("colours by state with a fixed scale and marks where stopped and failed trials ended with a cross", () => {
-    const spec = curvesSpec(curvesData(payload())) as { layer: { mark: { type: string }; encoding: Record<string, any> }[] };
+    const spec = curvesSpec(curvesData(payload())) as unknown as { layer: { mark: { type: string }; encoding: Record<string, any> }[] };
     expect(spec.layer.map((l) => l.mark.type)).toEqual(["line", "point"]);
     expect(spec.layer[0]!.encoding["color"].scale).toEqual({ domain: ["running", "complete", "failed", "pruned"], range: ["#9d9d9d", "#4c78a8", "#e45756", "#f58518"] });
     expect(spec.layer[1]!.encoding["shape"].scale).toEqual({ domain: ["running", "complete", "failed", "pruned"], range: ["circle", "circle", "cross", "cross"] });

@@ -27,7 +27,7 @@ describe("historyData", () => {
 
   it("is a layer of points and a step line over the same rows", () => {
     const d = historyData(payload());
-    const spec = historySpec(d) as { data: { values: unknown[] }; layer: { mark: { type: string; interpolate?: string } }[] };
+    const spec = historySpec(d) as unknown as { data: { values: unknown[] }; layer: { mark: { type: string; interpolate?: string } }[] };
     expect(spec.data.values).toEqual(d.points);
     expect(spec.layer.map((l) => [l.mark.type, l.mark.interpolate])).toEqual([["point", undefined], ["line", "step-after"]]);
   });
