@@ -1,23 +1,24 @@
 /**
  * The hyperband suite's tables (bench/lib/mf-report.ts) reproduce mf_report.py: fed the
  * reference run records (shared/bench/multifidelity/runs_mf.jsonl), they print the rows of
- * shared/bench/multifidelity/multifidelity.md cell for cell.
+ * shared/bench/multifidelity/multifidelity.md cell for cell. Both files are copied into
+ * test/bench/fixtures/ (the records gzipped), so the test runs wherever the repo is cloned.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { diagnosticsTable, problemTable, qcell, type MfRow } from "../../bench/lib/mf-report";
 import { OPTUNA_MF_LABELS, OPTUNA_MF_METHODS } from "../../bench/lib/mf-python";
 import type { MfRecord } from "../../bench/lib/mf-run";
 
-const SHARED = path.resolve(__dirname, "..", "..", "..", "shared", "bench", "multifidelity");
-const RUNS = path.join(SHARED, "runs_mf.jsonl");
-const MD = path.join(SHARED, "multifidelity.md");
-const have = fs.existsSync(RUNS) && fs.existsSync(MD);
+const FIXTURES = path.join(__dirname, "fixtures");
+const RUNS = path.join(FIXTURES, "runs_mf.jsonl.gz");
+const MD = path.join(FIXTURES, "multifidelity.md");
 
-describe.skipIf(!have)("mf-report against mf_report.py's output", () => {
-  const runs = have ? fs.readFileSync(RUNS, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as MfRecord) : [];
-  const md = have ? fs.readFileSync(MD, "utf8").split("\n") : [];
+describe("mf-report against mf_report.py's output", () => {
+  const runs = gunzipSync(fs.readFileSync(RUNS)).toString("utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as MfRecord);
+  const md = fs.readFileSync(MD, "utf8").split("\n");
   const rows = (variant: string): MfRow[] =>
     OPTUNA_MF_METHODS.map((m) => ({ label: OPTUNA_MF_LABELS[m]!, records: runs.filter((r) => r.variant === variant && r.method === m) }));
 
