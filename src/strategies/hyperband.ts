@@ -66,8 +66,8 @@ type Factory = (name: string, space: SearchSpace, options: unknown) => Strategy;
  * Hyperband (Li et al. 2018) and ASHA (Li et al. 2020), in the asynchronous stopping form
  * that Optuna's pruners, SageMaker and Ray use: every trial is given the full budget
  * (`trial.budget` = maxResource) and reports as it trains; at each rung of its bracket
- * (multi-fidelity/brackets.ts) it goes on only while it is among the best 1/eta of the values
- * that rung has seen (multi-fidelity/rungs.ts), otherwise `report` answers "stop" and the
+ * (multifidelity/brackets.ts) it goes on only while it is among the best 1/eta of the values
+ * that rung has seen (multifidelity/rungs.ts), otherwise `report` answers "stop" and the
  * trial is recorded as pruned. Nobody waits for a rung to fill, so parallel workers are never
  * idle; stopped trials cost only the steps they ran.
  *
@@ -75,7 +75,7 @@ type Factory = (name: string, space: SearchSpace, options: unknown) => Strategy;
  * early") so no single guess of how early curves can be trusted decides the result; ASHA uses
  * one bracket. With `sampler: "tpe"` or `"bayesian"`, configurations come from that model
  * fitted on the largest budget level that enough trials reached, with each trial's value at
- * that level (multi-fidelity/levels.ts; BOHB's rule, with our TPE or GP as the model).
+ * that level (multifidelity/levels.ts; BOHB's rule, with our TPE or GP as the model).
  *
  * Everything is kept in each trial's `system` record: `hyperband` = { bracket, rungs, values }
  * and, when stopped, `stopped: "rung"`. The bracket comes from the trial number, so parallel
