@@ -18,9 +18,10 @@ import { bracketLabel, endKind, logSteps, type CurvesData } from "../../../src/v
 import { setText } from "../dom";
 import type { StudyModel } from "../study-model";
 import { BracketLegend, bracketScale, END_SHAPES } from "./curves-brackets";
-import { frameScheduler, HAIRLINES_ABOVE, LineLayer } from "./line-layer";
+import { HAIRLINES_ABOVE } from "./line-layer";
+import { LineLayerChart } from "./line-layer-chart";
 import { stateScale } from "./theme";
-import { VegaChart, type ChartContext, type ChartEvents } from "./vega-chart";
+import type { ChartContext, ChartEvents } from "./vega-chart";
 
 interface PointRow {
   readonly t: number;
@@ -61,17 +62,16 @@ interface Painted {
   readonly ys: Float32Array;
 }
 
-export class CurvesChart extends VegaChart {
+export class CurvesChart extends LineLayerChart {
   private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"] } | null = null;
+  /** The context of the last render asked for (set before vega runs; a bracket toggle renders it again). */
   private last: ChartContext | null = null;
-  private readonly layer = new LineLayer("tl-lines-curves");
   private painted: Painted | null = null;
-  private readonly repaint = frameScheduler(() => this.last && this.paint(this.last));
   /** Above the chart in a study with brackets: the bracket toggles and the marker key. */
   readonly legend = new BracketLegend(() => this.bracketsToggled());
 
   constructor(name: string, events: ChartEvents) {
-    super(name, events);
+    super(name, events, "tl-lines-curves");
     this.node.dataset.rungs = "";
     this.node.dataset.stops = "0";
   }
@@ -212,23 +212,12 @@ export class CurvesChart extends VegaChart {
     return data;
   }
 
-  protected override attach(view: NonNullable<VegaChart["view"]>): void {
-    // A new width (the panel resized) moves the axes: the curves follow.
-    view.addSignalListener("width", () => this.repaint.request());
-  }
-
-  protected override drawn(ctx: ChartContext): void {
-    this.last = ctx;
-    this.repaint.cancel();
-    this.paint(ctx);
-  }
-
   /**
    * Paints the shown curves: plain studies by state (complete and running solid, pruned dashed,
    * failed dotted, in the state colours), studies with brackets by bracket colour; the selected
    * trial on top in the strongest text colour.
    */
-  private paint(ctx: ChartContext): void {
+  protected paint(ctx: ChartContext): void {
     const view = this.view;
     const shown = this.cache?.model === ctx.model ? this.cache.shown : null;
     if (!view || !shown) return;
@@ -354,12 +343,6 @@ export class CurvesChart extends VegaChart {
       }
     }
     return best;
-  }
-
-  override dispose(): void {
-    this.repaint.cancel();
-    this.layer.remove();
-    super.dispose();
   }
 
   private plainCaption: string | null = null;

@@ -19,10 +19,11 @@
 import type { AxisTick, ParallelAxis } from "../../../src/views";
 import { brushFrom, inBrush, type Brush } from "../brush";
 import type { StudyModel } from "../study-model";
-import { frameScheduler, HAIRLINES_ABOVE, LineLayer } from "./line-layer";
+import { HAIRLINES_ABOVE } from "./line-layer";
+import { LineLayerChart } from "./line-layer-chart";
 import type { ChartTheme } from "./theme";
 import { vegaScheme } from "./vega";
-import { VegaChart, type ChartContext } from "./vega-chart";
+import type { ChartContext, ChartEvents, VegaChart } from "./vega-chart";
 
 const Y_DOMAIN = [-0.04, 1.1];
 /** At most this many labels on an axis of choices. */
@@ -42,18 +43,15 @@ interface LineSet {
   readonly step: Uint8Array;
 }
 
-export class ParallelChart extends VegaChart {
+export class ParallelChart extends LineLayerChart {
   private cache: { model: StudyModel; static: Record<string, readonly object[]> } | null = null;
   private brushTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly layer = new LineLayer("tl-lines-parallel");
   private ordered: LineSet | null = null;
-  private ctx: ChartContext | null = null;
   /** The brush as the pointer draws it (undefined: none seen since the chart was built; use the state's). */
   private liveBrush: Brush | null | undefined = undefined;
   /** Which lines are coloured (not greyed out) at the last paint, in `ordered.lines` order. */
   private active: Uint8Array = new Uint8Array(0);
   private palette: { key: string; colors: string[] } | null = null;
-  private readonly repaint = frameScheduler(() => this.ctx && this.paint(this.ctx));
 
   protected shapeKey({ model, theme }: ChartContext): string {
     return [model.parallel.axes.length, model.direction, theme.dark, theme.text, theme.states.complete].join("|");
@@ -115,7 +113,12 @@ export class ParallelChart extends VegaChart {
     return this.cache.static;
   }
 
+  constructor(name: string, events: ChartEvents) {
+    super(name, events, "tl-lines-parallel");
+  }
+
   protected override attach(view: NonNullable<VegaChart["view"]>, ctx: ChartContext): void {
+    super.attach(view, ctx);
     // A fresh chart (new theme, new axes) has no brush rectangle: drop the brush filter too, so
     // the other views never stay filtered by a band nobody can see.
     // A brush change still waiting from the previous chart must not come back after that.
@@ -133,18 +136,10 @@ export class ParallelChart extends VegaChart {
         if (this.view === view) this.events.brush(brushFrom(value, axes));
       }, 120);
     });
-    // A new width (the panel resized) moves the axes: the lines follow.
-    view.addSignalListener("width", () => this.repaint.request());
-  }
-
-  protected override drawn(ctx: ChartContext): void {
-    this.ctx = ctx;
-    this.repaint.cancel();
-    this.paint(ctx);
   }
 
   /** Draws every line on the layer: greyed out ones, coloured ones by colour step, the selected one on top. */
-  private paint(ctx: ChartContext): void {
+  protected paint(ctx: ChartContext): void {
     const view = this.view;
     if (!view) return;
     const t0 = performance.now();
@@ -262,7 +257,7 @@ export class ParallelChart extends VegaChart {
 
   /** A double-click clears the brush: while one is drawn, a click on a line waits to see it isn't one. */
   protected override doubleClickClears(): boolean {
-    const brush = this.liveBrush === undefined ? (this.ctx?.state.brush ?? null) : this.liveBrush;
+    const brush = this.liveBrush === undefined ? (this.drawnCtx?.state.brush ?? null) : this.liveBrush;
     return brush !== null;
   }
 
@@ -270,7 +265,7 @@ export class ParallelChart extends VegaChart {
   protected override pick(clientX: number, clientY: number): number | null {
     const view = this.view;
     const set = this.ordered;
-    const ctx = this.ctx;
+    const ctx = this.drawnCtx;
     if (!view || !set || !ctx) return null;
     const p = this.layer.plotPoint(this.node, view, clientX, clientY);
     const x = view.scale("x") as ((v: number) => number) & { invert?(v: number): number };
@@ -321,8 +316,6 @@ export class ParallelChart extends VegaChart {
 
   override dispose(): void {
     clearTimeout(this.brushTimer);
-    this.repaint.cancel();
-    this.layer.remove();
     super.dispose();
   }
 }
