@@ -8,6 +8,7 @@ import { chartConfig, readTheme } from "../charts/theme";
 import { embedChart, type Chart } from "../charts/vega";
 import { el, setText } from "../dom";
 import { compareData, studyLabels, type BestPoint } from "./compare-data";
+import { coalesced } from "./coalesce";
 import { CompareTable } from "./compare-table";
 import type { StudyLibrary } from "./study-files";
 
@@ -19,8 +20,8 @@ export class CompareTab extends Widget {
   private readonly table = new CompareTable();
   private charts: { trial: Chart; time: Chart; theme: string } | null = null;
   private versions = "";
-  private drawing: Promise<void> | null = null;
-  private again = false;
+  /** Redraws when a compared study changed; calls while drawing coalesce into one more pass. */
+  private readonly redraw = coalesced(() => this.drawOnce(), () => this.isDisposed);
   private readonly stopWatching: () => void;
   private themeObserver: MutationObserver | null = null;
 
@@ -77,25 +78,6 @@ export class CompareTab extends Widget {
 
   private onChange(): void {
     void this.redraw();
-  }
-
-  /** Redraws when a compared study changed; calls while drawing coalesce into one more pass. */
-  private redraw(): Promise<void> {
-    if (this.drawing) {
-      this.again = true;
-      return this.drawing;
-    }
-    this.drawing = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drawOnce();
-        } while (this.again && !this.isDisposed);
-      } finally {
-        this.drawing = null;
-      }
-    })();
-    return this.drawing;
   }
 
   private async drawOnce(): Promise<void> {

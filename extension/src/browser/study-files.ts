@@ -16,6 +16,7 @@
 import { URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection, type Contents } from "@jupyterlab/services";
 import { Signal } from "@lumino/signaling";
+import { coalesced } from "./coalesce";
 import { DEFAULT_LIMITS, JournalReader } from "./journal-reader";
 import { summarizeEntry, type EntrySummary } from "./study-summary";
 
@@ -69,8 +70,8 @@ export class StudyLibrary {
   private settings: LibrarySettings = DEFAULT_SETTINGS;
   private readonly watchers = new Set<() => boolean>();
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private busy: Promise<void> | null = null;
-  private again = false;
+  /** One pass at a time; calls during a pass share it and ask for one more. */
+  private readonly passes = coalesced(() => this.pass(), () => this.disposed);
   private polls = 0;
   private searchWanted = true;
   private disposed = false;
@@ -129,21 +130,7 @@ export class StudyLibrary {
   /** Lists the folders and reads what was appended; concurrent calls share one pass. */
   refresh(search = false): Promise<void> {
     if (search) this.searchWanted = true;
-    if (this.busy) {
-      this.again = true;
-      return this.busy;
-    }
-    this.busy = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again && !this.disposed);
-      } finally {
-        this.busy = null;
-      }
-    })();
-    return this.busy;
+    return this.passes();
   }
 
   dispose(): void {
