@@ -48,18 +48,21 @@ export const H6_P = [
   [4047, 8828, 8732, 5743, 1091, 381],
 ].map((row) => row.map((v) => 1e-4 * v));
 
+/** Hartmann6's term i before the exponential: sum_j A[i][j] (x_j - P[i][j])^2. */
+export function h6Inner(x: ArrayLike<number>, i: number): number {
+  const A = H6_A[i]!;
+  const P = H6_P[i]!;
+  let inner = 0;
+  for (let j = 0; j < 6; j++) {
+    const d = x[j]! - P[j]!;
+    inner += A[j]! * (d * d);
+  }
+  return inner;
+}
+
 export function hartmann6(x: readonly number[]): number {
   let outer = 0;
-  for (let i = 0; i < 4; i++) {
-    const A = H6_A[i]!;
-    const P = H6_P[i]!;
-    let inner = 0;
-    for (let j = 0; j < 6; j++) {
-      const d = x[j]! - P[j]!;
-      inner += A[j]! * (d * d);
-    }
-    outer += H6_ALPHA[i]! * Math.exp(-inner);
-  }
+  for (let i = 0; i < 4; i++) outer += H6_ALPHA[i]! * Math.exp(-h6Inner(x, i));
   return -outer;
 }
 

@@ -15,7 +15,7 @@
 import { float } from "../../src/index";
 import type { SpaceDef } from "../../src/index";
 import { blake2b } from "./blake2b";
-import { H6_A, H6_ALPHA, H6_P, hartmann6 } from "./functions";
+import { H6_ALPHA, h6Inner, hartmann6 } from "./functions";
 
 export const B_MAX = 81;
 export const F_STAR = -3.32237;
@@ -63,16 +63,7 @@ export function lcH6(x: ArrayLike<number>, b: number): number {
 export function mfh6Bad(x: ArrayLike<number>, b: number, bias = 2.0, noise = 0.4): number {
   const s = Math.log(b) / LN_BMAX;
   let sum = 0;
-  for (let i = 0; i < 4; i++) {
-    const A = H6_A[i]!;
-    const P = H6_P[i]!;
-    let inner = 0;
-    for (let j = 0; j < 6; j++) {
-      const d = x[j]! - P[j]!;
-      inner += A[j]! * (d * d);
-    }
-    sum += (H6_ALPHA[i]! - bias * (1.0 - s)) * Math.exp(-inner);
-  }
+  for (let i = 0; i < 4; i++) sum += (H6_ALPHA[i]! - bias * (1.0 - s)) * Math.exp(-h6Inner(x, i));
   const h = -sum;
   return h + Math.abs(z(x, b, 2)) * noise * (1.0 - s);
 }
