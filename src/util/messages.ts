@@ -33,7 +33,7 @@ export const Msg = {
   reverseLogRange: (field: string, low: number, high: number) =>
     err("space.reverse_log_range", field, `${field}: scale "reverse-log" needs 0 <= low < high < 1, but got low=${low}, high=${high}.`),
   badStep: (field: string, got: unknown, integer: boolean) =>
-    err("space.bad_step", `${field}.step`, `${field}.step must be ${integer ? "an integer >= 1" : "a finite number > 0"}, but got ${show(got)}.`),
+    err("space.bad_step", `${field}.step`, `${field}.step must be ${integer ? `an integer in [1, ${Number.MAX_SAFE_INTEGER}]` : "a finite number > 0"}, but got ${show(got)}.`),
   stepTooLarge: (field: string, step: number, low: number, high: number) =>
     err("space.step_too_large", `${field}.step`, `${field}.step=${step} leaves only low=${low} in [${low}, ${high}]; use a smaller step or widen the range.`),
   emptyChoices: (field: string) =>
@@ -56,8 +56,26 @@ export const Msg = {
     err("space.condition_cycle", `space.${cycle[0]}.when`, `the conditions form a cycle: ${cycle.join(" -> ")}; a parameter cannot depend on itself, directly or through others.`),
   gridFloatWithoutStep: (name: string) =>
     err("grid.float_without_step", `space.${name}.step`, `grid search needs every float to have a step, but ${show(name)} has none; add { step: ... } or use the "random" strategy.`),
-  gridTooLarge: (count: number, max: number) =>
-    err("grid.too_large", "space", `the grid has ${count} configurations with conditional parameters, more than the ${max} that can be enumerated; use steps, fewer values, or another strategy.`),
+  gridTooLarge: (count: string, max: number) =>
+    err("grid.too_large", "space", `the grid has ${count} configurations, more than the ${max} (2^53 - 1) whose positions a double counts exactly; use larger steps, fewer values, or another strategy.`),
+
+  // ---- sizes and numeric limits of spaces, grids and strategies (issue 11, classes 2 and 3) ----
+  tooManyParams: (field: string, count: number, max: number) =>
+    err("space.too_many_params", field, `${field} declares ${count} parameters, more than the ${max} a space may have; tune fewer parameters at once.`),
+  tooManyChoices: (field: string, count: number, max: number) =>
+    err("space.too_many_choices", `${field}.choices`, `${field}.choices has ${count} entries, more than the ${max} a categorical parameter may have; use an int parameter for an index over many values.`),
+  conditionTooLong: (field: string, other: string, count: number, max: number) =>
+    err("space.condition_too_long", `${field}.when.${other}`, `${field}.when.${other} lists ${count} values, more than the ${max} a condition may list; condition on a coarser parameter.`),
+  rangeTooWide: (field: string, low: number, high: number, max: string) =>
+    err("space.range_too_wide", field, `${field}: high - low must be at most ${max}, but got low=${low}, high=${high}; narrow the range.`),
+  intNotSafe: (field: string, got: number) =>
+    err("space.int_not_safe", field, `${field} must be an integer in [-${Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}] (beyond 2^53 doubles skip integers), but got ${got}.`),
+  stepTooFine: (field: string, step: number, low: number, high: number, min: number) =>
+    err("space.step_too_fine", `${field}.step`, `${field}.step=${step} is finer than doubles near max(|low|, |high|) = ${Math.max(Math.abs(low), Math.abs(high))} can tell apart: step must be >= ${min} (1e-12 of the larger bound); use a larger step or shift the range towards 0.`),
+  gridTooComplex: (states: number) =>
+    err("grid.too_complex", "space", `counting the grid of this space's conditions needs more than ${states} distinct condition states; use fewer conditional parameters, shorter "when" lists, or another strategy.`),
+  strategySpaceTooLarge: (strategy: string, count: number, max: number) =>
+    err("strategy.space_too_large", "space", `the "${strategy}" strategy models at most ${max} parameters, but the space has ${count}; use "random" or "tpe" with { quasi: "none" }, or tune fewer parameters.`),
 
   // ---- configurations ---------------------------------------------------
   configNotObject: (field: string, got: unknown) =>
