@@ -183,6 +183,15 @@ export class SearchSpace {
   }
 }
 
+/**
+ * Checks one parameter definition on its own (the DSL's builders: `float`, `int`, `choice`,
+ * `when`), with the rules and error codes of `SearchSpace.parse`; `field` names the builder.
+ * What needs the whole space (the parameters a condition names) is checked by parse.
+ */
+export function checkParamDef(raw: unknown, field: string): void {
+  parseParam("param", 0, raw, field);
+}
+
 function parseParam(name: string, index: number, raw: unknown, field: string): ParamSpec {
   if (!isPlainObject(raw)) throw Msg.notAnObject(field, raw);
   const type = raw["type"];

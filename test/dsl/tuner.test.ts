@@ -57,7 +57,9 @@ describe("each method checks its input at once", () => {
   it("names, spaces, strategies, seeds, storages, objectives", () => {
     expect(caught(() => tune(""))).toMatchObject({ code: "study.bad_name" });
     expect(caught(() => tune("x".repeat(201)))).toMatchObject({ code: "study.bad_name" });
-    expect(caught(() => tune("t").space({ x: float(1, 0) }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
+    expect(caught(() => tune("t").space({ x: { type: "float", low: 1, high: 0 } }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
+    // The builder refuses it at once, with the same code.
+    expect(caught(() => float(1, 0))).toMatchObject({ code: "space.low_not_below_high", field: "float" });
     expect(caught(() => tune("t").minimize(""))).toMatchObject({ code: "study.bad_metric" });
     expect(caught(() => tune("t").strategy("nope" as never))).toMatchObject({ code: "strategy.unknown" });
     expect(caught(() => tune("t").space(space).strategy("hyperband" as never))).toMatchObject({ code: "option.bad_value", field: "options.maxResource" });

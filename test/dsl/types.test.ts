@@ -71,15 +71,16 @@ describe("Params<typeof space>", () => {
     typeOnly(() => expectTypeOf(t.best!.params).toEqualTypeOf<{ opt: "sgd" | "adam"; lr: number; m?: number }>());
   });
 
-  it("rejects options a parameter does not have", () => {
+  it("rejects options a parameter does not have (at compile time, and the builders at run time)", () => {
+    const refused = (code: string) => expect.objectContaining({ code });
     // @ts-expect-error reverse-log is for floats only
-    int(1, 4, { scale: "reverse-log" });
+    expect(() => int(1, 4, { scale: "reverse-log" })).toThrow(refused("space.bad_scale"));
     // @ts-expect-error not a scale
-    float(0, 1, { scale: "exp" });
+    expect(() => float(0, 1, { scale: "exp" })).toThrow(refused("space.bad_scale"));
     // @ts-expect-error not an option
-    float(0, 1, { bogus: 1 });
+    expect(() => float(0, 1, { bogus: 1 })).toThrow(refused("space.unknown_field"));
     // @ts-expect-error choices are strings, numbers or booleans
-    choice([{ a: 1 }]);
+    expect(() => choice([{ a: 1 }])).toThrow(refused("space.bad_choice"));
   });
 });
 
