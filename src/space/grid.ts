@@ -6,7 +6,7 @@ import type { Choice, Config } from "./types";
 /** The most configurations a grid may have: positions are stored as exact doubles. */
 export const MAX_GRID_SIZE = Number.MAX_SAFE_INTEGER;
 /** The most distinct condition states counting a conditional grid may visit (see ConditionalCount). */
-export const MAX_GRID_STATES = 1_000_000;
+export const MAX_GRID_STATES = 250_000;
 
 /**
  * The grid of a space: the product of every parameter's values (categorical
@@ -140,16 +140,23 @@ class ConditionalCount {
         return { slot: live[k]!.indexOf(j), has: this.parents[j]!.has, dep: deps.get(q)!.findIndex((d) => d.level === k) };
       });
       const source = live[k + 1]!.map((j) => (j === k ? -1 : live[k]!.indexOf(j)));
-      const ids = new Map<string, number>();
+      const ids = new Map<number | string, number>();
       const nextStates: number[][] = [];
+      // A state's key: its classes as one mixed-radix number where that is exact, else as text.
+      const radix = live[k + 1]!.map((j) => this.parents[j]!.sizes.length);
+      const numeric = radix.reduce((n, r) => n * r, 1) <= MAX_GRID_SIZE;
       const intern = (cls: readonly number[], own: number): number => {
-        const vec = source.map((from) => (from < 0 ? own : cls[from]!));
-        const key = vec.join(",");
+        let key: number | string = numeric ? 0 : "";
+        for (let i = 0; i < source.length; i++) {
+          const c = source[i]! < 0 ? own : cls[source[i]!]!;
+          if (numeric) key = (key as number) * radix[i]! + c;
+          else key += `${c},`;
+        }
         let id = ids.get(key);
         if (id === undefined) {
           id = this.addState(k + 1);
           ids.set(key, id);
-          nextStates.push(vec);
+          nextStates.push(source.map((from) => (from < 0 ? own : cls[from]!)));
         }
         return id;
       };
