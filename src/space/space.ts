@@ -213,7 +213,8 @@ function parseParam(name: string, index: number, raw: unknown, field: string): P
       if (seen.has(key)) throw Msg.duplicateChoice(field, c);
       seen.add(key);
     });
-    return { ...base, type, choices: [...(choices as Choice[])] };
+    // -0 is 0 to every comparison and in JSON: keep it as 0, so proposals never carry -0.
+    return { ...base, type, choices: (choices as Choice[]).map((c) => (c === 0 ? 0 : c)) };
   }
   const low = raw["low"];
   const high = raw["high"];

@@ -64,7 +64,7 @@ const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", 
  * ratio is bounded by MAX_RESOURCE_RATIO.
  */
 export const HYPERBAND_BOUNDS = {
-  minResource: [1, STEP_MAX],
+  minResource: [1, 1e9],
   eta: [2, 100],
   minObservations: [2, TRIAL_COUNT_MAX],
 } as const satisfies Record<string, Range>;
@@ -115,7 +115,7 @@ export class HyperbandStrategy implements Strategy {
     const minResource = optInt("options.minResource", o["minResource"], HYPERBAND_BOUNDS.minResource, 1);
     const eta = optInt("options.eta", o["eta"], HYPERBAND_BOUNDS.eta, 3);
     if (o["maxResource"] === undefined) throw Msg.badOption("options.maxResource", undefined, "an integer: the most steps (epochs, ...) a trial runs");
-    const maxResource = optInt("options.maxResource", o["maxResource"], [minResource * eta, Math.min(STEP_MAX, minResource * MAX_RESOURCE_RATIO)], 0);
+    const maxResource = optInt("options.maxResource", o["maxResource"], [minResource * eta, minResource * MAX_RESOURCE_RATIO], 0);
     const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], [0, STEP_MAX], 0) : 0;
     this.brackets = new HyperbandBrackets(minResource, maxResource, eta, name === "asha" ? { firstBracket: rate, count: 1 } : {});
     if (name === "asha" && this.brackets.decisionRungs(rate).length === 0) {
