@@ -8,6 +8,7 @@ import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
+import { FreePosition } from "../util/positions";
 import { Rng } from "../util/rng";
 import { StudyEvents } from "./events";
 import { finiteMetrics } from "./result";
@@ -162,9 +163,12 @@ export class Study {
   }
 
   /** What `ask` records: the next enqueued configuration, else the strategy's proposal. */
+  /** The next enqueued configuration not yet run (incremental: asks stay O(new trials) after many enqueues). */
+  private readonly queuePosition = new FreePosition(QUEUE_KEY);
+
   private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
-    const queued = nextQueued(snap);
-    if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
+    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.next(snap);
+    if (queued !== undefined && queued < snap.queue.length) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
     return r;
@@ -270,17 +274,6 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
-}
-
-function nextQueued(snap: StudySnapshot): number | undefined {
-  if (snap.queue.length === 0) return undefined;
-  const used = new Set<number>();
-  for (const t of snap.trials) {
-    const q = t.system[QUEUE_KEY];
-    if (typeof q === "number") used.add(q);
-  }
-  for (let i = 0; i < snap.queue.length; i++) if (!used.has(i)) return i;
-  return undefined;
 }
 
 function isStrategy(s: unknown): s is Strategy {
