@@ -8,6 +8,7 @@ import { MemoryStorage } from "../../src/storage/base";
 import { GRID_KEY, GridStrategy } from "../../src/strategies/grid";
 import { createStrategy } from "../../src/strategies/registry";
 import { isDone, proposeContext, type Proposal } from "../../src/strategies/strategy";
+import { tune } from "../../src/dsl/tuner";
 import { Study } from "../../src/study/study";
 import type { JsonObject } from "../../src/util/json";
 
@@ -183,6 +184,18 @@ describe("GridStrategy cost (issue 11: a proposal scanned every trial, and big g
     expect(at()).toBe(1);
     trials.push(trial(trials.length, { [GRID_KEY]: 1 }));
     expect(at()).toBe(4);
+  });
+
+  it("in the DSL: a grid of 1e15 configurations (a billion float steps) is accepted at once and runs (the notebook kernel died)", async () => {
+    const t = tune("huge-grid").space({ x: int(0, 1e6), lr: float(0, 1, { step: 1e-9 }) }).strategy("grid").storage("memory").minimize().limits({ trials: 3 });
+    const seen: Config[] = [];
+    await t
+      .objective((p) => {
+        seen.push(p);
+        return p.lr;
+      })
+      .run({ display: false });
+    expect(seen).toStrictEqual([{ x: 0, lr: 0 }, { x: 0, lr: 1e-9 }, { x: 0, lr: 2e-9 }]);
   });
 
   it("runs a study over a billion-configuration grid and resumes it from storage", async () => {
