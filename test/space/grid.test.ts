@@ -6,18 +6,12 @@ import { Grid, MAX_GRID_SIZE, MAX_GRID_STATES } from "../../src/space/grid";
 import { SearchSpace } from "../../src/space/space";
 import type { Config, SpaceDef } from "../../src/space/types";
 import { TunelabError } from "../../src/util/errors";
+import { thrown as caught } from "../helpers/thrown";
 import { arbGridSpace } from "./arbitrary";
 
 const gridOf = (def: SpaceDef) => new Grid(SearchSpace.parse(def));
 const all = (g: Grid): Config[] => Array.from({ length: g.size }, (_, i) => g.at(i));
-const caught = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
+
 
 describe("Grid without conditions", () => {
   const def = {

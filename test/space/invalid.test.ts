@@ -11,19 +11,10 @@ import { choice, float, int, when } from "../../src/space/builders";
 import { MAX_CHOICES, MAX_PARAMS, SearchSpace } from "../../src/space/space";
 import type { SpaceDef } from "../../src/space/types";
 import { TunelabError } from "../../src/util/errors";
+import { thrown } from "../helpers/thrown";
 import { arbSpace } from "./arbitrary";
 
 type Def = Record<string, unknown>;
-
-/** Runs fn; returns what it threw (undefined when it returned). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 /**
  * Ways to make one parameter's definition invalid on its own (what a builder can check), each

@@ -16,17 +16,9 @@ import { createStopper, createStrategy } from "../../src/strategies/registry";
 import { TPE_BOUNDS } from "../../src/strategies/tpe";
 import { Study } from "../../src/study/study";
 import { TunelabError } from "../../src/util/errors";
+import { thrown as caught } from "../helpers/thrown";
 
 const space = SearchSpace.parse({ x: float(0, 1), n: int(1, 8), c: choice(["a", "b"]) });
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 /** [where, option, bounds, build with that option's value] for every bounded integer option. */
 const CASES: (readonly [string, string, readonly [number, number], (v: number) => unknown])[] = [
