@@ -68,9 +68,9 @@ function expectSpread(json: SpaceDef, seen: readonly Config[]): void {
 }
 
 const STRATEGIES: [label: string, name: string, options: object, runs: number][] = [
-  ["random", "random", {}, 40],
-  ["random (sobol)", "random", { quasi: "sobol" }, 40],
-  ["tpe", "tpe", { startupTrials: 5 }, 25],
+  ["random", "random", {}, 30],
+  ["random (sobol)", "random", { quasi: "sobol" }, 30],
+  ["tpe", "tpe", { startupTrials: 5 }, 20],
   ["tpe (independent)", "tpe", { startupTrials: 3, multivariate: false, quasi: "none" }, 15],
   ["bayesian", "bayesian", { startupTrials: 5, candidates: 64, localSearches: 2 }, 12],
   ["hyperband", "hyperband", { maxResource: 9 }, 20],
@@ -110,7 +110,7 @@ describe("grid over generated spaces", () => {
         expect(seen).toStrictEqual(Array.from({ length: Math.min(TRIALS, grid.size) }, (_, i) => grid.at(i)));
         expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(seen.length);
       }),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   }, 60_000);
 });
