@@ -108,10 +108,13 @@ class ConditionalCount {
     const levelOf = new Map(order.map((p, k) => [p.name, k]));
     // Each parent's dependents (their levels and value lists), and the last level that looks at it.
     const deps = new Map<string, { level: number; values: readonly Choice[] }[]>();
+    // Each parameter's condition entries: the parent, and this parameter's index among its dependents.
+    const entries: { q: string; dep: number }[][] = order.map(() => []);
     for (let k = 0; k < P; k++) {
       for (const [q, values] of Object.entries(order[k]!.when ?? {})) {
         let d = deps.get(q);
         if (!d) deps.set(q, (d = []));
+        entries[k]!.push({ q, dep: d.length });
         d.push({ level: k, values });
       }
     }
@@ -135,9 +138,9 @@ class ConditionalCount {
     for (let k = 0; k < P; k++) {
       const pc = this.parents[k];
       // Parameter k's condition, as (slot of the parent in the state, index of k among the parent's dependents).
-      const tests = Object.keys(order[k]!.when ?? {}).map((q) => {
+      const tests = entries[k]!.map(({ q, dep }) => {
         const j = levelOf.get(q)!;
-        return { slot: live[k]!.indexOf(j), has: this.parents[j]!.has, dep: deps.get(q)!.findIndex((d) => d.level === k) };
+        return { slot: live[k]!.indexOf(j), has: this.parents[j]!.has, dep };
       });
       const source = live[k + 1]!.map((j) => (j === k ? -1 : live[k]!.indexOf(j)));
       const ids = new Map<number | string, number>();
