@@ -86,7 +86,7 @@
  */
 import type { Readable, Writable } from "stream";
 import { Msg } from "../util/messages";
-import { ProtocolSession, failureReply, type Reply } from "./protocol";
+import { ProtocolSession, failureReply, internalFailure, type Handled, type Reply } from "./protocol";
 
 /** Lines longer than this are skipped, not parsed. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -121,17 +121,20 @@ export async function serve(o: ServeOptions): Promise<ServeResult> {
   const out = new ReplyWriter(o.output);
   let replies = 0;
 
-  const serveItem = async (item: LineItem): Promise<boolean> => {
-    let reply: Reply;
-    let exit = false;
-    if (item.tooLong) {
-      reply = failureReply(null, Msg.requestTooLong(lines.max));
-    } else {
-      const text = item.text.trim();
-      if (text === "") return false;
-      ({ reply, exit } = await session.handleLine(text, item.line));
+  const answer = async (item: LineItem): Promise<Handled> => {
+    if (item.tooLong) return { reply: failureReply(null, Msg.requestTooLong(lines.max)), exit: false };
+    try {
+      return await session.handleLine(item.text.trim(), item.line);
+    } catch (e) {
+      // handleLine answers every bad request itself; whatever still escapes is a bug.
+      return { reply: failureReply(null, internalFailure(e, log)), exit: false };
     }
-    await out.write(JSON.stringify(reply) + "\n");
+  };
+
+  const serveItem = async (item: LineItem): Promise<boolean> => {
+    if (!item.tooLong && JSON_BLANK.test(item.text)) return false;
+    const { reply, exit } = await answer(item);
+    await out.write(replyLine(reply, log));
     replies++;
     return exit;
   };
@@ -150,6 +153,32 @@ export async function serve(o: ServeOptions): Promise<ServeResult> {
     await session.close();
   }
 }
+
+/** A line holding only what JSON counts as whitespace gets no reply; any other line gets one. */
+const JSON_BLANK = /^[ \t\r]*$/;
+
+/**
+ * The reply as one line of JSON. Never throws: a reply that can't be
+ * serialised (a bug: requests are checked for depth before they are read)
+ * becomes an internal-error reply, so one request can't end the process.
+ */
+export function replyLine(reply: Reply, log: (message: string) => void): string {
+  try {
+    return JSON.stringify(reply) + "\n";
+  } catch (e) {
+    const failure = internalFailure(e, log);
+    for (const id of [reply.id, null]) {
+      try {
+        return JSON.stringify(failureReply(id, failure)) + "\n";
+      } catch {
+        // the id itself can't be written: try again without it
+      }
+    }
+    return UNWRITABLE_REPLY;
+  }
+}
+
+const UNWRITABLE_REPLY = `${JSON.stringify(failureReply(null, Msg.internalError("the reply could not be written")))}\n`;
 
 interface LineItem {
   /** 1-based line number in the input. */
