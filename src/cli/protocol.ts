@@ -246,6 +246,8 @@ export class ProtocolSession {
     if (raw === undefined || raw === null) return this.memory;
     if (typeof raw !== "string" || raw.trim() === "") throw Msg.badStorage(raw, "");
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw Msg.badStorage(raw, "database URLs are not supported yet");
+    // The file system would refuse it with an error about its arguments, not about the request.
+    if (raw.includes("\u0000")) throw Msg.badStorage(raw, "a path cannot contain NUL characters");
     const dir = path.resolve(this.cwd, raw);
     let j = this.journals.get(dir);
     if (!j) {

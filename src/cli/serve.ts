@@ -8,27 +8,46 @@
  *   order. Requests are served strictly one after another, even though the
  *   storage is asynchronous; a reply is written as soon as its request is
  *   served, so a client can send a request and wait for its reply.
- * - Blank lines are ignored (no reply). A last line without a newline is
- *   served at end of input.
+ * - Blank lines (only spaces, tabs and `\r`, what JSON counts as
+ *   whitespace) are ignored: no reply. Every other line gets exactly one
+ *   reply, whatever it holds (bytes that are not UTF-8 are read as U+FFFD).
+ *   A last line without a newline is served at end of input.
  * - A line longer than 16 MiB is skipped without being parsed and answered
  *   `{"id": null, "ok": false, "code": "request.too_long", ...}`.
+ * - A line that nests arrays and objects more than 64 levels deep (the
+ *   request object is level 1; MAX_JSON_DEPTH in src/util/json-depth.ts)
+ *   is refused before it is parsed: `{"id": null, "ok": false, "code":
+ *   "request.too_deep", "field": <the top-level member it is in, or
+ *   "request">}`. Its id is not read (it may be the deep part), so the
+ *   reply's id is null, as for a line that is not JSON. A duplicate key
+ *   counts too, even though JSON.parse would keep only the last one.
  * - Only replies go to standard output; warnings (e.g. a damaged journal
  *   record) and internal errors go to standard error.
  *
  * Replies
  * - Every reply starts with `"id"` (the request's `id`, or null when it had
- *   none or could not be read) and `"ok"`.
+ *   none or could not be read) and `"ok"`. The id is echoed as JSON.parse
+ *   reads it: numbers are doubles, so `1.0` comes back as `1`, `-0` as `0`
+ *   and a number beyond the double range (`1e999`) as null.
  * - Errors: `{"id", "ok": false, "error": "<message>", "code": "<stable
  *   code>", "field": "<field at fault>"}`. `error` names the field and what is
  *   allowed; `code` (e.g. `request.unknown_op`, `space.low_not_below_high`,
- *   `trial.finished`) is for programs; `field` is omitted when there is none.
- *   A bad request never ends the process.
+ *   `trial.finished`) is for programs; `field` is a dotted path (a member
+ *   named by the request is named as sent, "" included). A bad request never
+ *   ends the process.
+ * - `code: "internal"` means a bug in tunelab, never bad input: the request's
+ *   outcome is unknown, the stack goes to standard error, and serving goes on.
+ *   A reply that cannot be written (which would also be a bug) is replaced by
+ *   such an error, so that no request can end the process or lose the studies
+ *   it holds in memory.
  * - Each op accepts exactly its fields (below) plus `op` and `id`; an unknown
  *   field is an error listing the allowed ones. An optional field given as
  *   `null` counts as not given.
  *
  * Ops (fields; reply on success)
- * - `create`: `study` (name, 1-200 characters), `space` (search-space JSON),
+ * - `create`: `study` (name: any string of 1-200 UTF-16 units, lone
+ *   surrogates and NUL included; on disk it is %-encoded into the file name,
+ *   a lone surrogate as `%uD800`), `space` (search-space JSON),
  *   `direction` ("minimize" | "maximize"), `strategy` (required: "random",
  *   "grid", "bayesian", "tpe", "hyperband" or "asha"), `options` (object, the
  *   strategy's options, as in the DSL: random takes `quasi` ("none" |
@@ -45,7 +64,7 @@
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null): in memory, for the life of the process.
  *     `storage` a string: a directory (relative to the working directory,
- *     created when missing) holding the on-disk journal, one
+ *     created when missing; no NUL characters) holding the on-disk journal, one
  *     `<study>.jsonl` file per study, e.g. `"storage": ".tunelab"`. Several
  *     processes may share a directory. Strings that look like URLs
  *     (`postgres://...`) are reserved for database storages.

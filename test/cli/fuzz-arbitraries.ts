@@ -252,11 +252,11 @@ const nameSuffix = fc.oneof(
  * order of the asks (each study is fresh), so the requests are known in
  * advance. `prefix` makes the name unique; the name is cut to 200 units.
  */
-export function validSequence(prefix: string): fc.Arbitrary<Sequence> {
+export function validSequence(prefix: string, o: { storage?: string | null } = {}): fc.Arbitrary<Sequence> {
   return fc
     .record({
       suffix: nameSuffix,
-      storage: fc.constantFrom(null, "journal", "journal/sub dir"),
+      storage: o.storage !== undefined ? fc.constant(o.storage) : fc.constantFrom(null, "journal", "journal/sub dir"),
       plan: strategyPlan,
       direction: fc.constantFrom("minimize", "maximize"),
       seed: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
@@ -371,6 +371,57 @@ export function mutate(requests: readonly Pairs[], mutations: readonly Mutation[
   }
   return out.map((pairs) => pairs.map(([k, v]) => [k, k === "storage" ? contained(v) : v]));
 }
+
+// ---- inputs of the other classes, as whole cases -------------------------------
+
+/**
+ * A study whose space or options are out of bounds (classes 2 and 3): the
+ * strategy's own options keep its model in play from the second ask on
+ * (startupTrials 1), and the out-of-bounds pair comes last, so it wins over
+ * a default of the same key.
+ */
+export interface ClassCase {
+  readonly space: string;
+  readonly strategy: string;
+  readonly options: string;
+  readonly asks: number;
+}
+
+const BASE_OPTIONS: Record<string, string> = {
+  grid: "",
+  random: "",
+  tpe: '"startupTrials":1',
+  bayesian: '"startupTrials":1',
+  hyperband: '"maxResource":27',
+  asha: '"maxResource":27',
+};
+
+export const classCase: fc.Arbitrary<ClassCase> = fc
+  .record({
+    space: fc.oneof(hugeSpaceText, fc.constant('{"x":{"type":"float","low":0,"high":1},"n":{"type":"int","low":1,"high":5}}')),
+    strategy: fc.constantFrom(...Object.keys(BASE_OPTIONS)),
+    huge: fc.option(hugeOptionsText.map((t) => t.slice(1, -1)), { nil: undefined }),
+    asks: fc.integer({ min: 1, max: 4 }),
+  })
+  .map(({ space, strategy, huge, asks }) => ({ space, strategy, options: `{${[BASE_OPTIONS[strategy], huge].filter((x) => x).join(",")}}`, asks }));
+
+/** Damage to a journal between two processes (class 5) or a lock left behind (class 6). */
+export type Damage =
+  | { kind: "garble"; line: number; bytes: Buffer }
+  | { kind: "nul"; at: number; length: number }
+  | { kind: "truncate"; at: number }
+  | { kind: "duplicate"; line: number }
+  | { kind: "swap"; line: number }
+  | { kind: "lock"; content: "garbage" | "live-pid" | "dead-pid" | "empty" };
+
+export const damage: fc.Arbitrary<Damage> = fc.oneof(
+  fc.record({ kind: fc.constant("garble" as const), line: fc.nat(), bytes: bytesLine }),
+  fc.record({ kind: fc.constant("nul" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 600 }) }),
+  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("duplicate" as const), line: fc.nat() }),
+  fc.record({ kind: fc.constant("swap" as const), line: fc.nat() }),
+  fc.record({ kind: fc.constant("lock" as const), content: fc.constantFrom("garbage" as const, "live-pid" as const, "dead-pid" as const, "empty" as const) }),
+);
 
 /** A storage path that stays inside the server's working directory (not absolute, no ".."), so the suite writes only in its own folder. */
 function contained(text: string): string {
