@@ -363,8 +363,13 @@ export function journalFileName(study: string): string {
     .replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   if (safe.startsWith(".")) safe = "%2E" + safe.slice(1);
   if (safe.length > MAX_ENCODED_NAME) {
-    // UTF-8 would turn every lone surrogate into U+FFFD; the encoding keeps them apart.
-    const hash = createHash("sha256").update(wellFormed ? study : safe, "utf8").digest("hex").slice(0, 32);
+    // UTF-8 would turn every lone surrogate into U+FFFD, so such a name hashes its
+    // encoding instead, after a 0xFF byte (never in UTF-8) that keeps it apart from
+    // the well-formed name spelled like that encoding.
+    const hasher = createHash("sha256");
+    if (wellFormed) hasher.update(study, "utf8");
+    else hasher.update(Buffer.from([0xff])).update(safe, "utf8");
+    const hash = hasher.digest("hex").slice(0, 32);
     safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%(?:u[0-9A-F]{0,3}|[0-9A-F])?$/, "") + "~" + hash;
   }
   return safe + ".jsonl";
