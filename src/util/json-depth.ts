@@ -24,7 +24,8 @@ export interface TooDeep {
 
 /**
  * Scans JSON text for nesting deeper than `max` levels, skipping strings.
- * Linear in the text, no recursion, no allocation but the member's name.
+ * Linear in the text, no recursion, no allocation but the member's name; a
+ * text with at most `max` brackets is not scanned at all.
  * Text that is not JSON gives an answer that JSON.parse will refuse anyway.
  *
  * @example
@@ -32,8 +33,9 @@ export interface TooDeep {
  * findTooDeep('{"id": [[1]]}', 3)   // undefined
  */
 export function findTooDeep(text: string, max: number = MAX_JSON_DEPTH): TooDeep | undefined {
-  // Nesting past `max` takes more than `max` brackets.
-  if (text.length <= max) return undefined;
+  // Nesting past `max` takes more than `max` opening brackets; counting them
+  // (natively, with indexOf) is a tenth of the scan, and most requests have few.
+  if (!moreOpenersThan(text, max)) return undefined;
   let depth = 0;
   let inString = false;
   let topIsObject = false;
@@ -71,6 +73,14 @@ export function findTooDeep(text: string, max: number = MAX_JSON_DEPTH): TooDeep
     }
   }
   return undefined;
+}
+
+function moreOpenersThan(text: string, max: number): boolean {
+  let n = 0;
+  for (const c of ["[", "{"]) {
+    for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) if (++n > max) return true;
+  }
+  return false;
 }
 
 const QUOTE = 0x22;
