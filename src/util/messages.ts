@@ -13,7 +13,7 @@ export const Msg = {
   emptySpace: (field: string) =>
     err("space.empty", field, `${field} must declare at least one parameter.`),
   badParamName: (field: string, name: string) =>
-    err("space.bad_name", field, `${field}: parameter names must be non-empty strings other than "__proto__", but got ${show(name)}.`),
+    err("space.bad_name", field, `${field}: parameter names must be non-empty strings that are not names every JavaScript object has ("__proto__", "constructor", "toString", "valueOf", ...), but got ${show(name)}; rename the parameter.`),
   unknownParamType: (field: string, got: unknown) =>
     err("space.unknown_type", `${field}.type`, `${field}.type must be one of "float", "int", "categorical", but got ${show(got)}.`),
   unknownField: (field: string, key: string, allowed: readonly string[]) =>

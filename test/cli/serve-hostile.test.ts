@@ -123,6 +123,15 @@ describe("regressions: replies that could not be written (issue 11, class 1)", (
     ]);
   });
 
+  it("a parameter named like what every object inherits (toString, constructor) is refused: when inactive it read as present, a function, in configurations", async () => {
+    for (const name of ["toString", "constructor", "hasOwnProperty", "valueOf", "__proto__", "__defineGetter__"]) {
+      const space = `{"c":{"type":"categorical","choices":["a","b"]},${JSON.stringify(name)}:{"type":"int","low":0,"high":3,"when":{"c":["a"]}}}`;
+      const { replies } = await served(nl(`{"op":"create","study":"s","space":${space},"direction":"minimize","strategy":"random"}`));
+      expect(replies[0]).toMatchObject({ ok: false, code: "space.bad_name", field: "space" });
+      expect(replies[0]!["error"]).toContain(JSON.stringify(name));
+    }
+  });
+
   it("a storage path with NUL is a bad storage, not a failure of the file system", async () => {
     const { replies } = await served(nl(create("s", ',"storage":"a\\u0000b"')));
     expect(replies[0]).toMatchObject({ ok: false, code: "request.bad_storage", field: "storage" });
