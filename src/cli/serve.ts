@@ -47,7 +47,9 @@
  * Ops (fields; reply on success)
  * - `create`: `study` (name: any string of 1-200 UTF-16 units, lone
  *   surrogates and NUL included; on disk it is %-encoded into the file name,
- *   a lone surrogate as `%uD800`), `space` (search-space JSON),
+ *   a lone surrogate as `%uD800`), `space` (search-space JSON; a parameter
+ *   may not be named `__proto__` or like anything else every JavaScript
+ *   object has, e.g. `constructor`, `toString`: `space.bad_name`),
  *   `direction` ("minimize" | "maximize"), `strategy` (required: "random",
  *   "grid", "bayesian", "tpe", "hyperband" or "asha"), `options` (object, the
  *   strategy's options, as in the DSL: random takes `quasi` ("none" |
