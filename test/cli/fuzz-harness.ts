@@ -4,10 +4,11 @@
  * what a server acknowledged (asks, reports, tells, per study) with the check
  * that a `trials` list still shows all of it.
  */
+import fc from "fast-check";
 import * as path from "path";
 import { expect } from "vitest";
 import { requestText, type Pairs } from "./fuzz-arbitraries";
-import { checkReply, isExit, isPlainObject, readLine, type Reply, type ServeChild, type Servers } from "./serve-child";
+import { Servers, checkReply, isExit, isPlainObject, readLine, type Reply, type ServeChild } from "./serve-child";
 
 /** Bounded runs; a failing property stops shrinking after a minute and reports what it has. */
 export const RUN = { interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true } as const;
@@ -19,6 +20,24 @@ export const PROPERTY_TIMEOUT = 150_000 * Math.max(1, SCALE);
 /** Every server answers exit with {"id": "bye", "ok": true}, writes nothing more and ends with status 0. */
 export async function expectCleanExit(servers: Servers): Promise<void> {
   for (const bye of await servers.exitAll()) expect(bye).toEqual({ reply: { id: "bye", ok: true }, rest: [], code: 0 });
+}
+
+/**
+ * Checks a property on long-lived serve processes (one per working
+ * directory, replaced after a failed run), `numRuns` times (scaled by
+ * TUNELAB_FUZZ_SCALE); then each must still exit cleanly.
+ */
+export async function propertyOnServers<T>(main: string, cwds: readonly string[], arb: fc.Arbitrary<T>, numRuns: number, body: (servers: readonly ServeChild[], value: T) => Promise<void>): Promise<void> {
+  const servers = new Servers(main, cwds);
+  try {
+    await fc.assert(
+      fc.asyncProperty(arb, (value) => servers.run((s) => body(s, value))),
+      { numRuns: runsOf(numRuns), ...RUN },
+    );
+    await expectCleanExit(servers);
+  } finally {
+    await servers.kill();
+  }
 }
 
 /** Sequences name their study "@@RUN@@<suffix>"; each run replaces the mark by its own 7 characters. */

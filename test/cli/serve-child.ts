@@ -183,11 +183,13 @@ export function expectsReply(line: Buffer): boolean {
 
 /** How deeply JSON text nests arrays and objects: the brackets left once strings are blanked out. */
 export function depthOf(text: string): number {
+  const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   let depth = 0;
   let max = 0;
-  for (const c of text.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
-    if (c === "[" || c === "{") max = Math.max(max, ++depth);
-    else if (c === "]" || c === "}") depth--;
+  for (let i = 0; i < bare.length; i++) {
+    const c = bare.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
   }
   return max;
 }
@@ -200,14 +202,23 @@ export function depthOf(text: string): number {
 export type Read = { kind: "value"; value: unknown; depth: number } | { kind: "not_json" } | { kind: "too_long" };
 
 export function readLine(line: Buffer): Read {
-  if (line.length > MAX_LINE_BYTES) return { kind: "too_long" };
-  const text = line.toString("utf8").trim();
-  try {
-    return { kind: "value", value: JSON.parse(text) as unknown, depth: depthOf(text) };
-  } catch {
-    return { kind: "not_json" };
+  let read = reads.get(line);
+  if (read) return read;
+  if (line.length > MAX_LINE_BYTES) read = { kind: "too_long" };
+  else {
+    const text = line.toString("utf8").trim();
+    try {
+      read = { kind: "value", value: JSON.parse(text) as unknown, depth: depthOf(text) };
+    } catch {
+      read = { kind: "not_json" };
+    }
   }
+  reads.set(line, read);
+  return read;
 }
+
+/** Lines are read once (a long one takes milliseconds): by isExit before sending, by checkReply after. */
+const reads = new WeakMap<Buffer, Read>();
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -215,6 +226,8 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** True for a line the server would take as an exit request (the suite sends exit only at the end). */
 export function isExit(line: Buffer): boolean {
+  // Without "exit" or an escape, no string in it can read "exit".
+  if (line.indexOf("exit") < 0 && line.indexOf("\\u") < 0) return false;
   const r = readLine(line);
   return r.kind === "value" && isPlainObject(r.value) && r.value["op"] === "exit" && r.depth <= DEPTH_LIMIT;
 }

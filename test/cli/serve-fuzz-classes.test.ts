@@ -6,8 +6,8 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { journalFileName } from "../../src/storage/journal";
 import { classCase, damage, validSequence, type Damage } from "./fuzz-arbitraries";
-import { Ledger, PROPERTY_TIMEOUT, RUN, RUN_MARK, exchange, expectCleanExit, expectKept, lines, runsOf, trialsRequest } from "./fuzz-harness";
-import { Servers, builtMain, isPlainObject, type Reply } from "./serve-child";
+import { Ledger, PROPERTY_TIMEOUT, RUN_MARK, exchange, expectKept, lines, propertyOnServers, trialsRequest } from "./fuzz-harness";
+import { builtMain, isPlainObject, type Reply } from "./serve-child";
 
 // The inputs of issue 11's other classes, sent to real `tunelab serve`
 // processes: spaces and options with unbounded cost or impossible arithmetic
@@ -52,38 +52,27 @@ describe("tunelab serve with the inputs of issue 11's other classes (fuzz)", () 
   it(
     "huge grids, huge size options and ranges wider than a double: answered in time, no internal error, every proposal inside the space and spread",
     async () => {
-      const servers = new Servers(main, [path.join(tmp)]);
-      try {
-        await fc.assert(
-          fc.asyncProperty(classCase, (c) =>
-            servers.run(async ([s]) => {
-              const study = `c${studies++}`;
-              const sent = [
-                line(`{"op":"create","id":"create","study":"${study}","space":${c.space},"direction":"minimize","strategy":"${c.strategy}","options":${c.options},"seed":1}`),
-                ...Array.from({ length: c.asks }, (_, k) => [line({ op: "ask", study, id: `ask${k}` }), line({ op: "tell", study, trial: k, value: k % 3 })]).flat(),
-                line({ op: "trials", study }),
-              ];
-              const replies = await exchange(s!, sent);
-              if (replies[0]!.reply["ok"] !== true) return;
-              const space = JSON.parse(c.space) as Record<string, Def>;
-              const asked = replies.filter((r) => String(r.reply["id"]).startsWith("ask") && r.reply["trial"] !== undefined);
-              for (const a of asked) expectInside(a.reply["params"], space, `${c.strategy} ask ${String(a.reply["id"])}`);
-              // Draws over a range wider than 1e300 must not all land on one value (random, tpe's quasi-random start).
-              if ((c.strategy === "random" || c.strategy === "tpe") && asked.length >= 3) {
-                for (const [name, def] of Object.entries(space)) {
-                  if (def.type !== "float" || !(def.high! - def.low! > 1e300)) continue;
-                  const values = new Set(asked.map((a) => (a.reply["params"] as Record<string, unknown>)[name]));
-                  expect(values.size, `${c.strategy}: ${name} over [${def.low}, ${def.high}] took ${[...values].join(", ")}`).toBeGreaterThan(1);
-                }
-              }
-            }),
-          ),
-          { numRuns: runsOf(30), ...RUN },
-        );
-        await expectCleanExit(servers);
-      } finally {
-        await servers.kill();
-      }
+      await propertyOnServers(main, [tmp], classCase, 30, async ([s], c) => {
+        const study = `c${studies++}`;
+        const sent = [
+          line(`{"op":"create","id":"create","study":"${study}","space":${c.space},"direction":"minimize","strategy":"${c.strategy}","options":${c.options},"seed":1}`),
+          ...Array.from({ length: c.asks }, (_, k) => [line({ op: "ask", study, id: `ask${k}` }), line({ op: "tell", study, trial: k, value: k % 3 })]).flat(),
+          line({ op: "trials", study }),
+        ];
+        const replies = await exchange(s!, sent);
+        if (replies[0]!.reply["ok"] !== true) return;
+        const space = JSON.parse(c.space) as Record<string, Def>;
+        const asked = replies.filter((r) => String(r.reply["id"]).startsWith("ask") && r.reply["trial"] !== undefined);
+        for (const a of asked) expectInside(a.reply["params"], space, `${c.strategy} ask ${String(a.reply["id"])}`);
+        // Draws over a range wider than 1e300 must not all land on one value (random, tpe's quasi-random start).
+        if ((c.strategy === "random" || c.strategy === "tpe") && asked.length >= 3) {
+          for (const [name, def] of Object.entries(space)) {
+            if (def.type !== "float" || !(def.high! - def.low! > 1e300)) continue;
+            const values = new Set(asked.map((a) => (a.reply["params"] as Record<string, unknown>)[name]));
+            expect(values.size, `${c.strategy}: ${name} over [${def.low}, ${def.high}] took ${[...values].join(", ")}`).toBeGreaterThan(1);
+          }
+        }
+      });
     },
     PROPERTY_TIMEOUT,
   );
@@ -94,43 +83,32 @@ describe("tunelab serve with the inputs of issue 11's other classes (fuzz)", () 
       const cwd = path.join(tmp, "damage");
       fs.mkdirSync(cwd);
       // The writer serves the sequences; the reader opens each study afresh after the damage.
-      const servers = new Servers(main, [cwd, cwd]);
-      try {
-        await fc.assert(
-          fc.asyncProperty(validSequence(RUN_MARK, { storage: "journal" }), damage, (seq, hurt) =>
-            servers.run(async ([writer, reader]) => {
-              const ledger = new Ledger(cwd);
-              let created: Buffer | undefined;
-              for (const { line: sent, reply } of await exchange(writer!, lines(seq.requests))) {
-                ledger.record(sent, reply);
-                if (reply["ok"] === true && reply["study"] !== undefined) created = sent;
-              }
-              if (!created) return;
-              const name = (JSON.parse(created.toString("utf8")) as { study: string }).study;
-              const file = path.join(cwd, "journal", journalFileName(name));
-              const mayLose = damageJournal(file, hurt);
+      await propertyOnServers(main, [cwd, cwd], fc.tuple(validSequence(RUN_MARK, { storage: "journal" }), damage), 30, async ([writer, reader], [seq, hurt]) => {
+        const ledger = new Ledger(cwd);
+        let created: Buffer | undefined;
+        for (const { line: sent, reply } of await exchange(writer!, lines(seq.requests))) {
+          ledger.record(sent, reply);
+          if (reply["ok"] === true && reply["study"] !== undefined) created = sent;
+        }
+        if (!created) return;
+        const name = (JSON.parse(created.toString("utf8")) as { study: string }).study;
+        const file = path.join(cwd, "journal", journalFileName(name));
+        const mayLose = damageJournal(file, hurt);
 
-              const [opened, listed, asked] = await exchange(reader!, [created, trialsRequest(name), line({ op: "ask", study: name })]);
-              expect(opened!.reply["ok"], JSON.stringify(opened!.reply)).toBe(true);
-              expect(listed!.reply["ok"], JSON.stringify(listed!.reply)).toBe(true);
-              const trials = listed!.reply["trials"] as Reply[];
-              expectKept(ledger.factsOf(ledger.keyOf(name)!), trials, `after ${JSON.stringify(hurt)}`, mayLose);
-              expect(asked!.reply["ok"], JSON.stringify(asked!.reply)).toBe(true);
-              if (asked!.reply["done"] === true) return;
-              // A new trial gets a number of its own, and is kept.
-              const n = asked!.reply["trial"] as number;
-              expect(trials.map((t) => t["trial"])).not.toContain(n);
-              const [told, after] = await exchange(reader!, [line({ op: "tell", study: name, trial: n, value: 1 }), trialsRequest(name)]);
-              expect(told!.reply["ok"], JSON.stringify(told!.reply)).toBe(true);
-              expect((after!.reply["trials"] as Reply[]).find((t) => t["trial"] === n)).toMatchObject({ state: "complete", value: 1 });
-            }),
-          ),
-          { numRuns: runsOf(30), ...RUN },
-        );
-        await expectCleanExit(servers);
-      } finally {
-        await servers.kill();
-      }
+        const [opened, listed, asked] = await exchange(reader!, [created, trialsRequest(name), line({ op: "ask", study: name })]);
+        expect(opened!.reply["ok"], JSON.stringify(opened!.reply)).toBe(true);
+        expect(listed!.reply["ok"], JSON.stringify(listed!.reply)).toBe(true);
+        const trials = listed!.reply["trials"] as Reply[];
+        expectKept(ledger.factsOf(ledger.keyOf(name)!), trials, `after ${JSON.stringify(hurt)}`, mayLose);
+        expect(asked!.reply["ok"], JSON.stringify(asked!.reply)).toBe(true);
+        if (asked!.reply["done"] === true) return;
+        // A new trial gets a number of its own, and is kept.
+        const n = asked!.reply["trial"] as number;
+        expect(trials.map((t) => t["trial"])).not.toContain(n);
+        const [told, after] = await exchange(reader!, [line({ op: "tell", study: name, trial: n, value: 1 }), trialsRequest(name)]);
+        expect(told!.reply["ok"], JSON.stringify(told!.reply)).toBe(true);
+        expect((after!.reply["trials"] as Reply[]).find((t) => t["trial"] === n)).toMatchObject({ state: "complete", value: 1 });
+      });
     },
     PROPERTY_TIMEOUT,
   );

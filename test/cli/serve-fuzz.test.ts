@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anyLine, mutate, mutation, validSequence } from "./fuzz-arbitraries";
-import { Ledger, PROPERTY_TIMEOUT, RUN, RUN_MARK, exchange, expectCleanExit, expectKept, lines, runsOf, trialsRequest } from "./fuzz-harness";
+import { Ledger, PROPERTY_TIMEOUT, RUN_MARK, exchange, expectCleanExit, expectKept, lines, propertyOnServers, trialsRequest } from "./fuzz-harness";
 import { Servers, builtMain, isExit, type Reply } from "./serve-child";
 
 // Property-based requests to real `tunelab serve` processes (issue 11):
@@ -61,20 +61,9 @@ describe("tunelab serve under hostile input (fuzz)", () => {
   it(
     "answers every line (random JSON, request-shaped objects, bytes, invalid UTF-8, cut JSON, long lines) once, in order, never with an internal error, and stays alive",
     async () => {
-      const servers = new Servers(main, [folder("lines")]);
-      try {
-        await fc.assert(
-          fc.asyncProperty(fc.array(anyLine, { minLength: 1, maxLength: 8 }), (ls) =>
-            servers.run(async ([s]) => {
-              await exchange(s!, ls.filter((l) => !isExit(l)));
-            }),
-          ),
-          { numRuns: runsOf(40), ...RUN },
-        );
-        await expectCleanExit(servers);
-      } finally {
-        await servers.kill();
-      }
+      await propertyOnServers(main, [folder("lines")], fc.array(anyLine, { minLength: 1, maxLength: 8 }), 40, async ([s], ls) => {
+        await exchange(s!, ls.filter((l) => !isExit(l)));
+      });
     },
     PROPERTY_TIMEOUT,
   );
@@ -84,41 +73,30 @@ describe("tunelab serve under hostile input (fuzz)", () => {
     async () => {
       const cwd = folder("mutations");
       // The writer serves the sequences; the reader opens each journal study afresh from disk.
-      const servers = new Servers(main, [cwd, cwd]);
-      try {
-        await fc.assert(
-          fc.asyncProperty(validSequence(RUN_MARK), fc.array(mutation, { maxLength: 6 }), (seq, mutations) =>
-            servers.run(async ([writer, reader]) => {
-              const ledger = new Ledger(cwd);
-              const touched = new Set<string>();
-              for (const { line, reply } of await exchange(writer!, lines(mutate(seq.requests, mutations)))) {
-                const key = ledger.record(line, reply);
-                if (key !== undefined) touched.add(key);
-              }
-              for (const key of touched) {
-                const study = ledger.studies.get(key)!;
-                let listed: unknown;
-                if (ledger.keyOf(study.name) === key) {
-                  const [{ reply }] = await exchange(writer!, [trialsRequest(study.name)]);
-                  expect(reply["ok"], JSON.stringify(reply)).toBe(true);
-                  listed = reply["trials"];
-                  expectKept(ledger.factsOf(key), listed as Reply[], "the server that served them");
-                }
-                if (!study.journal) continue;
-                const [created, again] = await exchange(reader!, [study.create, trialsRequest(study.name)]);
-                expect(created!.reply["ok"], JSON.stringify(created!.reply)).toBe(true);
-                expect(again!.reply["ok"], JSON.stringify(again!.reply)).toBe(true);
-                expectKept(ledger.factsOf(key), again!.reply["trials"] as Reply[], "another process reading the journal");
-                if (listed !== undefined) expect(again!.reply["trials"]).toEqual(listed);
-              }
-            }),
-          ),
-          { numRuns: runsOf(40), ...RUN },
-        );
-        await expectCleanExit(servers);
-      } finally {
-        await servers.kill();
-      }
+      await propertyOnServers(main, [cwd, cwd], fc.tuple(validSequence(RUN_MARK), fc.array(mutation, { maxLength: 6 })), 40, async ([writer, reader], [seq, mutations]) => {
+        const ledger = new Ledger(cwd);
+        const touched = new Set<string>();
+        for (const { line, reply } of await exchange(writer!, lines(mutate(seq.requests, mutations)))) {
+          const key = ledger.record(line, reply);
+          if (key !== undefined) touched.add(key);
+        }
+        for (const key of touched) {
+          const study = ledger.studies.get(key)!;
+          let listed: unknown;
+          if (ledger.keyOf(study.name) === key) {
+            const [{ reply }] = await exchange(writer!, [trialsRequest(study.name)]);
+            expect(reply["ok"], JSON.stringify(reply)).toBe(true);
+            listed = reply["trials"];
+            expectKept(ledger.factsOf(key), listed as Reply[], "the server that served them");
+          }
+          if (!study.journal) continue;
+          const [created, again] = await exchange(reader!, [study.create, trialsRequest(study.name)]);
+          expect(created!.reply["ok"], JSON.stringify(created!.reply)).toBe(true);
+          expect(again!.reply["ok"], JSON.stringify(again!.reply)).toBe(true);
+          expectKept(ledger.factsOf(key), again!.reply["trials"] as Reply[], "another process reading the journal");
+          if (listed !== undefined) expect(again!.reply["trials"]).toEqual(listed);
+        }
+      });
     },
     PROPERTY_TIMEOUT,
   );
@@ -126,22 +104,11 @@ describe("tunelab serve under hostile input (fuzz)", () => {
   it(
     "valid sequences with a seed give byte-identical replies in two servers (memory and journal)",
     async () => {
-      const servers = new Servers(main, [folder("twin-a"), folder("twin-b")]);
-      try {
-        await fc.assert(
-          fc.asyncProperty(validSequence(RUN_MARK), (seq) =>
-            servers.run(async ([a, b]) => {
-              const sent = lines(seq.requests);
-              const [ra, rb] = await Promise.all([exchange(a!, sent), exchange(b!, sent)]);
-              expect(ra.map((x) => x.text)).toEqual(rb.map((x) => x.text));
-            }),
-          ),
-          { numRuns: runsOf(25), ...RUN },
-        );
-        await expectCleanExit(servers);
-      } finally {
-        await servers.kill();
-      }
+      await propertyOnServers(main, [folder("twin-a"), folder("twin-b")], validSequence(RUN_MARK), 25, async ([a, b], seq) => {
+        const sent = lines(seq.requests);
+        const [ra, rb] = await Promise.all([exchange(a!, sent), exchange(b!, sent)]);
+        expect(ra.map((x) => x.text)).toEqual(rb.map((x) => x.text));
+      });
     },
     PROPERTY_TIMEOUT,
   );

@@ -39,7 +39,7 @@ describe("journalFileName", () => {
         }
         if (a !== b) expect(journalFileName(a)).not.toBe(journalFileName(b));
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 
