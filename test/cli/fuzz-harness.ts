@@ -65,9 +65,10 @@ export interface Facts {
 }
 
 /**
- * What one server acknowledged, per study. A study is its storage (memory or
- * a resolved directory) and its name: creating a name again in another
- * storage switches the name to that study, as the server does.
+ * What one server acknowledged, per study, over its life. A study is its
+ * storage (memory or a resolved directory) and its name: creating a name
+ * again in another storage switches the name to that study, as the server
+ * does. An op acknowledged for a name this server never created is a bug.
  */
 export class Ledger {
   private readonly facts = new Map<string, Facts>();

@@ -5,7 +5,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anyLine, mutate, mutation, validSequence } from "./fuzz-arbitraries";
 import { Ledger, PROPERTY_TIMEOUT, RUN_MARK, exchange, expectCleanExit, expectKept, lines, propertyOnServers, trialsRequest } from "./fuzz-harness";
-import { Servers, builtMain, isExit, type Reply } from "./serve-child";
+import { Servers, builtMain, isExit, type Reply, type ServeChild } from "./serve-child";
 
 // Property-based requests to real `tunelab serve` processes (issue 11):
 // whatever a line holds, serve answers it, in order, once, and stays alive;
@@ -30,6 +30,8 @@ function folder(name: string): string {
   fs.mkdirSync(d, { recursive: true });
   return d;
 }
+
+const ledgers = new WeakMap<ServeChild, Ledger>();
 
 describe("tunelab serve under hostile input (fuzz)", () => {
   it("a request whose id is nested 5000 levels deep is answered and the process keeps its studies (it used to die writing the reply)", async () => {
@@ -74,7 +76,8 @@ describe("tunelab serve under hostile input (fuzz)", () => {
       const cwd = folder("mutations");
       // The writer serves the sequences; the reader opens each journal study afresh from disk.
       await propertyOnServers(main, [cwd, cwd], fc.tuple(validSequence(RUN_MARK), fc.array(mutation, { maxLength: 6 })), 40, async ([writer, reader], [seq, mutations]) => {
-        const ledger = new Ledger(cwd);
+        // One ledger per server: a mutated name may be that of a study an earlier run created.
+        const ledger = ledgers.get(writer!) ?? ledgers.set(writer!, new Ledger(cwd)).get(writer!)!;
         const touched = new Set<string>();
         for (const { line, reply } of await exchange(writer!, lines(mutate(seq.requests, mutations)))) {
           const key = ledger.record(line, reply);
