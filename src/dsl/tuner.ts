@@ -6,7 +6,7 @@ import { JournalStorage } from "../storage/journal";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
-import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
+import type { StrategyOptionsMap } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import type { StudyEventMap, StudyEventName } from "../study/events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
@@ -114,9 +114,14 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** How configurations are chosen: "random" (default) or "grid", with options; or a Strategy object. */
-  strategy<N extends StrategyName>(name: N, options?: StrategyOptionsMap[N]): this;
-  strategy(strategy: Strategy): this;
+  /**
+   * How configurations are chosen: a strategy's name ("random", the default,
+   * "grid", "bayesian", "tpe", "hyperband", "asha") with its options, or a
+   * Strategy object. One signature, with the names spelled out as a union
+   * (`keyof ... & string`), so that a wrong name is one compile error that
+   * lists the valid ones (under tslab's TypeScript 5.0 too).
+   */
+  strategy<N extends keyof StrategyOptionsMap & string>(name: N | Strategy, options?: StrategyOptionsMap[N]): this;
   strategy(name: string | Strategy, options?: unknown): this {
     this.mutable("strategy");
     if (typeof name === "object" && name !== null && typeof (name as Strategy).propose === "function") {
@@ -161,8 +166,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * objective reports with `trial.report(step, value)` and ends when that answers true; the
    * trial is recorded as pruned with the values it reached.
    */
-  stopping<K extends StoppingName>(rule: K, options?: StoppingOptionsMap[K]): this;
-  stopping(rule: Stopper): this;
+  stopping<K extends keyof StoppingOptionsMap & string>(rule: K | Stopper, options?: StoppingOptionsMap[K]): this;
   stopping(rule: StoppingName | Stopper, options?: unknown): this {
     this.mutable("stopping");
     if (typeof rule === "object" && rule !== null && typeof (rule as Stopper).shouldStop === "function") {
@@ -180,9 +184,15 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** The function each trial runs. */
+  /**
+   * The function each trial runs: the builder's last declaration. The space
+   * and the direction must come before it, so a study missing one fails here,
+   * in the cell that declares it, rather than at `run()`.
+   */
   objective(fn: ObjectiveFn<Params<S>>): this {
     if (typeof fn !== "function") throw Msg.badOption("objective", fn, "a function (params, trial) => metric");
+    if (!this.spaceDef) throw Msg.noSpace();
+    if (!this.dir) throw Msg.noDirection();
     this.fn = fn;
     return this;
   }
