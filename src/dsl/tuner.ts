@@ -1,8 +1,9 @@
+import * as path from "node:path";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { Config, Params, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
-import { JournalStorage } from "../storage/journal";
+import { JournalStorage, journalFileName } from "../storage/journal";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
@@ -20,6 +21,7 @@ import { showStudy } from "../notebook/show";
 import type { StudyBundle } from "../notebook/bundle";
 import { startLiveDisplay } from "../notebook/live";
 import { trialsDataFrame } from "../notebook/dataframe";
+import { describeTuner } from "./describe";
 import { isViewName, type ViewName } from "../views/specs";
 
 /** A trial record whose params have the space's type. */
@@ -329,6 +331,28 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return (this.studyObj?.trials ?? []) as TrialOf<Params<S>>[];
   }
 
+  /** What `console.log(study)` and a notebook cell ending in `study` print: a short description, not the internals. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const spec = this.strategySpec;
+    const named = typeof (spec as Strategy).propose === "function" ? undefined : (spec as { name: string; options?: unknown });
+    const study = this.studyObj;
+    return describeTuner({
+      name: this.name,
+      ...(this.spaceDef ? { space: this.spaceDef.toJSON() } : {}),
+      ...(this.dir ? { direction: this.dir } : {}),
+      metric: this.metricName,
+      strategy: named ? named.name : `${(spec as Strategy).name} (a Strategy object)`,
+      ...(named?.options !== undefined ? { strategyOptions: named.options } : {}),
+      ...(this.seedValue !== undefined ? { seed: this.seedValue } : study ? { seed: study.seed } : {}),
+      ...(this.stopper ? { stopping: this.stopper.name } : {}),
+      limits: this.lim,
+      storage: describeStorage(this.storageChoice, this.name),
+      hasObjective: this.fn !== undefined,
+      ...(study ? { trials: study.snapshot.trials, best: study.best } : {}),
+      running: this.running,
+    });
+  }
+
   private mutable(what: string): void {
     if (this.opened) throw Msg.frozen(what);
   }
@@ -359,6 +383,12 @@ const NAME_CHECK_SPACE = SearchSpace.parse({ _: { type: "categorical", choices: 
 
 function isStorage(s: unknown): s is Storage {
   return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";
+}
+
+function describeStorage(c: StorageChoice, name: string): string {
+  if (c === "memory") return "in memory (gone when the kernel stops)";
+  if (isStorage(c)) return (c as { description?: string }).description ?? "a Storage object";
+  return path.join((c as { dir: string }).dir, journalFileName(name));
 }
 
 function toStorage(c: StorageChoice): Storage {
