@@ -1,4 +1,3 @@
-import { escapeHtml } from "./html";
 import { kernelWriter, newDisplayId } from "./tslab";
 
 /**
@@ -7,6 +6,10 @@ import { kernelWriter, newDisplayId } from "./tslab";
  * the way pandas does in Jupyter, instead of its internals (a value at the
  * end of a cell) or danfo's wide boxed text that wraps (`print()`).
  */
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /** The parts of a danfojs DataFrame or Series this file reads. */
 interface FrameLike {

@@ -1,6 +1,6 @@
 import type { Study } from "../study/study";
 import { toPayload, type StudyPayload } from "../views/payload";
-import { composeBundle, renderCharts, type ChartSet } from "./bundle";
+import { composeDisplay, renderCharts, type ChartSet } from "./bundle";
 import { kernelWriter, newDisplayId, type DisplayWriter } from "./tslab";
 import { preloadVega } from "./vega";
 
@@ -182,9 +182,9 @@ export class LiveDisplay {
         chartMs = now() - c0;
         this.stats.redraws++;
       }
-      const bundle = composeBundle(payload, charts);
+      const display = composeDisplay(payload, charts);
       const t1 = now();
-      this.write({ data: bundle, metadata: {}, transient: { display_id: this.displayId } }, update);
+      this.write({ ...display, transient: { display_id: this.displayId } }, update);
       const t2 = now();
       this.stats.messages++;
       this.stats.chartMs += chartMs;
