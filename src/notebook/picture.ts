@@ -22,15 +22,19 @@ export interface RenderedChart {
   readonly svg: string;
 }
 
-/** The picture: a PNG drawn at `SCALE` times its display size (`width` × `height` CSS pixels). */
+/** The picture: a PNG drawn at `SCALE` times its display size (`width` × `height` CSS pixels, in the display's metadata). */
 export interface StudyPicture {
   readonly png: Buffer;
   readonly width: number;
   readonly height: number;
 }
 
-/** The picture's pixels per CSS pixel: sharp on high-density screens. */
-export const SCALE = 2;
+/**
+ * The picture's pixels per CSS pixel. 1: at 2 a study's picture grew from
+ * about 190 KB to 470 KB (the parallel-coordinates lines compress poorly)
+ * and took three times as long to draw.
+ */
+export const SCALE = 1;
 /** Trials listed in the picture's table: the best ones, in order. */
 export const PICTURE_ROWS = 10;
 

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeNotebook, makeRepoTempDir, mimeValue, pngSize, removeDir, streamText, cellStreamText, tslabNotebook, writeNotebook, type Notebook, type NotebookOutput } from "../helpers/jupyter";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
+import { SCALE } from "../../src/notebook/picture";
 import { linkFreshPackage, runCellsInKernel, type CellRun, type KernelMessage } from "./kernel";
 
 const TRIALS = 20;
@@ -82,7 +83,7 @@ describe("the executed notebook (as saved and shared)", () => {
     expect(payload.trials.every((t) => t.state === "complete" && t.intermediate.length === 3)).toBe(true);
     expect(Object.keys(outs[0]!.data!).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());
     const size = pngSize(mimeValue(outs[0]!, "image/png") as string);
-    expect(outs[0]!.metadata).toEqual({ "image/png": { width: size.width / 2, height: size.height / 2 } });
+    expect(outs[0]!.metadata).toEqual({ "image/png": { width: size.width / SCALE, height: size.height / SCALE } });
     expect(mimeValue(outs[0]!, "text/plain")).toMatch(new RegExp(`^study "bridge" \\(minimize loss, random\\): ${TRIALS} trials: ${TRIALS} complete\\nbest: #\\d+ loss=`));
   });
 

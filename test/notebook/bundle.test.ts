@@ -41,7 +41,7 @@ function tableRows(svg: string): string[][] {
 }
 
 describe("studyDisplay", () => {
-  it("holds the payload, a picture (PNG, drawn at twice its display size) and a text summary", async () => {
+  it("holds the payload, a picture (PNG, with its display size) and a text summary", async () => {
     const p = payload();
     const { data, metadata } = await studyDisplay(p);
     expect(Object.keys(data).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());

@@ -16,6 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
+import { SCALE } from "../../src/notebook/picture";
 import {
   REPO_ROOT,
   cellStreamText,
@@ -91,11 +92,11 @@ export function payloadOf(output: NotebookOutput): StudyPayload {
   return mimeValue(output, STUDY_MIME) as StudyPayload;
 }
 
-/** The display size of a study output's picture, checked against the PNG (drawn at twice that size). */
+/** The display size of a study output's picture, checked against the PNG (drawn at SCALE times that size). */
 export function pictureOf(output: NotebookOutput): { width: number; height: number } {
   const size = pngSize(mimeValue(output, "image/png") as string);
   const meta = (output.metadata?.["image/png"] ?? {}) as { width?: number; height?: number };
-  expect(meta).toEqual({ width: size.width / 2, height: size.height / 2 });
+  expect(meta).toEqual({ width: size.width / SCALE, height: size.height / SCALE });
   return { width: meta.width!, height: meta.height! };
 }
 
