@@ -86,9 +86,9 @@ export const Msg = {
     err("study.mismatch", what, `study ${show(name)} already exists with a different ${what} (stored: ${stored}; given: ${given}); use a new study name, or delete the stored study to start over.`),
   studyUnknown: (name: string) =>
     err("study.unknown", "study", `no open study is named ${show(name)}; send "create" first.`),
-  noSpace: () => err("dsl.no_space", "space", "the study has no search space: call .space({...}) before running it."),
+  noSpace: () => err("dsl.no_space", "space", "the study has no search space: call .space({...}) first (before .objective(), .run() or .open())."),
   noObjective: () => err("dsl.no_objective", "objective", "the study has no objective: call .objective(async (params, trial) => ...) before run()."),
-  noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric").'),
+  noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric") first (before .objective(), .run() or .open()).'),
   frozen: (what: string) => err("dsl.frozen", what, `${what} cannot change after the study has started; build a new study with another name.`),
 
   // ---- trials ------------------------------------------------------------
