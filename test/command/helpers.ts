@@ -1,0 +1,93 @@
+/**
+ * Shared by the tests of command() and `tunelab run`: the fixture scripts, scratch folders,
+ * and what /proc says about processes (live members of a group, whether a pid still runs).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const FIXTURES = path.join(__dirname, "fixtures");
+export const TRIAL_JS = path.join(FIXTURES, "trial.js");
+export const TRIAL_PY = path.join(FIXTURES, "trial.py");
+export const NODE = process.execPath;
+export const PYTHON = process.env["PYTHON"] ?? "python3";
+
+/** A fresh folder under the system's temp dir; removed by `cleanup()`. */
+const made: string[] = [];
+export function scratch(name = "cmd"): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `tunelab-${name}-`));
+  made.push(d);
+  return d;
+}
+export function cleanup(): void {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+interface Stat {
+  readonly pid: number;
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+}
+
+function stat(pid: number): Stat | undefined {
+  try {
+    const t = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = t.slice(t.lastIndexOf(")") + 2).split(" ");
+    return { pid, state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function allStats(): Stat[] {
+  const out: Stat[] = [];
+  for (const n of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(n)) continue;
+    const s = stat(Number(n));
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** Processes of the group that are not zombies (zombies of orphans wait for init, which may not reap them here). */
+export function liveInGroup(pgid: number): number[] {
+  return allStats()
+    .filter((s) => s.pgrp === pgid && s.state !== "Z")
+    .map((s) => s.pid);
+}
+
+/** Whether the pid runs (a zombie does not). */
+export function running(pid: number): boolean {
+  const s = stat(pid);
+  return s !== undefined && s.state !== "Z";
+}
+
+/** Zombies whose parent is this test process: children it never reaped. */
+export function ownZombies(): number[] {
+  return allStats()
+    .filter((s) => s.ppid === process.pid && s.state === "Z")
+    .map((s) => s.pid);
+}
+
+/** Pids listed in a file the fixture scripts append "<pid> <role>" lines to. */
+export function pidsIn(file: string): { pid: number; role: string }[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, role] = l.split(" ");
+      return { pid: Number(pid), role: role ?? "" };
+    });
+}
+
+/** Waits until `check` holds (polling), or throws after `ms`. */
+export async function until(check: () => boolean, ms = 10_000, what = "the condition"): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
