@@ -4,8 +4,10 @@ import { Msg } from "../util/messages";
 
 /**
  * Command templates: `["python", "train.py", "--lr", "{lr}", "--epochs={budget}"]`, with a
- * placeholder `{name}` for each parameter and `{trial}`, `{budget}`, `{study}`; `{{` and `}}`
- * are literal braces. Values are put into the argument as text, never through a shell.
+ * placeholder `{name}` for each parameter and `{trial}`, `{budget}`, `{study}`. A name is
+ * letters, digits, `_`, `.` and `-`, starting with a letter or `_`; other text in braces
+ * (JSON, code) is left as it is, and `{{name}}` is the literal text `{name}`. Values are put
+ * into the argument as text, never through a shell.
  *
  * An absent (conditional) parameter leaves out the arguments that name it: an argument that
  * is `{p}` alone goes with the flag before it (`--momentum {momentum}`), an argument with
@@ -46,37 +48,31 @@ export function parseArgv(argv: unknown, field = "command"): ArgTemplate[] {
   });
 }
 
+/** What a placeholder's name looks like; any other text in braces (JSON, code) is literal. */
+const NAME = /\{(\{?)([A-Za-z_][A-Za-z0-9_.-]*)\}(\}?)/g;
+
 function parseArg(arg: string, field: string): ArgTemplate {
   if (arg.includes("\u0000")) throw Msg.nulInArgument(field);
   const parts: Part[] = [];
   const names: string[] = [];
   let text = "";
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg[i]!;
-    if (c === "{") {
-      if (arg[i + 1] === "{") {
-        text += "{";
-        i++;
-        continue;
-      }
-      const end = arg.indexOf("}", i + 1);
-      if (end < 0) throw Msg.badPlaceholder(field, arg, `has a "{" at ${i} that is never closed`);
-      const name = arg.slice(i + 1, end);
-      if (name.length === 0) throw Msg.badPlaceholder(field, arg, "has an empty placeholder {}");
-      if (name.includes("{")) throw Msg.badPlaceholder(field, arg, `has a "{" inside the placeholder at ${i}`);
-      if (text) parts.push(text);
-      text = "";
-      parts.push({ name });
-      names.push(name);
-      i = end;
-    } else if (c === "}") {
-      if (arg[i + 1] !== "}") throw Msg.badPlaceholder(field, arg, `has a "}" at ${i} that closes nothing`);
-      text += "}";
-      i++;
-    } else {
-      text += c;
+  let at = 0;
+  for (const m of arg.matchAll(NAME)) {
+    text += arg.slice(at, m.index!);
+    at = m.index! + m[0].length;
+    if (m[1] && m[3]) {
+      // {{name}}: the text {name}.
+      text += `{${m[2]}}`;
+      continue;
     }
+    text += m[1]!;
+    if (text) parts.push(text);
+    text = "";
+    parts.push({ name: m[2]! });
+    names.push(m[2]!);
+    text = m[3]!;
   }
+  text += arg.slice(at);
   if (text || parts.length === 0) parts.push(text);
   return { parts, names, alone: parts.length === 1 && typeof parts[0] !== "string" };
 }
@@ -153,9 +149,4 @@ export function expandArgv(template: readonly ArgTemplate[], ctx: ExpandContext,
     out.push(s);
   }
   return out;
-}
-
-/** The template back as text (what `study.toJSON()` writes). */
-export function templateText(template: readonly ArgTemplate[]): string[] {
-  return template.map((t) => t.parts.map((p) => (typeof p === "string" ? p.replace(/\{/g, "{{").replace(/\}/g, "}}") : `{${p.name}}`)).join(""));
 }

@@ -112,7 +112,7 @@ export function commandSpec(argv: unknown, options: unknown = {}, fields: { read
     return v;
   };
   const shell = bool("shell");
-  if (shell && template[0]!.names.length > 0) throw Msg.badPlaceholder(`${fields.argv}[0]`, (argv as string[])[0]!, 'is the shell script (shell: true), where values would become shell code; pass them as later elements and use "$1", "$2", ... in the script');
+  if (shell && template[0]!.names.length > 0) throw Msg.shellPlaceholder(`${fields.argv}[0]`, (argv as string[])[0]!);
   const cwd = str("cwd");
   const logs = str("logs");
   return {
@@ -201,6 +201,15 @@ export function storageDir(study: Study | undefined): string | undefined {
   return typeof dir === "string" ? path.resolve(dir) : undefined;
 }
 
+/** How a trial's process failed; recorded as the trial's error, the message alone (no stack: it is not tunelab's code). */
+class TrialFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrialFailure";
+    this.stack = message;
+  }
+}
+
 /** Most reports waiting to be recorded before the process's output is paused (it then blocks writing). */
 const HIGH_WATER = 256;
 
@@ -226,7 +235,7 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
     TUNELAB_STUDY: studyName,
     TUNELAB_TRIAL_DIR: folder,
   };
-  if (trial.signal.aborted) throw new Error("stopped before its process started");
+  if (trial.signal.aborted) throw new TrialFailure("stopped before its process started");
 
   const log = new TrialLog(logFile, spec.logBytes);
   log.write(`[tunelab] trial ${trial.number}: ${shellQuote(expanded)}\n`);
@@ -236,7 +245,7 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
     child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     log.close(`[tunelab] could not start: ${errorText(e)}\n`);
-    throw new Error(`could not start ${JSON.stringify(argv[0])}: ${errorText(e)}`);
+    throw new TrialFailure(`could not start ${JSON.stringify(argv[0])}: ${errorText(e)}`);
   }
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once("spawn", () => resolve(undefined));
@@ -267,7 +276,7 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
   // Output: both streams, line by line, into the log and the metric reader; reports go to the
   // study one at a time, in order, and the output is paused while too many wait.
   const stderrTail = new LineTail(20, 500);
-  const outputTail = new LineTail(20, 300);
+  const outputTail = new LineTail(15, 200);
   const queue: ReadReport[] = [];
   let pumping = false;
   let paused = false;
@@ -356,19 +365,19 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
 
   if (failure !== undefined) throw failure;
   if (stopping === "pruned") return reader.last;
-  if (stopping === "aborted") throw new Error(`stopped: its process was ${how}`);
+  if (stopping === "aborted") throw new TrialFailure(`stopped: its process was ${how}`);
   const shellSignal = spec.shell && exit.code !== null && exit.code > 128 && exit.code < 160 ? signalName(exit.code - 128) : undefined;
   const signal = exit.signal ?? shellSignal;
   if (signal) {
     const oom = signal === "SIGKILL" ? " (the out-of-memory killer sends SIGKILL; so does kill -9)" : "";
     throw new InfrastructureFailure(`the process was killed by ${signal}${oom}${tailNote(stderrTail, "stderr")}`, signal === "SIGKILL" ? "oom" : "signal");
   }
-  if (exit.code !== 0) throw new Error(`the process exited with code ${exit.code}${tailNote(stderrTail, "stderr")}`);
+  if (exit.code !== 0) throw new TrialFailure(`the process exited with code ${exit.code}${tailNote(stderrTail, "stderr")}`);
   const metric = study?.metric ?? "value";
   const value = reader.final(spec.final);
   if (value === undefined) {
     const def = spec.metrics.find((m) => m.name === metric);
-    throw new Error(Msg.noObjectiveMetric(metric, def?.source).message + tailNote(outputTail, "output"));
+    throw new TrialFailure(Msg.noObjectiveMetric(metric, def?.source).message + tailNote(outputTail, "output"));
   }
   return { ...reader.last, [metric]: value };
 }
@@ -384,7 +393,7 @@ function spawnFailure(program: string, e: NodeJS.ErrnoException, cwd: string): E
     return new InfrastructureFailure(`could not start ${JSON.stringify(program)}: ${e.message}`, "spawn");
   }
   const hint = e.code === "ENOENT" ? (fs.existsSync(cwd) ? "; check the program's name and PATH" : `; the working directory ${cwd} does not exist`) : "";
-  return new Error(`could not start ${JSON.stringify(program)}: ${e.message}${hint}`);
+  return new TrialFailure(`could not start ${JSON.stringify(program)}: ${e.message}${hint}`);
 }
 
 function signalName(n: number): NodeJS.Signals | undefined {

@@ -59,6 +59,8 @@ export class InfrastructureFailure extends Error {
   ) {
     super(message);
     this.name = "InfrastructureFailure";
+    // Recorded as the trial's error: the message alone (the failure record says what it was).
+    this.stack = message;
   }
 }
 

@@ -139,8 +139,8 @@ export const Msg = {
   // ---- external commands: command(), the study file, `tunelab run` (src/command, src/cli/run.ts) ----
   badArgv: (field: string, got: unknown) =>
     err("command.bad_argv", field, `${field} must be a non-empty array of strings (the program, then its arguments), but got ${show(got)}.`),
-  badPlaceholder: (field: string, arg: string, problem: string) =>
-    err("command.bad_placeholder", field, `${field} (${show(arg)}) ${problem}; placeholders are written {name}, and literal braces {{ and }}.`),
+  shellPlaceholder: (field: string, arg: string) =>
+    err("command.shell_placeholder", field, `${field} (${show(arg)}) is the shell script (shell: true), where a placeholder's value would become shell code; pass values as later elements and use "$1", "$2", ... in the script.`),
   unknownPlaceholder: (field: string, name: string, params: readonly string[]) =>
     err("command.unknown_placeholder", field, `${field} names {${name}}, which is neither a parameter of the space (${params.length ? params.join(", ") : "none"}) nor one of {trial}, {budget}, {study}.`),
   ambiguousPlaceholder: (field: string, name: string) =>
@@ -157,6 +157,8 @@ export const Msg = {
     err("command.duplicate_metric", field, `${field} defines ${show(name)} a second time; each metric has one definition.`),
   noObjectiveMetric: (metric: string, regex: string | undefined) =>
     err("command.no_metric", metric, `the process exited with code 0, but no objective metric matched: nothing in its output matched ${regex !== undefined ? `the regex ${show(regex)} of ${show(metric)}` : `a definition of ${show(metric)}`}, and no line had the form tunelab: {"${metric}": <number>}.`),
+  noTrialLog: (n: number, file: string) =>
+    err("command.no_log", "trial", `trial ${n} has no log at ${file}: only trials run by a command() objective whose process started have one.`),
   notSerializable: (what: string, why: string) =>
     err("dsl.not_serializable", what, `the study cannot be written as a study file: ${why}.`),
   studyFileNotJson: (file: string, detail: string) =>
