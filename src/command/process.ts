@@ -289,11 +289,15 @@ process.stdin.on("end", reap);
 process.stdin.on("error", reap);
 `;
 
+/** In the reaper's command line, so `ps` shows what it is. */
+export const REAPER_NAME = "tunelab-reaper";
+
 function startReaper(): void {
   try {
     const env = { ...process.env };
     delete env["NODE_OPTIONS"];
-    const child = spawn(process.execPath, ["-e", REAPER_SOURCE], { detached: true, stdio: ["pipe", "ignore", "ignore"], env });
+    // The last argument only names it in `ps`.
+    const child = spawn(process.execPath, ["-e", REAPER_SOURCE, REAPER_NAME], { detached: true, stdio: ["pipe", "ignore", "ignore"], env });
     child.on("error", () => {
       reaper = undefined;
       reaperFailed = true;

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { linkFreshPackage } from "../notebook/kernel";
 
 export const FIXTURES = path.join(__dirname, "fixtures");
 export const TRIAL_JS = path.join(FIXTURES, "trial.js");
@@ -90,4 +91,30 @@ export async function until(check: () => boolean, ms = 10_000, what = "the condi
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The `tunelab` command of a private build of the current sources (the notebook tests'
+ * build, never dist/, which others rebuild at any moment): node <this path> run FILE.json.
+ */
+export function freshCli(): string {
+  const dir = scratch("cli");
+  linkFreshPackage(dir);
+  return path.join(dir, "node_modules", "tunelab", "dist", "cli", "main.js");
+}
+
+/** Pids of the processes whose parent is `ppid` and whose command line contains `needle`. */
+export function childrenOf(ppid: number, needle: string): number[] {
+  const out: number[] = [];
+  for (const n of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(n)) continue;
+    const s = stat(Number(n));
+    if (!s || s.ppid !== ppid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${n}/cmdline`, "utf8").includes(needle)) out.push(s.pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }
