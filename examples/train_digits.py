@@ -35,7 +35,7 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     if a.eta0 > 10:
-        raise ValueError(f"--eta0 {a.eta0} is above 10: training diverges at such learning rates")
+        p.error(f"--eta0 {a.eta0} is above 10: training diverges at such learning rates")
 
     x, y = load_digits(return_X_y=True)
     x = x / 16.0

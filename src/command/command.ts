@@ -225,7 +225,7 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
   const cwd = spec.trialDir ? folder : spec.cwd !== undefined ? path.resolve(spec.cwd) : process.cwd();
   const logFile = path.join(folder, "output.log");
   const base = storageDir(study);
-  const record: JsonObject = { argv: expanded, cwd, log: base ? path.relative(base, logFile) : logFile };
+  const record: JsonObject = { argv: expanded, log: base ? path.relative(base, logFile) : logFile };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...spec.env,
@@ -238,7 +238,8 @@ async function runTrial(spec: CommandSpec, params: Config, trial: TrialContext<C
   if (trial.signal.aborted) throw new TrialFailure("stopped before its process started");
 
   const log = new TrialLog(logFile, spec.logBytes);
-  log.write(`[tunelab] trial ${trial.number}: ${shellQuote(expanded)}\n`);
+  const where = path.relative(process.cwd(), cwd);
+  log.write(`[tunelab] trial ${trial.number}${where ? ` (in ${where})` : ""}: ${shellQuote(expanded)}\n`);
   const started = Date.now();
   let child: ChildProcess;
   try {
