@@ -16,6 +16,7 @@ import { DEFAULT_LOG_BYTES, LineTail, TrialLog } from "./log";
 import { compileMetrics, FINAL_RULES, MetricReader, type CompiledMetric, type FinalRule, type MetricDefinition, type ReadReport } from "./metrics";
 import { PROCESS_KEY, processRecord, registerGroup, stopGroup, unregisterGroup } from "./process";
 import { recoverOrphans } from "./recover";
+import { shellQuote } from "../views/command";
 
 /** The options of `command(argv, options)`; the study file has the same fields. */
 export interface CommandOptions {
@@ -400,9 +401,4 @@ function spawnFailure(program: string, e: NodeJS.ErrnoException, cwd: string): E
 function signalName(n: number): NodeJS.Signals | undefined {
   for (const [name, num] of Object.entries(os.constants.signals)) if (num === n) return name as NodeJS.Signals;
   return undefined;
-}
-
-/** argv as a shell would show it (for the log and messages; never run by a shell). */
-export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_\-+=.,:/@%]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
 }

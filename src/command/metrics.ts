@@ -89,7 +89,7 @@ export interface ReadReport {
  */
 export class MetricReader {
   /** Last value of each metric seen (the trial's metrics). */
-  readonly last: Record<string, number> = Object.create(null) as Record<string, number>;
+  readonly last: Record<string, number> = {};
   /** Values of the objective seen (any step). */
   objectiveCount = 0;
   private min = Infinity;
@@ -97,8 +97,9 @@ export class MetricReader {
   private lastStep = 0;
   private stepSeen = false;
   private pendingStep: number | undefined;
-  private pending: Record<string, number> = Object.create(null) as Record<string, number>;
-  private names = 0;
+  private pending: Record<string, number> = {};
+  /** Metric names seen ("__proto__" is never one). */
+  private readonly seen = new Set<string>();
   /** Values whose step did not increase (kept as the last value, not as a curve point). */
   skippedSteps = 0;
   private readonly objectiveRe: RegExp | undefined;
@@ -175,17 +176,17 @@ export class MetricReader {
   }
 
   private other(name: string, v: number): void {
-    if (!(name in this.last)) {
-      if (this.names >= MAX_METRICS || name.length > MAX_NAME || name === "__proto__") return;
-      this.names++;
+    if (!this.seen.has(name)) {
+      if (this.seen.size >= MAX_METRICS || name.length > MAX_NAME || name === "__proto__") return;
+      this.seen.add(name);
     }
     this.last[name] = v;
     this.pending[name] = v;
   }
 
   private objective(v: number, explicitStep: number | undefined): void {
-    if (!(this.metric in this.last)) this.names++;
-    this.last[this.metric] = v;
+    this.seen.add(this.metric);
+    put(this.last, this.metric, v);
     this.objectiveCount++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
@@ -198,8 +199,14 @@ export class MetricReader {
     this.stepSeen = true;
     this.lastStep = step;
     const values = this.pending;
-    values[this.metric] = v;
-    this.pending = Object.create(null) as Record<string, number>;
+    put(values, this.metric, v);
+    this.pending = {};
     this.onReport({ step, values });
   }
+}
+
+/** o[k] = v, also for k "__proto__" (a metric may be named so; the study allows it). */
+function put(o: Record<string, number>, k: string, v: number): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }

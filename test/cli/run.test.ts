@@ -2,7 +2,6 @@
 // name the field, for any file), --dry-run writing nothing, progress on a terminal and on a
 // pipe, Ctrl-C and SIGTERM stopping cleanly (exit 130/143, processes gone, study consistent)
 // and the resumed run reaching its limit (exit 0). The file format is what study.toJSON() writes.
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
@@ -16,7 +15,7 @@ import { choice, float, int } from "../../src/space/builders";
 import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
 import { isTunelabError } from "../../src/util/errors";
-import { cleanup, freshCli, NODE, pidsIn, running, scratch, TRIAL_JS, until } from "../command/helpers";
+import { cleanup, freshCli, NODE, pidsIn, running, scratch, startCli, TRIAL_JS, until } from "../command/helpers";
 
 afterAll(cleanup);
 
@@ -244,24 +243,11 @@ describe("tunelab run", () => {
 
 describe("tunelab run as a process: Ctrl-C, SIGTERM, resume", () => {
   let cli: string;
-  const children: ChildProcess[] = [];
   beforeAll(() => {
     cli = freshCli();
   }, 180_000);
-  afterAll(() => {
-    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-  });
-
   /** The CLI in its own process group, as a shell runs a foreground job (Ctrl-C goes to the group). */
-  function start(file: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-    const child = spawn(NODE, [cli, "run", file], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    children.push(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d));
-    return { child, done: new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr }))) };
-  }
+  const start = (file: string) => startCli(cli, ["run", file], { group: true });
 
   const slowStudy = (dir: string, o: object = {}) =>
     writeStudy(dir, { ...VALID, strategy: "random", options: undefined, limits: { trials: 6, parallel: 3 }, command: [NODE, TRIAL_JS, "--x", "{x}", "--epochs", "100", "--sleep", "50", "--pids", path.join(dir, "pids")], ...o });

@@ -1,6 +1,5 @@
 // examples/: the Python training script (scikit-learn's digits) and its study file, run as a
 // user runs them: `tunelab run digits.json` in a copy of the folder, with the repo's venv.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +7,7 @@ import { parseStudyFile } from "../../src/command/study-file";
 import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
 import { REPO_ROOT, VENV } from "../helpers/jupyter";
-import { cleanup, freshCli, NODE, scratch } from "./helpers";
+import { cleanup, freshCli, scratch, startCli } from "./helpers";
 
 const EXAMPLES = path.join(REPO_ROOT, "examples");
 let cli: string;
@@ -24,12 +23,8 @@ describe("examples/digits.json", () => {
     const file = path.join(dir, "digits.json");
     const spec = parseStudyFile(fs.readFileSync(file, "utf8"), file);
     const env = { ...process.env, PATH: `${path.join(VENV, "bin")}${path.delimiter}${process.env["PATH"] ?? ""}` };
-    const child = spawn(NODE, [cli, "run", "digits.json"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d));
-    child.stderr!.on("data", (d: Buffer) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code, out).toBe(0);
+    const r = await startCli(cli, ["run", "digits.json"], { cwd: dir, env }).done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     const study = await Study.open({ name: spec.study, space: spec.space, direction: "minimize", metric: "val_loss", storage: new JournalStorage(path.join(dir, ".tunelab")) });
     const trials = study.trials;
     expect(trials).toHaveLength(spec.limits.trials);

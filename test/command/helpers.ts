@@ -2,6 +2,7 @@
  * Shared by the tests of command() and `tunelab run`: the fixture scripts, scratch folders,
  * and what /proc says about processes (live members of a group, whether a pid still runs).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -21,6 +22,7 @@ export function scratch(name = "cmd"): string {
   return d;
 }
 export function cleanup(): void {
+  for (const c of clis.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
@@ -117,4 +119,22 @@ export function childrenOf(ppid: number, needle: string): number[] {
     }
   }
   return out;
+}
+
+export interface CliRun {
+  readonly child: ChildProcess;
+  /** Resolves when it has exited, with its exit code and output. */
+  readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+const clis: ChildProcess[] = [];
+/** Starts `node <cli> ...args` (killed by `cleanup()` if still running); `group`: in its own process group, as a shell runs a job. */
+export function startCli(cli: string, args: readonly string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; group?: boolean } = {}): CliRun {
+  const child = spawn(NODE, [cli, ...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: o.group ?? false });
+  clis.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d));
+  return { child, done: new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr }))) };
 }

@@ -3,7 +3,6 @@
 // study is resumed, which recognises them by the identity in each trial's record, stops them,
 // and fails the trials as infrastructure failures (retried when asked). Either way no process
 // survives and no trial is counted twice.
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,17 +10,13 @@ import type { FrozenTrial } from "../../src/model/trial";
 import { float } from "../../src/space/builders";
 import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
-import { childrenOf, cleanup, freshCli, NODE, pidsIn, running, scratch, TRIAL_JS, until } from "./helpers";
+import { childrenOf, cleanup, freshCli, NODE, pidsIn, running, scratch, startCli, TRIAL_JS, until } from "./helpers";
 
 let cli: string;
-const started: ChildProcess[] = [];
 beforeAll(() => {
   cli = freshCli();
 }, 180_000);
-afterAll(() => {
-  for (const c of started) if (c.exitCode === null) c.kill("SIGKILL");
-  cleanup();
-});
+afterAll(cleanup);
 
 function writeFile(dir: string, sleep: number, extra: object = {}): string {
   const file = path.join(dir, "study.json");
@@ -40,16 +35,7 @@ function writeFile(dir: string, sleep: number, extra: object = {}): string {
   return file;
 }
 
-function startCli(file: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(NODE, [cli, "run", file], { stdio: ["ignore", "pipe", "pipe"] });
-  started.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
+const run = (file: string) => startCli(cli, ["run", file]);
 
 async function load(dir: string): Promise<FrozenTrial[]> {
   const study = await Study.open({ name: "crash", space: { x: float(0, 1) }, direction: "minimize", metric: "loss", storage: new JournalStorage(dir) });
@@ -62,7 +48,7 @@ describe("a crash of tunelab run (kill -9)", () => {
   it("the reaper stops the running trials' groups; the resumed study fails them as orphaned, retries them, and counts each once", async () => {
     const dir = scratch("crash");
     const file = writeFile(dir, 200, { retries: { max: 1 } });
-    const { child, done } = startCli(file);
+    const { child, done } = run(file);
     await until(() => pidsIn(path.join(dir, "pids")).length >= 3, 30_000, "three trials to start");
     const leaders = pidsIn(path.join(dir, "pids")).map((p) => p.pid);
     expect(childrenOf(child.pid!, "tunelab-reaper")).toHaveLength(1);
@@ -74,7 +60,7 @@ describe("a crash of tunelab run (kill -9)", () => {
     expect(before.filter((t) => t.state === "running")).toHaveLength(3);
 
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"--sleep","200"', '"--sleep","1"'));
-    const resumed = await startCli(file).done;
+    const resumed = await run(file).done;
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resuming study "crash" with 3 trials');
     const after = await load(path.join(dir, ".tunelab"));
@@ -93,7 +79,7 @@ describe("a crash of tunelab run (kill -9)", () => {
     // Silent for 10 s (a long epoch): a process that prints after tunelab is gone dies of the
     // broken pipe; one that doesn't runs on.
     const file = writeFile(dir, 10_000);
-    const { child, done } = startCli(file);
+    const { child, done } = run(file);
     await until(() => pidsIn(path.join(dir, "pids")).length >= 3, 30_000, "three trials to start");
     const leaders = pidsIn(path.join(dir, "pids")).map((p) => p.pid);
     const reapers = childrenOf(child.pid!, "tunelab-reaper");
@@ -105,7 +91,7 @@ describe("a crash of tunelab run (kill -9)", () => {
     expect(leaders.filter(running)).toEqual(leaders);
 
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"--sleep","10000"', '"--sleep","1"'));
-    const resumed = await startCli(file).done;
+    const resumed = await run(file).done;
     expect(resumed.code).toBe(0);
     for (const p of leaders) expect(running(p)).toBe(false);
     const after = await load(path.join(dir, ".tunelab"));
@@ -125,9 +111,9 @@ describe("a crash of tunelab run (kill -9)", () => {
   it("a study resumed while its first tunelab still runs leaves that one's trials alone", async () => {
     const dir = scratch("crash");
     const file = writeFile(dir, 100, { limits: { trials: 3, parallel: 3 } });
-    const first = startCli(file);
+    const first = run(file);
     await until(() => pidsIn(path.join(dir, "pids")).length >= 3, 30_000, "three trials to start");
-    const second = await startCli(file).done;
+    const second = await run(file).done;
     // The limit counts the first run's three running trials: the second has nothing to do.
     expect(second.code).toBe(0);
     expect((await first.done).code).toBe(0);
