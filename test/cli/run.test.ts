@@ -229,6 +229,22 @@ describe("tunelab run", () => {
     expect(again.stderr).toContain('resuming study "digits" with 6 trials');
   });
 
+  it.each([
+    ["random", {}],
+    ["grid", { space: { x: { type: "float", low: 0, high: 1, step: 0.5 }, opt: VALID.space.opt } }],
+    ["bayesian", { options: { startupTrials: 2 } }],
+    ["tpe", { options: { startupTrials: 2 } }],
+    ["hyperband", { options: { maxResource: 9 } }],
+    ["asha", { options: { maxResource: 9 } }],
+    ["random", { stopping: { rule: "median", startupTrials: 1 } }],
+  ])("runs every strategy: %s %j", async (strategy, extra) => {
+    const dir = scratch("run");
+    const r = await runIn([writeStudy(dir, { ...VALID, strategy, options: undefined, retries: undefined, metrics: undefined, limits: { trials: 5, parallel: 2 }, ...extra }), "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/: (the trials limit was reached|the strategy has nothing left to try); [56] trials \(\d complete, \d pruned, 0 failed\)/);
+  });
+
   it("shows one line updated in place on a terminal: done, running, best, last error", async () => {
     const dir = scratch("run");
     const r = await runIn([writeStudy(dir, { ...VALID, strategy: "random", options: undefined, limits: { trials: 4, parallel: 2 }, command: [NODE, TRIAL_JS, "--mode", "{opt}", "--x", "{x}"], space: { x: VALID.space.x, opt: { type: "categorical", choices: ["fail", "curve"] } } })], true);
