@@ -21,6 +21,10 @@ describe("examples/digits.json", () => {
     const dir = scratch("example");
     for (const f of ["digits.json", "train_digits.py"]) fs.copyFileSync(path.join(EXAMPLES, f), path.join(dir, f));
     const file = path.join(dir, "digits.json");
+    // The example as shipped, with fewer trials (each one imports scikit-learn: ~1.5 s of CPU).
+    const shipped = JSON.parse(fs.readFileSync(file, "utf8")) as { limits: Record<string, number> };
+    expect(shipped.limits["trials"]).toBe(12);
+    fs.writeFileSync(file, JSON.stringify({ ...shipped, limits: { ...shipped.limits, trials: 8 } }));
     const spec = parseStudyFile(fs.readFileSync(file, "utf8"), file);
     const env = { ...process.env, PATH: `${path.join(VENV, "bin")}${path.delimiter}${process.env["PATH"] ?? ""}` };
     const r = await startCli(cli, ["run", "digits.json"], { cwd: dir, env }).done;
