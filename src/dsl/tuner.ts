@@ -23,6 +23,11 @@ import { startLiveDisplay } from "../notebook/live";
 import { trialsDataFrame } from "../notebook/dataframe";
 import { describeTuner } from "./describe";
 import { isViewName, type ViewName } from "../views/specs";
+import { isCommandObjective } from "../command/command";
+import { readTrialLog } from "../command/trial-log";
+import { studyFileJSON } from "../command/study-file";
+import { resolveRetries, type RetryPolicy } from "../study/retry";
+import type { JsonObject } from "../util/json";
 
 /** A trial record whose params have the space's type. */
 export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
@@ -79,6 +84,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private storageChoice: StorageChoice = { dir: ".tunelab" };
   private stopper?: Stopper;
   private lim: ResolvedLimits = resolveLimits({});
+  private limRaw: Limits = {};
+  private retryPolicy?: RetryPolicy;
   private fn?: ObjectiveFn<Params<S>>;
   private opened?: Promise<Study>;
   private studyObj?: Study;
@@ -149,6 +156,19 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   /** When `run()` stops (whichever comes first), how many trials run at once, the per-trial timeout. */
   limits(limits: Limits): this {
     this.lim = resolveLimits(limits);
+    this.limRaw = { ...limits };
+    return this;
+  }
+
+  /**
+   * Runs a trial lost to the infrastructure (its process killed by a signal or the
+   * out-of-memory killer, or orphaned by a crash of tunelab) again, up to `max` times; errors
+   * of the objective itself are never retried (SageMaker's RetryStrategy).
+   * @example tune("xgb").retries({ max: 2 })
+   */
+  retries(policy: RetryPolicy): this {
+    this.mutable("retries");
+    this.retryPolicy = resolveRetries(policy);
     return this;
   }
 
@@ -222,6 +242,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
         ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
         storage,
         ...(this.stopper ? { stopping: this.stopper } : {}),
+        ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
       }).then(
         (study) => {
           this.studyObj = study;
@@ -290,6 +311,46 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   dataframe(): DataFrame {
     if (!this.studyObj) throw new TunelabError("dsl.not_open", `study "${this.name}" is not open yet; call \`await study.open()\` or \`await study.run()\` before dataframe().`, "dataframe");
     return trialsDataFrame(this.studyObj.snapshot);
+  }
+
+  /**
+   * The study as a `tunelab run` file (the same format): hand a notebook's study to a shell
+   * or a cluster. Needs a `command()` objective; relative paths are written as given, and a
+   * study file's relative paths are read relative to its folder.
+   *
+   * @example fs.writeFileSync("study.json", JSON.stringify(study.toJSON(), null, 2))
+   */
+  toJSON(): JsonObject {
+    if (!this.spaceDef) throw Msg.noSpace();
+    if (!this.dir) throw Msg.noDirection();
+    if (!isCommandObjective(this.fn)) throw Msg.notSerializable("objective", "only a command([...]) objective can be written to a file (a function can't); give .objective(command([...]))");
+    const c = this.storageChoice;
+    const storage = c === "memory" ? "memory" : isStorage(c) ? storageFolder(c) : (c as { dir: string }).dir;
+    return studyFileJSON({
+      study: this.name,
+      storage,
+      space: this.spaceDef.toJSON(),
+      direction: this.dir,
+      metric: this.metricName,
+      strategy: this.strategySpec,
+      ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
+      ...(this.stopper ? { stopping: this.stopper } : {}),
+      limits: this.limRaw,
+      command: this.fn.spec,
+      ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
+    });
+  }
+
+  /**
+   * The log of a trial run by a `command()` objective: its output (stdout and stderr, in the
+   * order the lines came), capped (the first and last halves kept), with the command line at
+   * the top and how it ended at the bottom.
+   * @example console.log(await study.log(17))
+   */
+  async log(trial: number | { readonly number: number }): Promise<string> {
+    const study = await this.open();
+    if (!this.running) await study.refresh();
+    return readTrialLog(study, typeof trial === "number" ? trial : trial.number);
   }
 
   /** Starts a trial by hand; undefined when the strategy has nothing left (a finished grid). */
@@ -389,6 +450,14 @@ function describeStorage(c: StorageChoice, name: string): string {
   if (c === "memory") return "in memory (gone when the kernel stops)";
   if (isStorage(c)) return (c as { description?: string }).description ?? "a Storage object";
   return path.join((c as { dir: string }).dir, journalFileName(name));
+}
+
+/** The folder of a storage object (the journal's), or "memory". */
+function storageFolder(s: Storage): string {
+  const dir = (s as { dir?: unknown }).dir;
+  if (typeof dir === "string") return dir;
+  if (s instanceof MemoryStorage) return "memory";
+  throw Msg.notSerializable("storage", "this storage has no folder or name a study file can hold");
 }
 
 function toStorage(c: StorageChoice): Storage {

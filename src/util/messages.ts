@@ -157,6 +157,42 @@ export const Msg = {
 
   internalError: (detail: string) =>
     err("internal", "request", `tunelab failed while serving this request: ${detail}. This is a bug; please report it with the request.`),
+
+  // ---- external commands: command(), the study file, `tunelab run` (src/command, src/cli/run.ts) ----
+  badArgv: (field: string, got: unknown) =>
+    err("command.bad_argv", field, `${field} must be a non-empty array of strings (the program, then its arguments), but got ${show(got)}.`),
+  shellPlaceholder: (field: string, arg: string) =>
+    err("command.shell_placeholder", field, `${field} (${show(arg)}) is the shell script (shell: true), where a placeholder's value would become shell code; pass values as later elements and use "$1", "$2", ... in the script.`),
+  unknownPlaceholder: (field: string, name: string, params: readonly string[]) =>
+    err("command.unknown_placeholder", field, `${field} names {${name}}, which is neither a parameter of the space (${params.length ? params.join(", ") : "none"}) nor one of {trial}, {budget}, {study}.`),
+  ambiguousPlaceholder: (field: string, name: string) =>
+    err("command.ambiguous_placeholder", field, `${field} names {${name}}, but the space also has a parameter named ${show(name)}; {${name}} always means the trial's ${name}: rename the parameter, or read it from TUNELAB_PARAMS.`),
+  conditionalAlone: (field: string, name: string) =>
+    err("command.conditional_alone", field, `${field} is {${name}} on its own, but ${show(name)} is conditional (absent from some configurations), and leaving out a positional argument would shift the others; pass it as a flag: "--${name}", "{${name}}" or "--${name}={${name}}" (both are left out where it is absent).`),
+  nulInArgument: (field: string) =>
+    err("command.nul_byte", field, `${field} would contain a NUL character, which no program argument or environment variable can hold; choose values without "\\u0000".`),
+  badRegex: (field: string, regex: string, detail: string) =>
+    err("command.bad_regex", field, `${field} ${show(regex)} is not a valid regular expression (${detail}); write it in JavaScript syntax, e.g. "val_loss=([-+0-9.eE]+)".`),
+  regexGroups: (field: string, regex: string, groups: number) =>
+    err("command.regex_groups", field, `${field} ${show(regex)} must have exactly one capture group (the value), but has ${groups}; make other groups non-capturing with (?:...).`),
+  duplicateMetric: (field: string, name: string) =>
+    err("command.duplicate_metric", field, `${field} defines ${show(name)} a second time; each metric has one definition.`),
+  noObjectiveMetric: (metric: string, regex: string | undefined) =>
+    err("command.no_metric", metric, `the process exited with code 0, but no objective metric matched: nothing in its output matched ${regex !== undefined ? `the regex ${show(regex)} of ${show(metric)}` : `a definition of ${show(metric)}`}, and no line had the form tunelab: {"${metric}": <number>}.`),
+  noTrialLog: (n: number, file: string) =>
+    err("command.no_log", "trial", `trial ${n} has no log at ${file}: only trials run by a command() objective whose process started have one.`),
+  notSerializable: (what: string, why: string) =>
+    err("dsl.not_serializable", what, `the study cannot be written as a study file: ${why}.`),
+  studyFileNotJson: (file: string, detail: string) =>
+    err("run.not_json", "file", `${file} is not valid JSON (${detail}); a study file is one JSON object (see "tunelab run --help").`),
+  studyFileNotObject: (file: string, got: unknown) =>
+    err("run.not_object", "file", `${file} must hold one JSON object with the fields study, space, direction, command, ...; but it holds ${show(got)}.`),
+  studyFileUnknownField: (key: string, allowed: readonly string[]) =>
+    err("run.unknown_field", key, `the study file has an unknown field ${show(key)}; allowed fields: ${allowed.join(", ")}.`),
+  studyFileMissing: (field: string, rule: string) =>
+    err("run.missing_field", field, `the study file needs ${field}: ${rule}.`),
+  studyFileVersion: (got: unknown, known: number) =>
+    err("run.version", "version", `version must be an integer from 1 to ${known} (the study-file format this tunelab reads), but got ${show(got)}; a newer tunelab wrote this file, upgrade to run it.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {
