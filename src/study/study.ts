@@ -3,7 +3,7 @@ import { SearchSpace } from "../space/space";
 import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
-import type { NewTrial, TrialOutcome } from "../storage/ops";
+import type { NewTrial, TrialOutcome } from "../record/ops";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -279,7 +279,8 @@ function nextQueued(snap: StudySnapshot): number | undefined {
     const q = t.system[QUEUE_KEY];
     if (typeof q === "number") used.add(q);
   }
-  for (let i = 0; i < snap.queue.length; i++) if (!used.has(i)) return i;
+  // A position a damaged journal lost is undefined: its configuration is unknown.
+  for (let i = 0; i < snap.queue.length; i++) if (!used.has(i) && snap.queue[i] !== undefined) return i;
   return undefined;
 }
 
