@@ -76,9 +76,10 @@ interface Pending {
   last: number;
   count: number;
   readonly reasons: string[];
-  /** Ranges [from, to] of trial numbers that became placeholders. */
-  readonly lost: [number, number][];
-  setAside: number;
+  /** Trials from..to became placeholders when line `line` named a later number. */
+  readonly lost: { from: number; to: number; line: number }[];
+  aside: number;
+  asideLine: number;
 }
 
 export class JournalLineReader {
@@ -116,7 +117,7 @@ export class JournalLineReader {
    * as it was when read. `final`: nobody can be appending (the caller holds the lock). `pause`
    * is asked after each line; when it says so the read stops there and returns false (read
    * again from the new offset). Returns true once everything readable was read; the warning of
-   * the damage read is given then.
+   * the damage read is given then, if the bytes reached the end of the file.
    */
   read(bytes: Uint8Array, atEnd: boolean, final: boolean, pause?: () => boolean): boolean {
     if (this.error) return true;
@@ -158,7 +159,7 @@ export class JournalLineReader {
     } finally {
       this.offset += start;
     }
-    this.flush();
+    if (atEnd) this.flush();
     return true;
   }
 
@@ -191,7 +192,8 @@ export class JournalLineReader {
       this.inRegion = false;
     } else if (why === SET_ASIDE) {
       this.skipped++;
-      this.note().setAside++;
+      const p = this.note();
+      if (p.aside++ === 0) p.asideLine = this.lines;
     } else {
       this.damaged(why, this.lines);
     }
@@ -267,8 +269,10 @@ export class JournalLineReader {
     const r = this.replica!;
     const from = r.trials.length;
     if (upTo < from) return;
+    // A placeholder names the damaged line its record was probably in: the last one before
+    // (from the file alone, so every reader makes the same placeholder however it reads).
     r.addLost(upTo, this.lastDamage);
-    this.note().lost.push([from, upTo]);
+    this.note().lost.push({ from, to: upTo, line: this.lines });
   }
 
   private damaged(reason: string, line: number): void {
@@ -286,7 +290,7 @@ export class JournalLineReader {
   }
 
   private note(): Pending {
-    this.pending ??= { first: null, last: 0, count: 0, reasons: [], lost: [], setAside: 0 };
+    this.pending ??= { first: null, last: 0, count: 0, reasons: [], lost: [], aside: 0, asideLine: 0 };
     return this.pending;
   }
 
@@ -297,16 +301,31 @@ export class JournalLineReader {
     if (!p) return;
     const parts: string[] = [];
     if (p.first !== null) {
-      const reasons = p.reasons.slice(0, MAX_REASONS).join("; ") + (p.reasons.length > MAX_REASONS ? "; ..." : "");
+      const reasons = p.reasons.slice(0, MAX_REASONS).join("; ") + (p.reasons.length > MAX_REASONS ? "; and others" : "");
       parts.push(p.first === p.last ? `line ${p.first} was skipped: ${reasons}.` : `lines ${p.first}-${p.last} were skipped (${p.count} lines): ${reasons}.`);
     }
-    if (p.lost.length) {
-      const trials = p.lost.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
-      const one = p.lost.length === 1 && p.lost[0]![0] === p.lost[0]![1];
-      const there = p.first !== null ? "there" : this.lastDamage !== null ? `at line ${this.lastDamage}` : "(it is missing)";
-      parts.push(`${one ? "Trial" : "Trials"} ${trials} lost the record that created ${one ? "it" : "them"} ${there}: kept as failed placeholders (system.lost).`);
+    // Trials still lost (a late creation record may have put some back).
+    const lost: string[] = [];
+    let count = 0;
+    let line = 0;
+    for (const l of p.lost) {
+      for (let n = l.from; n <= l.to; n++) {
+        if (!this.replica!.isLost(n)) continue;
+        let m = n;
+        while (m < l.to && this.replica!.isLost(m + 1)) m++;
+        lost.push(n === m ? `${n}` : `${n}-${m}`);
+        count += m - n + 1;
+        line ||= l.line;
+        n = m;
+      }
     }
-    if (p.setAside) parts.push(`${p.setAside} later record${p.setAside === 1 ? "" : "s"} of lost trials ${p.setAside === 1 ? "was" : "were"} set aside.`);
+    if (count) {
+      const them = count === 1 ? "it" : "them";
+      const what = `${count === 1 ? "Trial" : "Trials"} ${lost.join(", ")}`;
+      const kept = `kept as ${count === 1 ? "a failed placeholder" : "failed placeholders"} (system.lost)`;
+      parts.push(p.first !== null ? `${what} lost the record that created ${them} there: ${kept}.` : `Line ${line} names ${what.toLowerCase()}, but the record that created ${them} is missing or out of place: ${kept}.`);
+    }
+    if (p.aside) parts.push(`${p.aside} ${p.aside === 1 ? "record" : "records"} of lost or not yet created trials ${p.aside === 1 ? "was" : "were"} set aside (the first at line ${p.asideLine}).`);
     if (parts.length) this.warn(`${this.where}: ${parts.join(" ")}`);
   }
 }
