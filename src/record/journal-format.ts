@@ -34,9 +34,14 @@ export function encodeRecord(op: StudyOp): string {
 export function lineChecksum(text: string): "ok" | "bad" | "none" {
   const n = text.length;
   if (n <= SUM_SUFFIX || text.charCodeAt(n - 1) !== 0x7d || text.charCodeAt(n - 2) !== 0x22 || !text.startsWith(SUM_KEY, n - SUM_SUFFIX)) return "none";
-  const hex = text.slice(n - 10, n - 2);
-  if (!/^[0-9a-f]{8}$/.test(hex)) return "bad";
-  return crc32(text, n - SUM_SUFFIX, "}") === parseInt(hex, 16) ? "ok" : "bad";
+  let want = 0;
+  for (let i = n - 10; i < n - 2; i++) {
+    const h = text.charCodeAt(i);
+    const d = h >= 0x30 && h <= 0x39 ? h - 0x30 : h >= 0x61 && h <= 0x66 ? h - 0x57 : -1;
+    if (d < 0) return "bad";
+    want = want * 16 + d;
+  }
+  return crc32(text, n - SUM_SUFFIX, "}") === want ? "ok" : "bad";
 }
 
 /** Why a line is not an operation to apply. */

@@ -4,7 +4,7 @@ import * as path from "path";
 import type { StudySpec } from "../model/trial";
 import { encodeRecord, parseHeaderLine, type JournalHeader } from "../record/journal-format";
 import { JournalLineReader } from "../record/journal-reader";
-import { JOURNAL_VERSION, type StudyOp } from "../record/ops";
+import type { StudyOp } from "../record/ops";
 import type { StudyReplica, Undo } from "../record/replica";
 import { TunelabError, errorText } from "../util/errors";
 import { Msg } from "../util/messages";
@@ -91,7 +91,7 @@ export class JournalStorage extends ReplicaStorage {
     // Resolved once: a later process.chdir (a notebook cell) must not move the study.
     const file = path.resolve(this.fileFor(spec.name));
     const lock = file + ".lock";
-    const reader = new JournalLineReader(file, { onWarning: this.warn });
+    const reader = new JournalLineReader(file, { onWarning: this.warn, decode: utf8 });
     // A long journal is read before taking the lock (other writers go on meanwhile); what
     // they append by then is read under it.
     if (sizeOf(file) > 0) readInto(file, reader, false);
@@ -196,6 +196,9 @@ export class JournalStorage extends ReplicaStorage {
     this.files.clear();
   }
 }
+
+/** Bytes [start, end) of a Buffer as UTF-8 (the reader is only given Buffers here). */
+const utf8 = (b: Uint8Array, start: number, end: number): string => (b as Buffer).toString("utf8", start, end);
 
 /** TUNELAB_DURABLE as a boolean (unset: false). */
 function durableFromEnv(): boolean {
