@@ -1,7 +1,7 @@
 // Durable mode (issue 11, class 6): `.storage({ dir, durable: true })` in the DSL and the
 // TUNELAB_DURABLE environment variable, which `tunelab serve` honours too. Whether appends are
 // really synced is seen from outside: strace counts the fdatasync calls of a serve process.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { tune } from "../../src/dsl/tuner";
 import { float } from "../../src/space/builders";
 import { JournalStorage } from "../../src/storage/journal";
 import { TunelabError } from "../../src/util/errors";
+import { runToEnd } from "./helpers";
 import { ensureBuilt, tempDir } from "./workers/build";
 
 let dir: string;
@@ -68,7 +69,7 @@ describe("tunelab serve with TUNELAB_DURABLE", () => {
   });
 
   /** Runs serve (under strace) for a create, three ask/tell pairs; the replies and the fdatasync calls seen. */
-  function serve(env: Record<string, string>): Promise<{ replies: Record<string, unknown>[]; syncs: number }> {
+  async function serve(env: Record<string, string>): Promise<{ replies: Record<string, unknown>[]; syncs: number }> {
     const trace = path.join(dir, "trace.txt");
     const requests = [
       { id: 1, op: "create", study: "s", space: { x: { type: "float", low: 0, high: 1 } }, direction: "minimize", strategy: "random", seed: 3, storage: path.join(dir, "j") },
@@ -77,23 +78,10 @@ describe("tunelab serve with TUNELAB_DURABLE", () => {
         { id: 20 + n, op: "tell", study: "s", trial: n, value: 0.5 },
       ]),
     ];
-    return new Promise((resolve, reject) => {
-      const child = spawn("strace", ["-f", "-qq", "-e", "trace=fdatasync", "-o", trace, process.execPath, path.join(dist, "cli", "main.js"), "serve"], {
-        env: { ...process.env, ...env },
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      child.on("close", (code) => {
-        if (code !== 0) return reject(new Error(`serve exited with ${code}: ${err}`));
-        const syncs = fs.readFileSync(trace, "utf8").split("\n").filter((l) => /fdatasync\(/.test(l)).length;
-        resolve({ replies: out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>), syncs });
-      });
-      // One request at a time: the ask's trial number is known before the tell.
-      child.stdin.end(requests.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    });
+    // One request at a time: the ask's trial number is known before the tell.
+    const out = await runToEnd(["strace", "-f", "-qq", "-e", "trace=fdatasync", "-o", trace, process.execPath, path.join(dist, "cli", "main.js"), "serve"], env, requests.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const syncs = fs.readFileSync(trace, "utf8").split("\n").filter((l) => /fdatasync\(/.test(l)).length;
+    return { replies: out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>), syncs };
   }
 
   it("syncs every append when set, and none when not", async () => {

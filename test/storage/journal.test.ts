@@ -8,7 +8,7 @@ import type { FrozenTrial, StudySpec } from "../../src/model/trial";
 import { encodeRecord } from "../../src/record/journal-format";
 import { JournalStorage, journalFileName, readHeader } from "../../src/storage/journal";
 import { ownHolder } from "../../src/storage/lock";
-import { TunelabError } from "../../src/util/errors";
+import { rejected, testSpec } from "./helpers";
 import { tempDir } from "./workers/build";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
@@ -25,27 +25,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function spec(name: string, over: Partial<StudySpec> = {}): StudySpec {
-  return {
-    name,
-    space: { x: { type: "float", low: 0, high: 1 } },
-    direction: "minimize",
-    metric: "loss",
-    strategy: { name: "random", options: {} },
-    seed: 1,
-    createdAt: 1_700_000_000_000,
-    ...over,
-  };
-}
-
-async function thrown(p: Promise<unknown>): Promise<TunelabError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(TunelabError);
-  return e as TunelabError;
-}
+const spec = testSpec;
+const thrown = rejected;
 
 /** A study with trials 0..count-1 complete (value n/10) and the file's text. */
 async function studyWith(count: number, name = "s"): Promise<{ file: string; text: string }> {

@@ -6,10 +6,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { StudySpec } from "../../src/model/trial";
 import { JournalStorage, journalFileName, type JournalOptions } from "../../src/storage/journal";
 import { holderText, ownHolder, processStart, type LockHolder } from "../../src/storage/lock";
-import { TunelabError } from "../../src/util/errors";
+import { rejected, testSpec } from "./helpers";
 import { ensureBuilt, startWorker, tempDir, type WorkerProcess } from "./workers/build";
 
 let dir: string;
@@ -32,24 +31,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const spec = (name = "s"): StudySpec => ({
-  name,
-  space: { x: { type: "float", low: 0, high: 1 } },
-  direction: "minimize",
-  metric: "loss",
-  strategy: { name: "random", options: {} },
-  seed: 1,
-  createdAt: 1_700_000_000_000,
-});
-
-async function thrown(p: Promise<unknown>): Promise<TunelabError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(TunelabError);
-  return e as TunelabError;
-}
+const spec = (name = "s") => testSpec(name);
+const thrown = rejected;
 
 /** A study with one trial; its lock file's path. */
 async function study(): Promise<string> {
@@ -142,7 +125,7 @@ describe("a lock whose holder is gone is broken at once, with a warning", () => 
   it("a holder killed (SIGKILL) while it held the lock for real", async () => {
     await study();
     const release = path.join(dir, "release");
-    const w = startWorker("lock-holder.js", dist, { dir, name: "s", release });
+    const w = startWorker("lock-holder.js", dist, { dir, spec: spec(), release });
     workers.push(w);
     await w.waitFor((m) => m["holding"] === true);
     w.kill("SIGKILL");
@@ -186,7 +169,7 @@ describe("a live holder", () => {
   it("is waited for and never broken, however old its lock; the waiter goes on once it is released", async () => {
     await study();
     const release = path.join(dir, "release");
-    const w = startWorker("lock-holder.js", dist, { dir, name: "s", release });
+    const w = startWorker("lock-holder.js", dist, { dir, spec: spec(), release });
     workers.push(w);
     const { pid } = (await w.waitFor((m) => m["holding"] === true)) as { pid: number };
     const lock = journal().fileFor("s") + ".lock";

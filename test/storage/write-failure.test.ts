@@ -5,12 +5,13 @@
 // the study's state equals what a fresh reader finds on disk, no partial record is left, the
 // error is storage.write_failed naming the file and the OS error, and the study goes on once
 // there is space again.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
+import { runToEnd } from "./helpers";
 import { ensureBuilt, tempDir, WORKERS } from "./workers/build";
 
 let dist: string;
@@ -33,22 +34,10 @@ interface Outcome {
   afterConsistent?: boolean;
 }
 
-/** Runs the worker through `sh -c <prefix> exec node ...` and returns what it printed. */
-function run(command: string[], args: object): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), process.execPath, path.join(WORKERS, "full-disk-worker.js"), JSON.stringify(args)], {
-      env: { ...process.env, TUNELAB_DIST: dist },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`worker exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out) as Outcome);
-    });
-  });
+/** Runs the worker behind `command` (a shell, unshare, ...) and returns what it printed. */
+async function run(command: string[], args: object): Promise<Outcome> {
+  const out = await runToEnd([...command, process.execPath, path.join(WORKERS, "full-disk-worker.js"), JSON.stringify(args)], { TUNELAB_DIST: dist });
+  return JSON.parse(out) as Outcome;
 }
 
 const options = (name: string) => ({ name, space: { x: { type: "float" as const, low: 0, high: 1 } }, direction: "minimize" as const, seed: 3 });

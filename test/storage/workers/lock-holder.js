@@ -2,7 +2,7 @@
 // (which runs inside the journal's transaction, under the lock) waits until the file
 // `release` appears. Started by test/storage/locks.test.ts:
 //
-//   node lock-holder.js '{"dir":..., "name":..., "release":...}'
+//   node lock-holder.js '{"dir":..., "spec":{...}, "release":...}'
 //
 // Prints {"holding":true,"pid":...} while it holds the lock, {"done":true} after.
 "use strict";
@@ -11,20 +11,12 @@ const path = require("path");
 const { JournalStorage } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
 
 const args = JSON.parse(process.argv[2]);
-const spec = {
-  name: args.name,
-  space: { x: { type: "float", low: 0, high: 1 } },
-  direction: "minimize",
-  metric: "loss",
-  strategy: { name: "random", options: {} },
-  seed: 1,
-  createdAt: 1_700_000_000_000,
-};
+const spec = args.spec;
 
 async function main() {
   const storage = new JournalStorage(args.dir, { onWarning: () => undefined });
   await storage.openStudy(spec);
-  await storage.createTrial(args.name, () => {
+  await storage.createTrial(spec.name, () => {
     process.stdout.write(JSON.stringify({ holding: true, pid: process.pid }) + "\n");
     const nap = new Int32Array(new SharedArrayBuffer(4));
     while (!fs.existsSync(args.release)) Atomics.wait(nap, 0, 0, 5);
