@@ -91,12 +91,15 @@ export class JournalStorage extends ReplicaStorage {
     // Resolved once: a later process.chdir (a notebook cell) must not move the study.
     const file = path.resolve(this.fileFor(spec.name));
     const lock = file + ".lock";
-    const reader = new JournalLineReader(file, { onWarning: this.warn, decode: utf8 });
+    const fresh = () => new JournalLineReader(file, { onWarning: this.warn, decode: utf8 });
+    let reader = fresh();
     // A long journal is read before taking the lock (other writers go on meanwhile); what
     // they append by then is read under it.
     if (sizeOf(file) > 0) readInto(file, reader, false);
     await this.locks.acquire(lock);
     try {
+      // A writer's failed append, cut back off the file, may have been read meanwhile: read again.
+      if (sizeOf(file) < reader.offset) reader = fresh();
       if (sizeOf(file) === 0) {
         const failed = appendBytes(file, Buffer.from(encodeRecord(this.studyOp(spec)) + "\n"), 0, this.durable);
         if (failed) throw Msg.journalWriteFailed(file, failed.os, failed.left);

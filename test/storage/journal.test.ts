@@ -323,6 +323,23 @@ describe("damaged files", () => {
     expect(snap.trials[2]!.intermediate).toEqual([[0, 3]]);
   });
 
+  it("a writer that went on after a torn record counts lines as a fresh reader does", async () => {
+    const { file } = await studyWith(2);
+    fs.appendFileSync(file, '{"op":"trial","n":2,"par');
+    const writer = journal();
+    await writer.openStudy(spec("s"));
+    await writer.createTrial("s", () => ({ params: { x: 0.3 } }));
+    // Someone else's damaged line, read by the writer when it next catches up.
+    fs.appendFileSync(file, "garbage\n");
+    warnings = [];
+    await writer.finishTrial("s", 2, { state: "complete", value: 0.3 });
+    const fresh: string[] = [];
+    await new JournalStorage(dir, { onWarning: (m) => fresh.push(m) }).openStudy(spec("s"));
+    const lineOf = (w: string) => /line (\d+) was skipped: not valid JSON/.exec(w)?.[1];
+    expect(warnings.map(lineOf)).toEqual(["10"]);
+    expect(fresh.map(lineOf)).toEqual(["8", "10"]); // the torn record, then the garbage
+  });
+
   it("lines without their checksum, not operations, or not fitting the study are skipped: one warning for the run of them", async () => {
     const { file, text } = await studyWith(1);
     const foreign = ['{"hello":1}', '{"op":"end","n":7,"state":"complete","t":1}', encodeRecord({ op: "end", n: 0, state: "failed", t: 1 }), encodeRecord({ op: "report", n: 0, step: 0, v: { loss: 9 } })];
