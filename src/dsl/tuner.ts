@@ -1,12 +1,13 @@
+import * as path from "node:path";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { Config, Params, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
-import { JournalStorage } from "../storage/journal";
+import { JournalStorage, journalFileName } from "../storage/journal";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
-import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
+import type { StrategyOptionsMap } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import type { StudyEventMap, StudyEventName } from "../study/events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
@@ -20,6 +21,7 @@ import { showStudy } from "../notebook/show";
 import type { StudyBundle } from "../notebook/bundle";
 import { startLiveDisplay } from "../notebook/live";
 import { trialsDataFrame } from "../notebook/dataframe";
+import { describeTuner } from "./describe";
 import { isViewName, type ViewName } from "../views/specs";
 
 /** A trial record whose params have the space's type. */
@@ -117,9 +119,14 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** How configurations are chosen: "random" (default) or "grid", with options; or a Strategy object. */
-  strategy<N extends StrategyName>(name: N, options?: StrategyOptionsMap[N]): this;
-  strategy(strategy: Strategy): this;
+  /**
+   * How configurations are chosen: a strategy's name ("random", the default,
+   * "grid", "bayesian", "tpe", "hyperband", "asha") with its options, or a
+   * Strategy object. One signature, with the names spelled out as a union
+   * (`keyof ... & string`), so that a wrong name is one compile error that
+   * lists the valid ones (under tslab's TypeScript 5.0 too).
+   */
+  strategy<N extends keyof StrategyOptionsMap & string>(name: N | Strategy, options?: StrategyOptionsMap[N]): this;
   strategy(name: string | Strategy, options?: unknown): this {
     this.mutable("strategy");
     if (typeof name === "object" && name !== null && typeof (name as Strategy).propose === "function") {
@@ -166,8 +173,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * objective reports with `trial.report(step, value)` and ends when that answers true; the
    * trial is recorded as pruned with the values it reached.
    */
-  stopping<K extends StoppingName>(rule: K, options?: StoppingOptionsMap[K]): this;
-  stopping(rule: Stopper): this;
+  stopping<K extends keyof StoppingOptionsMap & string>(rule: K | Stopper, options?: StoppingOptionsMap[K]): this;
   stopping(rule: StoppingName | Stopper, options?: unknown): this {
     this.mutable("stopping");
     if (typeof rule === "object" && rule !== null && typeof (rule as Stopper).shouldStop === "function") {
@@ -185,9 +191,15 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** The function each trial runs. */
+  /**
+   * The function each trial runs: the builder's last declaration. The space
+   * and the direction must come before it, so a study missing one fails here,
+   * in the cell that declares it, rather than at `run()`.
+   */
   objective(fn: ObjectiveFn<Params<S>>): this {
     if (typeof fn !== "function") throw Msg.badOption("objective", fn, "a function (params, trial) => metric");
+    if (!this.spaceDef) throw Msg.noSpace();
+    if (!this.dir) throw Msg.noDirection();
     this.fn = fn;
     return this;
   }
@@ -324,6 +336,28 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return (this.studyObj?.trials ?? []) as TrialOf<Params<S>>[];
   }
 
+  /** What `console.log(study)` and a notebook cell ending in `study` print: a short description, not the internals. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const spec = this.strategySpec;
+    const named = typeof (spec as Strategy).propose === "function" ? undefined : (spec as { name: string; options?: unknown });
+    const study = this.studyObj;
+    return describeTuner({
+      name: this.name,
+      ...(this.spaceDef ? { space: this.spaceDef.toJSON() } : {}),
+      ...(this.dir ? { direction: this.dir } : {}),
+      metric: this.metricName,
+      strategy: named ? named.name : `${(spec as Strategy).name} (a Strategy object)`,
+      ...(named?.options !== undefined ? { strategyOptions: named.options } : {}),
+      ...(this.seedValue !== undefined ? { seed: this.seedValue } : study ? { seed: study.seed } : {}),
+      ...(this.stopper ? { stopping: this.stopper.name } : {}),
+      limits: this.lim,
+      storage: describeStorage(this.storageChoice, this.name),
+      hasObjective: this.fn !== undefined,
+      ...(study ? { trials: study.snapshot.trials, best: study.best } : {}),
+      running: this.running,
+    });
+  }
+
   private mutable(what: string): void {
     if (this.opened) throw Msg.frozen(what);
   }
@@ -354,6 +388,12 @@ const NAME_CHECK_SPACE = SearchSpace.parse({ _: { type: "categorical", choices: 
 
 function isStorage(s: unknown): s is Storage {
   return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";
+}
+
+function describeStorage(c: StorageChoice, name: string): string {
+  if (c === "memory") return "in memory (gone when the kernel stops)";
+  if (isStorage(c)) return (c as { description?: string }).description ?? "a Storage object";
+  return path.join((c as { dir: string }).dir, journalFileName(name));
 }
 
 function toStorage(c: StorageChoice): Storage {
