@@ -65,6 +65,8 @@ type Verdict = "alive" | "dead" | "unknown";
 
 interface Judged {
   readonly verdict: Verdict;
+  /** When the lock was taken, if the lock says so (the older format's timestamp). */
+  readonly since?: number;
   /** Who holds it, for messages. */
   readonly who: string;
   /** Why it may be broken (dead or unknown). */
@@ -129,9 +131,9 @@ function running(pid: number): boolean {
   }
 }
 
-function parseHolder(text: string): LockHolder | { legacyPid: number } | null {
-  const legacy = /^(\d+) \d+$/.exec(text);
-  if (legacy) return { legacyPid: Number(legacy[1]) };
+function parseHolder(text: string): LockHolder | { legacyPid: number; since: number } | null {
+  const legacy = /^(\d+) (\d+)$/.exec(text);
+  if (legacy) return { legacyPid: Number(legacy[1]), since: Number(legacy[2]) };
   let o: unknown;
   try {
     o = JSON.parse(text);
@@ -155,7 +157,8 @@ export function judge(text: string, graceMs: number): Judged {
     const pid = h.legacyPid;
     const who = `process ${pid} (an older tunelab)`;
     if (!running(pid)) return { verdict: "dead", who, why: `it was left by process ${pid}, which is no longer running`, graceMs };
-    return { verdict: "unknown", who, why: `it was left by an older tunelab as process ${pid}, a pid now in use that can't be checked, and is older than the grace period`, graceMs };
+    // Its age is the time it records: an older tunelab held a lock for one transaction.
+    return { verdict: "unknown", who, since: h.since, why: `it was left by an older tunelab as process ${pid}, a pid now in use that can't be checked, and is older than the grace period`, graceMs };
   }
   const where = h.host === self.host ? "on this machine" : `on ${h.host}`;
   const who = `process ${h.pid} ${where}`;
@@ -358,7 +361,8 @@ function inspect(file: string, graceMs: number): Inspected | null {
     const buf = Buffer.alloc(Math.min(st.size, 4096));
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     // The inode's change time: when the lock was linked (or written).
-    return { ...judge(buf.toString("utf8", 0, n), graceMs), ino: st.ino, ageMs: Date.now() - st.ctimeMs };
+    const j = judge(buf.toString("utf8", 0, n), graceMs);
+    return { ...j, ino: st.ino, ageMs: Date.now() - (j.since ?? st.ctimeMs) };
   } finally {
     fs.closeSync(fd);
   }

@@ -151,6 +151,19 @@ describe("a lock that can't be checked is broken after a grace period", () => {
     expect(warnings).toEqual([expect.stringContaining(lock)]);
   });
 
+  it("an older tunelab's lock (pid and time) naming a live pid: aged by the time it records", async () => {
+    const lock = await study();
+    const other = unrelatedProcess();
+    fs.writeFileSync(lock, `${other.pid} ${Date.now()}`);
+    const e = await thrown(journal({ lockTimeoutMs: 50, lockGraceMs: 60_000 }).openStudy(spec()));
+    expect(e.code).toBe("storage.lock_timeout");
+    expect(e.message).toContain(`process ${other.pid} (an older tunelab)`);
+    // Taken ten minutes ago by its own account: no transaction lasts that long.
+    fs.writeFileSync(lock, `${other.pid} ${Date.now() - 600_000}`);
+    await journal({ lockTimeoutMs: 3_600_000, lockGraceMs: 60_000 }).openStudy(spec());
+    expect(warnings).toEqual([expect.stringContaining(`left by an older tunelab as process ${other.pid}`)]);
+  });
+
   it("a lock of a process on another machine: waited for until it is older than the grace period, then broken", async () => {
     const lock = await study();
     fs.writeFileSync(lock, holder({ pid: process.pid, host: "gpu-7", boot: "11111111-1111-4111-8111-111111111111" }));
