@@ -1,5 +1,5 @@
 import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { StudyReplica } from "../storage/replica";
+import { StudyReplica } from "../record/replica";
 import { errorText } from "../util/errors";
 import type { StopReason } from "./events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
