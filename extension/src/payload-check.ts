@@ -8,7 +8,7 @@
  *   if (!r.ok) showError(r.problem.message); else draw(r.payload);
  */
 import { PAYLOAD_VERSION, STUDY_MIME, ViewNames, type StudyPayload } from "../../src/views";
-import { MAX_BRACKET, MAX_RUNGS } from "../../src/views/curves";
+import { HYPERBAND_KEY, MAX_BRACKET, MAX_RUNGS, STOPPED_KEY } from "../../src/record/system";
 
 /** What is wrong with a payload: a stable code, the field at fault and a sentence for people. */
 export interface PayloadProblem {
@@ -162,9 +162,9 @@ function checkTrial(v: unknown, i: number): void {
  * other keys are strategy bookkeeping the views ignore. Absent is fine; present must be well formed.
  */
 function checkSystem(system: Record<string, unknown>, field: string): void {
-  if (system.stopped !== undefined) string(system.stopped, `${field}.stopped`);
-  if (system.hyperband === undefined) return;
-  const hb = object(system.hyperband, `${field}.hyperband`);
+  if (system[STOPPED_KEY] !== undefined) string(system[STOPPED_KEY], `${field}.stopped`);
+  if (system[HYPERBAND_KEY] === undefined) return;
+  const hb = object(system[HYPERBAND_KEY], `${field}.hyperband`);
   const bracket = finite(hb.bracket, `${field}.hyperband.bracket`);
   need(Number.isInteger(bracket) && bracket >= 0 && bracket <= MAX_BRACKET, "payload.bad_bracket", `${field}.hyperband.bracket`, `must be an integer from 0 to ${MAX_BRACKET}`, bracket);
   const rungs = hb.rungs;

@@ -16,6 +16,7 @@ import { DEFAULT_LOG_BYTES, LineTail, TrialLog } from "./log";
 import { compileMetrics, FINAL_RULES, MetricReader, type CompiledMetric, type FinalRule, type MetricDefinition, type ReadReport } from "./metrics";
 import { PROCESS_KEY, processRecord, registerGroup, stopGroup, unregisterGroup } from "./process";
 import { recoverOrphans } from "./recover";
+import { COMMAND_KEY } from "../record/system";
 import { shellQuote } from "../views/command";
 
 /** The options of `command(argv, options)`; the study file has the same fields. */
@@ -68,7 +69,7 @@ export interface CommandSpec {
 }
 
 /** What the trial record keeps about the command that ran it (the `command` key). */
-export const COMMAND_KEY = "command";
+export { COMMAND_KEY };
 
 /** An objective that runs a command per trial; `spec` is what it was declared with. */
 export interface CommandObjective {

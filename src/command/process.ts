@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import type { Socket } from "net";
+import { PROCESS_KEY, type ProcessIdentity, type ProcessRecord } from "../record/system";
 
 /**
  * Process groups of trial commands: each command runs detached (its own session and process
@@ -22,23 +23,8 @@ import type { Socket } from "net";
  * such processes alone.
  */
 
-/** The identity of a process, enough to tell it from a later one with the same pid. */
-export interface ProcessIdentity {
-  readonly pid: number;
-  /** Start time in clock ticks after boot (/proc/<pid>/stat field 22); "" when unknown. */
-  readonly start: string;
-}
-
-/** What a trial's system record keeps about its process (the `process` key). */
-export interface ProcessRecord extends ProcessIdentity {
-  readonly host: string;
-  /** /proc/sys/kernel/random/boot_id: a pid's start time means nothing across a reboot. */
-  readonly boot: string;
-  /** The tunelab process that started it. */
-  readonly owner: ProcessIdentity;
-}
-
-export const PROCESS_KEY = "process";
+export type { ProcessIdentity, ProcessRecord };
+export { PROCESS_KEY };
 
 const HAS_PROC = process.platform === "linux" && fs.existsSync("/proc/self/stat");
 

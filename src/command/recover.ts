@@ -2,8 +2,8 @@ import * as os from "os";
 import type { FrozenTrial } from "../model/trial";
 import { failedOutcome, InfrastructureFailure } from "../study/retry";
 import type { Study } from "../study/study";
-import { isPlainObject, type JsonObject } from "../util/json";
-import { currentBoot, groupAlive, isAlive, liveGroups, ownIdentity, PROCESS_KEY, stopGroup, type ProcessRecord } from "./process";
+import { processOf } from "../record/system";
+import { currentBoot, groupAlive, isAlive, liveGroups, ownIdentity, stopGroup } from "./process";
 
 /**
  * Cleans up after a tunelab process that died while its command trials ran (kill -9, a
@@ -30,7 +30,7 @@ export async function recoverOrphans(study: Study, graceMs: number): Promise<num
   const stops: Promise<unknown>[] = [];
   for (const t of study.snapshot.trials) {
     if (t.state !== "running") continue;
-    const rec = processRecordOf(t);
+    const rec = processOf(t.system);
     if (!rec || rec.host !== host) continue;
     const ownerIsMe = rec.owner.pid === me.pid && rec.owner.start === me.start;
     if (rec.boot === boot) {
@@ -47,8 +47,8 @@ export async function recoverOrphans(study: Study, graceMs: number): Promise<num
   }
   await Promise.all(stops);
   for (const { trial, note } of orphans) {
-    const rec = processRecordOf(trial)!;
-    const origin = isPlainObject(trial.system[PROCESS_KEY]) ? ((trial.system[PROCESS_KEY] as JsonObject)["origin"] as JsonObject | undefined) : undefined;
+    const rec = processOf(trial.system)!;
+    const origin = rec.origin;
     const failure = new InfrastructureFailure(`orphaned: the tunelab process ${rec.owner.pid} that ran this trial ended while it ran; ${note} when the study was resumed`, "orphaned");
     try {
       await study.tell(trial.number, failedOutcome(origin ? { ...trial, system: origin } : trial, failure, study.retries));
@@ -62,13 +62,4 @@ export async function recoverOrphans(study: Study, graceMs: number): Promise<num
 /** Whether a process with this pid exists at all (any start time). */
 function procHas(pid: number): boolean {
   return isAlive({ pid, start: "" });
-}
-
-function processRecordOf(t: FrozenTrial): ProcessRecord | undefined {
-  const r = t.system[PROCESS_KEY];
-  if (!isPlainObject(r) || !isPlainObject(r["owner"])) return undefined;
-  const o = r["owner"];
-  if (typeof r["pid"] !== "number" || typeof r["start"] !== "string" || typeof r["host"] !== "string" || typeof r["boot"] !== "string") return undefined;
-  if (typeof o["pid"] !== "number" || typeof o["start"] !== "string") return undefined;
-  return r as unknown as ProcessRecord;
 }

@@ -78,6 +78,13 @@ export interface StudySnapshot {
    * record a damaged journal lost.
    */
   readonly queue: readonly (Readonly<Config> | undefined)[];
+  /**
+   * Present on a storage's replica (src/record/replica.ts), whose `trials` array only grows: how
+   * many operations so far rewrote an existing trial's `system` record. While it and the
+   * `trials` array stay the same, only trials added since need reading again (FreePosition, the
+   * run loop's limit count and the retry queue keep counts that way).
+   */
+  readonly sysOps?: number;
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */

@@ -12,4 +12,5 @@ export { encodeRecord, decodeRecord, parseHeaderLine, checkOpFields, checkSpecFi
 export type { JournalHeader, DecodedOp } from "./journal-format";
 export { JournalLineReader, DEFAULT_MAX_LINE_BYTES } from "./journal-reader";
 export type { JournalReadOptions, ReaderError } from "./journal-reader";
-export { LOST_KEY } from "./lost";
+
+export * from "./system";

@@ -1,4 +1,5 @@
 import type { FrozenTrial } from "../model/trial";
+import { LOST_KEY } from "./system";
 
 /**
  * A trial whose records a damaged journal lost (its creation record is unreadable, while later
@@ -9,7 +10,7 @@ import type { FrozenTrial } from "../model/trial";
  * one. Strategies and views treat it as any failed trial: no value, not pending, counted toward
  * `limits.trials`.
  */
-export const LOST_KEY = "lost";
+export { LOST_KEY };
 
 export function lostTrial(n: number, line: number | null, at: number): FrozenTrial {
   const where = line === null ? "is missing from the journal" : `was in the damaged part of the journal (line ${line})`;

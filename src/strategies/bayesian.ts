@@ -63,6 +63,7 @@ import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
 import { SOBOL_MAX_DIM, SobolSequence } from "../math/sobol";
 import { warpOutputs } from "../math/warp";
 import type { FrozenTrial } from "../model/trial";
+import { GP_KEY, gpThetaOf } from "../record/system";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
 import { Rng, RngPurpose } from "../util/rng";
@@ -118,7 +119,7 @@ const REFIT_SPARSE = 100;
 const REFIT_EVERY = 5;
 
 /** The key, in a trial's system record, of the GP state saved with its proposal. */
-export const GP_KEY = "gp";
+export { GP_KEY };
 
 interface Observations {
   readonly trials: readonly FrozenTrial[];
@@ -222,9 +223,8 @@ export class BayesianStrategy implements Strategy {
     const d = this.model.d;
     let warm: number[] | undefined;
     for (let i = all.length - 1; i >= 0 && !warm; i--) {
-      const g = all[i]!.system[GP_KEY];
-      const theta = g && typeof g === "object" && !Array.isArray(g) ? (g as { theta?: unknown }).theta : undefined;
-      if (Array.isArray(theta) && theta.length === d + 2 && theta.every((v) => typeof v === "number" && Number.isFinite(v))) warm = theta as number[];
+      const theta = gpThetaOf(all[i]!.system);
+      if (theta && theta.length === d + 2) warm = theta;
     }
     const every = obs.inputs.n > REFIT_SPARSE ? REFIT_EVERY : obs.inputs.n > REFIT_ALWAYS ? 2 : 1;
     if (warm && completeCount % every !== 0) {

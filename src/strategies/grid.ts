@@ -1,5 +1,6 @@
 import { Grid } from "../space/grid";
 import type { SearchSpace } from "../space/space";
+import { GRID_KEY } from "../record/system";
 import { FreePosition } from "../util/positions";
 import { optSeed, readOptions } from "./options";
 import type { ProposeContext, ProposeResult, Strategy } from "./strategy";
@@ -9,7 +10,7 @@ export interface GridOptions {
 }
 
 /** The key of a trial's grid position in its `system` record. */
-export const GRID_KEY = "grid";
+export { GRID_KEY };
 
 /**
  * Grid search: every configuration of the grid exactly once, in the grid's

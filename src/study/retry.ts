@@ -1,5 +1,6 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
 import type { NewTrial } from "../record/ops";
+import { COMMAND_KEY, FAILURE_KEY, failureOf, PROCESS_KEY, RETRY_KEY, retryFromOf, retryOf, STOPPED_KEY, type InfrastructureCause } from "../record/system";
 import { errorText } from "../util/errors";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
@@ -25,8 +26,8 @@ import type { TellInput } from "./study";
  * `limits.trials` (its copy does).
  */
 
-export const FAILURE_KEY = "failure";
-export const RETRY_KEY = "retry";
+export { FAILURE_KEY, RETRY_KEY };
+export type { InfrastructureCause };
 
 export interface RetryPolicy {
   /** Most copies made of one trial (SageMaker's MaximumRetryAttempts; 1-30 there, 0-100 here). */
@@ -45,8 +46,6 @@ export function resolveRetries(input: unknown, field = "retries"): RetryPolicy |
   return { max };
 }
 
-/** Causes of an infrastructure failure. */
-export type InfrastructureCause = "signal" | "oom" | "spawn" | "orphaned" | "stale";
 
 /**
  * Thrown (or rejected) by an objective when the trial was lost for a reason outside the
@@ -65,7 +64,7 @@ export class InfrastructureFailure extends Error {
 }
 
 /** Keys of a trial's system record that belong to this run of it, not to the configuration. */
-const RUN_KEYS: ReadonlySet<string> = new Set([FAILURE_KEY, RETRY_KEY, "stopped", "process", "command"]);
+const RUN_KEYS: ReadonlySet<string> = new Set([FAILURE_KEY, RETRY_KEY, STOPPED_KEY, PROCESS_KEY, COMMAND_KEY]);
 
 /**
  * How `tell` records a trial that failed with `error`. For an infrastructure failure it adds
@@ -91,25 +90,22 @@ export function failureRecord(origin: FrozenTrial, cause: InfrastructureCause, p
 
 /** 0 for a first attempt, k for the k-th copy. */
 export function attemptOf(t: FrozenTrial): number {
-  const r = t.system[RETRY_KEY];
-  return isPlainObject(r) && typeof r["attempt"] === "number" ? r["attempt"] : 0;
+  return retryOf(t.system)?.attempt ?? 0;
 }
 
 /** Whether the trial failed and asked for a copy (it then does not count toward limits.trials). */
 export function isRetryRequested(t: FrozenTrial): boolean {
   if (t.state !== "failed") return false;
-  const f = t.system[FAILURE_KEY];
-  return isPlainObject(f) && f["retry"] === "requested";
+  return failureOf(t.system)?.retry === "requested";
 }
 
 /** The copy of a failed trial whose retry was requested. */
 export function retryCopy(failed: FrozenTrial): NewTrial {
-  const f = failed.system[FAILURE_KEY] as JsonObject;
-  const prev = failed.system[RETRY_KEY];
-  const history: JsonValue[] = isPlainObject(prev) && Array.isArray(prev["history"]) ? [...(prev["history"] as JsonValue[])] : [];
-  history.push({ trial: failed.number, cause: typeof f["cause"] === "string" ? f["cause"] : "unknown", error: (failed.error ?? "").slice(0, 300) });
-  const of = isPlainObject(prev) && typeof prev["of"] === "number" ? prev["of"] : failed.number;
-  const system: JsonObject = { ...(isPlainObject(f["copy"]) ? (f["copy"] as JsonObject) : {}), [RETRY_KEY]: { of, from: failed.number, attempt: attemptOf(failed) + 1, history } };
+  const f = failureOf(failed.system);
+  const prev = retryOf(failed.system);
+  const history: JsonValue[] = prev ? [...prev.history] : [];
+  history.push({ trial: failed.number, cause: f?.cause ?? "unknown", error: (failed.error ?? "").slice(0, 300) });
+  const system: JsonObject = { ...(f?.copy ?? {}), [RETRY_KEY]: { of: prev?.of ?? failed.number, from: failed.number, attempt: (prev?.attempt ?? 0) + 1, history } };
   return failed.budget === undefined ? { params: failed.params, system } : { params: failed.params, system, budget: failed.budget };
 }
 
@@ -134,8 +130,8 @@ export class RetryQueue {
     if (!requested) return undefined;
     const made = new Set<number>();
     for (const t of trials) {
-      const r = t.system[RETRY_KEY];
-      if (isPlainObject(r) && typeof r["from"] === "number") made.add(r["from"]);
+      const from = retryFromOf(t.system);
+      if (from !== undefined) made.add(from);
     }
     const owed = requested.filter((t) => !made.has(t.number));
     // The copy about to be made stays owed until it is created: look again next time.

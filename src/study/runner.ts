@@ -1,5 +1,5 @@
 import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { StudyReplica } from "../record/replica";
+import { STOPPED_KEY, stopCauseOf } from "../record/system";
 import { errorText } from "../util/errors";
 import type { StopReason } from "./events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
@@ -60,7 +60,7 @@ export interface RunSummary {
 }
 
 /** Marks in a trial's system record why the engine stopped it. */
-export const STOPPED_KEY = "stopped";
+export { STOPPED_KEY };
 
 /**
  * Runs trials until a limit is reached: keeps up to `parallel` objectives in
@@ -309,7 +309,7 @@ interface Running {
 
 /** Stopped by an interrupt or the time limit, or lost to the infrastructure and run again (retry.ts): not counted. */
 function stoppedByRun(t: FrozenTrial): boolean {
-  const s = t.system[STOPPED_KEY];
+  const s = stopCauseOf(t.system);
   return s === "interrupt" || s === "time" || isRetryRequested(t);
 }
 
@@ -328,8 +328,8 @@ class TowardLimit {
   private pass = 0;
   private countedPass = -1;
   private counted = 0;
-  private replica: StudyReplica | undefined;
-  private sysOps = 0;
+  private trials: readonly FrozenTrial[] | undefined;
+  private sysOps: number | undefined;
 
   /**
    * A new pass of the run loop. Within one pass nothing awaits, so the snapshot cannot
@@ -356,10 +356,10 @@ class TowardLimit {
     }
     // A storage replica tells when a trial's system record may have changed (a "sys" op):
     // until then only the trials added since the last look need classifying.
-    const replica = snapshot instanceof StudyReplica ? snapshot : undefined;
-    const from = replica !== undefined && replica === this.replica && replica.sysOps === this.sysOps ? this.seen.length : 0;
-    this.replica = replica;
-    this.sysOps = replica?.sysOps ?? 0;
+    const sysOps = snapshot.sysOps;
+    const from = sysOps !== undefined && trials === this.trials && sysOps === this.sysOps ? this.seen.length : 0;
+    this.trials = trials;
+    this.sysOps = sysOps;
     const seen = this.seen;
     for (let i = from; i < trials.length; i++) {
       const t = trials[i]!;

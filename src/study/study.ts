@@ -4,6 +4,7 @@ import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
+import { QUEUE_KEY } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -15,7 +16,7 @@ import { finiteMetrics } from "./result";
 import { resolveRetries, RetryQueue, type RetryPolicy } from "./retry";
 
 /** The key, in a trial's system record, of the enqueued configuration it ran. */
-export const QUEUE_KEY = "queued";
+export { QUEUE_KEY };
 
 export interface StudyOptions {
   readonly name: string;

@@ -1,3 +1,4 @@
+import { commandOf, type SystemRecord } from "../record/system";
 import type { PayloadTrial } from "./payload";
 
 /** How a trial run by command() was run, for the selection line: what the payload's record says, checked. */
@@ -17,13 +18,9 @@ const MAX_TEXT = 4000;
  * what command() writes (the payload may come from anywhere: only strings are taken, capped).
  */
 export function commandInfo(trial: Pick<PayloadTrial, "system">): CommandInfo | null {
-  const rec = (trial.system as Record<string, unknown> | null | undefined)?.["command"];
-  if (rec === null || typeof rec !== "object" || Array.isArray(rec)) return null;
-  const r = rec as Record<string, unknown>;
-  const argv = r["argv"];
-  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string")) return null;
-  const text = (v: unknown) => (typeof v === "string" ? v.slice(-MAX_TEXT) : "");
-  return { line: shellQuote(argv as string[]).slice(0, MAX_TEXT), tail: text(r["tail"]), log: text(r["log"]) };
+  const r = commandOf(trial.system as SystemRecord);
+  if (!r) return null;
+  return { line: shellQuote(r.argv).slice(0, MAX_TEXT), tail: r.tail.slice(-MAX_TEXT), log: r.log.slice(-MAX_TEXT) };
 }
 
 /** argv as a shell would show it (for logs and messages; a command is never run by a shell). */

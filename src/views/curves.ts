@@ -1,4 +1,5 @@
 import { TrialStates, type Direction, type TrialState } from "../model/trial";
+import { MAX_BRACKET, MAX_RUNGS, rungRecordOf, stopCauseOf, type SystemRecord } from "../record/system";
 import { formatNumber, formatParams } from "./format";
 import type { StudyPayload } from "./payload";
 import type { ChartSize } from "./parallel";
@@ -49,8 +50,7 @@ export interface CurvesData {
 }
 
 /** Bounds on what is read from a system record (it is untrusted: any notebook may carry it). */
-export const MAX_BRACKET = 64;
-export const MAX_RUNGS = 64;
+export { MAX_BRACKET, MAX_RUNGS };
 
 /** [step, value] pairs with finite numbers, in step order (one pass; sorted only when out of order). */
 function finitePoints(intermediate: readonly (readonly [number, number])[]): (readonly [number, number])[] {
@@ -76,19 +76,10 @@ export interface RungInfo {
   readonly reached: number;
 }
 
-/** Reads system.hyperband defensively: an integer bracket 0..64, ascending finite rungs (at most 64). */
-export function rungInfo(system: Readonly<Record<string, unknown>> | null | undefined): RungInfo | null {
-  const r = system?.["hyperband"];
-  if (r === null || typeof r !== "object" || Array.isArray(r)) return null;
-  const { bracket, rungs, values } = r as Record<string, unknown>;
-  if (typeof bracket !== "number" || !Number.isInteger(bracket) || bracket < 0 || bracket > MAX_BRACKET) return null;
-  if (!Array.isArray(rungs) || rungs.length > MAX_RUNGS) return null;
-  for (let i = 0; i < rungs.length; i++) {
-    const x: unknown = rungs[i];
-    if (typeof x !== "number" || !Number.isFinite(x) || (i > 0 && x <= (rungs[i - 1] as number))) return null;
-  }
-  const reached = Array.isArray(values) ? Math.min(values.length, rungs.length) : 0;
-  return { bracket, rungs: rungs as number[], reached };
+/** Reads system.hyperband defensively (record/system.ts): an integer bracket 0..64, ascending finite rungs (at most 64). */
+export function rungInfo(system: SystemRecord): RungInfo | null {
+  const r = rungRecordOf(system);
+  return r ? { bracket: r.bracket, rungs: r.rungs, reached: Math.min(r.values.length, r.rungs.length) } : null;
 }
 
 /** Where and why a pruned trial stopped, from its system record and its last point. */
@@ -99,7 +90,7 @@ export function curveStop(
   strategy: string,
 ): CurveStop {
   const [step, value] = last;
-  const by = system["stopped"];
+  const by = stopCauseOf(system);
   if (by === "rung" && info) {
     // The rung it was judged at: the last it recorded a value for (the step may be past it when
     // the trial reported sparsely), else the last rung at or below its last step.

@@ -1,8 +1,9 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
-import { isPlainObject, type JsonObject } from "../../util/json";
+import { MODEL_KEY, modelRecordOf } from "../../record/system";
+import type { JsonObject } from "../../util/json";
 
 /** The key, in a trial's system record, of what the model-guided sampler saved with its proposal. */
-export const MODEL_KEY = "model";
+export { MODEL_KEY };
 
 /**
  * The value trial `t` had when it reached `level` steps: the objective value it reported at
@@ -48,8 +49,7 @@ export function snapshotAtLevel(snap: StudySnapshot, level: number, maxResource:
   for (const t of snap.trials) {
     const v = valueAtLevel(t, level, maxResource);
     if (v === undefined && t.state !== "running") continue;
-    const m = t.system[MODEL_KEY];
-    const system: JsonObject = isPlainObject(m) ? (m as JsonObject) : {};
+    const system: JsonObject = modelRecordOf(t.system) ?? {};
     trials.push(
       v !== undefined
         ? { number: t.number, state: "complete", params: t.params, value: v, metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system }

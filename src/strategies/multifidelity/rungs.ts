@@ -1,28 +1,15 @@
 import type { Direction, FrozenTrial, StudySnapshot } from "../../model/trial";
-import { isPlainObject, type JsonObject } from "../../util/json";
+import { HYPERBAND_KEY, rungRecordOf, STOPPED_KEY, type RungRecord } from "../../record/system";
+import type { JsonObject } from "../../util/json";
 
-/** The key, in a trial's system record, of its Hyperband/ASHA bookkeeping. */
-export const HYPERBAND_KEY = "hyperband";
+export { HYPERBAND_KEY };
 /** The key, in a trial's system record, of why the engine stopped it ("rung", "median", ...). */
-export const STOPPED_BY_KEY = "stopped";
-
-/** What a Hyperband/ASHA trial keeps in `system.hyperband`. */
-export interface RungRecord {
-  /** 0 = the most aggressive bracket (first judged at the minimum resource). */
-  readonly bracket: number;
-  /** The resources (steps) at which the trial is judged, ascending, all below the maximum. */
-  readonly rungs: readonly number[];
-  /** The objective value the trial had at each rung it reached, in order. */
-  readonly values: readonly number[];
-}
+export const STOPPED_BY_KEY = STOPPED_KEY;
+export type { RungRecord };
 
 /** The trial's rung record, or undefined (an enqueued trial, another strategy's trial, a malformed record). */
 export function rungRecord(t: FrozenTrial): RungRecord | undefined {
-  const r = t.system[HYPERBAND_KEY];
-  if (!isPlainObject(r)) return undefined;
-  const { bracket, rungs, values } = r as Record<string, unknown>;
-  if (typeof bracket !== "number" || !Array.isArray(rungs) || !Array.isArray(values)) return undefined;
-  return r as unknown as RungRecord;
+  return rungRecordOf(t.system);
 }
 
 export function rungSystem(rec: RungRecord): JsonObject {
