@@ -5,7 +5,33 @@ import { Msg } from "../util/messages";
 import type { NewTrial, StudyOp, TrialOutcome } from "../record/ops";
 import { JOURNAL_VERSION } from "../record/ops";
 import { StudyReplica } from "../record/replica";
-import type { Storage } from "./storage";
+import type { ReportDecision, Storage, WriteContext } from "./storage";
+
+/**
+ * One write in progress: the up-to-date replica, the storage's clock, and `write`, which applies
+ * an op (checked) and has it persisted with the others when the write ends. A callback given a
+ * WriteContext gets this object.
+ */
+export abstract class Tx implements WriteContext {
+  abstract readonly replica: StudyReplica;
+  abstract readonly now: number;
+  abstract write(op: StudyOp): void;
+  abstract lastBeat(trial: number): number | undefined;
+
+  finish(trial: number, outcome: TrialOutcome): FrozenTrial {
+    const r = this.replica;
+    const t = r.trials[trial];
+    if (!t) throw Msg.trialUnknown(trial);
+    if (t.state !== "running") throw Msg.trialFinished(trial, t.state);
+    if (outcome.system && hasOwnKeys(outcome.system)) this.write({ op: "sys", n: trial, sys: outcome.system });
+    const end: Mutable<Extract<StudyOp, { op: "end" }>> = { op: "end", n: trial, state: outcome.state, t: this.now };
+    if (outcome.value !== undefined) end.value = outcome.value;
+    if (outcome.metrics && hasOwnKeys(outcome.metrics)) end.metrics = outcome.metrics;
+    if (outcome.error !== undefined) end.error = outcome.error;
+    this.write(end);
+    return r.trials[trial]!;
+  }
+}
 
 /**
  * Shared logic of storages that keep a replica per study and persist
@@ -15,12 +41,16 @@ import type { Storage } from "./storage";
  */
 export abstract class ReplicaStorage implements Storage {
   abstract readonly description: string;
+  abstract readonly location: string;
 
   /** Creates the study or loads the existing one. */
   protected abstract openReplica(spec: StudySpec): Promise<StudyReplica>;
-  /** Runs `fn` on the up-to-date replica; ops passed to `write` are persisted before it resolves. */
-  protected abstract transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T>;
-  protected abstract replica(study: string): StudyReplica | undefined;
+  /** Runs `fn` on a write holding the up-to-date replica; ops it writes are persisted before it resolves. */
+  protected abstract transact<T>(study: string, fn: (tx: Tx) => T): Promise<T>;
+  /** The latest snapshot, read without writing (a storage without other writers returns its replica). */
+  abstract load(study: string): Promise<StudySnapshot>;
+  abstract heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void>;
+  abstract watch(study: string, listener: () => void): () => void;
   abstract listStudies(): Promise<string[]>;
   abstract close(): Promise<void>;
 
@@ -28,57 +58,53 @@ export abstract class ReplicaStorage implements Storage {
     return this.openReplica(spec);
   }
 
-  load(study: string): Promise<StudySnapshot> {
-    return this.tx(study, (r) => r);
-  }
-
-  createTrial(study: string, propose: (s: StudySnapshot, n: number) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.tx(study, (r, write) => {
+  createTrial(study: string, propose: (s: StudySnapshot, n: number, w: WriteContext) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (tx) => {
+      const r = tx.replica;
       const n = r.trials.length;
-      const p = propose(r, n);
+      const p = propose(r, n, tx);
       if (!p) return { snapshot: r };
       // Optional keys are assigned rather than spread (same keys, same order).
-      const op: Mutable<Extract<StudyOp, { op: "trial" }>> = { op: "trial", n, params: p.params, t: Date.now() };
+      const op: Mutable<Extract<StudyOp, { op: "trial" }>> = { op: "trial", n, params: p.params, t: tx.now };
       if (p.system && hasOwnKeys(p.system)) op.sys = p.system;
       if (p.budget !== undefined) op.budget = p.budget;
-      write(op);
+      tx.write(op);
       return { trial: r.trials[n]!, snapshot: r };
     });
   }
 
-  report(study: string, trial: number, step: number, values: Readonly<Record<string, number>>): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.tx(study, (r, write) => {
-      write({ op: "report", n: trial, step, v: values });
-      return { trial: r.trials[trial]!, snapshot: r };
+  report<D extends ReportDecision = ReportDecision>(
+    study: string,
+    trial: number,
+    step: number,
+    values: Readonly<Record<string, number>>,
+    decide?: (snapshot: StudySnapshot, trial: FrozenTrial, write: WriteContext) => D | undefined,
+  ): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot; decision?: D }> {
+    return this.tx(study, (tx) => {
+      const r = tx.replica;
+      tx.write({ op: "report", n: trial, step, v: values });
+      if (!decide) return { trial: r.trials[trial]!, snapshot: r };
+      const decision = decide(r, r.trials[trial]!, tx);
+      if (decision?.system && hasOwnKeys(decision.system)) tx.write({ op: "sys", n: trial, sys: decision.system });
+      return decision === undefined ? { trial: r.trials[trial]!, snapshot: r } : { trial: r.trials[trial]!, snapshot: r, decision };
     });
   }
 
   setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.tx(study, (r, write) => {
-      write({ op: "sys", n: trial, sys: system });
-      return { trial: r.trials[trial]!, snapshot: r };
+    return this.tx(study, (tx) => {
+      tx.write({ op: "sys", n: trial, sys: system });
+      return { trial: tx.replica.trials[trial]!, snapshot: tx.replica };
     });
   }
 
   finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
-    return this.tx(study, (r, write) => {
-      const t = r.trials[trial];
-      if (!t) throw Msg.trialUnknown(trial);
-      if (t.state !== "running") throw Msg.trialFinished(trial, t.state);
-      if (outcome.system && hasOwnKeys(outcome.system)) write({ op: "sys", n: trial, sys: outcome.system });
-      const end: Mutable<Extract<StudyOp, { op: "end" }>> = { op: "end", n: trial, state: outcome.state, t: Date.now() };
-      if (outcome.value !== undefined) end.value = outcome.value;
-      if (outcome.metrics && hasOwnKeys(outcome.metrics)) end.metrics = outcome.metrics;
-      if (outcome.error !== undefined) end.error = outcome.error;
-      write(end);
-      return { trial: r.trials[trial]!, snapshot: r };
-    });
+    return this.tx(study, (tx) => ({ trial: tx.finish(trial, outcome), snapshot: tx.replica }));
   }
 
   enqueue(study: string, params: Config): Promise<StudySnapshot> {
-    return this.tx(study, (r, write) => {
-      write({ op: "enqueue", params, i: r.queue.length });
-      return r;
+    return this.tx(study, (tx) => {
+      tx.write({ op: "enqueue", params, i: tx.replica.queue.length });
+      return tx.replica;
     });
   }
 
@@ -87,7 +113,7 @@ export abstract class ReplicaStorage implements Storage {
    * cost every ask and tell another promise and its resolution jobs. A synchronous throw
    * still becomes a rejection, as from an async method.
    */
-  private tx<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+  private tx<T>(study: string, fn: (tx: Tx) => T): Promise<T> {
     try {
       return this.transact(study, fn);
     } catch (e) {
@@ -114,37 +140,88 @@ export function applyChecked(r: StudyReplica, op: StudyOp): void {
   r.apply(op);
 }
 
+/** The write of a MemoryStorage study: one object per study, reused (asks and tells are microseconds). */
+class MemoryTx extends Tx {
+  now = 0;
+  readonly beats = new Map<number, number>();
+  readonly listeners = new Set<() => void>();
+  constructor(readonly replica: StudyReplica) {
+    super();
+  }
+  write(op: StudyOp): void {
+    applyChecked(this.replica, op);
+  }
+  lastBeat(trial: number): number | undefined {
+    return this.beats.get(trial);
+  }
+}
+
 /**
  * Keeps every study in this process's memory: fast, gone when the process
  * ends. What tests, benchmarks and `tunelab serve` use unless told otherwise.
  */
 export class MemoryStorage extends ReplicaStorage {
   readonly description = "memory";
-  private readonly studies = new Map<string, StudyReplica>();
+  readonly location = "memory";
+  private readonly studies = new Map<string, MemoryTx>();
 
   protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
-    let r = this.studies.get(spec.name);
-    if (!r) {
-      r = new StudyReplica(spec);
+    let s = this.studies.get(spec.name);
+    if (!s) {
+      const r = new StudyReplica(spec);
       r.apply(this.studyOp(spec));
-      this.studies.set(spec.name, r);
+      s = new MemoryTx(r);
+      this.studies.set(spec.name, s);
     }
-    return r;
+    return s.replica;
   }
 
-  protected replica(study: string): StudyReplica | undefined {
-    return this.studies.get(study);
+  /**
+   * A MemoryStorage holding a copy of `snapshot` (its trials and queue as they are): what a dry
+   * run proposes on, so that nothing reaches the stored study.
+   */
+  static copyOf(snapshot: StudySnapshot): MemoryStorage {
+    const m = new MemoryStorage();
+    const r = new StudyReplica(snapshot.spec);
+    r.apply({ op: "study", v: JOURNAL_VERSION, spec: snapshot.spec });
+    r.trials.push(...snapshot.trials);
+    r.queue.push(...snapshot.queue);
+    m.studies.set(snapshot.spec.name, new MemoryTx(r));
+    return m;
   }
 
-  protected transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+  load(study: string): Promise<StudySnapshot> {
+    const s = this.studies.get(study);
+    return s ? Promise.resolve(s.replica) : Promise.reject(Msg.studyUnknown(study));
+  }
+
+  protected transact<T>(study: string, fn: (tx: Tx) => T): Promise<T> {
     // Not `async` (one promise instead of an async function's machinery); throws still reject.
-    const r = this.studies.get(study);
-    if (!r) return Promise.reject(Msg.studyUnknown(study));
+    const s = this.studies.get(study);
+    if (!s) return Promise.reject(Msg.studyUnknown(study));
     try {
-      return Promise.resolve(fn(r, (op) => applyChecked(r, op)));
+      s.now = Date.now();
+      const applied = s.replica.applied;
+      const out = fn(s);
+      if (s.replica.applied !== applied && s.listeners.size) for (const l of [...s.listeners]) queueMicrotask(l);
+      return Promise.resolve(out);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  async heartbeat(study: string, _owner: string, trials: readonly number[]): Promise<void> {
+    const s = this.studies.get(study);
+    if (!s) throw Msg.studyUnknown(study);
+    const now = Date.now();
+    for (const n of trials) s.beats.set(n, now);
+  }
+
+  watch(study: string, listener: () => void): () => void {
+    const s = this.studies.get(study);
+    if (!s) throw Msg.studyUnknown(study);
+    s.listeners.add(listener);
+    return () => s.listeners.delete(listener);
   }
 
   async listStudies(): Promise<string[]> {

@@ -1,14 +1,14 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { StudySpec } from "../model/trial";
+import type { StudySnapshot, StudySpec } from "../model/trial";
 import { encodeRecord, parseHeaderLine, type JournalHeader } from "../record/journal-format";
 import { JournalLineReader } from "../record/journal-reader";
 import type { StudyOp } from "../record/ops";
 import type { StudyReplica, Undo } from "../record/replica";
 import { TunelabError, errorText } from "../util/errors";
 import { Msg } from "../util/messages";
-import { ReplicaStorage, applyChecked } from "./base";
+import { ReplicaStorage, Tx, applyChecked } from "./base";
 import { DEFAULT_LOCK_GRACE_MS, FileLocks } from "./lock";
 
 export interface JournalOptions {
@@ -57,6 +57,8 @@ interface OpenFile {
  */
 export class JournalStorage extends ReplicaStorage {
   readonly description: string;
+  /** The folder, absolute. */
+  readonly location: string;
   /** Whether appends are fsynced (the `durable` option or TUNELAB_DURABLE). */
   readonly durable: boolean;
   private readonly files = new Map<string, OpenFile>();
@@ -69,6 +71,7 @@ export class JournalStorage extends ReplicaStorage {
   ) {
     super();
     this.description = `journal ${dir}`;
+    this.location = path.resolve(dir);
     this.warn = options.onWarning ?? ((m) => console.warn(`tunelab: ${m}`));
     if (options.durable !== undefined && typeof options.durable !== "boolean") throw Msg.badDurable("durable", options.durable);
     this.durable = options.durable ?? durableFromEnv();
@@ -80,8 +83,8 @@ export class JournalStorage extends ReplicaStorage {
     return path.join(this.dir, journalFileName(study));
   }
 
-  protected replica(study: string): StudyReplica | undefined {
-    return this.files.get(study)?.replica;
+  load(study: string): Promise<StudySnapshot> {
+    return this.transact(study, (tx) => tx.replica);
   }
 
   protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
@@ -115,28 +118,53 @@ export class JournalStorage extends ReplicaStorage {
     }
   }
 
-  protected async transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
+  protected async transact<T>(study: string, fn: (tx: Tx) => T): Promise<T> {
     const of = this.files.get(study);
     if (!of) throw Msg.studyUnknown(study);
     await this.locks.acquire(of.lock);
     try {
       this.catchUp(of);
-      const r = of.replica;
-      const lines: string[] = [];
-      const undo: Undo[] = [];
+      const tx = new JournalTx(of.replica, Date.now(), of.file);
       try {
-        return fn(r, (op) => {
-          const u = r.undoPoint(op);
-          applyChecked(r, op);
-          undo.push(u);
-          lines.push(encodeRecord(op));
-        });
+        return fn(tx);
       } finally {
-        if (lines.length) this.append(of, lines, undo);
+        if (tx.lines.length) this.append(of, tx.lines, tx.undo);
       }
     } finally {
       this.locks.release(of.lock);
     }
+  }
+
+  /**
+   * Heartbeats live beside the journal, in `<journal>.beats/`: one small file per worker,
+   * rewritten at each beat (written aside, then renamed over the old one), naming its running
+   * trials; the file's modification time is the beat. So a beat never grows the journal, and
+   * its time is the file system's clock.
+   */
+  async heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void> {
+    const of = this.files.get(study);
+    if (!of) throw Msg.studyUnknown(study);
+    const dir = beatsDir(of.file);
+    const file = path.join(dir, createHash("sha256").update(owner).digest("hex").slice(0, 32) + ".json");
+    if (trials.length === 0) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ owner, trials }));
+    fs.renameSync(tmp, file);
+  }
+
+  /** Calls `listener` when the journal grows (the file's size is checked four times a second). */
+  watch(study: string, listener: () => void): () => void {
+    const of = this.files.get(study);
+    if (!of) throw Msg.studyUnknown(study);
+    const onStat = (cur: fs.Stats, prev: fs.Stats) => {
+      if (cur.size !== prev.size || cur.ino !== prev.ino) listener();
+    };
+    fs.watchFile(of.file, { interval: 250, persistent: false }, onStat);
+    return () => fs.unwatchFile(of.file, onStat);
   }
 
   /** Reads what was appended since the last read (by any process) and applies it; under the lock. */
@@ -198,6 +226,61 @@ export class JournalStorage extends ReplicaStorage {
   async close(): Promise<void> {
     this.files.clear();
   }
+}
+
+/** A write to a journal: the lines to append and how to take their ops back if that fails. */
+class JournalTx extends Tx {
+  readonly lines: string[] = [];
+  readonly undo: Undo[] = [];
+  private beats: Map<number, number> | undefined;
+
+  constructor(
+    readonly replica: StudyReplica,
+    readonly now: number,
+    private readonly file: string,
+  ) {
+    super();
+  }
+
+  write(op: StudyOp): void {
+    const u = this.replica.undoPoint(op);
+    applyChecked(this.replica, op);
+    this.undo.push(u);
+    this.lines.push(encodeRecord(op));
+  }
+
+  lastBeat(trial: number): number | undefined {
+    this.beats ??= readBeats(beatsDir(this.file));
+    return this.beats.get(trial);
+  }
+}
+
+function beatsDir(journal: string): string {
+  return journal + ".beats";
+}
+
+/** The latest beat of each trial named by the heartbeat files in `dir` (their modification times). */
+function readBeats(dir: string): Map<number, number> {
+  const out = new Map<number, number>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!name.endsWith(".json")) continue;
+    try {
+      const f = path.join(dir, name);
+      const at = fs.statSync(f).mtimeMs;
+      const trials = (JSON.parse(fs.readFileSync(f, "utf8")) as { trials?: unknown }).trials;
+      if (!Array.isArray(trials)) continue;
+      for (const n of trials) if (typeof n === "number" && !((out.get(n) ?? -Infinity) >= at)) out.set(n, at);
+    } catch {
+      /* removed or being replaced meanwhile: its worker beats again soon */
+    }
+  }
+  return out;
 }
 
 /** Bytes [start, end) of a Buffer as UTF-8 (the reader is only given Buffers here). */

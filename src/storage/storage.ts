@@ -4,6 +4,35 @@ import type { JsonObject } from "../util/json";
 import type { NewTrial, TrialOutcome } from "../record/ops";
 
 /**
+ * What a write's callback may do besides its own operation, on the state the write holds
+ * (every other writer waits until it is recorded).
+ */
+export interface WriteContext {
+  /**
+   * The storage's clock at this write, in epoch milliseconds: the database server's for
+   * PostgreSQL (so workers' clock skew doesn't matter), this machine's otherwise. Trial starts
+   * and ends recorded in this write carry it.
+   */
+  readonly now: number;
+  /**
+   * The last heartbeat of a trial (Storage.heartbeat) in the storage's clock, or undefined
+   * when it never had one (its start is then its last sign of life).
+   */
+  lastBeat(trial: number): number | undefined;
+  /**
+   * Ends another running trial in this same write (one whose heartbeat is stale, say), with
+   * the same checks as finishTrial; returns its record.
+   */
+  finish(trial: number, outcome: TrialOutcome): FrozenTrial;
+}
+
+/** What a report's callback decides on the reported values: bookkeeping stored with them. */
+export interface ReportDecision {
+  /** Merged into the trial's system record in the same write as the report. */
+  readonly system?: JsonObject;
+}
+
+/**
  * Where studies live. The contract every implementation keeps (tested once
  * for all of them in test/storage/contract.test.ts):
  *
@@ -13,9 +42,18 @@ import type { NewTrial, TrialOutcome } from "../record/ops";
  *   calls `propose` with it and the new trial's number, and records the new
  *   running trial — atomically, so two workers never get the same number and
  *   a grid never hands out a position twice. `propose` returning undefined
- *   creates nothing.
- * - `report` appends intermediate values of a running trial.
+ *   creates nothing. `propose` runs while other writers wait: it must be quick
+ *   (a model fit belongs before the call; Study.ask does that), and it may run
+ *   again if the write has to be retried (a dropped database connection), so it
+ *   must not have effects outside the state it is given.
+ * - `report` appends intermediate values of a running trial and, in the same
+ *   write, records what `decide` concludes from them (a stopping rule's
+ *   bookkeeping), so a reported value and the decision made on it are stored
+ *   together or not at all.
  * - `finishTrial` ends a running trial once; ending it again is an error.
+ * - `heartbeat` records, in the storage's clock, that a worker is alive and
+ *   running some trials; writes read it back through WriteContext.lastBeat.
+ * - `watch` calls a listener when other handles write to the study.
  * - Every method returns the study's latest snapshot; snapshots are
  *   read-only views, valid until the next call.
  *
@@ -25,14 +63,37 @@ import type { NewTrial, TrialOutcome } from "../record/ops";
 export interface Storage {
   /** A short description for messages, e.g. "journal .tunelab/". */
   readonly description: string;
+  /**
+   * Where it keeps studies, as openStorage reads it back (a study file may hold it): "memory",
+   * an absolute folder, or a postgresql:// URL with its password hidden.
+   */
+  readonly location: string;
   openStudy(spec: StudySpec): Promise<StudySnapshot>;
   /** The latest snapshot of an open study. */
   load(study: string): Promise<StudySnapshot>;
-  createTrial(study: string, propose: (snapshot: StudySnapshot, number: number) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }>;
-  report(study: string, trial: number, step: number, values: Readonly<Record<string, number>>): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
+  createTrial(study: string, propose: (snapshot: StudySnapshot, number: number, write: WriteContext) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }>;
+  report<D extends ReportDecision = ReportDecision>(
+    study: string,
+    trial: number,
+    step: number,
+    values: Readonly<Record<string, number>>,
+    decide?: (snapshot: StudySnapshot, trial: FrozenTrial, write: WriteContext) => D | undefined,
+  ): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot; decision?: D }>;
   setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
   finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
   enqueue(study: string, params: Config): Promise<StudySnapshot>;
+  /**
+   * Records the storage's current time as the last heartbeat of `trials` (running trials of
+   * the worker `owner`, see record/system.ts workerKey). Kept beside the study's operations,
+   * not among them: a beat every few seconds must not grow the study's log.
+   */
+  heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void>;
+  /**
+   * Calls `listener` (with no arguments: `load` reads what changed) soon after another handle
+   * writes to the study: at once in memory, through LISTEN/NOTIFY on PostgreSQL, by watching the
+   * file for the journal. Returns the function that stops watching.
+   */
+  watch(study: string, listener: () => void): () => void;
   /** Names of the studies this storage holds. */
   listStudies(): Promise<string[]>;
   /** Flushes and releases resources. */

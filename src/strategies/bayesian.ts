@@ -130,6 +130,8 @@ interface Observations {
 
 export class BayesianStrategy implements Strategy {
   readonly name = "bayesian";
+  /** A GP fit: proposed before the storage's write (Strategy.costly). */
+  readonly costly = true;
   private readonly model: ModelSpace;
   private readonly startupTrials: number;
   private readonly candidates: number;

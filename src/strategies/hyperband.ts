@@ -98,6 +98,8 @@ export class HyperbandStrategy implements Strategy {
   readonly brackets: HyperbandBrackets;
   private readonly random: RandomStrategy;
   private readonly model?: Strategy;
+  /** With a model sampler, proposals fit it (Strategy.costly). */
+  readonly costly: boolean;
   private readonly minObservations: number;
   private readonly adaptive: boolean;
   /** Budget levels a model can be fitted on, largest first. */
@@ -132,6 +134,7 @@ export class HyperbandStrategy implements Strategy {
     if (sampler !== "random") {
       this.model = modelFactory(sampler, space, { ...(so ?? {}), ...(o["seed"] !== undefined ? { seed: o["seed"] } : {}) }, "options.samplerOptions");
     }
+    this.costly = this.model !== undefined;
     const levels = this.brackets.decisionRungs(this.brackets.firstBracket);
     this.levels = [maxResource, ...levels.reverse()];
   }

@@ -66,6 +66,13 @@ export interface Stopper {
  */
 export interface Strategy {
   readonly name: string;
+  /**
+   * Its proposals fit a model (milliseconds to seconds): Study.ask then computes them before
+   * the storage's write and appends them if still valid, so that on a shared storage no other
+   * worker waits for this one's fit. Leave it unset for proposals that are quick or that must
+   * be decided on the state the write holds (a grid position).
+   */
+  readonly costly?: boolean;
   propose(ctx: ProposeContext): ProposeResult;
   shouldStop?(ctx: StopContext): StopDecision;
 }

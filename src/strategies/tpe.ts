@@ -87,6 +87,8 @@ type Observation = Float64Array;
  */
 export class TpeStrategy implements Strategy {
   readonly name = "tpe";
+  /** Parzen estimators fitted per proposal: proposed before the storage's write (Strategy.costly). */
+  readonly costly = true;
   private readonly startupTrials: number;
   private readonly candidates: number;
   private readonly multivariate: boolean;

@@ -6,7 +6,7 @@ import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
 import { QUEUE_KEY } from "../record/system";
 import { createStrategy } from "../strategies/registry";
-import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
+import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
 import { FreePosition } from "../util/positions";
@@ -166,10 +166,55 @@ export class Study {
     // what a trial allocated (and so most of the garbage collector's work in a fast study).
     // A synchronous throw still becomes a rejection.
     try {
+      if (this.strategy.costly) return this.askPrepared(0);
       return this.storage.createTrial(this.name, this.proposeNext).then(this.afterAsk);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Asks a strategy whose proposals fit a model (`costly`: a GP fit takes up to seconds): the
+   * proposal is computed on the latest state read without any lock, and only then appended,
+   * in a write that checks the study has not moved on in a way that invalidates it, so no
+   * other worker waits on this one's model. Still valid: nothing was created since, or the
+   * trials created since (by other workers) hold other configurations; the proposal is then
+   * recorded under the next free number. A retry owed or an enqueued configuration that
+   * appeared meanwhile goes first, as always. Otherwise the proposal is made again on the new
+   * state, and after MAX_PREPARED_ATTEMPTS such rounds inside the write (so a busy study
+   * still makes progress).
+   */
+  private async askPrepared(attempt: number): Promise<FrozenTrial | undefined> {
+    if (attempt >= MAX_PREPARED_ATTEMPTS) return this.afterAsk(await this.storage.createTrial(this.name, this.proposeNext));
+    const seen = await this.storage.load(this.name);
+    const seenCount = seen.trials.length;
+    // Retries and enqueued configurations are cheap and decided inside the write.
+    const cheap = this.proposeCheap(seen);
+    const prepared: ProposeResult | undefined = cheap ? undefined : this.strategy.propose(proposeContext(seen, this.space, seenCount, this.seed));
+    let stale = false;
+    const r = await this.storage.createTrial(this.name, (snap, n) => {
+      stale = false;
+      const first = this.proposeCheap(snap);
+      if (first) return first;
+      if (!prepared || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
+        // What it was to be (a retry, a queued configuration) was taken meanwhile, or a
+        // worker that saw the same state proposed the same configuration first.
+        stale = true;
+        return undefined;
+      }
+      return isDone(prepared) ? undefined : prepared;
+    });
+    if (stale) return this.askPrepared(attempt + 1);
+    return this.afterAsk(r);
+  }
+
+  /** A retry owed or the next enqueued configuration, else undefined. */
+  private proposeCheap(snap: StudySnapshot): NewTrial | undefined {
+    const retry = this.retryQueue.next(snap);
+    if (retry) return retry;
+    // A position a damaged journal lost is undefined: its configuration is unknown.
+    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.nextUsable(snap, snap.queue.length, (i) => snap.queue[i] !== undefined);
+    return queued === undefined ? undefined : { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
   }
 
   /** The next enqueued configuration not yet run (incremental: asks stay O(new trials) after many enqueues). */
@@ -177,11 +222,8 @@ export class Study {
 
   /** What `ask` records: a retry owed (retry.ts), else the next enqueued configuration, else the strategy's proposal. */
   private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
-    const retry = this.retryQueue.next(snap);
-    if (retry) return retry;
-    // A position a damaged journal lost is undefined: its configuration is unknown.
-    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.nextUsable(snap, snap.queue.length, (i) => snap.queue[i] !== undefined);
-    if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
+    const cheap = this.proposeCheap(snap);
+    if (cheap) return cheap;
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
     return r;
@@ -210,24 +252,26 @@ export class Study {
     } else {
       throw Msg.badValue("value", values);
     }
-    const { trial: t, snapshot } = await this.storage.report(this.name, trial, step, v);
-    this.snap = snapshot;
-    let stop = false;
     const value = v[this.metric];
-    if (value !== undefined) {
-      const ctx = { snapshot, space: this.space, trial: t, step, value, seed: this.seed };
-      const decisions = [this.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)];
-      let system: JsonObject | undefined;
-      for (const d of decisions) {
-        if (!d) continue;
-        if (d.stop) stop = true;
-        if (d.system) system = { ...(system ?? {}), ...d.system };
-      }
-      if (system) {
-        const r = await this.storage.setSystem(this.name, trial, system);
-        this.snap = r.snapshot;
-      }
-    }
+    // The stopping decision is made inside the report's write, on the state it holds, and
+    // stored with it: two trials reaching a rung at once each see the other's value.
+    const decide =
+      value === undefined || (!this.strategy.shouldStop && !this.stopping)
+        ? undefined
+        : (snapshot: StudySnapshot, t: FrozenTrial): StopDecision => {
+            const ctx = { snapshot, space: this.space, trial: t, step, value, seed: this.seed };
+            let stop = false;
+            let system: JsonObject | undefined;
+            for (const d of [this.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)]) {
+              if (!d) continue;
+              if (d.stop) stop = true;
+              if (d.system) system = { ...(system ?? {}), ...d.system };
+            }
+            return system ? { stop, system } : { stop };
+          };
+    const { snapshot, decision } = await this.storage.report(this.name, trial, step, v, decide);
+    this.snap = snapshot;
+    const stop = decision?.stop ?? false;
     this.events.emit("trialReported", { trial: this.snap.trials[trial]!, step, stop });
     return stop;
   }
@@ -287,6 +331,19 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
+}
+
+/** Rounds of proposing outside the write before a costly strategy proposes inside it (Study.askPrepared). */
+const MAX_PREPARED_ATTEMPTS = 3;
+
+/** Whether a trial numbered from..to-1 holds `params` (another worker ran the same proposal first). */
+function createdWith(snap: StudySnapshot, from: number, to: number, params: Readonly<Config>): boolean {
+  const key = canonicalJson(params);
+  for (let i = from; i < to; i++) {
+    const t = snap.trials[i];
+    if (t && canonicalJson(t.params) === key) return true;
+  }
+  return false;
 }
 
 function isStrategy(s: unknown): s is Strategy {
