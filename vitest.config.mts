@@ -8,6 +8,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "dist/**", "tmp/**", ".venv/**"],
     environment: "node",
+    // A run folder for the one PostgreSQL cluster the storage tests share (started on demand).
+    globalSetup: ["test/helpers/pg-global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 20_000,

@@ -164,7 +164,7 @@ export const Msg = {
   trialNotRunning: (n: number, state: string) =>
     err("trial.not_running", "trial", `trial ${n} is already ${state}; only a running trial can report.`),
   badStorage: (got: unknown, why: string) =>
-    err("request.bad_storage", "storage", `storage must be omitted (in memory) or a directory path for the on-disk journal, e.g. ".tunelab", but got ${show(got)}${why ? ` (${why})` : ""}.`),
+    err("request.bad_storage", "storage", `storage must be omitted (in memory), "memory", a directory path for the on-disk journal (e.g. ".tunelab") or a postgresql:// URL, but got ${show(got)}${why ? ` (${why})` : ""}.`),
   // ---- serve protocol: hostile input (issue 11, class 1) -----------------
   requestTooDeep: (line: number, member: string | undefined, limit: number) =>
     err("request.too_deep", member ?? "request", `request line ${line} nests arrays and objects more than ${limit} levels deep${member === undefined ? "" : ` in ${show(member)}`} (the request itself is level 1); it was not read. Send at most ${limit} levels.`),
@@ -207,6 +207,20 @@ export const Msg = {
     err("run.missing_field", field, `the study file needs ${field}: ${rule}.`),
   studyFileVersion: (got: unknown, known: number) =>
     err("run.version", "version", `version must be an integer from 1 to ${known} (the study-file format this tunelab reads), but got ${show(got)}; a newer tunelab wrote this file, upgrade to run it.`),
+
+  // ---- storage locations and PostgreSQL (issue 14: src/storage/open.ts, src/storage/postgres.ts) ----
+  badLocation: (field: string, got: unknown, why: string) =>
+    err("storage.bad_location", field, `${field} must be a folder for the on-disk journal (e.g. ".tunelab"), "memory", or a PostgreSQL URL (postgresql://user:password@host:5432/database), but got ${show(got)}${why ? `: ${why}` : ""}.`),
+  pgUnreachable: (url: string, detail: string) =>
+    err("storage.unreachable", "storage", `cannot reach the PostgreSQL database ${url} (${detail}); nothing was recorded. Check that the server runs and accepts connections there (host, port, user, password, database), then try again.`),
+  pgLost: (url: string, seconds: number, detail: string) =>
+    err("storage.unreachable", "storage", `lost the PostgreSQL database ${url} for ${seconds} s (${detail}); the operation was not recorded (the study holds everything recorded before it). Bring the server back, then retry: the study goes on from there.`),
+  pgFailed: (url: string, detail: string) =>
+    err("storage.database", "storage", `the PostgreSQL database ${url} refused an operation (${detail}); it was not recorded.`),
+  pgNewerSchema: (url: string, version: number, reads: number) =>
+    err("storage.newer_format", "storage", `the tunelab tables in ${url} are schema version ${version}, newer than this tunelab uses (version ${reads}); upgrade tunelab to use them.`),
+  pgNoPermission: (url: string, detail: string) =>
+    err("storage.permission", "storage", `the PostgreSQL user of ${url} may not create or use tunelab's tables (${detail}); grant it CREATE on the database's schema (or have an administrator open the storage once), then try again.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

@@ -1,5 +1,6 @@
-// The Storage contract (src/storage/storage.ts), once for every implementation.
-// A new storage (PostgreSQL, ...) adds one row to `implementations`.
+// The Storage contract (src/storage/storage.ts), once for every implementation (memory, the
+// journal, PostgreSQL on a throwaway cluster: test/helpers/postgres.ts), as Optuna's
+// StorageTestCase. A new storage adds one row to `implementations`.
 import * as fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StudySpec } from "../../src/model/trial";
@@ -7,6 +8,8 @@ import { MemoryStorage } from "../../src/storage/base";
 import { JournalStorage } from "../../src/storage/journal";
 import type { Storage } from "../../src/storage/storage";
 import { TunelabError } from "../../src/util/errors";
+import { PostgresStorage } from "../../src/storage/postgres";
+import { testDatabase } from "../helpers/postgres";
 import { tempDir } from "./workers/build";
 
 interface Backend {
@@ -21,7 +24,7 @@ interface Backend {
   cleanup(): Promise<void>;
 }
 
-const implementations: [string, () => Backend][] = [
+const implementations: [string, () => Backend | Promise<Backend>][] = [
   [
     "MemoryStorage",
     () => {
@@ -43,6 +46,28 @@ const implementations: [string, () => Backend][] = [
           await storage.close();
           fs.rmSync(dir, { recursive: true, force: true });
           // A healthy store never has anything to warn about.
+          expect(warnings).toEqual([]);
+        },
+      };
+    },
+  ],
+  [
+    "PostgresStorage",
+    async () => {
+      const { url } = await testDatabase("contract");
+      const warnings: string[] = [];
+      const handles: Storage[] = [];
+      const make = () => {
+        const s = new PostgresStorage(url, { onWarning: (m) => warnings.push(m) });
+        handles.push(s);
+        return s;
+      };
+      const storage = make();
+      return {
+        storage,
+        another: make,
+        cleanup: async () => {
+          for (const h of handles) await h.close();
           expect(warnings).toEqual([]);
         },
       };
@@ -80,8 +105,8 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
   const trial = (i: number) => () => ({ params: { x: i / 10, k: "a" } });
   const open = () => s.openStudy(spec(study));
 
-  beforeEach(() => {
-    b = makeBackend();
+  beforeEach(async () => {
+    b = await makeBackend();
     s = b.storage;
   });
   afterEach(async () => {
