@@ -1,7 +1,6 @@
-import * as path from "path";
 import type { FrozenTrial } from "../model/trial";
 import { MemoryStorage } from "../storage/base";
-import { JournalStorage } from "../storage/journal";
+import { locationProblem, openStorage, parseLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
 import { createStopper } from "../strategies/registry";
@@ -63,12 +62,12 @@ type Request = Readonly<Record<string, unknown>>;
 /**
  * The studies one client has open, keyed by name, and the storages they live
  * in: one MemoryStorage for the whole session (so creating a name again
- * resumes it) and one JournalStorage per directory.
+ * resumes it) and one storage per location (a journal folder, a database URL).
  */
 export class ProtocolSession {
   private readonly studies = new Map<string, Study>();
   private readonly memory = new MemoryStorage();
-  private readonly journals = new Map<string, JournalStorage>();
+  private readonly storages = new Map<string, Promise<Storage>>();
   private readonly log: (message: string) => void;
   private readonly cwd: string;
 
@@ -113,7 +112,7 @@ export class ProtocolSession {
   async close(): Promise<void> {
     this.studies.clear();
     await this.memory.close();
-    for (const j of this.journals.values()) await j.close();
+    for (const s of this.storages.values()) await s.then((x) => x.close()).catch(() => undefined);
   }
 
   private dispatch(op: Op, r: Request): Promise<ReplyBody> {
@@ -158,7 +157,7 @@ export class ProtocolSession {
       if (rule === undefined || rule === null) throw Msg.missingField("create", "stopping.rule", '"median"');
       stopping = createStopper(rule, rest, "stopping.rule");
     }
-    const storage = this.storageFor(r["storage"]);
+    const storage = await this.storageFor(r["storage"]);
     const study = await Study.open({
       ...(stopping ? { stopping } : {}),
       name,
@@ -241,20 +240,22 @@ export class ProtocolSession {
     return study;
   }
 
-  /** Omitted or null: the session's memory; a string: a journal directory (resolved against cwd). */
-  private storageFor(raw: unknown): Storage {
-    if (raw === undefined || raw === null) return this.memory;
-    if (typeof raw !== "string" || raw.trim() === "") throw Msg.badStorage(raw, "");
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw Msg.badStorage(raw, "database URLs are not supported yet");
-    // The file system would refuse it with an error about its arguments, not about the request.
-    if (raw.includes("\u0000")) throw Msg.badStorage(raw, "a path cannot contain NUL characters");
-    const dir = path.resolve(this.cwd, raw);
-    let j = this.journals.get(dir);
-    if (!j) {
-      j = new JournalStorage(dir, { onWarning: this.log });
-      this.journals.set(dir, j);
+  /**
+   * Omitted or null (or "memory"): the session's memory; a folder: the journal there (resolved
+   * against cwd); a postgresql:// URL: that database. One storage per location for the session.
+   */
+  private storageFor(raw: unknown): Promise<Storage> {
+    if (raw === undefined || raw === null || raw === "memory") return Promise.resolve(this.memory);
+    const why = locationProblem(raw);
+    if (why !== null) throw Msg.badStorage(raw, why);
+    const where = parseLocation(raw, { cwd: this.cwd });
+    const key = where.kind === "folder" ? where.dir : (raw as string);
+    let s = this.storages.get(key);
+    if (!s) {
+      s = openStorage(key, { onWarning: this.log });
+      this.storages.set(key, s);
     }
-    return j;
+    return s;
   }
 
   private asTunelabError(e: unknown): TunelabError {

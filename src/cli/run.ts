@@ -16,8 +16,6 @@
  *   anything.
  */
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { Writable } from "stream";
 import { commandObjective } from "../command/command";
 import { shellQuote } from "../views/command";
@@ -26,7 +24,7 @@ import { liveGroups, signalGroup } from "../command/process";
 import { parseStudyFile, type StudyFile } from "../command/study-file";
 import type { FrozenTrial } from "../model/trial";
 import { MemoryStorage } from "../storage/base";
-import { JournalStorage } from "../storage/journal";
+import { openStorage, showLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import type { StopReason } from "../study/events";
 import { runStudy } from "../study/runner";
@@ -94,12 +92,8 @@ export async function runCommand(args: readonly string[], io: RunIo = { stdout: 
     return dryRun ? await dryRunStudy(spec, io) : await runStudyFile(spec, io, quiet);
   } catch (e) {
     say(io.stderr, `tunelab run: ${file}: ${isTunelabError(e) ? `${e.message} [${e.code}]` : (e as Error).stack ?? String(e)}\n`);
-    return isTunelabError(e) && !e.code.startsWith("storage.") ? 2 : 1;
+    return isTunelabError(e) && (!e.code.startsWith("storage.") || e.code === "storage.bad_location") ? 2 : 1;
   }
-}
-
-function openStorage(spec: StudyFile, warn: (m: string) => void): Storage {
-  return spec.storage === "memory" ? new MemoryStorage() : new JournalStorage(spec.storage, { onWarning: warn });
 }
 
 function openStudy(spec: StudyFile, storage: Storage): Promise<Study> {
@@ -116,24 +110,19 @@ function openStudy(spec: StudyFile, storage: Storage): Promise<Study> {
   });
 }
 
-/** Proposes the first trials on a copy of the study (a copy of its journal, or in memory): nothing is written. */
+/** Proposes the first trials on a copy of the study (its stored state, copied into memory): nothing is written. */
 async function dryRunStudy(spec: StudyFile, io: RunIo): Promise<number> {
-  let scratch: string | undefined;
   let storage: Storage = new MemoryStorage();
   let existing = 0;
-  const journal = spec.storage === "memory" ? undefined : new JournalStorage(spec.storage).fileFor(spec.study);
-  if (journal && fs.existsSync(journal)) {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-dry-run-"));
-    fs.copyFileSync(journal, path.join(scratch, path.basename(journal)));
-    storage = new JournalStorage(scratch, { onWarning: () => {} });
-  }
+  const source = spec.storage === "memory" ? undefined : await openStorage(spec.storage, { onWarning: () => {} });
   try {
+    if (source && (await source.listStudies()).includes(spec.study)) storage = MemoryStorage.copyOf((await openStudy(spec, source)).snapshot);
     const study = await openStudy(spec, storage);
     existing = study.snapshot.trials.length;
     const counted = existing;
     const n = Math.max(0, Math.min(5, spec.limits.trials - counted));
     const out: string[] = [];
-    out.push(`study ${JSON.stringify(spec.study)} in ${spec.storage}: ${existing ? `${existing} trials so far, resumed` : "new"}; ${spec.strategy.name}, ${spec.direction} ${spec.metric}`);
+    out.push(`study ${JSON.stringify(spec.study)} in ${showLocation(spec.storage)}: ${existing ? `${existing} trials so far, resumed` : "new"}; ${spec.strategy.name}, ${spec.direction} ${spec.metric}`);
     out.push(`working directory: ${spec.command.trialDir ? "a folder per trial" : spec.command.cwd}`);
     for (let i = 0; i < n; i++) {
       const t = await study.ask();
@@ -145,7 +134,7 @@ async function dryRunStudy(spec: StudyFile, io: RunIo): Promise<number> {
     io.stdout.write(out.join("\n") + "\n");
     return 0;
   } finally {
-    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    await source?.close();
   }
 }
 
@@ -160,9 +149,12 @@ const REASONS: Record<StopReason, string> = {
 
 async function runStudyFile(spec: StudyFile, io: RunIo, quiet: boolean): Promise<number> {
   const progress = new Progress(io.stderr, quiet, spec);
-  const storage = openStorage(spec, (m) => progress.note(`tunelab: ${m}`));
-  const study = await openStudy(spec, storage);
-  if (study.snapshot.trials.length > 0) progress.note(`resuming study ${JSON.stringify(spec.study)} with ${study.snapshot.trials.length} trials from ${spec.storage}`);
+  const storage = await openStorage(spec.storage, { onWarning: (m) => progress.note(`tunelab: ${m}`) });
+  const study = await openStudy(spec, storage).catch(async (e: unknown) => {
+    await storage.close();
+    throw e;
+  });
+  if (study.snapshot.trials.length > 0) progress.note(`resuming study ${JSON.stringify(spec.study)} with ${study.snapshot.trials.length} trials from ${storage.where(spec.study)}`);
   const controller = new AbortController();
   const signals = io.signals ?? process;
   let signal: NodeJS.Signals | undefined;

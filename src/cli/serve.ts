@@ -64,12 +64,15 @@
  *   "compare": "running-average" | "value"}`; `report` then answers
  *   `"prune": true` when the rule stops the trial).
  *   → `{"ok": true, "study": name}`.
- *   - `storage` omitted (or null): in memory, for the life of the process.
+ *   - `storage` omitted (or null, or "memory"): in memory, for the life of the
+ *     process (TUNELAB_STORAGE does not change this default: PROTOCOL.md pins it).
  *     `storage` a string: a directory (relative to the working directory,
  *     created when missing; no NUL characters) holding the on-disk journal, one
  *     `<study>.jsonl` file per study, e.g. `"storage": ".tunelab"`. Several
- *     processes may share a directory. Strings that look like URLs
- *     (`postgres://...`) are reserved for database storages.
+ *     processes may share a directory. A `postgresql://` (or `postgres://`) URL:
+ *     a PostgreSQL database that processes on many machines share (an
+ *     unreachable one is `storage.unreachable`, naming the URL without its
+ *     password). Other URL schemes are `request.bad_storage`.
  *   - Creating a name that already exists in that storage (in this process's
  *     memory, or in the directory, e.g. from an earlier run) opens it and
  *     continues its trials (resume) when space and direction match, and is an

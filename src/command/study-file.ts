@@ -10,6 +10,7 @@ import { LIMIT_KEYS, resolveLimits, type Limits, type ResolvedLimits } from "../
 import { resolveRetries, type RetryPolicy } from "../study/retry";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
+import { defaultLocation, parseLocation } from "../storage/open";
 import { checkAgainstSpace } from "./argv";
 import { COMMAND_OPTIONS, commandSpec, type CommandSpec } from "./command";
 
@@ -17,8 +18,8 @@ import { COMMAND_OPTIONS, commandSpec, type CommandSpec } from "./command";
  * The study file of `tunelab run FILE.json` (format version 1), which `study.toJSON()` also
  * writes: one JSON object with
  *
- * - `version` (optional, 1), `study` (name), `storage` (a folder, default ".tunelab"; or
- *   "memory"), `space` (the search-space JSON of PROTOCOL.md), `direction`, `metric`
+ * - `version` (optional, 1), `study` (name), `storage` (a folder, "memory" or a postgresql://
+ *   URL; default TUNELAB_STORAGE, else ".tunelab"), `space` (the search-space JSON of PROTOCOL.md), `direction`, `metric`
  *   (default "value");
  * - `strategy` (default "random"), `options` (the strategy's), `stopping`
  *   (`{"rule": "median", ...its options}`), `seed`;
@@ -53,7 +54,7 @@ export const STUDY_FILE_FIELDS = [
 /** A checked study file, ready to run. */
 export interface StudyFile {
   readonly study: string;
-  /** An absolute folder, or "memory". */
+  /** An absolute folder, "memory", or a postgresql:// URL (openStorage reads it). */
   readonly storage: string;
   readonly space: SearchSpace;
   readonly direction: Direction;
@@ -87,10 +88,12 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
   const study = raw["study"];
   if (study === undefined) throw Msg.studyFileMissing("study", "the study's name");
   if (typeof study !== "string" || study.length === 0 || study.length > 200) throw Msg.badStudyName(study);
-  const storageRaw = raw["storage"] ?? ".tunelab";
-  if (typeof storageRaw !== "string" || storageRaw.trim() === "" || storageRaw.includes("\u0000")) throw Msg.badOption("storage", storageRaw, 'a folder for the study\'s journal (default ".tunelab"), or "memory"');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storageRaw)) throw Msg.badOption("storage", storageRaw, "a folder: database URLs are not supported yet");
-  const storage = storageRaw === "memory" ? "memory" : path.resolve(baseDir, storageRaw);
+  // Without a storage field: TUNELAB_STORAGE (a folder in it is relative to the working
+  // directory), else ".tunelab" beside the file.
+  const fallback = raw["storage"] === undefined ? defaultLocation() : undefined;
+  const fromEnv = fallback?.field === "TUNELAB_STORAGE";
+  const where = parseLocation(raw["storage"] ?? fallback!.location, { cwd: fromEnv ? process.cwd() : baseDir, field: fallback?.field ?? "storage" });
+  const storage = where.kind === "folder" ? where.dir : where.kind === "memory" ? "memory" : where.url;
 
   if (raw["space"] === undefined) throw Msg.studyFileMissing("space", "the search space, e.g. {\"lr\": {\"type\": \"float\", \"low\": 1e-4, \"high\": 0.1, \"scale\": \"log\"}}");
   const space = SearchSpace.parse(raw["space"], "space");

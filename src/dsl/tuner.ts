@@ -2,8 +2,8 @@ import * as path from "node:path";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { Config, Params, SpaceDef } from "../space/types";
-import { MemoryStorage } from "../storage/base";
-import { JournalStorage, journalFileName } from "../storage/journal";
+import { JournalStorage } from "../storage/journal";
+import { defaultLocation, openStorage, parseLocation, showLocation, type StorageLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
@@ -36,10 +36,12 @@ export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
 export type ObjectiveFn<P> = (params: P, trial: TrialContext<P>) => unknown;
 
 /**
- * Where a study is kept: a Storage, "memory", or a directory for the on-disk journal;
- * `durable: true` fsyncs every append (default: TUNELAB_DURABLE, else off; see JournalOptions).
+ * Where a study is kept: a location (a folder for the on-disk journal, "memory", or a
+ * postgresql:// URL: see openStorage), a Storage, or `{ dir, durable }`, a journal folder whose
+ * appends are fsynced when `durable` (default: TUNELAB_DURABLE, else off; see JournalOptions).
+ * Default: TUNELAB_STORAGE, else the folder ".tunelab".
  */
-export type StorageChoice = Storage | "memory" | { readonly dir: string; readonly durable?: boolean };
+export type StorageChoice = Storage | StorageLocation | { readonly dir: string; readonly durable?: boolean };
 
 /** `run()` options: the runner's, and whether to show the live panel in a notebook. */
 export interface TunerRunOptions extends RunOptions {
@@ -84,7 +86,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private metricName = "value";
   private strategySpec: { name: string; options?: unknown } | Strategy = { name: "random" };
   private seedValue?: number;
-  private storageChoice: StorageChoice = { dir: ".tunelab" };
+  /** Undefined: the default location (TUNELAB_STORAGE, else ".tunelab"), read when the study opens. */
+  private storageChoice?: StorageChoice;
   private stopper?: Stopper;
   private lim: ResolvedLimits = resolveLimits({});
   private limRaw: Limits = {};
@@ -175,11 +178,17 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** Where the study is kept. Default: the journal in `.tunelab/` under the working directory. */
+  /**
+   * Where the study is kept: a folder for the on-disk journal, "memory", a postgresql:// URL
+   * (many workers on many machines share the study), a Storage, or `{ dir, durable }`.
+   * Default: TUNELAB_STORAGE, else the journal in `.tunelab/` under the working directory.
+   * @example tune("mlp").storage("postgresql://tuner@db:5432/studies")
+   */
   storage(storage: StorageChoice): this {
     this.mutable("storage");
-    if (storage !== "memory" && !(isPlainObject(storage) && typeof (storage as { dir?: unknown }).dir === "string") && !isStorage(storage)) {
-      throw Msg.badOption("storage", storage, '"memory", { dir: "<folder>" }, or a Storage object');
+    if (typeof storage === "string") parseLocation(storage);
+    else if (!(isPlainObject(storage) && typeof (storage as { dir?: unknown }).dir === "string") && !isStorage(storage)) {
+      throw Msg.badOption("storage", storage, 'a folder, "memory", a postgresql:// URL, { dir: "<folder>" }, or a Storage object');
     }
     const durable = isPlainObject(storage) ? (storage as { durable?: unknown }).durable : undefined;
     if (durable !== undefined && typeof durable !== "boolean") throw Msg.badDurable("storage.durable", durable);
@@ -237,24 +246,25 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
       // Rejected, not thrown: callers chain .then/.catch on what every async method returns.
       if (!this.spaceDef) return Promise.reject(Msg.noSpace());
       if (!this.dir) return Promise.reject(Msg.noDirection());
-      const storage = toStorage(this.storageChoice);
-      this.opened = Study.open({
+      const space = this.spaceDef;
+      const direction = this.dir;
+      this.opened = toStorage(this.storageChoice).then((storage) => Study.open({
         name: this.name,
-        space: this.spaceDef,
-        direction: this.dir,
+        space,
+        direction,
         metric: this.metricName,
         strategy: this.strategySpec,
         ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
         storage,
         ...(this.stopper ? { stopping: this.stopper } : {}),
         ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
-      }).then(
+      })).then(
         (study) => {
           this.studyObj = study;
           for (const [e, l] of this.pendingListeners) study.events.on(e, l as never);
           const n = study.snapshot.trials.length;
-          if (n > 0 && storage instanceof JournalStorage) {
-            console.log(`tunelab: resuming study "${this.name}" with ${n} trial${n === 1 ? "" : "s"} from ${storage.fileFor(this.name)}`);
+          if (n > 0 && study.storage.location !== "memory") {
+            console.log(`tunelab: resuming study "${this.name}" with ${n} trial${n === 1 ? "" : "s"} from ${study.storage.where(this.name)}`);
           }
           return study;
         },
@@ -330,7 +340,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     if (!this.dir) throw Msg.noDirection();
     if (!isCommandObjective(this.fn)) throw Msg.notSerializable("objective", "only a command([...]) objective can be written to a file (a function can't); give .objective(command([...]))");
     const c = this.storageChoice;
-    const storage = c === "memory" ? "memory" : isStorage(c) ? storageFolder(c) : (c as { dir: string }).dir;
+    const storage = c === undefined ? ".tunelab" : typeof c === "string" ? c : isStorage(c) ? c.location : (c as { dir: string }).dir;
     return studyFileJSON({
       study: this.name,
       storage,
@@ -451,23 +461,17 @@ function isStorage(s: unknown): s is Storage {
   return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";
 }
 
-function describeStorage(c: StorageChoice, name: string): string {
-  if (c === "memory") return "in memory (gone when the kernel stops)";
+function describeStorage(c: StorageChoice | undefined, name: string): string {
   if (isStorage(c)) return (c as { description?: string }).description ?? "a Storage object";
-  return path.join((c as { dir: string }).dir, journalFileName(name));
+  const location = c === undefined ? defaultLocation().location : typeof c === "string" ? c : (c as { dir: string }).dir;
+  if (location === "memory") return "in memory (gone when the kernel stops)";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return `${showLocation(location)} (study ${JSON.stringify(name)})`;
+  return new JournalStorage(location).fileFor(name);
 }
 
-/** The folder of a storage object (the journal's), or "memory". */
-function storageFolder(s: Storage): string {
-  const dir = (s as { dir?: unknown }).dir;
-  if (typeof dir === "string") return dir;
-  if (s instanceof MemoryStorage) return "memory";
-  throw Msg.notSerializable("storage", "this storage has no folder or name a study file can hold");
-}
-
-function toStorage(c: StorageChoice): Storage {
-  if (c === "memory") return new MemoryStorage();
+async function toStorage(c: StorageChoice | undefined): Promise<Storage> {
   if (isStorage(c)) return c;
+  if (c === undefined || typeof c === "string") return openStorage(c);
   const { dir, durable } = c as { dir: string; durable?: boolean };
   return new JournalStorage(dir, durable === undefined ? {} : { durable });
 }

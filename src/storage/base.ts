@@ -4,7 +4,7 @@ import type { JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
 import type { NewTrial, StudyOp, TrialOutcome } from "../record/ops";
 import { JOURNAL_VERSION } from "../record/ops";
-import { StudyReplica } from "../record/replica";
+import { StudyReplica, type Undo } from "../record/replica";
 import type { ReportDecision, Storage, WriteContext } from "./storage";
 
 /**
@@ -42,6 +42,7 @@ export abstract class Tx implements WriteContext {
 export abstract class ReplicaStorage implements Storage {
   abstract readonly description: string;
   abstract readonly location: string;
+  abstract where(study: string): string;
 
   /** Creates the study or loads the existing one. */
   protected abstract openReplica(spec: StudySpec): Promise<StudyReplica>;
@@ -143,16 +144,20 @@ export function applyChecked(r: StudyReplica, op: StudyOp): void {
 /** The write of a MemoryStorage study: one object per study, reused (asks and tells are microseconds). */
 class MemoryTx extends Tx {
   now = 0;
-  readonly beats = new Map<number, number>();
+  /** How to take back this write's ops, should its callback throw after writing some. */
+  readonly log: Undo[] = [];
+  readonly beats = new Map<number, { readonly owner: string; readonly at: number }>();
   readonly listeners = new Set<() => void>();
   constructor(readonly replica: StudyReplica) {
     super();
   }
   write(op: StudyOp): void {
+    const u = this.replica.undoPoint(op);
     applyChecked(this.replica, op);
+    this.log.push(u);
   }
   lastBeat(trial: number): number | undefined {
-    return this.beats.get(trial);
+    return this.beats.get(trial)?.at;
   }
 }
 
@@ -163,6 +168,10 @@ class MemoryTx extends Tx {
 export class MemoryStorage extends ReplicaStorage {
   readonly description = "memory";
   readonly location = "memory";
+
+  where(): string {
+    return "memory";
+  }
   private readonly studies = new Map<string, MemoryTx>();
 
   protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
@@ -199,22 +208,24 @@ export class MemoryStorage extends ReplicaStorage {
     // Not `async` (one promise instead of an async function's machinery); throws still reject.
     const s = this.studies.get(study);
     if (!s) return Promise.reject(Msg.studyUnknown(study));
+    s.now = Date.now();
+    s.log.length = 0;
     try {
-      s.now = Date.now();
-      const applied = s.replica.applied;
       const out = fn(s);
-      if (s.replica.applied !== applied && s.listeners.size) for (const l of [...s.listeners]) queueMicrotask(l);
+      if (s.log.length && s.listeners.size) for (const l of [...s.listeners]) queueMicrotask(l);
       return Promise.resolve(out);
     } catch (e) {
+      for (let i = s.log.length - 1; i >= 0; i--) s.replica.undo(s.log[i]!);
       return Promise.reject(e);
     }
   }
 
-  async heartbeat(study: string, _owner: string, trials: readonly number[]): Promise<void> {
+  async heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void> {
     const s = this.studies.get(study);
     if (!s) throw Msg.studyUnknown(study);
-    const now = Date.now();
-    for (const n of trials) s.beats.set(n, now);
+    const at = Date.now();
+    for (const [n, b] of s.beats) if (b.owner === owner && !trials.includes(n)) s.beats.delete(n);
+    for (const n of trials) s.beats.set(n, { owner, at });
   }
 
   watch(study: string, listener: () => void): () => void {

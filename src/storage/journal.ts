@@ -83,6 +83,10 @@ export class JournalStorage extends ReplicaStorage {
     return path.join(this.dir, journalFileName(study));
   }
 
+  where(study: string): string {
+    return this.fileFor(study);
+  }
+
   load(study: string): Promise<StudySnapshot> {
     return this.transact(study, (tx) => tx.replica);
   }
@@ -125,11 +129,16 @@ export class JournalStorage extends ReplicaStorage {
     try {
       this.catchUp(of);
       const tx = new JournalTx(of.replica, Date.now(), of.file);
+      let out: T;
       try {
-        return fn(tx);
-      } finally {
-        if (tx.lines.length) this.append(of, tx.lines, tx.undo);
+        out = fn(tx);
+      } catch (e) {
+        // The callback threw after writing: its ops are taken back, nothing is appended.
+        for (let i = tx.undo.length - 1; i >= 0; i--) of.replica.undo(tx.undo[i]!);
+        throw e;
       }
+      if (tx.lines.length) this.append(of, tx.lines, tx.undo);
+      return out;
     } finally {
       this.locks.release(of.lock);
     }

@@ -40,18 +40,23 @@ export function defaultLocation(env: NodeJS.ProcessEnv = process.env): { locatio
   return v !== undefined && v.trim() !== "" ? { location: v.trim(), field: "TUNELAB_STORAGE" } : { location: DEFAULT_LOCATION, field: "storage" };
 }
 
+/** Why `location` is not one ("" when it is not a non-empty string), or null when it is. */
+export function locationProblem(location: unknown): string | null {
+  if (typeof location !== "string" || location.trim() === "") return "";
+  if (location.includes("\u0000")) return "a location cannot contain NUL characters";
+  const scheme = URL_SCHEME.exec(location)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== "postgresql" && scheme !== "postgres") return `"${scheme}://" is not a storage tunelab has; the database it supports is PostgreSQL (postgresql://...)`;
+  return null;
+}
+
 /** Checks a location and says what it names; throws storage.bad_location. */
 export function parseLocation(location: unknown, options: Pick<OpenStorageOptions, "cwd" | "field"> = {}): ParsedLocation {
-  const field = options.field ?? "storage";
-  if (typeof location !== "string" || location.trim() === "") throw Msg.badLocation(field, location, "");
-  if (location.includes("\u0000")) throw Msg.badLocation(field, location, "a location cannot contain NUL characters");
-  if (location === "memory") return { kind: "memory" };
-  const scheme = URL_SCHEME.exec(location)?.[1]?.toLowerCase();
-  if (scheme !== undefined) {
-    if (scheme === "postgresql" || scheme === "postgres") return { kind: "postgresql", url: location };
-    throw Msg.badLocation(field, location, `"${scheme}://" is not a storage tunelab has; the database it supports is PostgreSQL (postgresql://...)`);
-  }
-  return { kind: "folder", dir: path.resolve(options.cwd ?? process.cwd(), location) };
+  const why = locationProblem(location);
+  if (why !== null) throw Msg.badLocation(options.field ?? "storage", location, why);
+  const l = location as string;
+  if (l === "memory") return { kind: "memory" };
+  if (URL_SCHEME.test(l)) return { kind: "postgresql", url: l };
+  return { kind: "folder", dir: path.resolve(options.cwd ?? process.cwd(), l) };
 }
 
 /**

@@ -158,6 +158,10 @@ export class PostgresStorage extends ReplicaStorage {
     };
   }
 
+  where(study: string): string {
+    return `${this.shown} (study ${JSON.stringify(study)})`;
+  }
+
   // ---- connections ------------------------------------------------------------------------
 
   private getPool(): Pool {
@@ -459,7 +463,7 @@ export class PostgresStorage extends ReplicaStorage {
     await this.withClient("recording a heartbeat", (c) =>
       c.query(
         `WITH gone AS (DELETE FROM tunelab_heartbeats WHERE study_id = $1 AND owner = $2 AND NOT (trial = ANY($3::int[])))
-         INSERT INTO tunelab_heartbeats (study_id, trial, owner, beat_at) SELECT $1, t, $2, clock_timestamp() FROM unnest($3::int[]) AS t
+         INSERT INTO tunelab_heartbeats (study_id, trial, owner, beat_at) SELECT $1, t, $2, statement_timestamp() FROM unnest($3::int[]) AS t
          ON CONFLICT (study_id, trial) DO UPDATE SET owner = excluded.owner, beat_at = excluded.beat_at`,
         [st.id, owner, trials],
       ),

@@ -68,6 +68,8 @@ export interface Storage {
    * an absolute folder, or a postgresql:// URL with its password hidden.
    */
   readonly location: string;
+  /** Where one study is kept, for messages: its journal file, "memory", or the database (password hidden). */
+  where(study: string): string;
   openStudy(spec: StudySpec): Promise<StudySnapshot>;
   /** The latest snapshot of an open study. */
   load(study: string): Promise<StudySnapshot>;

@@ -67,8 +67,8 @@ describe("the study file", () => {
     const cases: [object, string, string][] = [
       [{ ...VALID, study: "" }, "study.bad_name", "study"],
       [{ ...VALID, study: undefined }, "run.missing_field", "study"],
-      [{ ...VALID, storage: 3 }, "option.bad_value", "storage"],
-      [{ ...VALID, storage: "postgresql://db/x" }, "option.bad_value", "storage"],
+      [{ ...VALID, storage: 3 }, "storage.bad_location", "storage"],
+      [{ ...VALID, storage: "mysql://db/x" }, "storage.bad_location", "storage"],
       [{ ...VALID, space: { x: { type: "float", low: 1, high: 0 } } }, "space.low_not_below_high", "space.x"],
       [{ ...VALID, direction: "down" }, "study.bad_direction", "direction"],
       [{ ...VALID, metric: 7 }, "study.bad_metric", "metric"],

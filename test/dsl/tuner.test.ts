@@ -73,7 +73,8 @@ describe("each method checks its input at once", () => {
     expect(caught(() => tune("t").strategy("grid").space(space))).toMatchObject({ code: "grid.float_without_step" });
     expect(caught(() => tune("t").space(space).strategy("random", { quasi: "halton" } as never))).toMatchObject({ field: "options.quasi" });
     expect(caught(() => tune("t").seed(1.5))).toMatchObject({ code: "option.bad_value", field: "seed" });
-    expect(caught(() => tune("t").storage("disk" as never))).toMatchObject({ code: "option.bad_value", field: "storage" });
+    expect(caught(() => tune("t").storage(3 as never))).toMatchObject({ code: "option.bad_value", field: "storage" });
+    expect(caught(() => tune("t").storage("mysql://db/x"))).toMatchObject({ code: "storage.bad_location", field: "storage" });
     expect(caught(() => tune("t").objective(42 as never))).toMatchObject({ code: "option.bad_value", field: "objective" });
   });
 

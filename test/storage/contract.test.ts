@@ -284,6 +284,131 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
     expect((await s.load("with/slash")).spec.name).toBe("with/slash");
   });
 
+  it("report stores the decision made on the reported value in the same write, seeing the state the write holds", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    await s.createTrial(study, trial(1));
+    const other = b.another();
+    await other.openStudy(spec(study));
+    await other.report(study, 1, 3, { loss: 0.5 });
+    // This handle has not read trial 1's report; the decision is made on the write's state.
+    const seen: number[] = [];
+    const r = await s.report(study, 0, 3, { loss: 0.9 }, (snap, t) => {
+      seen.push(snap.trials[1]!.intermediate.length, t.intermediate.length);
+      return { system: { rung: { values: [0.9] } }, stop: true };
+    });
+    expect(seen).toEqual([1, 1]);
+    expect(r.decision).toEqual({ system: { rung: { values: [0.9] } }, stop: true });
+    expect(r.trial.system).toEqual({ rung: { values: [0.9] } });
+    const t = (await b.another().openStudy(spec(study))).trials[0]!;
+    expect(t.intermediate).toEqual([[3, 0.9]]);
+    expect(t.system).toEqual({ rung: { values: [0.9] } });
+    // A refused report records neither the value nor a decision.
+    expect(await code(s.report(study, 0, 2, { loss: 0.1 }, () => ({ system: { no: 1 } })))).toBe("trial.bad_step");
+    expect((await b.another().openStudy(spec(study))).trials[0]!.system).toEqual({ rung: { values: [0.9] } });
+  });
+
+  it("a decision that throws records nothing of its write", async () => {
+    await open();
+    await s.createTrial(study, trial(0));
+    await expect(
+      s.report(study, 0, 1, { loss: 1 }, () => {
+        throw new Error("rule broke");
+      }),
+    ).rejects.toThrow("rule broke");
+    expect((await s.load(study)).trials[0]!.intermediate).toEqual([]);
+    expect((await b.another().openStudy(spec(study))).trials[0]!.intermediate).toEqual([]);
+    await s.report(study, 0, 1, { loss: 1 });
+    expect((await s.load(study)).trials[0]!.intermediate).toEqual([[1, 1]]);
+  });
+
+  it("a write's callback ends another trial in the same write, stamped with the storage's clock", async () => {
+    await open();
+    const { trial: t0 } = await s.createTrial(study, trial(0));
+    let now = 0;
+    const r = await s.createTrial(study, (snap, n, w) => {
+      now = w.now;
+      const ended = w.finish(0, { state: "failed", error: "stale", system: { failure: { kind: "infrastructure", cause: "stale", retry: "off" } } });
+      expect(ended.state).toBe("failed");
+      expect(snap.trials[0]!.state).toBe("failed");
+      return { params: { x: n / 10, k: "a" } };
+    });
+    expect(r.trial!.number).toBe(1);
+    // The storage's clock: a real time, the new trial's start and the other's end.
+    expect(Math.abs(now - Date.now())).toBeLessThan(60_000);
+    expect(r.trial!.startedAt).toBe(now);
+    const fresh = await b.another().openStudy(spec(study));
+    expect(fresh.trials[0]).toMatchObject({ state: "failed", error: "stale", finishedAt: now, system: { failure: { cause: "stale" } } });
+    expect(fresh.trials[0]!.startedAt).toBe(t0!.startedAt);
+    // Ending a trial twice is refused inside a write too, and the write records nothing.
+    expect(await code(s.createTrial(study, (_s, _n, w) => (w.finish(0, { state: "failed" }), { params: { x: 0, k: "a" } })))).toBe("trial.finished");
+    expect((await b.another().openStudy(spec(study))).trials).toHaveLength(2);
+  });
+
+  it("heartbeats: kept per trial in the storage's clock, read in a write through lastBeat", async () => {
+    await open();
+    for (let i = 0; i < 3; i++) await s.createTrial(study, trial(i));
+    const beats = async (h: Storage) => {
+      const out: (number | undefined)[] = [];
+      let now = 0;
+      await h.createTrial(study, (_snap, _n, w) => {
+        now = w.now;
+        for (let i = 0; i < 3; i++) out.push(w.lastBeat(i));
+        return undefined;
+      });
+      return { out, now };
+    };
+    expect((await beats(s)).out).toEqual([undefined, undefined, undefined]);
+    const other = b.another();
+    await other.openStudy(spec(study));
+    await other.heartbeat(study, "host-a/1/1", [0, 2]);
+    const first = await beats(s);
+    expect(first.out[1]).toBeUndefined();
+    expect(first.out[0]).toBeDefined();
+    expect(first.out[0]).toBe(first.out[2]);
+    expect(first.out[0]!).toBeLessThanOrEqual(first.now + 1);
+    expect(first.now - first.out[0]!).toBeLessThan(60_000);
+    // A later beat moves on; a worker's beat with fewer trials drops the ones it no longer runs.
+    await new Promise((r) => setTimeout(r, 20));
+    await other.heartbeat(study, "host-a/1/1", [2]);
+    const second = await beats(s);
+    expect(second.out[2]!).toBeGreaterThan(first.out[2]!);
+    expect(second.out[0]).toBeUndefined();
+    await s.heartbeat(study, "host-b/2/2", [1]);
+    expect((await beats(other)).out.map((x) => x !== undefined)).toEqual([false, true, true]);
+    // Heartbeats never grow the study's log.
+    expect((await b.another().openStudy(spec(study))).trials.map((t) => t.system)).toEqual([{}, {}, {}]);
+  });
+
+  it("watch: a watcher hears of another handle's writes and stops hearing once it unsubscribes", async () => {
+    await open();
+    const other = b.another();
+    await other.openStudy(spec(study));
+    let calls = 0;
+    let wake: () => void = () => undefined;
+    const stop = s.watch(study, () => {
+      calls++;
+      wake();
+    });
+    const heard = () => new Promise<void>((r) => (wake = r));
+    // A LISTEN connection may still be starting: write until the watcher hears (bounded).
+    for (let i = 0; calls === 0 && i < 50; i++) {
+      const h = heard();
+      await other.createTrial(study, () => ({ params: { x: 0.5, k: "a" } }));
+      await Promise.race([h, new Promise((r) => setTimeout(r, 200))]);
+    }
+    expect(calls).toBeGreaterThan(0);
+    const h = heard();
+    await other.finishTrial(study, 0, { state: "complete", value: 1 });
+    await h;
+    expect((await s.load(study)).trials[0]!.state).toBe("complete");
+    stop();
+    const before = calls;
+    await other.createTrial(study, () => ({ params: { x: 0.5, k: "a" } }));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(calls).toBe(before);
+  });
+
   it("unknown studies are refused", async () => {
     expect(await code(s.load("nope"))).toBe("study.unknown");
     expect(await code(s.createTrial("nope", trial(0)))).toBe("study.unknown");
