@@ -194,17 +194,19 @@ export class PostgresStorage extends ReplicaStorage {
     const client = await this.getPool().connect();
     let bad = false;
     try {
-      const has = await client.query("SELECT to_regclass('tunelab_schema') IS NOT NULL AS has");
-      if (!has.rows[0].has) {
+      // Read from pg_class with the statement's snapshot (to_regclass may answer from an older
+      // catalog snapshot): after the lock, a table another worker just created is seen.
+      const exists = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'tunelab_schema' AND relnamespace = current_schema()::regnamespace) AS has";
+      if (!(await client.query(exists)).rows[0].has) {
         await client.query("BEGIN");
         try {
           await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
-          const again = await client.query("SELECT to_regclass('tunelab_schema') IS NOT NULL AS has");
-          if (!again.rows[0].has) await client.query(SCHEMA_SQL);
+          if (!(await client.query(exists)).rows[0].has) await client.query(SCHEMA_SQL);
           await client.query("COMMIT");
         } catch (e) {
           await client.query("ROLLBACK").catch(() => undefined);
-          throw e;
+          // 42P07: another worker created the tables meanwhile (its transaction committed first).
+          if ((e as { code?: unknown }).code !== "42P07") throw e;
         }
       }
       const v = await client.query("SELECT max(version) AS v FROM tunelab_schema");
@@ -232,7 +234,8 @@ export class PostgresStorage extends ReplicaStorage {
         client = await this.connect();
       } catch (e) {
         if (e instanceof TunelabError) throw e;
-        if (once || !isConnectionError(e) || Date.now() - t0 >= this.retryMs) throw this.connectionFailure(e, t0, once);
+        if (!isConnectionError(e)) throw this.failure(e);
+        if (once || Date.now() - t0 >= this.retryMs) throw this.connectionFailure(e, t0, once);
         delay = await this.backoff(delay, what, e, attempt);
         continue;
       }

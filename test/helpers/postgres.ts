@@ -113,7 +113,8 @@ export function stopCluster(c: Pick<Cluster, "dir" | "data" | "bin">): void {
 
 /** `pg_ctl restart` (fast shutdown: every connection is cut), waiting until it accepts connections again. */
 export function restartCluster(c: Cluster): void {
-  pgRun(c.bin, "pg_ctl", ["-D", c.data, "-m", "fast", "-w", "-t", "60", "restart"]);
+  // -l: the server must not inherit our pipes (execFileSync would wait for them to close).
+  pgRun(c.bin, "pg_ctl", ["-D", c.data, "-l", path.join(c.dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"]);
 }
 
 /** Runs SQL as the superuser (psql, on the cluster's socket folder). */
