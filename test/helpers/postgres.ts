@@ -33,6 +33,8 @@ export interface Cluster {
   readonly bin: string;
   /** postgres (as root) or the current user: the superuser name. */
   readonly user: string;
+  /** The server's options (pg_ctl -o). */
+  readonly opts: string;
 }
 
 /** The folder of the newest installed PostgreSQL's programs. */
@@ -85,7 +87,7 @@ export async function startCluster(): Promise<Cluster> {
     const opts = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300", "-c shared_buffers=32MB"].join(" ");
     try {
       pgRun(bin, "pg_ctl", ["-D", data, "-o", opts, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "start"]);
-      return { dir, data, port, bin, user };
+      return { dir, data, port, bin, user, opts };
     } catch (e) {
       // Someone took the port between our look and the server's bind: another one.
       if (attempt >= 3) throw new Error(`could not start PostgreSQL: ${(e as Error).message}\n${readLog(dir)}`);
@@ -115,6 +117,16 @@ export function stopCluster(c: Pick<Cluster, "dir" | "data" | "bin">): void {
 export function restartCluster(c: Cluster): void {
   // -l: the server must not inherit our pipes (execFileSync would wait for them to close).
   pgRun(c.bin, "pg_ctl", ["-D", c.data, "-l", path.join(c.dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"]);
+}
+
+/** Stops the server (fast: every connection is cut), keeping its data. */
+export function stopServer(c: Cluster): void {
+  pgRun(c.bin, "pg_ctl", ["-D", c.data, "-m", "fast", "-w", "stop"]);
+}
+
+/** Starts a stopped server again, on its port. */
+export function startServer(c: Cluster): void {
+  pgRun(c.bin, "pg_ctl", ["-D", c.data, "-o", c.opts, "-l", path.join(c.dir, "server.log"), "-w", "-t", "60", "start"]);
 }
 
 /** Runs SQL as the superuser (psql, on the cluster's socket folder). */

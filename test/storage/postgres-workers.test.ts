@@ -7,7 +7,8 @@ import { Grid } from "../../src/space/grid";
 import { PostgresStorage } from "../../src/storage/postgres";
 import { Study } from "../../src/study/study";
 import { canonicalJson } from "../../src/util/json";
-import { psql, restartCluster, startCluster, stopCluster, urlOf, type Cluster } from "../helpers/postgres";
+import { TunelabError } from "../../src/util/errors";
+import { psql, restartCluster, startCluster, startServer, stopCluster, stopServer, urlOf, type Cluster } from "../helpers/postgres";
 import { ensureBuilt, startWorker, type WorkerProcess } from "./workers/build";
 
 let dist: string;
@@ -68,6 +69,49 @@ async function readBack(url: string, name: string, strategy: string) {
   expect(warnings).toEqual([]);
   return { trials: study.trials, created, seqs };
 }
+
+describe("a database that goes away", () => {
+  it("a write that can't reach it within retryMs fails with storage.unreachable naming the URL, records nothing; the study goes on once it is back", async () => {
+    const url = database().replace("postgres@", "postgres:s3cret-pw@");
+    const warnings: string[] = [];
+    const storage = new PostgresStorage(url, { retryMs: 600, onWarning: (m) => warnings.push(m) });
+    const study = await Study.open({ name: "away", space: SPACE, direction: "minimize", seed: 1, storage });
+    const t0 = await study.ask();
+    await study.tell(t0!.number, { value: 1 });
+    const t1 = await study.ask();
+    stopServer(cluster);
+    try {
+      const e = await study.tell(t1!.number, { value: 2 }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(TunelabError);
+      expect((e as TunelabError).code).toBe("storage.unreachable");
+      expect((e as TunelabError).message).toContain(`127.0.0.1:${cluster.port}/`);
+      expect((e as TunelabError).message).toContain("***");
+      expect((e as TunelabError).message).not.toContain("s3cret-pw");
+      expect(storage.description).not.toContain("s3cret-pw");
+      expect(warnings.length).toBeGreaterThan(0);
+      for (const w of warnings) expect(w).not.toContain("s3cret-pw");
+      // Not recorded: the replica still has trial 1 running.
+      expect(study.snapshot.trials[1]!.state).toBe("running");
+    } finally {
+      startServer(cluster);
+    }
+    // The same handle goes on: the tell is made again, and everything recorded is there.
+    await study.tell(t1!.number, { value: 2 });
+    const t2 = await study.ask();
+    expect(t2!.number).toBe(2);
+    await storage.close();
+    const fresh = await Study.open({ name: "away", space: SPACE, direction: "minimize", storage: new PostgresStorage(url) });
+    expect(fresh.trials.map((t) => [t.number, t.state, t.value])).toEqual([
+      [0, "complete", 1],
+      [1, "complete", 2],
+      [2, "running", undefined],
+    ]);
+    await fresh.storage.close();
+  }, 120_000);
+});
 
 describe("worker processes sharing a PostgreSQL study", () => {
   it("4 processes, a grid of 60 behind 10 enqueued configurations: every number once, every position and queued configuration run once", async () => {
