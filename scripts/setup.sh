@@ -6,7 +6,8 @@
 #   bash scripts/setup.sh [--with-browser] [--with-postgres] [--force] [--skip-build] [--help]
 #
 #   --with-browser   also install Debian's chromium (apt-get) when /usr/bin/chromium is missing
-#   --with-postgres  also install Debian's postgresql (apt-get) when no server binary is found
+#   --with-postgres  also install Debian's postgresql (apt-get) when initdb, pg_ctl or psql is missing
+#                    (the tests start throwaway clusters; no system cluster is created)
 #   --force          ignore the stamps and redo the npm, build, venv and kernelspec steps
 #   --skip-build     don't run tsc (tooling only, e.g. while src/ doesn't compile)
 #
@@ -32,7 +33,7 @@ for arg in "$@"; do
     --with-postgres) WITH_POSTGRES=1 ;;
     --force) FORCE=1 ;;
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -188,7 +189,7 @@ write_lab_settings() {
 # (with the src/ modules it imports) to extension/lib, then @jupyter/builder's rspack bundles it
 # into extension/labextension against the core metadata in node_modules/@jupyterlab/core-meta.
 # Skipped when its sources (extension/, style/, and the src/ modules the browser code may import:
-# views, model, space, util) and the lockfile are unchanged since the last build.
+# views, model, space, util, record) and the lockfile are unchanged since the last build.
 # Installing = a symlink $VENV/share/jupyter/labextensions/<name> -> extension/labextension, so a
 # rebuild is live on the next page load; `jupyter labextension list` shows it enabled.
 build_extension() {
@@ -198,7 +199,7 @@ build_extension() {
     return 0
   fi
   stamp="$out/.tunelab-build-stamp"
-  want="$(cd "$ROOT" && { find extension/src extension/schema style src/views src/model src/space src/util src/storage -type f -print0 \
+  want="$(cd "$ROOT" && { find extension/src extension/schema style src/views src/model src/space src/util src/record -type f -print0 \
             | sort -z | xargs -0 sha256sum
           sha256sum extension/package.json extension/tsconfig.json package-lock.json; } | sha256sum | cut -d' ' -f1)"
   if stamp_matches "$stamp" "$want" && [[ -f "$out/package.json" ]] && grep -q '"_build"' "$out/package.json"; then
@@ -260,7 +261,12 @@ ensure_chromium() {
   apt_install chromium fonts-liberation
 }
 
-postgres_present() { compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; }
+# What the PostgreSQL tests run (test/helpers/postgres.ts): initdb, pg_ctl and postgres of Debian's
+# server package, and psql; as root they run as the `postgres` user (runuser, util-linux).
+postgres_present() {
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null \
+    && compgen -G "/usr/lib/postgresql/*/bin/psql" >/dev/null && id postgres >/dev/null 2>&1
+}
 
 ensure_postgres() {
   STEP="install postgresql"
@@ -268,7 +274,19 @@ ensure_postgres() {
     say "postgresql present"
     return 0
   fi
+  # The tests start throwaway clusters of their own: tell postgresql-common (installed first,
+  # alone) not to create and start the system's main cluster, which would only hold a port
+  # and memory on a test machine.
+  apt_install postgresql-common
+  local conf=/etc/postgresql-common/createcluster.conf
+  if [[ -f "$conf" ]] && ! grep -q '^create_main_cluster *= *false' "$conf"; then
+    local sudo=()
+    [[ $(id -u) != 0 ]] && sudo=(sudo)
+    "${sudo[@]}" sed -i 's/^#\{0,1\} *create_main_cluster *=.*/create_main_cluster = false/' "$conf"
+    grep -q '^create_main_cluster' "$conf" || echo 'create_main_cluster = false' | "${sudo[@]}" tee -a "$conf" >/dev/null
+  fi
   apt_install postgresql
+  postgres_present || { say "postgresql was installed, but initdb, pg_ctl or psql is missing under /usr/lib/postgresql/*/bin"; return 1; }
 }
 
 main() {

@@ -181,7 +181,9 @@ export function retryOf(system: SystemRecord): RetryRecord | undefined {
 /** The trial a retry copy repeats (what the retry queue looks for), else undefined. */
 export function retryFromOf(system: SystemRecord): number | undefined {
   const r = system?.[RETRY_KEY];
-  return isPlainObject(r) && typeof r["from"] === "number" ? r["from"] : undefined;
+  if (!isPlainObject(r)) return undefined;
+  const { from } = r;
+  return typeof from === "number" ? from : undefined;
 }
 
 // ---- external processes (command()) ------------------------------------------------------------

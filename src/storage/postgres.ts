@@ -594,6 +594,7 @@ const RETRYABLE_CODES = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EAI_AGAIN",
+  "ENOTFOUND",
   "57P01", // admin_shutdown: pg_terminate_backend, a fast shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now: starting up or shutting down
