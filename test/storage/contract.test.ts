@@ -3,7 +3,8 @@
 // StorageTestCase. A new storage adds one row to `implementations`.
 import * as fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StudySpec } from "../../src/model/trial";
+import fc from "fast-check";
+import type { StudySnapshot, StudySpec } from "../../src/model/trial";
 import { MemoryStorage } from "../../src/storage/base";
 import { JournalStorage } from "../../src/storage/journal";
 import type { Storage } from "../../src/storage/storage";
@@ -408,6 +409,63 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
     await new Promise((r) => setTimeout(r, 600));
     expect(calls).toBe(before);
   });
+
+  it("property: any interleaving of writes through two handles leaves one history that every handle and a fresh reader agree on", async () => {
+    type Step = { via: 0 | 1; kind: "ask" | "report" | "tell" | "fail" | "sys" | "enqueue"; pick: number; step: number; value: number };
+    const step: fc.Arbitrary<Step> = fc.record({
+      via: fc.constantFrom(0 as const, 1 as const),
+      kind: fc.constantFrom("ask", "ask", "report", "tell", "fail", "sys", "enqueue"),
+      pick: fc.nat(20),
+      step: fc.integer({ min: 0, max: 5 }),
+      value: fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
+        const name = `prop-${run++}`;
+        const handles = [s, b.another()];
+        for (const h of handles) await h.openStudy(spec(name));
+        const refused: string[] = [];
+        for (const st of steps) {
+          const h = handles[st.via]!;
+          const snap = await h.load(name);
+          const n = snap.trials.length === 0 ? 0 : st.pick % snap.trials.length;
+          const attempt = (p: Promise<unknown>) =>
+            p.then(
+              () => undefined,
+              (e: unknown) => {
+                expect(e).toBeInstanceOf(TunelabError);
+                refused.push((e as TunelabError).code);
+              },
+            );
+          if (st.kind === "ask") await h.createTrial(name, (_snap, k) => ({ params: { x: (k % 10) / 10, k: "a" }, system: { k } }));
+          else if (st.kind === "report") await attempt(h.report(name, n, st.step, { loss: st.value }, () => ({ system: { at: st.step } })));
+          else if (st.kind === "tell") await attempt(h.finishTrial(name, n, { state: "complete", value: st.value }));
+          else if (st.kind === "fail") await attempt(h.finishTrial(name, n, { state: "failed", error: "e", system: { why: st.pick } }));
+          else if (st.kind === "sys") await attempt(h.setSystem(name, n, { note: st.pick }));
+          else await h.enqueue(name, { x: st.pick / 20, k: "b" });
+        }
+        // Only the refusals the contract names.
+        for (const c of refused) expect(["trial.unknown", "trial.finished", "trial.bad_step"]).toContain(c);
+        const views = [await handles[0]!.load(name), await handles[1]!.load(name), await b.another().openStudy(spec(name))];
+        const plain = (v: StudySnapshot) => JSON.parse(JSON.stringify({ trials: v.trials, queue: v.queue })) as unknown;
+        expect(plain(views[1]!)).toEqual(plain(views[0]!));
+        expect(plain(views[2]!)).toEqual(plain(views[0]!));
+        const trials = views[0]!.trials;
+        expect(trials.map((t) => t.number)).toEqual([...trials.keys()]);
+        expect(trials.map((t) => t.system["k"])).toEqual([...trials.keys()]);
+        expect(views[0]!.queue).toHaveLength(steps.filter((x) => x.kind === "enqueue").length);
+        for (const t of trials) {
+          const steps = t.intermediate.map(([st]) => st);
+          expect(steps).toEqual([...steps].sort((x, y) => x - y));
+          expect(new Set(steps).size).toBe(steps.length);
+          // A report and its decision were stored together.
+          if (steps.length) expect(t.system["at"]).toBe(steps[steps.length - 1]);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 60_000);
 
   it("unknown studies are refused", async () => {
     expect(await code(s.load("nope"))).toBe("study.unknown");
