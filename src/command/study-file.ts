@@ -90,9 +90,10 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
   if (typeof study !== "string" || study.length === 0 || study.length > 200) throw Msg.badStudyName(study);
   // Without a storage field: TUNELAB_STORAGE (a folder in it is relative to the working
   // directory), else ".tunelab" beside the file.
-  const fallback = raw["storage"] === undefined ? defaultLocation() : undefined;
+  const given = raw["storage"] ?? undefined; // null: not given, as for every optional field
+  const fallback = given === undefined ? defaultLocation() : undefined;
   const fromEnv = fallback?.field === "TUNELAB_STORAGE";
-  const where = parseLocation(raw["storage"] ?? fallback!.location, { cwd: fromEnv ? process.cwd() : baseDir, field: fallback?.field ?? "storage" });
+  const where = parseLocation(given ?? fallback!.location, { cwd: fromEnv ? process.cwd() : baseDir, field: fallback?.field ?? "storage" });
   const storage = where.kind === "folder" ? where.dir : where.kind === "memory" ? "memory" : where.url;
 
   if (raw["space"] === undefined) throw Msg.studyFileMissing("space", "the search space, e.g. {\"lr\": {\"type\": \"float\", \"low\": 1e-4, \"high\": 0.1, \"scale\": \"log\"}}");

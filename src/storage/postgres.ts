@@ -244,7 +244,11 @@ export class PostgresStorage extends ReplicaStorage {
         return await work(client, attempt);
       } catch (e) {
         broken = isConnectionError(e);
-        if (!broken) throw e;
+        if (!broken) {
+          // Back to the pool only outside a transaction (a failed statement leaves one aborted).
+          await client.query("ROLLBACK").catch(() => (broken = true));
+          throw e;
+        }
         if (Date.now() - t0 >= this.retryMs) throw this.connectionFailure(e, t0, false);
         delay = await this.backoff(delay, what, e, attempt);
       } finally {

@@ -117,6 +117,9 @@ describe("the study file", () => {
       { numRuns: 400 },
     );
     expect(errorOf([1])).toMatchObject({ code: "run.not_object" });
+    // Found by the property: a null storage is "not given" (the default), not a crash.
+    expect(errorOf({ ...VALID, storage: null, version: undefined })).toBe("ok");
+    expect(parseStudyFile(JSON.stringify({ ...VALID, storage: null }), "/x/study.json").storage).toBe(path.resolve("/x", ".tunelab"));
   });
 
   it("names the line and column of a JSON syntax error, and exits 2 on any bad file", async () => {
