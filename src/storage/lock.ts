@@ -122,7 +122,7 @@ export function holderText(h: LockHolder): string {
 }
 
 /** Whether a process with this pid exists (on this machine, in this pid namespace). */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
+import { running } from "../../src/storage/lock";
 import { stopCluster, type Cluster } from "./postgres";
 
 const PREFIX = "tunelab-pg-run-";
@@ -19,19 +20,10 @@ function stopRun(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export default function setup(project: TestProject): () => void {
   for (const name of fs.readdirSync(os.tmpdir())) {
     const m = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null;
-    if (m && !alive(Number(m[1]))) stopRun(path.join(os.tmpdir(), name));
+    if (m && !running(Number(m[1]))) stopRun(path.join(os.tmpdir(), name));
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
   project.provide("pgRunDir", dir);

@@ -12,6 +12,7 @@
 // is how many trials of other processes its final snapshot holds.
 "use strict";
 const path = require("path");
+const { waitForGo } = require("./go");
 const { Study, JournalStorage } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
 
 const args = JSON.parse(process.argv[2]);
@@ -34,14 +35,7 @@ async function main() {
     storage,
   });
   process.stdout.write(JSON.stringify({ ready: true }) + "\n");
-  await new Promise((resolve) => {
-    let buf = "";
-    process.stdin.on("data", (d) => {
-      buf += d.toString();
-      if (buf.includes("go\n")) resolve();
-    });
-  });
-  process.stdin.pause();
+  await waitForGo();
 
   const mine = [];
   let waited = false;

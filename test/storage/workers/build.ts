@@ -68,6 +68,8 @@ export interface WorkerProcess {
   /** Resolves when a message satisfying `pred` arrives (rejects if the worker exits first). */
   waitFor(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   send(line: string): void;
+  /** Closes its standard input (end of input). */
+  end(): void;
   kill(signal: NodeJS.Signals): void;
   /** Exit code and signal, once it ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
@@ -78,9 +80,15 @@ export interface WorkerProcess {
  * lines on stdout and read commands (one per line) on stdin.
  */
 export function startWorker(script: string, dist: string, args: unknown, cwd?: string): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(WORKERS, script), JSON.stringify(args)], {
+  return startNode([path.join(WORKERS, script), JSON.stringify(args)], { TUNELAB_DIST: dist }, cwd);
+}
+
+/** Starts `node <argv>` (a worker, `tunelab serve`, ...) that speaks JSON lines on stdout. */
+export function startNode(argv: readonly string[], env: Record<string, string> = {}, cwd?: string): WorkerProcess {
+  const script = path.basename(argv[0] ?? "node");
+  const child = spawn(process.execPath, [...argv], {
     cwd: cwd ?? REPO_ROOT,
-    env: { ...process.env, TUNELAB_DIST: dist },
+    env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const messages: Record<string, unknown>[] = [];
@@ -128,6 +136,9 @@ export function startWorker(script: string, dist: string, args: unknown, cwd?: s
     },
     send(line) {
       child.stdin.write(line + "\n");
+    },
+    end() {
+      child.stdin.end();
     },
     kill(signal) {
       child.kill(signal);

@@ -15,6 +15,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const { waitForGo } = require("./go");
 const { Study, openStorage } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
 
 const args = JSON.parse(process.argv[2]);
@@ -56,14 +57,7 @@ async function main() {
     storage,
   });
   out({ ready: true });
-  await new Promise((resolve) => {
-    let buf = "";
-    process.stdin.on("data", (d) => {
-      buf += d.toString();
-      if (buf.includes("go\n")) resolve();
-    });
-  });
-  process.stdin.pause();
+  await waitForGo();
 
   if (args.mode === "slow") {
     const t = await study.ask();
