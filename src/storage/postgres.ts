@@ -146,6 +146,9 @@ export class PostgresStorage extends ReplicaStorage {
       connectionString: url,
       max: options.poolSize ?? 2,
       idleTimeoutMillis: 30_000,
+      // Idle connections don't keep the process alive: a script that never closes its storage
+      // (a notebook, tune(...).run()) still ends when its work does (optuna#1347).
+      allowExitOnIdle: true,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

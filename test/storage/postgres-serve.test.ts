@@ -1,11 +1,12 @@
-// `tunelab serve` with "storage": "postgresql://..." in create: two serve processes share one
-// study through the database (each trial number once, each sees the other's trials), and a
-// database that can't be reached is an error reply (storage.unreachable, password hidden),
-// not the end of the process.
+// The commands on a database: `tunelab serve` with "storage": "postgresql://..." in create (two
+// serve processes share one study: each trial number once, each sees the other's trials; a
+// database that can't be reached is an error reply, storage.unreachable with the password
+// hidden, not the end of the process), and two `tunelab run` processes on one study file.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, testDatabase } from "../helpers/postgres";
-import { ensureBuilt, startNode } from "./workers/build";
+import { ensureBuilt, startNode, tempDir } from "./workers/build";
 
 interface Serve {
   send(request: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -68,5 +69,34 @@ describe("tunelab serve on PostgreSQL", () => {
     expect(JSON.stringify(r)).not.toContain("pa55word");
     expect(await s.send({ op: "create", study: "x", space: SPACE, direction: "minimize", strategy: "random" })).toMatchObject({ ok: true });
     expect(await s.end()).toBe(0);
+  }, 60_000);
+
+  it("two tunelab run processes on one study file with a postgresql:// storage share the study and its limits.trials", async () => {
+    const { url } = await testDatabase("run");
+    const dir = tempDir("pg-run");
+    try {
+      const file = path.join(dir, "study.json");
+      const print = "console.log('tunelab: ' + JSON.stringify({ value: Number(process.argv[1]) }))";
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ study: "cmd", storage: url, space: { x: { type: "float", low: 0, high: 1 } }, direction: "minimize", strategy: "random", seed: 2, limits: { trials: 8 }, command: [process.execPath, "-e", print, "{x}"] }),
+      );
+      const main = path.join(ensureBuilt(), "cli", "main.js");
+      const runs = [startNode([main, "run", file, "--quiet"]), startNode([main, "run", file, "--quiet"])];
+      for (const r of runs) r.end();
+      const exits = await Promise.all(runs.map((r) => r.exited));
+      for (const e of exits) expect(e, e.stderr).toMatchObject({ code: 0 });
+      const s = serve();
+      expect(await s.send({ op: "create", study: "cmd", space: { x: { type: "float", low: 0, high: 1 } }, direction: "minimize", strategy: "random", storage: url })).toMatchObject({ ok: true });
+      const trials = (await s.send({ op: "trials", study: "cmd" }))["trials"] as { trial: number; state: string; value: number; params: { x: number } }[];
+      // Each run stops at 8 counted trials; a trial already running in the other finishes.
+      expect(trials.length).toBeGreaterThanOrEqual(8);
+      expect(trials.length).toBeLessThanOrEqual(9);
+      expect(trials.map((t) => t.trial)).toEqual([...trials.keys()]);
+      for (const t of trials) expect(t).toMatchObject({ state: "complete", value: t.params.x });
+      expect(await s.end()).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -124,6 +124,16 @@ describe("the DSL and TUNELAB_STORAGE on a database", () => {
   });
 });
 
+describe("a script that never closes its storage", () => {
+  it("ends when its work is done: idle connections don't hold the process (optuna#1347)", async () => {
+    const { url } = await testDatabase("exit");
+    const w = startWorker("pg-worker.js", dist, { url, name: "s", mode: "dsl", asks: 4 });
+    expect(await w.waitFor((m) => m["done"] === true)).toMatchObject({ reason: "trials", trials: 4 });
+    // The pool keeps idle connections for 30 s: the test's 20 s limit fails if they held it.
+    expect(await w.exited).toMatchObject({ code: 0, signal: null });
+  });
+});
+
 describe("loading", () => {
   it("the adapter and pg are loaded only when a postgresql:// location is opened", () => {
     const script = `

@@ -7,6 +7,7 @@
 // - "grid" / "random": asks and tells until the strategy is done (grid) or it made `asks`
 //   trials; with `pauseMs`, waits that long between trials (so a database restart or a
 //   terminated connection lands mid-study). Ends with {"done":true,"mine":[...],"params":[...]}.
+// - "dsl": a tuner (tune(...).storage(url)) run to `asks` trials, its storage never closed.
 // - "slow": one ask with a strategy whose proposal (a stand-in for a GP fit: `costly`) blocks,
 //   synchronously, until the study holds `waitFor` trials made by others (it polls the marker
 //   file `marker`, which the test writes when it sees them), or `deadlineMs` passes (then it
@@ -45,7 +46,16 @@ function slowStrategy() {
   };
 }
 
+/** mode "dsl": a tuner on the URL, run to its limit; the storage is never closed, and the process must still end. */
+async function dsl() {
+  const { tune, float } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
+  const t = tune(args.name).space({ x: float(0, 1) }).minimize().storage(args.url).limits({ trials: args.asks }).display(false).objective((p) => p.x);
+  const summary = await t.run();
+  out({ done: true, reason: summary.reason, trials: t.trials.length });
+}
+
 async function main() {
+  if (args.mode === "dsl") return dsl();
   const warnings = [];
   const storage = await openStorage(args.url, { onWarning: (m) => warnings.push(m) });
   const study = await Study.open({
