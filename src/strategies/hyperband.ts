@@ -5,7 +5,8 @@ import { HyperbandBrackets } from "./multifidelity/brackets";
 import { countAtLevel, MODEL_KEY, snapshotAtLevel } from "./multifidelity/levels";
 import { bracketProbabilities, recentComplete, rungTrust } from "./multifidelity/trust";
 import { RngPurpose } from "../util/rng";
-import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem, STOPPED_BY_KEY } from "./multifidelity/rungs";
+import { stoppedBy } from "../record/system";
+import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem } from "./multifidelity/rungs";
 import { optEnum, optInt, optSeed, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
 import { RandomStrategy } from "./random";
 import { isDone, type ProposeContext, type ProposeResult, type StopContext, type StopDecision, type Strategy } from "./strategy";
@@ -189,7 +190,7 @@ export class HyperbandStrategy implements Strategy {
     while (k < rungs.length && ctx.step >= rungs[k]!) {
       values.push(ctx.value);
       if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign)) {
-        return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }), [STOPPED_BY_KEY]: "rung" } };
+        return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }), ...stoppedBy("rung") } };
       }
       k++;
     }

@@ -1,5 +1,6 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
-import { directionSign, STOPPED_BY_KEY } from "./multifidelity/rungs";
+import { stoppedBy } from "../record/system";
+import { directionSign } from "./multifidelity/rungs";
 import { optEnum, optInt, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
 import type { StopContext, StopDecision, Stopper } from "./strategy";
 
@@ -76,7 +77,7 @@ export class MedianStopping implements Stopper {
       const v = sign * iv[i]![1];
       if (v < best) best = v;
     }
-    return best > sign * median ? { stop: true, system: { [STOPPED_BY_KEY]: "median" } } : GO;
+    return best > sign * median ? { stop: true, system: stoppedBy("median") } : GO;
   }
 
   /** The complete trials of a snapshot, brought up to date incrementally. */

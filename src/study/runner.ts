@@ -1,5 +1,5 @@
 import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { STOPPED_KEY, stopCauseOf } from "../record/system";
+import { STOPPED_KEY, stopCauseOf, stoppedBy } from "../record/system";
 import { errorText } from "../util/errors";
 import type { StopReason } from "./events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
@@ -113,7 +113,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     const ctx = new TrialHandle<P>(t, run, study);
     if (Number.isFinite(lim.trialMs)) {
       run.timer = setTimeout(() => {
-        void settle(run, { state: "failed", error: `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}`, system: { [STOPPED_KEY]: "timeout" } });
+        void settle(run, { state: "failed", error: `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}`, system: stoppedBy("timeout") });
       }, lim.trialMs);
     }
     let promise: Promise<unknown>;
@@ -183,7 +183,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
           settle(r, {
             state: "failed",
             error: kind === "interrupt" ? "interrupted: the run was stopped (kernel interrupt or abort signal)" : "stopped: the study's time limit was reached",
-            system: { [STOPPED_KEY]: kind },
+            system: stoppedBy(kind),
           }),
         ),
       );
