@@ -132,7 +132,11 @@ export class PostgresStorage extends ReplicaStorage {
   private closed = false;
 
   constructor(
-    private readonly url: string,
+    /**
+     * The URL as given, password included: for another handle of this process on the same
+     * database (a heartbeat thread's). Never shown: messages and `location` hide the password.
+     */
+    readonly url: string,
     options: PostgresOptions = {},
   ) {
     super();
