@@ -1,11 +1,12 @@
 import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
 import { StudyReplica } from "../storage/replica";
-import { errorText } from "../util/errors";
-import type { StopReason } from "./events";
-import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
+import { errorText, isTunelabError } from "../util/errors";
+import { warn, type StopReason } from "./events";
+import { isResolvedLimits, resolveLimits, type Limits, type ResolvedLimits } from "./limits";
 import { interpretResult } from "./result";
 import type { Study } from "./study";
 import { onInterrupt } from "./interrupt";
+import { clearLongTimeout, MAX_TIMER_MS, setLongTimeout, type LongTimeout } from "./timer";
 
 /** The trial handle an objective receives. */
 export interface TrialContext<P> {
@@ -19,7 +20,10 @@ export interface TrialContext<P> {
   /**
    * Reports intermediate values (a number is the objective metric). Resolves
    * to `true` when the trial should stop: end it and return; it is recorded
-   * as pruned with the values it reached.
+   * as pruned with the values it reached. Bad values or steps reject with a
+   * TunelabError and fail the trial with that error (awaited or not). After
+   * the trial has ended (timed out, interrupted) it records nothing and
+   * resolves to `true`.
    */
   report(step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean>;
   /** Whether the engine has asked this trial to stop. */
@@ -50,9 +54,16 @@ export const STOPPED_KEY = "stopped";
  * Runs trials until a limit is reached: keeps up to `parallel` objectives in
  * flight, records each result (a throw, NaN, a non-number or a timeout is a
  * failed trial, and the study goes on), and stops promptly on abort.
+ *
+ * Whatever an objective does, each trial it runs ends settled (complete,
+ * failed or pruned) and nothing it returns or throws escapes as an exception
+ * or an unhandled rejection: values are read only through interpretResult
+ * and errorText, which never throw. Only a synchronous objective that never
+ * returns holds the run, since nothing else can run in the process meanwhile.
  */
 export async function runStudy<P>(study: Study, objective: Objective<P>, limits: Limits | ResolvedLimits = {}, options: RunOptions = {}): Promise<RunSummary> {
-  const lim: ResolvedLimits = "ms" in limits ? limits : resolveLimits(limits);
+  const lim: ResolvedLimits = isResolvedLimits(limits) ? limits : resolveLimits(limits);
+  const timed = Number.isFinite(lim.trialMs);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
@@ -81,44 +92,74 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   // (NTP, a resumed VM) must not keep the run waiting past its limit.
   let timeUp = false;
   const timer = Number.isFinite(lim.ms)
-    ? setTimeout(() => {
+    ? setLongTimeout(() => {
         timeUp = true;
         if (!reason) reason = "time";
         poke();
       }, Math.max(0, deadline - Date.now()))
     : undefined;
+  // The run is not over while a trial is in flight, even when nothing else is
+  // pending: an objective whose promise never settles must not let a script's
+  // process exit halfway through its run (a Ctrl-C then stops it cleanly).
+  const keepAlive = setInterval(noop, MAX_TIMER_MS);
+
+  const timedOut = (late?: number): Parameters<Study["tell"]>[1] => ({
+    state: "failed",
+    error:
+      `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}` +
+      (late === undefined
+        ? ""
+        : ` (its result came after ${(late / 1000).toFixed(3)} s and was discarded: a synchronous objective blocks the process, so it cannot be stopped on time)`),
+    system: { [STOPPED_KEY]: "timeout" },
+  });
 
   const startTrial = (t: FrozenTrial): void => {
-    const run: Running = { trial: t, controller: undefined, settled: false, stopRequested: false, timer: undefined };
+    const run: Running = { trial: t, controller: undefined, settled: false, stopRequested: false, timer: undefined, t0: 0 };
     inFlight.add(run);
     started++;
-    const ctx = new TrialHandle<P>(t, run, study);
-    if (Number.isFinite(lim.trialMs)) {
-      run.timer = setTimeout(() => {
-        void settle(run, { state: "failed", error: `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}`, system: { [STOPPED_KEY]: "timeout" } });
-      }, lim.trialMs);
+    const ctx = new TrialHandle<P>(t, run, study, reportFailed);
+    if (timed) {
+      run.t0 = performance.now();
+      run.timer = setLongTimeout(() => void settle(run, timedOut()), lim.trialMs);
     }
     let promise: Promise<unknown>;
     try {
+      // Promise.resolve reads a thenable's `then`; a throwing getter becomes a rejection.
       promise = Promise.resolve(objective(ctx.params, ctx));
     } catch (e) {
       promise = Promise.reject(e);
     }
     promise.then(
-      (result) => {
-        if (run.stopRequested) return settle(run, { state: "pruned" });
-        const r = interpretResult(study.metric, result);
-        return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
-      },
-      (e) => settle(run, { state: "failed", error: errorText(e) }),
+      (result) => ended(run, result, true),
+      (e) => ended(run, e, false),
     );
+  };
+
+  /** The objective returned (`ok`) or threw. Never throws: nothing here may reject unhandled. */
+  const ended = (run: Running, outcome: unknown, ok: boolean): Promise<void> | undefined => {
+    // Timed out, interrupted or failed by a bad report already: the late outcome is ignored.
+    if (run.settled) return undefined;
+    // The timer cannot fire while a synchronous objective holds the process: the clock decides.
+    if (timed) {
+      const took = performance.now() - run.t0;
+      if (took > lim.trialMs) return settle(run, timedOut(took));
+    }
+    if (!ok) return settle(run, { state: "failed", error: errorText(outcome) });
+    if (run.stopRequested) return settle(run, { state: "pruned" });
+    const r = interpretResult(study.metric, outcome);
+    return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
+  };
+
+  /** A report() the objective made was refused (or could not be stored): the trial fails with why. */
+  const reportFailed = (run: Running, e: unknown): void => {
+    if (!run.settled) void settle(run, { state: "failed", error: isTunelabError(e) ? `trial.report() was refused: ${e.message}` : `trial.report() failed: ${errorText(e)}` });
   };
 
   // A promise chain rather than an async arrow (whose heap frame every trial would allocate).
   const settle = (run: Running, input: Parameters<Study["tell"]>[1]): Promise<void> => {
     if (run.settled) return Promise.resolve();
     run.settled = true;
-    if (run.timer) clearTimeout(run.timer);
+    clearLongTimeout(run.timer);
     run.controller?.abort();
     let told: Promise<unknown>;
     try {
@@ -129,12 +170,9 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     return told.then(
       () => release(run),
       (e: unknown) => {
-        try {
-          // Another process may have ended it (or the storage failed): keep going, say why.
-          console.warn(`tunelab: could not record trial ${run.trial.number}: ${errorText(e)}`);
-        } finally {
-          release(run);
-        }
+        // Another process may have ended it (or the storage failed): keep going, say why.
+        warn(`could not record trial ${run.trial.number}: ${errorText(e)}`);
+        release(run);
       },
     );
   };
@@ -143,13 +181,24 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     poke();
   };
 
+  const stopAll = (kind: "interrupt" | "time", error: string) =>
+    Promise.all([...inFlight.values()].map((r) => settle(r, { state: "failed", error, system: { [STOPPED_KEY]: kind } })));
+  const INTERRUPTED = "interrupted: the run was stopped (kernel interrupt or abort signal)";
+  const TIME_UP = "stopped: the study's time limit was reached";
   try {
     for (;;) {
       toward.nextPass();
       if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
       if (reason) break;
       if (inFlight.size < lim.parallel && toward.count(study.snapshot) < lim.trials) {
-        const t = await study.ask();
+        let t: FrozenTrial | undefined;
+        try {
+          t = await study.ask();
+        } catch (e) {
+          // The strategy or the storage failed: no trial may be left running behind the error.
+          await stopAll("interrupt", `interrupted: the run stopped because the next trial could not be started (${errorText(e)})`);
+          throw e;
+        }
         if (!t) {
           reason = "done";
           break;
@@ -159,19 +208,9 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
       await new Promise<void>((r) => (wake = r));
     }
-    const stopAll = (kind: "interrupt" | "time") =>
-      Promise.all(
-        [...inFlight.values()].map((r) =>
-          settle(r, {
-            state: "failed",
-            error: kind === "interrupt" ? "interrupted: the run was stopped (kernel interrupt or abort signal)" : "stopped: the study's time limit was reached",
-            system: { [STOPPED_KEY]: kind },
-          }),
-        ),
-      );
     if (reason === "interrupted" || reason === "time") {
       // These limits end the run now: the trials in flight are stopped.
-      await stopAll(reason === "interrupted" ? "interrupt" : "time");
+      await stopAll(reason === "interrupted" ? "interrupt" : "time", reason === "interrupted" ? INTERRUPTED : TIME_UP);
     } else {
       // The others (trials, target, patience, done) let the trials in flight finish.
       while (inFlight.size > 0 && !aborted && !timeUp) {
@@ -179,11 +218,12 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
       if (inFlight.size > 0) {
         reason = aborted ? "interrupted" : "time";
-        await stopAll(reason === "interrupted" ? "interrupt" : "time");
+        await stopAll(aborted ? "interrupt" : "time", aborted ? INTERRUPTED : TIME_UP);
       }
     }
   } finally {
-    if (timer) clearTimeout(timer);
+    clearLongTimeout(timer);
+    clearInterval(keepAlive);
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
   }
@@ -207,15 +247,27 @@ class TrialHandle<P> implements TrialContext<P> {
   readonly report: TrialContext<P>["report"];
   private readonly [RUN]: Running;
 
-  constructor(t: FrozenTrial, run: Running, study: Study) {
+  constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
     this.params = t.params as unknown as P;
     if (t.budget !== undefined) this.budget = t.budget;
-    this.report = async (step, values) => {
-      if (run.settled) return true;
-      const stop = await study.report(t.number, step, values);
-      if (stop) run.stopRequested = true;
-      return stop || run.settled;
+    this.report = (step, values) => {
+      if (run.settled) return Promise.resolve(true);
+      const answer = study.report(t.number, step, values).then(
+        (stop) => {
+          if (stop) run.stopRequested = true;
+          return stop || run.settled;
+        },
+        (e: unknown) => {
+          if (run.settled) return true; // it ended meanwhile: nothing to record
+          failed(run, e);
+          throw e;
+        },
+      );
+      // The trial records the error: a report the objective does not await must not also
+      // end the process as an unhandled rejection.
+      answer.then(undefined, noop);
+      return answer;
     };
     this[RUN] = run;
   }
@@ -277,8 +329,12 @@ interface Running {
   controller: AbortController | undefined;
   settled: boolean;
   stopRequested: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimeout | undefined;
+  /** performance.now() when the objective was called (only with limits.trialSeconds). */
+  t0: number;
 }
+
+function noop(): void {}
 
 function stoppedByRun(t: FrozenTrial): boolean {
   const s = t.system[STOPPED_KEY];

@@ -7,6 +7,7 @@ import type { NewTrial, TrialOutcome } from "../storage/ops";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
+import { errorText, isTunelabError } from "../util/errors";
 import { Msg } from "../util/messages";
 import { Rng } from "../util/rng";
 import { StudyEvents } from "./events";
@@ -181,18 +182,7 @@ export class Study {
    * objective metric). Resolves to true when the trial should stop.
    */
   async report(trial: number, step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean> {
-    if (!Number.isSafeInteger(step) || step < 0) throw Msg.badReportStep(step);
-    let v: Record<string, number>;
-    if (typeof values === "number") {
-      if (!Number.isFinite(values)) throw Msg.badValue("value", values);
-      v = { [this.metric]: values };
-    } else if (isPlainObject(values)) {
-      const m = values[this.metric];
-      if (m !== undefined && !(typeof m === "number" && Number.isFinite(m))) throw Msg.badValue(this.metric, m);
-      v = finiteMetrics(values);
-    } else {
-      throw Msg.badValue("value", values);
-    }
+    const v = this.reportedValues(step, values);
     const { trial: t, snapshot } = await this.storage.report(this.name, trial, step, v);
     this.snap = snapshot;
     let stop = false;
@@ -215,6 +205,29 @@ export class Study {
     return stop;
   }
 
+  /**
+   * Checks a report's step and values and gives the metrics to record. Throws
+   * only TunelabErrors: values that cannot be read (a throwing getter, a
+   * Proxy) are refused like values of the wrong type.
+   */
+  private reportedValues(step: number, values: number | Readonly<Record<string, unknown>>): Record<string, number> {
+    if (!Number.isSafeInteger(step) || step < 0) throw Msg.badReportStep(step);
+    if (typeof values === "number") {
+      if (!Number.isFinite(values)) throw Msg.badValue("value", values);
+      return { [this.metric]: values };
+    }
+    try {
+      if (isPlainObject(values)) {
+        const m = values[this.metric];
+        if (m !== undefined && !(typeof m === "number" && Number.isFinite(m))) throw Msg.badValue(this.metric, m);
+        return finiteMetrics(values, "values");
+      }
+    } catch (e) {
+      throw isTunelabError(e) ? e : Msg.unreadableValue("values", errorText(e));
+    }
+    throw Msg.badValue("value", values);
+  }
+
   /** Ends a running trial: with its value (complete), or as failed or pruned. */
   tell(trial: number, input: TellInput): Promise<FrozenTrial> {
     // Not `async` (see ask): a bad input still rejects rather than throws.
@@ -233,6 +246,15 @@ export class Study {
 
   /** Checks what `tell` was given and turns it into the trial's outcome (throws on bad input). */
   private outcomeOf(trial: number, input: TellInput): TrialOutcome {
+    try {
+      return this.readOutcome(trial, input);
+    } catch (e) {
+      // A hand-made input may be hostile (a Proxy, a throwing getter): refuse it with a TunelabError.
+      throw isTunelabError(e) ? e : Msg.unreadableValue("tell", errorText(e));
+    }
+  }
+
+  private readOutcome(trial: number, input: TellInput): TrialOutcome {
     const t = this.snap.trials[trial];
     if (!Number.isSafeInteger(trial) || trial < 0) throw Msg.trialUnknown(trial);
     let outcome: TrialOutcome;

@@ -1,3 +1,5 @@
+import { safeString } from "./errors";
+
 /** Plain JSON values: what storage persists and the protocol carries. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -32,7 +34,7 @@ export function show(v: unknown): string {
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    s = String(v);
+    s = safeString(v); // String() itself may throw (a revoked Proxy, a throwing toString)
   }
   return s.length > 80 ? s.slice(0, 77) + "..." : s;
 }
