@@ -185,8 +185,16 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     Promise.all([...inFlight.values()].map((r) => settle(r, { state: "failed", error, system: { [STOPPED_KEY]: kind } })));
   const INTERRUPTED = "interrupted: the run was stopped (kernel interrupt or abort signal)";
   const TIME_UP = "stopped: the study's time limit was reached";
+  let turnAt = performance.now() + TURN_MS;
   try {
     for (;;) {
+      // With a synchronous objective and an in-memory study a run is all microtasks: give
+      // the event loop a turn now and then, or no timer (the time limit, a trial's timeout,
+      // the live display) and no signal (Ctrl-C, a kernel interrupt) could ever get in.
+      if (performance.now() >= turnAt) {
+        await nextTurn();
+        turnAt = performance.now() + TURN_MS;
+      }
       toward.nextPass();
       if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
       if (reason) break;
@@ -335,6 +343,14 @@ interface Running {
 }
 
 function noop(): void {}
+
+/** How long the run loop may keep the event loop to itself. */
+const TURN_MS = 10;
+
+/** Resolves after the event loop has had a turn (timers, I/O, signals). */
+function nextTurn(): Promise<void> {
+  return new Promise((r) => (typeof setImmediate === "function" ? setImmediate(r) : setTimeout(r, 0)));
+}
 
 function stoppedByRun(t: FrozenTrial): boolean {
   const s = t.system[STOPPED_KEY];

@@ -60,15 +60,18 @@ function textOf(e: unknown, depth: number): string {
   if (e === null || (typeof e !== "object" && typeof e !== "function")) return String(e);
   if (isError(e)) return errorObjectText(e as Error, depth);
   let s: string | undefined;
+  let jsonThrew: unknown;
   try {
     s = JSON.stringify(e);
-  } catch {
-    // a throwing toJSON or getter, a cycle, a BigInt, a revoked Proxy: try String() below
+  } catch (inner) {
+    jsonThrew = inner; // a throwing toJSON or getter, a cycle, a BigInt, a revoked Proxy
   }
   // "{}" says nothing: an object's own toString may say more.
   if (s === undefined || s === "{}") {
     const t = stringOf(e, depth);
     if (s === undefined || t !== "[object Object]") s = t;
+    // "[object Object]" says nothing either: then what reading it threw is the best text.
+    if (jsonThrew !== undefined && /^\[object \w+\]$/.test(s)) s += ` (reading it threw: ${depth < MAX_DEPTH ? textOf(jsonThrew, depth + 1) : "(unreadable)"})`;
   }
   return s === "" ? "(an empty value was thrown)" : s;
 }
@@ -86,12 +89,12 @@ function errorObjectText(e: Error, depth: number): string {
   const name = read(e, "name", depth);
   const message = read(e, "message", depth);
   const stack = read(e, "stack", depth);
-  const nameText = typeof name.value === "string" ? name.value : "Error";
-  if (typeof message.value === "string") {
+  const nameText = typeof name.value === "string" && name.value !== "" ? name.value : "Error";
+  if (typeof message.value === "string" && message.value !== "") {
     // As before: "Name: message" when the stack's header says so, else the message alone
     // (a TunelabError's message is written to be read alone).
     if (typeof stack.value === "string" && stack.value.startsWith(`${nameText}: ${message.value}`)) return `${nameText}: ${message.value}`;
-    if (message.value !== "") return message.value;
+    return message.value;
   }
   if (message.threw !== undefined) {
     // The stack's first line was written from the message when the error was made.
