@@ -13,7 +13,7 @@ import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits
 import { runStudy, type RunOptions, type RunSummary, type TrialContext } from "../study/runner";
 import { Study, type TellInput } from "../study/study";
 import { errorText, isTunelabError, TunelabError } from "../util/errors";
-import { warn } from "../study/events";
+import { isStudyEventName, STUDY_EVENT_NAMES, warn } from "../study/events";
 import { Msg } from "../util/messages";
 import { isPlainObject } from "../util/json";
 import type { DataFrame } from "danfojs-node";
@@ -190,6 +190,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
 
   /** Subscribes to the study's events (trialStarted, trialReported, trialFinished, studyFinished). */
   on<K extends StudyEventName>(event: K, listener: (e: StudyEventMap[K]) => void): this {
+    if (!isStudyEventName(event)) throw Msg.badOption("event", event, STUDY_EVENT_NAMES.map((e) => `"${e}"`).join(", ").replace(/, ([^,]*)$/, " or $1"));
+    if (typeof listener !== "function") throw Msg.badOption("listener", listener, "a function (event) => void");
     if (this.studyObj) this.studyObj.events.on(event, listener);
     else this.pendingListeners.push([event, listener as (e: never) => void]);
     return this;

@@ -15,6 +15,12 @@ export interface StudyEventMap {
 
 export type StudyEventName = keyof StudyEventMap;
 
+export const STUDY_EVENT_NAMES: readonly StudyEventName[] = ["trialStarted", "trialReported", "trialFinished", "studyFinished"];
+
+export function isStudyEventName(v: unknown): v is StudyEventName {
+  return typeof v === "string" && (STUDY_EVENT_NAMES as readonly string[]).includes(v);
+}
+
 /** Why `run()` stopped. */
 export type StopReason = "trials" | "time" | "target" | "patience" | "done" | "interrupted";
 

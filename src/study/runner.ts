@@ -257,7 +257,9 @@ class TrialHandle<P> implements TrialContext<P> {
 
   constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
-    this.params = t.params as unknown as P;
+    // A copy: an objective that changes its params (clamping a value, deleting one) must not
+    // change the study's record, which the strategy reads and the journal already holds.
+    this.params = { ...t.params } as unknown as P;
     if (t.budget !== undefined) this.budget = t.budget;
     this.report = (step, values) => {
       if (run.settled) return Promise.resolve(true);

@@ -425,6 +425,26 @@ describe("event listeners", () => {
     // Once the first run is over, run() works again.
     expect((await run(s.limits({ trials: 4 }))).started).toBe(1);
   });
+  it(".on() refuses an unknown event or a listener that is not a function, naming the field", () => {
+    const s = study((p) => p.x);
+    expect(() => s.on("trialEnded" as never, () => {})).toThrow(expect.objectContaining({ code: "option.bad_value", field: "event" }));
+    expect(() => s.on("trialFinished", "log" as never)).toThrow(expect.objectContaining({ code: "option.bad_value", field: "listener" }));
+  });
+});
+
+describe("an objective that changes what it was given", () => {
+  it("changing or deleting its params leaves the trial's record as proposed", async () => {
+    const given: unknown[] = [];
+    const s = study((p, trial) => {
+      given.push(p.x);
+      (p as { x: unknown }).x = "changed";
+      delete (trial.params as { x?: number }).x;
+      return 1;
+    });
+    await run(s);
+    expect(s.trials.map((t) => t.params["x"])).toEqual(given);
+    for (const t of s.trials) expect(typeof t.params["x"]).toBe("number");
+  });
 });
 
 describe("a strategy that fails while trials are in flight", () => {
