@@ -1,11 +1,11 @@
-import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { StudyReplica } from "../storage/replica";
+import type { FrozenTrial } from "../model/trial";
 import { errorText, isTunelabError } from "../util/errors";
 import { warn, type StopReason } from "./events";
 import { isResolvedLimits, resolveLimits, type Limits, type ResolvedLimits } from "./limits";
 import { interpretResult } from "./result";
 import type { Study } from "./study";
 import { onInterrupt } from "./interrupt";
+import { LimitWatch, STOPPED_KEY } from "./reached";
 import { clearLongTimeout, MAX_TIMER_MS, setLongTimeout, type LongTimeout } from "./timer";
 
 /** The trial handle an objective receives. */
@@ -47,8 +47,7 @@ export interface RunSummary {
   readonly seconds: number;
 }
 
-/** Marks in a trial's system record why the engine stopped it. */
-export const STOPPED_KEY = "stopped";
+export { STOPPED_KEY };
 
 /**
  * Runs trials until a limit is reached: keeps up to `parallel` objectives in
@@ -67,7 +66,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
-  const toward = new TowardLimit();
+  const limit = new LimitWatch(study, lim);
   let started = 0;
   let reason: StopReason | undefined;
   let wake: (() => void) | undefined;
@@ -195,10 +194,10 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
         await nextTurn();
         turnAt = performance.now() + TURN_MS;
       }
-      toward.nextPass();
-      if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
+      limit.nextPass();
+      if (!reason) reason = limit.reached(inFlight.size);
       if (reason) break;
-      if (inFlight.size < lim.parallel && toward.count(study.snapshot) < lim.trials) {
+      if (inFlight.size < lim.parallel && limit.count() < lim.trials) {
         let t: FrozenTrial | undefined;
         try {
           t = await study.ask();
@@ -352,97 +351,4 @@ const TURN_MS = 10;
 /** Resolves after the event loop has had a turn (timers, I/O, signals). */
 function nextTurn(): Promise<void> {
   return new Promise((r) => (typeof setImmediate === "function" ? setImmediate(r) : setTimeout(r, 0)));
-}
-
-function stoppedByRun(t: FrozenTrial): boolean {
-  const s = t.system[STOPPED_KEY];
-  return s === "interrupt" || s === "time";
-}
-
-/**
- * Trials that count toward `limits.trials`: all but those the engine stopped for an
- * interrupt or the time limit. Asked on every pass of the run loop, so instead of reading
- * every trial's system record each time (quadratic in a long study) it remembers each
- * record it classified and looks again only at records that were replaced (records are
- * immutable: a change replaces the record), and, on a storage replica, only at new trials
- * while no "sys" operation (the only kind that changes a system record) was applied.
- */
-class TowardLimit {
-  private seen: FrozenTrial[] = [];
-  private stopped: boolean[] = [];
-  private nStopped = 0;
-  private pass = 0;
-  private countedPass = -1;
-  private counted = 0;
-  private replica: StudyReplica | undefined;
-  private sysOps = 0;
-
-  /**
-   * A new pass of the run loop. Within one pass nothing awaits, so the snapshot cannot
-   * change between the two questions the loop asks (limitReached, then whether to start a
-   * trial): the second gets the first's answer.
-   */
-  nextPass(): void {
-    this.pass++;
-  }
-
-  count(snapshot: StudySnapshot): number {
-    if (this.countedPass === this.pass) return this.counted;
-    this.countedPass = this.pass;
-    this.counted = this.scan(snapshot);
-    return this.counted;
-  }
-
-  private scan(snapshot: StudySnapshot): number {
-    const trials = snapshot.trials;
-    if (trials.length < this.seen.length) {
-      this.seen = [];
-      this.stopped = [];
-      this.nStopped = 0;
-    }
-    // A storage replica tells when a trial's system record may have changed (a "sys" op):
-    // until then only the trials added since the last look need classifying.
-    const replica = snapshot instanceof StudyReplica ? snapshot : undefined;
-    const from = replica !== undefined && replica === this.replica && replica.sysOps === this.sysOps ? this.seen.length : 0;
-    this.replica = replica;
-    this.sysOps = replica?.sysOps ?? 0;
-    const seen = this.seen;
-    for (let i = from; i < trials.length; i++) {
-      const t = trials[i]!;
-      if (t === seen[i]) continue;
-      const s = stoppedByRun(t);
-      if (i < seen.length) {
-        if (s !== this.stopped[i]) this.nStopped += s ? 1 : -1;
-      } else if (s) {
-        this.nStopped++;
-      }
-      seen[i] = t;
-      this.stopped[i] = s;
-    }
-    return trials.length - this.nStopped;
-  }
-}
-
-function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number, toward: TowardLimit): StopReason | undefined {
-  const trials = study.snapshot.trials;
-  if (lim.target !== undefined) {
-    const best = study.best;
-    if (best && best.value !== undefined && (best.value === lim.target || isBetter(study.direction, best.value, lim.target))) return "target";
-  }
-  if (Number.isFinite(lim.patience)) {
-    // Finished trials since the best one (in order of finishing).
-    const finished = trials.filter((t) => t.state !== "running" && t.finishedAt !== undefined).sort((a, b) => a.finishedAt! - b.finishedAt! || a.number - b.number);
-    let best: number | undefined;
-    let since = 0;
-    for (const t of finished) {
-      if (t.state === "complete" && t.value !== undefined && (best === undefined || isBetter(study.direction, t.value, best))) {
-        best = t.value;
-        since = 0;
-      } else since++;
-    }
-    if (best !== undefined && since >= lim.patience) return "patience";
-  }
-  // Trials running in other processes are theirs to finish: only wait for our own.
-  if (ownRunning === 0 && toward.count(study.snapshot) >= lim.trials) return "trials";
-  return undefined;
 }
