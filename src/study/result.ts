@@ -48,25 +48,28 @@ export function interpretResult(metric: string, result: unknown): Interpreted {
 export function finiteMetrics(o: Readonly<Record<string, unknown>>, field = "metrics"): Record<string, number> {
   const out: Record<string, number> = {};
   let n = 0;
-  let entries: [string, unknown][];
   try {
-    entries = Object.entries(o);
+    // Object.keys rather than Object.entries: no pair array per key (this runs for every trial).
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (typeof v !== "number" || !Number.isFinite(v)) continue;
+      if (++n > MAX_METRICS) throw Msg.tooManyMetrics(field, countNumbers(o), MAX_METRICS);
+      // A metric named "__proto__" is data, not the object's prototype.
+      if (k !== "__proto__") out[k] = v;
+      else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
   } catch (e) {
-    throw Msg.unreadableValue(field, errorText(e));
-  }
-  for (const [k, v] of entries) {
-    if (typeof v !== "number" || !Number.isFinite(v)) continue;
-    if (++n > MAX_METRICS) throw Msg.tooManyMetrics(field, countNumbers(entries), MAX_METRICS);
-    // A metric named "__proto__" is data, not the object's prototype.
-    if (k !== "__proto__") out[k] = v;
-    else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    throw isTunelabError(e) ? e : Msg.unreadableValue(field, errorText(e));
   }
   return out;
 }
 
-function countNumbers(entries: [string, unknown][]): number {
+function countNumbers(o: Readonly<Record<string, unknown>>): number {
   let n = 0;
-  for (const [, v] of entries) if (typeof v === "number" && Number.isFinite(v)) n++;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v === "number" && Number.isFinite(v)) n++;
+  }
   return n;
 }
 

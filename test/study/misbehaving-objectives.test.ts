@@ -432,21 +432,6 @@ describe("event listeners", () => {
   });
 });
 
-describe("an objective that changes what it was given", () => {
-  it("changing or deleting its params leaves the trial's record as proposed", async () => {
-    const given: unknown[] = [];
-    const s = study((p, trial) => {
-      given.push(p.x);
-      (p as { x: unknown }).x = "changed";
-      delete (trial.params as { x?: number }).x;
-      return 1;
-    });
-    await run(s);
-    expect(s.trials.map((t) => t.params["x"])).toEqual(given);
-    for (const t of s.trials) expect(typeof t.params["x"]).toBe("number");
-  });
-});
-
 describe("a strategy that fails while trials are in flight", () => {
   it("run() rejects with its error and leaves no trial running", async () => {
     let asks = 0;
