@@ -70,8 +70,9 @@ export class SearchSpace {
     const params: ParamSpec[] = [];
     const json: Record<string, ParamDef> = {};
     names.forEach((name, index) => {
-      // "__proto__" would be swallowed by every object a configuration passes through.
-      if (name.length === 0 || name === "__proto__") throw Msg.badParamName(field, name);
+      // "__proto__" would be swallowed by every object a configuration passes through, and a
+      // name every object inherits ("toString", "constructor") reads as present when inactive.
+      if (name.length === 0 || name in Object.prototype) throw Msg.badParamName(field, name);
       const spec = parseParam(name, index, input[name], `${field}.${name}`);
       params.push(spec);
       json[name] = toDef(spec);

@@ -340,21 +340,37 @@ export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes:
   }
 }
 
+/** A UTF-16 surrogate without its other half (captured, so that split() keeps each at an odd index). */
+const LONE_SURROGATE = /([\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF])/;
+
 /** Longest encoded name kept whole: with ".jsonl.lock.break" it stays under the usual 255-byte limit. */
 const MAX_ENCODED_NAME = 200;
 
 /**
  * A file name for a study name: safe characters kept, others %-encoded.
+ * Any string is a name, lone UTF-16 surrogates included (JSON carries them,
+ * e.g. from Python's surrogateescape): those have no UTF-8 form, so each is
+ * written "%u" and four hex digits, which the %XX encoding never produces.
  * An encoding longer than a file name may be (non-Latin names: up to 12
  * bytes a character) is cut and followed by "~" and a hash of the whole
  * name; "~" never appears in a plain encoding, so the names stay distinct.
  */
 export function journalFileName(study: string): string {
-  let safe = encodeURIComponent(study).replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  const wellFormed = !LONE_SURROGATE.test(study);
+  let safe = (wellFormed ? [study] : study.split(LONE_SURROGATE))
+    .map((part, i) => (i % 2 === 1 ? "%u" + part.charCodeAt(0).toString(16).toUpperCase() : encodeURIComponent(part)))
+    .join("")
+    .replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   if (safe.startsWith(".")) safe = "%2E" + safe.slice(1);
   if (safe.length > MAX_ENCODED_NAME) {
-    const hash = createHash("sha256").update(study, "utf8").digest("hex").slice(0, 32);
-    safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%[0-9A-F]?$/, "") + "~" + hash;
+    // UTF-8 would turn every lone surrogate into U+FFFD, so such a name hashes its
+    // encoding instead, after a 0xFF byte (never in UTF-8) that keeps it apart from
+    // the well-formed name spelled like that encoding.
+    const hasher = createHash("sha256");
+    if (wellFormed) hasher.update(study, "utf8");
+    else hasher.update(Buffer.from([0xff])).update(safe, "utf8");
+    const hash = hasher.digest("hex").slice(0, 32);
+    safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%(?:u[0-9A-F]{0,3}|[0-9A-F])?$/, "") + "~" + hash;
   }
   return safe + ".jsonl";
 }

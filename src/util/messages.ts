@@ -13,7 +13,7 @@ export const Msg = {
   emptySpace: (field: string) =>
     err("space.empty", field, `${field} must declare at least one parameter.`),
   badParamName: (field: string, name: string) =>
-    err("space.bad_name", field, `${field}: parameter names must be non-empty strings other than "__proto__", but got ${show(name)}.`),
+    err("space.bad_name", field, `${field}: parameter names must be non-empty strings that are not names every JavaScript object has ("__proto__", "constructor", "toString", "valueOf", ...), but got ${show(name)}; rename the parameter.`),
   unknownParamType: (field: string, got: unknown) =>
     err("space.unknown_type", `${field}.type`, `${field}.type must be one of "float", "int", "categorical", but got ${show(got)}.`),
   unknownField: (field: string, key: string, allowed: readonly string[]) =>
@@ -141,6 +141,10 @@ export const Msg = {
     err("trial.not_running", "trial", `trial ${n} is already ${state}; only a running trial can report.`),
   badStorage: (got: unknown, why: string) =>
     err("request.bad_storage", "storage", `storage must be omitted (in memory) or a directory path for the on-disk journal, e.g. ".tunelab", but got ${show(got)}${why ? ` (${why})` : ""}.`),
+  // ---- serve protocol: hostile input (issue 11, class 1) -----------------
+  requestTooDeep: (line: number, member: string | undefined, limit: number) =>
+    err("request.too_deep", member ?? "request", `request line ${line} nests arrays and objects more than ${limit} levels deep${member === undefined ? "" : ` in ${show(member)}`} (the request itself is level 1); it was not read. Send at most ${limit} levels.`),
+
   internalError: (detail: string) =>
     err("internal", "request", `tunelab failed while serving this request: ${detail}. This is a bug; please report it with the request.`),
 } as const;
