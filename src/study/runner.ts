@@ -345,8 +345,11 @@ interface Running {
 
 function noop(): void {}
 
-/** How long the run loop may keep the event loop to itself. */
-const TURN_MS = 10;
+/**
+ * How long the run loop may keep the event loop to itself: what Ctrl-C and a time limit may
+ * wait, at most, beyond the trial in hand (a turn also runs V8's pending tasks, so not often).
+ */
+const TURN_MS = 50;
 
 /** Resolves after the event loop has had a turn (timers, I/O, signals). */
 function nextTurn(): Promise<void> {
