@@ -10,9 +10,10 @@ import { suite as notebook } from "./suites/notebook";
 import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
 import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
+import { suite as run } from "./suites/run";
 
 /** Every suite, by name; the first is the default. */
-const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband];
+const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband, run];
 
 const USAGE = `usage: npm run bench [-- <suite>... [options]]
 

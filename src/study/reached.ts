@@ -2,6 +2,7 @@ import { isBetter, type Direction, type FrozenTrial, type StudySnapshot } from "
 import { StudyReplica } from "../storage/replica";
 import type { StopReason } from "./events";
 import type { ResolvedLimits } from "./limits";
+import { isRetryRequested } from "./retry";
 import type { Study } from "./study";
 
 /** Marks in a trial's system record why the engine stopped it. */
@@ -45,9 +46,10 @@ export class LimitWatch {
   }
 }
 
+/** Stopped by an interrupt or the time limit, or lost to the infrastructure and run again (retry.ts): not counted. */
 function stoppedByRun(t: FrozenTrial): boolean {
   const s = t.system[STOPPED_KEY];
-  return s === "interrupt" || s === "time";
+  return s === "interrupt" || s === "time" || isRetryRequested(t);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Study } from "./study";
 import { onInterrupt } from "./interrupt";
 import { LimitWatch, STOPPED_KEY } from "./reached";
 import { clearLongTimeout, MAX_TIMER_MS, setLongTimeout, type LongTimeout } from "./timer";
+import { failedOutcome } from "./retry";
 
 /** The trial handle an objective receives. */
 export interface TrialContext<P> {
@@ -31,6 +32,21 @@ export interface TrialContext<P> {
 }
 
 export type Objective<P> = (params: P, trial: TrialContext<P>) => unknown;
+
+/**
+ * What an objective that holds resources across trials (command(): child processes) is told
+ * about a run: `beforeRun` before the first trial is asked (e.g. to clean up after a crashed
+ * run), `afterRun` once every trial has been recorded (e.g. to wait until the processes of
+ * trials stopped by an interrupt are gone). Found on the objective under OBJECTIVE_LIFECYCLE.
+ */
+export interface ObjectiveLifecycle {
+  beforeRun?(study: Study): unknown;
+  afterRun?(study: Study): unknown;
+}
+export const OBJECTIVE_LIFECYCLE = Symbol.for("tunelab.objectiveLifecycle");
+
+/** The study a trial handle belongs to (for objectives that keep files or records with the study). */
+export const TRIAL_STUDY = Symbol.for("tunelab.trialStudy");
 
 export interface RunOptions {
   /** Stops the run: running trials are marked failed ("interrupted") and every finished one is kept. */
@@ -63,6 +79,9 @@ export { STOPPED_KEY };
 export async function runStudy<P>(study: Study, objective: Objective<P>, limits: Limits | ResolvedLimits = {}, options: RunOptions = {}): Promise<RunSummary> {
   const lim: ResolvedLimits = isResolvedLimits(limits) ? limits : resolveLimits(limits);
   const timed = Number.isFinite(lim.trialMs);
+  // An objective that holds resources across trials (command()) is told about the run.
+  const lifecycle = lifecycleOf(objective);
+  await lifecycle?.beforeRun?.(study);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
@@ -143,7 +162,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       const took = performance.now() - run.t0;
       if (took > lim.trialMs) return settle(run, timedOut(took));
     }
-    if (!ok) return settle(run, { state: "failed", error: errorText(outcome) });
+    if (!ok) return settle(run, failedOutcome(run.trial, outcome, study.retries));
     if (run.stopRequested) return settle(run, { state: "pruned" });
     const r = interpretResult(study.metric, outcome);
     return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
@@ -235,6 +254,13 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     clearInterval(keepAlive);
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
+    if (lifecycle?.afterRun) {
+      try {
+        await lifecycle.afterRun(study);
+      } catch (e) {
+        warn(`ending the objective's run failed: ${errorText(e)}`);
+      }
+    }
   }
   const summary: RunSummary = { reason, started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
   study.events.emit("studyFinished", { reason, trials: study.snapshot.trials.length });
@@ -255,6 +281,7 @@ class TrialHandle<P> implements TrialContext<P> {
   readonly budget?: number;
   readonly report: TrialContext<P>["report"];
   private readonly [RUN]: Running;
+  readonly [TRIAL_STUDY]: Study;
 
   constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
@@ -279,6 +306,7 @@ class TrialHandle<P> implements TrialContext<P> {
       return answer;
     };
     this[RUN] = run;
+    this[TRIAL_STUDY] = study;
   }
 
   /**
@@ -344,6 +372,15 @@ interface Running {
 }
 
 function noop(): void {}
+
+/** The objective's ObjectiveLifecycle, if it has one (reading a hostile function's property may throw: none). */
+function lifecycleOf(objective: unknown): ObjectiveLifecycle | undefined {
+  try {
+    return (objective as { [OBJECTIVE_LIFECYCLE]?: ObjectiveLifecycle })[OBJECTIVE_LIFECYCLE];
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * How long the run loop may keep the event loop to itself: what Ctrl-C and a time limit may

@@ -9,9 +9,11 @@ import { isDone, proposeContext, type Stopper, type Strategy } from "../strategi
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
 import { errorText, isTunelabError } from "../util/errors";
 import { Msg } from "../util/messages";
+import { FreePosition } from "../util/positions";
 import { Rng } from "../util/rng";
 import { StudyEvents } from "./events";
 import { finiteMetrics } from "./result";
+import { resolveRetries, RetryQueue, type RetryPolicy } from "./retry";
 
 /** The key, in a trial's system record, of the enqueued configuration it ran. */
 export const QUEUE_KEY = "queued";
@@ -30,6 +32,8 @@ export interface StudyOptions {
   readonly storage?: Storage;
   /** An early-stopping rule used with any strategy. */
   readonly stopping?: Stopper;
+  /** Run a trial lost to the infrastructure again, up to `max` times (retry.ts). Default: never. */
+  readonly retries?: RetryPolicy;
 }
 
 /** How a trial ended, as told by the caller. */
@@ -52,8 +56,10 @@ export class Study {
   readonly strategy: Strategy;
   readonly stopping?: Stopper;
   readonly storage: Storage;
+  readonly retries?: RetryPolicy;
   readonly events = new StudyEvents();
   private snap: StudySnapshot;
+  private readonly retryQueue = new RetryQueue();
 
   private constructor(o: {
     name: string;
@@ -65,6 +71,7 @@ export class Study {
     stopping?: Stopper;
     storage: Storage;
     snapshot: StudySnapshot;
+    retries?: RetryPolicy;
   }) {
     this.name = o.name;
     this.space = o.space;
@@ -75,6 +82,7 @@ export class Study {
     if (o.stopping) this.stopping = o.stopping;
     this.storage = o.storage;
     this.snap = o.snapshot;
+    if (o.retries) this.retries = o.retries;
   }
 
   /**
@@ -87,6 +95,7 @@ export class Study {
     const metric = o.metric ?? "value";
     if (typeof metric !== "string" || metric.length === 0) throw Msg.badMetricName(metric);
     const space = SearchSpace.parse(o.space);
+    const retries = resolveRetries(o.retries);
     if (o.seed !== undefined && !(typeof o.seed === "number" && Number.isSafeInteger(o.seed))) throw Msg.badOption("seed", o.seed, "an integer");
     const strategySpec = o.strategy ?? { name: "random" };
     const strategy = isStrategy(strategySpec) ? strategySpec : createStrategy(strategySpec.name, space, strategySpec.options);
@@ -121,6 +130,7 @@ export class Study {
       ...(o.stopping ? { stopping: o.stopping } : {}),
       storage,
       snapshot,
+      ...(retries ? { retries } : {}),
     });
   }
 
@@ -162,10 +172,15 @@ export class Study {
     }
   }
 
-  /** What `ask` records: the next enqueued configuration, else the strategy's proposal. */
+  /** The next enqueued configuration not yet run (incremental: asks stay O(new trials) after many enqueues). */
+  private readonly queuePosition = new FreePosition(QUEUE_KEY);
+
+  /** What `ask` records: a retry owed (retry.ts), else the next enqueued configuration, else the strategy's proposal. */
   private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
-    const queued = nextQueued(snap);
-    if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
+    const retry = this.retryQueue.next(snap);
+    if (retry) return retry;
+    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.next(snap);
+    if (queued !== undefined && queued < snap.queue.length) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
     return r;
@@ -292,17 +307,6 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
-}
-
-function nextQueued(snap: StudySnapshot): number | undefined {
-  if (snap.queue.length === 0) return undefined;
-  const used = new Set<number>();
-  for (const t of snap.trials) {
-    const q = t.system[QUEUE_KEY];
-    if (typeof q === "number") used.add(q);
-  }
-  for (let i = 0; i < snap.queue.length; i++) if (!used.has(i)) return i;
-  return undefined;
 }
 
 function isStrategy(s: unknown): s is Strategy {

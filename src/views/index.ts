@@ -5,6 +5,8 @@
  */
 export { STUDY_MIME, PAYLOAD_VERSION, toPayload, toPayloadTrial } from "./payload";
 export type { StudyPayload, PayloadTrial } from "./payload";
+export { commandInfo } from "./command";
+export type { CommandInfo } from "./command";
 export { formatNumber, formatValue, formatDuration, formatParams } from "./format";
 export { summarize, summaryText, paramNames, bestPayloadTrial } from "./summary";
 export type { StudySummary } from "./summary";
