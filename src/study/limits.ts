@@ -58,14 +58,14 @@ export function resolveLimits(input: unknown): ResolvedLimits {
     const v = raw[k];
     if (v === undefined || (v === Infinity && max === Infinity)) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      throw Msg.badOption(`limits.${k}`, v, max === Infinity ? `an integer >= ${min} (or Infinity: no limit)` : `an integer from ${min} to ${max}`);
+      throw Msg.badOption(`limits.${k}`, v, max === Infinity ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
     }
     return v;
   };
   const posNum = (k: string): number | undefined => {
     const v = raw[k];
     if (v === undefined || v === Infinity) return undefined;
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw Msg.badOption(`limits.${k}`, v, "a number > 0 (or Infinity: no limit)");
+    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw Msg.badOption(`limits.${k}`, v, "a number > 0");
     return v;
   };
   if (raw["minutes"] !== undefined && raw["seconds"] !== undefined) {
