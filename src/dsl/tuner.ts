@@ -36,8 +36,11 @@ export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
 /** The objective: trains with `params` and returns the metric (a number) or named metrics. */
 export type ObjectiveFn<P> = (params: P, trial: TrialContext<P>) => unknown;
 
-/** Where a study is kept: a Storage, "memory", or a directory for the on-disk journal. */
-export type StorageChoice = Storage | "memory" | { readonly dir: string };
+/**
+ * Where a study is kept: a Storage, "memory", or a directory for the on-disk journal;
+ * `durable: true` fsyncs every append (default: TUNELAB_DURABLE, else off; see JournalOptions).
+ */
+export type StorageChoice = Storage | "memory" | { readonly dir: string; readonly durable?: boolean };
 
 /** `run()` options: the runner's, and whether to show the live panel in a notebook. */
 export interface TunerRunOptions extends RunOptions {
@@ -179,6 +182,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     if (storage !== "memory" && !(isPlainObject(storage) && typeof (storage as { dir?: unknown }).dir === "string") && !isStorage(storage)) {
       throw Msg.badOption("storage", storage, '"memory", { dir: "<folder>" }, or a Storage object');
     }
+    const durable = isPlainObject(storage) ? (storage as { durable?: unknown }).durable : undefined;
+    if (durable !== undefined && typeof durable !== "boolean") throw Msg.badDurable("storage.durable", durable);
     this.storageChoice = storage;
     return this;
   }
@@ -511,7 +516,8 @@ function storageFolder(s: Storage): string {
 function toStorage(c: StorageChoice): Storage {
   if (c === "memory") return new MemoryStorage();
   if (isStorage(c)) return c;
-  return new JournalStorage((c as { dir: string }).dir);
+  const { dir, durable } = c as { dir: string; durable?: boolean };
+  return new JournalStorage(dir, durable === undefined ? {} : { durable });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isBetter, type Direction, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { StudyReplica } from "../storage/replica";
+import { StudyReplica } from "../record/replica";
 import type { StopReason } from "./events";
 import type { ResolvedLimits } from "./limits";
 import { isRetryRequested } from "./retry";

@@ -1,5 +1,5 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
-import type { NewTrial } from "../storage/ops";
+import type { NewTrial } from "../record/ops";
 import { errorText } from "../util/errors";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";

@@ -3,7 +3,7 @@ import { SearchSpace } from "../space/space";
 import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
-import type { NewTrial, TrialOutcome } from "../storage/ops";
+import type { NewTrial, TrialOutcome } from "../record/ops";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -179,8 +179,9 @@ export class Study {
   private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
     const retry = this.retryQueue.next(snap);
     if (retry) return retry;
-    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.next(snap);
-    if (queued !== undefined && queued < snap.queue.length) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
+    // A position a damaged journal lost is undefined: its configuration is unknown.
+    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.nextUsable(snap, snap.queue.length, (i) => snap.queue[i] !== undefined);
+    if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
     return r;

@@ -109,6 +109,20 @@ export const Msg = {
   noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric") first (before .objective(), .run() or .open()).'),
   frozen: (what: string) => err("dsl.frozen", what, `${what} cannot change after the study has started; build a new study with another name.`),
 
+  // ---- journal storage: headers, locks, writes (issue 11, classes 5 and 6) ----
+  journalBadHeader: (file: string, why: string) =>
+    err("storage.bad_header", "storage", `${file} ${why}; it is not a tunelab journal, or its first record (the study) is damaged. Nothing else of it can be read.`),
+  journalNewerFormat: (file: string, version: unknown, reads: number) =>
+    err("storage.newer_format", "storage", `${file} was written in journal format version ${show(version)}, newer than this tunelab reads (version ${reads}); upgrade tunelab to open it.`),
+  journalLockTimeout: (lock: string, ms: number, holder: string) =>
+    err("storage.lock_timeout", "storage", `could not lock ${lock} within ${ms} ms: ${holder}. Wait for it, or stop that process.`),
+  journalWriteFailed: (file: string, os: string, left: string) =>
+    err("storage.write_failed", "storage", `could not write ${file} (${os}); the operation was not recorded and the study is as the journal holds it${left}. Free space or fix the error, then retry: the study goes on from there.`),
+  journalReplaced: (file: string, what: string) =>
+    err("storage.file_replaced", "storage", `${file} ${what} while the study was open; a journal is only ever appended to. Open the study again to read what the file holds now.`),
+  badDurable: (source: string, got: unknown) =>
+    err("storage.bad_durable", source, `${source} must be true or false (in the environment: 1/0, true/false, yes/no, on/off), but got ${show(got)}.`),
+
   // ---- trials ------------------------------------------------------------
   trialUnknown: (n: unknown) => err("trial.unknown", "trial", `trial ${show(n)} does not exist in this study.`),
   trialFinished: (n: number, state: string) =>

@@ -42,6 +42,18 @@ export class FreePosition {
     return this.free;
   }
 
+  /**
+   * The smallest free position below `end` that `usable` accepts (a queue position a damaged
+   * journal lost has no configuration to run), or undefined. Usually `next()` itself: the loop
+   * only walks past unusable positions, which are rare.
+   */
+  nextUsable(snapshot: TrialsSnapshot, end: number, usable: (position: number) => boolean): number | undefined {
+    for (let i = this.next(snapshot); i < end; i++) {
+      if (!this.ahead.has(i) && usable(i)) return i;
+    }
+    return undefined;
+  }
+
   private take(g: unknown): void {
     if (typeof g !== "number" || !Number.isSafeInteger(g) || g < this.free) return;
     if (g > this.free) {
