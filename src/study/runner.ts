@@ -119,7 +119,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   // The run is not over while a trial is in flight, even when nothing else is
   // pending: an objective whose promise never settles must not let a script's
   // process exit halfway through its run (a Ctrl-C then stops it cleanly).
-  const keepAlive = setInterval(noop, MAX_TIMER_MS);
+  holdProcess(true);
 
   const timedOut = (late?: number): Parameters<Study["tell"]>[1] => ({
     state: "failed",
@@ -251,7 +251,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     }
   } finally {
     clearLongTimeout(timer);
-    clearInterval(keepAlive);
+    holdProcess(false);
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
     if (lifecycle?.afterRun) {
@@ -372,6 +372,26 @@ interface Running {
 }
 
 function noop(): void {}
+
+/**
+ * Keeps the process alive while any run is going: one interval for the process, referenced
+ * while runs are going and unreferenced between them (a timer made and cleared per run cost
+ * more than the rest of a short run's bookkeeping). Outside Node there is no process to hold.
+ */
+let holder: { ref(): unknown; unref(): unknown } | null | undefined;
+let holding = 0;
+function holdProcess(on: boolean): void {
+  holding += on ? 1 : -1;
+  if (holder === undefined) {
+    const t = setInterval(noop, MAX_TIMER_MS) as unknown;
+    const canUnref = typeof t === "object" && t !== null && typeof (t as { unref?: unknown }).unref === "function";
+    if (!canUnref) clearInterval(t as ReturnType<typeof setInterval>);
+    holder = canUnref ? (t as { ref(): unknown; unref(): unknown }) : null;
+  }
+  if (holder === null) return;
+  if (holding > 0) holder.ref();
+  else holder.unref();
+}
 
 /** The objective's ObjectiveLifecycle, if it has one (reading a hostile function's property may throw: none). */
 function lifecycleOf(objective: unknown): ObjectiveLifecycle | undefined {
