@@ -46,11 +46,7 @@ export class StudyEvents {
 
   emit<K extends StudyEventName>(name: K, event: StudyEventMap[K]): void {
     const list = this.listeners[name] as Listener<K>[] | undefined;
-    if (list && list.length > 0) this.call(name, list, event);
-  }
-
-  /** Kept apart from emit, which then stays small enough to inline where nobody listens. */
-  private call<K extends StudyEventName>(name: K, list: Listener<K>[], event: StudyEventMap[K]): void {
+    if (!list || list.length === 0) return;
     for (const l of [...list]) {
       try {
         const r: unknown = l(event);

@@ -41,7 +41,7 @@ export class LimitWatch {
     }
     if (Number.isFinite(lim.patience) && this.patience.since(study.snapshot, study.direction) >= lim.patience) return "patience";
     // Trials running in other processes are theirs to finish: only wait for our own.
-    if (ownRunning === 0 && this.count() >= lim.trials) return "trials";
+    if (ownRunning === 0 && this.toward.count(study.snapshot) >= lim.trials) return "trials";
     return undefined;
   }
 }

@@ -177,7 +177,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const settle = (run: Running, input: Parameters<Study["tell"]>[1]): Promise<void> => {
     if (run.settled) return Promise.resolve();
     run.settled = true;
-    clearLongTimeout(run.timer);
+    if (run.timer !== undefined) clearLongTimeout(run.timer);
     run.controller?.abort();
     let told: Promise<unknown>;
     try {

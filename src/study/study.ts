@@ -247,12 +247,20 @@ export class Study {
   /** Ends a running trial: with its value (complete), or as failed or pruned. */
   tell(trial: number, input: TellInput): Promise<FrozenTrial> {
     // Not `async` (see ask): a bad input still rejects rather than throws.
+    let outcome: TrialOutcome;
     try {
-      return this.storage.finishTrial(this.name, trial, this.outcomeOf(trial, input)).then(this.afterTell);
+      outcome = this.outcomeOf(trial, input);
+    } catch (e) {
+      // A hand-made input may be hostile (a Proxy, a throwing getter): refuse it with a TunelabError.
+      return Promise.reject(isTunelabError(e) ? e : Msg.unreadableValue("tell", errorText(e)));
+    }
+    try {
+      return this.storage.finishTrial(this.name, trial, outcome).then(this.afterTell);
     } catch (e) {
       return Promise.reject(e);
     }
   }
+
 
   private readonly afterTell = ({ trial, snapshot }: { trial: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial => {
     this.snap = snapshot;
@@ -262,15 +270,6 @@ export class Study {
 
   /** Checks what `tell` was given and turns it into the trial's outcome (throws on bad input). */
   private outcomeOf(trial: number, input: TellInput): TrialOutcome {
-    try {
-      return this.readOutcome(trial, input);
-    } catch (e) {
-      // A hand-made input may be hostile (a Proxy, a throwing getter): refuse it with a TunelabError.
-      throw isTunelabError(e) ? e : Msg.unreadableValue("tell", errorText(e));
-    }
-  }
-
-  private readOutcome(trial: number, input: TellInput): TrialOutcome {
     const t = this.snap.trials[trial];
     if (!Number.isSafeInteger(trial) || trial < 0) throw Msg.trialUnknown(trial);
     let outcome: TrialOutcome;
