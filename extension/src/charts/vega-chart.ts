@@ -46,6 +46,29 @@ interface Press {
 }
 type View = Chart["view"];
 
+/**
+ * The sides ("left bottom") where something the chart drew lies outside its canvas, "" when all of
+ * it is shown: a check on vega's layout, for tests and tools (the scenegraph's bounds are in plot
+ * coordinates; the canvas puts the plot at padding + origin).
+ */
+export function clippedSides(view: View, canvas: HTMLCanvasElement | null): string {
+  const root = (view.scenegraph() as { root?: { bounds?: { x1: number; y1: number; x2: number; y2: number } } }).root;
+  const b = root?.bounds;
+  if (!b || !canvas || !Number.isFinite(b.x1) || b.x2 < b.x1) return "";
+  const [ox, oy] = view.origin();
+  const pad = view.padding() as { left?: number; top?: number };
+  const x0 = ox + (pad.left ?? 0);
+  const y0 = oy + (pad.top ?? 0);
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  const sides: string[] = [];
+  if (b.x1 + x0 < -1) sides.push("left");
+  if (b.x2 + x0 > w + 1) sides.push("right");
+  if (b.y1 + y0 < -1) sides.push("top");
+  if (b.y2 + y0 > h + 1) sides.push("bottom");
+  return sides.join(" ");
+}
+
 /** The trial number a scenegraph item stands for (every dataset row carries it as `t`). */
 function trialOf(item: unknown): number | null {
   const datum = (item as { datum?: { t?: unknown } } | null | undefined)?.datum;
@@ -131,14 +154,21 @@ export abstract class VegaChart {
       this.attach(chart.view, ctx);
     }
     const view = this.chart.view;
+    let fed = false;
     for (const [name, rows] of Object.entries(this.data(ctx))) {
       if (this.fed.get(name) === rows) continue;
       view.data(name, rows as object[]);
       this.fed.set(name, rows);
+      fed = true;
     }
+    // New data brings new axis labels, legend entries and titles: vega lays the chart out again
+    // only when asked (its autosize runs once, at embed, with no data yet), so without this a chart
+    // embedded empty and fed later keeps the margins of an empty chart and cuts off its labels.
+    if (fed) view.resize();
     view.signal("sel", ctx.state.selected ?? -1);
     await view.runAsync();
     this.lastCtx = ctx;
+    this.node.dataset.clipped = clippedSides(view, this.node.querySelector("canvas"));
     if (!this.disposed) this.drawn(ctx);
   }
 
