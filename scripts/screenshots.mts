@@ -90,7 +90,7 @@ async function bothThemes(page: Page, take: (theme: "light" | "dark") => Promise
 async function settled(page: Page, count: number): Promise<void> {
   await page.waitForFunction(
     (n) => {
-      const ws = [...document.querySelectorAll(".tl-study")];
+      const ws = Array.from(document.querySelectorAll(".tl-study"));
       return ws.length >= n && ws.every((w) => Number(w.getAttribute("data-renders") ?? 0) >= 1 && w.querySelector(".tl-live")?.hasAttribute("hidden"));
     },
     count,

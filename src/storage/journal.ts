@@ -51,6 +51,7 @@ interface OpenFile {
  */
 export class JournalStorage extends ReplicaStorage {
   readonly description: string;
+  readonly kind = "journal";
   private readonly files = new Map<string, OpenFile>();
   private readonly warn: (m: string) => void;
 

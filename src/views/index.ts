@@ -3,10 +3,10 @@
  * optimisation history, and their vega-lite specs. Pure and browser-safe: the
  * kernel (src/notebook) and the JupyterLab extension both build on these.
  */
-export { STUDY_MIME, PAYLOAD_VERSION, toPayload, toPayloadTrial } from "./payload";
-export type { StudyPayload, PayloadTrial } from "./payload";
+export { STUDY_MIME, PAYLOAD_VERSION, StorageKinds, toPayload, toPayloadTrial } from "./payload";
+export type { StudyPayload, PayloadTrial, StorageKind } from "./payload";
 export { formatNumber, formatValue, formatDuration, formatParams } from "./format";
-export { summarize, summaryText, paramNames, bestPayloadTrial } from "./summary";
+export { summarize, summaryText, paramNames, otherMetricNames, bestPayloadTrial } from "./summary";
 export type { StudySummary } from "./summary";
 export { tableData, ColumnKinds } from "./table";
 export type { TableData, TableRow, TableColumn, ColumnKind } from "./table";

@@ -43,7 +43,7 @@ describe("the study panel in JupyterLab", () => {
     writeNotebook(path.join(root, "panel.ipynb"), notebookWithOutputs([[studyOutput({ ...FINAL, trials: [], running: true })], [studyOutput(FINAL)]]));
     lb = await startLabBrowser(root, { height: 1600 });
     page = await lb.openNotebook("panel.ipynb");
-    await page.waitForFunction(() => [...document.querySelectorAll(".tl-study")].filter((w) => Number(w.getAttribute("data-renders") ?? 0) >= 1).length === 2, null, { timeout: 60_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".tl-study")).filter((w) => Number(w.getAttribute("data-renders") ?? 0) >= 1).length === 2, null, { timeout: 60_000 });
     console.log(`screenshots in ${ARTIFACTS}`);
   }, 150_000);
 
