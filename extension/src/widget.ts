@@ -303,10 +303,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   private resetFilters(): void {
     for (const s of STATES) this.state.setStateShown(s, true, "reset");
-    if (this.state.brush) {
-      this.parallel.rebuild(); // also removes the brush rectangle
-      this.state.setBrush(null, "reset");
-    }
+    this.state.setBrush(null, "reset");
   }
 
   private onThemeChange(): void {

@@ -74,7 +74,7 @@ describe("charts' line layers in JupyterLab", () => {
   }
 
   it("paints every line on a canvas under the vega chart, which keeps its one canvas", async () => {
-    const withValue = STUDY.trials.filter((t) => t.value !== null).length;
+    const withValue = STUDY.trials.filter((t) => t.value !== null || t.state === "failed").length;
     const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
     expect(await layer.getAttribute("data-lines")).toBe(String(withValue));
     expect(await layer.getAttribute("data-active-lines")).toBe(String(withValue));
@@ -97,7 +97,7 @@ describe("charts' line layers in JupyterLab", () => {
     const box = (await study.locator(".tl-chart-parallel canvas").boundingBox())!;
     await page.mouse.move(box.x + 4, box.y + box.height * 0.35);
     await page.mouse.down();
-    await page.mouse.move(box.x + 50, box.y + box.height * 0.55, { steps: 6 });
+    await page.mouse.move(box.x + 50, box.y + box.height * 0.45, { steps: 6 });
     // Still dragging: the layer already shows fewer coloured lines.
     await expect.poll(async () => Number(await layer.getAttribute("data-active-lines"))).toBeLessThan(STUDY.trials.length);
     await page.mouse.up();
