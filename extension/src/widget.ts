@@ -19,7 +19,7 @@ import { readTheme } from "./charts/theme";
 import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
-import { openInTabHandler } from "./browser/open-in-tab";
+import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
@@ -45,7 +45,6 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
   private readonly content = el("div", "tl-content");
-  private readonly curvesEmpty = el("div", "tl-empty", "No intermediate values yet: report them with trial.report(step, value) to see learning curves.");
   private readonly table: TrialTable;
   private readonly parallel: ParallelChart;
   private readonly curves: CurvesChart;
@@ -148,11 +147,10 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     });
     this.header.append(this.heading, this.summary, this.live, this.openTab);
 
-    const panel = (chart: VegaChart, caption: string, extra?: HTMLElement) => {
+    const panel = (chart: VegaChart, caption: string) => {
       const box = el("figure", `tl-panel tl-panel-${chart.name}`);
       const cap = el("figcaption", "tl-caption", caption);
       box.append(cap, chart.node);
-      if (extra) box.append(extra);
       this.panels.set(chart.name as ChartName, box);
       return box;
     };
@@ -160,10 +158,9 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const pair = el("div", "tl-pair");
     pair.append(
       panel(this.history, "Optimisation history · complete trials and the best so far"),
-      panel(this.curves, "Learning curves · dashed: pruned, dotted: failed", this.curvesEmpty),
+      panel(this.curves, "Learning curves · each trial's reported values by step"),
     );
-    charts.append(panel(this.parallel, "Parallel coordinates · drag over an axis to filter, double-click to clear"), pair);
-    this.curvesEmpty.hidden = true;
+    charts.append(panel(this.parallel, "Parallel coordinates · drag along axes to filter (a band per axis), drag a name to move its axis, double-click to clear"), pair);
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
@@ -206,14 +203,19 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();
-    this.showOnly(model.payload.view);
+    this.showOnly(model.payload.view, model);
     this.node.dataset.tableMs = (performance.now() - t0).toFixed(1);
     await this.drawCharts();
   }
 
-  /** `study.show("parallel")` sends `view`: that view alone; without it, the whole panel. */
-  private showOnly(view: ViewName | undefined): void {
-    for (const [name, box] of this.panels) box.hidden = view !== undefined && view !== name;
+  /**
+   * `study.show("parallel")` sends `view`: that view alone; without it, the whole panel. The
+   * curves' panel is left out while no trial has reported an intermediate value (the history
+   * then takes the row).
+   */
+  private showOnly(view: ViewName | undefined, model: StudyModel): void {
+    const hasCurves = model.curves.trials.length > 0;
+    for (const [name, box] of this.panels) box.hidden = (view !== undefined && view !== name) || (name === "curves" && !hasCurves);
     this.table.node.hidden = view !== undefined && view !== "table";
     this.node.dataset.view = view ?? "all";
   }
@@ -248,13 +250,10 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const model = this.model;
     if (!model || this.isDisposed) return;
     const ctx: ChartContext = { model, state: this.state, theme: readTheme(document.body) };
-    const hasCurves = model.curves.trials.length > 0;
-    this.curves.node.hidden = !hasCurves;
-    this.curvesEmpty.hidden = hasCurves;
     // One chart per task, with the browser free in between: input, scrolling and painting go
     // on while a big study draws.
     for (const chart of [this.parallel, this.history, this.curves]) {
-      if (!this.shown(chart) || (chart === this.curves && !hasCurves)) continue;
+      if (!this.shown(chart)) continue;
       await yieldToBrowser();
       if (this.isDisposed) return;
       try {
@@ -277,7 +276,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     ];
     setText(this.summary, parts.join(" · "));
     this.live.hidden = !sum.running;
-    this.openTab.hidden = openInTabHandler() === undefined || this.node.closest(".tl-study-tab") !== null;
+    this.openTab.hidden = openInTabHandler() === undefined || this.node.closest(".tl-study-tab") !== null || !canOpenInTab(model.payload.study.storage);
   }
 
   private updateSelection(): void {

@@ -1,4 +1,6 @@
 import type { Direction, TrialState } from "../model/trial";
+import type { ParamDef } from "../space/types";
+import { paramScale } from "./axis";
 
 /**
  * How the charts encode a study, defined once: the kernel's static SVG (vega-lite specs in
@@ -22,12 +24,44 @@ export const OBJECTIVE_COLORS = ["#8d80a6", "#607ac1", "#0086bc", "#0094a8", "#0
  * @example objectiveColor(1) // "rgb(60, 164, 83)"
  */
 export function objectiveColor(goodness: number): string {
-  const t = Number.isFinite(goodness) ? Math.min(1, Math.max(0, goodness)) : 0;
-  const n = OBJECTIVE_COLORS.length - 1;
-  const i = Math.min(n - 1, Math.floor(t * n));
-  const f = t * n - i;
-  const a = rgb(OBJECTIVE_COLORS[i]!);
-  const b = rgb(OBJECTIVE_COLORS[i + 1]!);
+  return rampColor(OBJECTIVE_COLORS, goodness);
+}
+
+/**
+ * A numeric parameter's colour scale, low to high: blue, violet, magenta, red. Mid lightness as
+ * the objective's (reads on light and dark), other hues: a parameter's value is neither good nor
+ * bad.
+ */
+export const PARAM_COLORS = ["#008dcf", "#7b6fce", "#d34f9e", "#f26244"] as const;
+
+/** Colours of a categorical parameter's choices (Tableau 10 without its lightest), choice i: colour i mod 7. */
+export const CATEGORY_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"] as const;
+
+/**
+ * The colour of a parameter's value: a number on PARAM_COLORS along the parameter's own scale
+ * (log for log parameters, over its declared range), a choice by its index in CATEGORY_COLORS;
+ * null when the trial has no value for it.
+ *
+ * @example paramColor({ type: "categorical", choices: ["sgd", "adam"] }, "adam") // "#f58518"
+ */
+export function paramColor(def: ParamDef, value: unknown): string | null {
+  if (def.type === "categorical") {
+    const i = def.choices.indexOf(value as never);
+    return i < 0 ? null : CATEGORY_COLORS[i % CATEGORY_COLORS.length]!;
+  }
+  const t = paramScale(def).norm(value);
+  return t === null ? null : rampColor(PARAM_COLORS, t);
+}
+
+/** A colour of `stops` at t in [0, 1], interpolated in RGB between evenly spaced stops (vega's way). */
+export function rampColor(stops: readonly string[], t: number): string {
+  const c = Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0;
+  const n = stops.length - 1;
+  if (n < 1) return stops[0] ?? "#888888";
+  const i = Math.min(n - 1, Math.floor(c * n));
+  const f = c * n - i;
+  const a = rgb(stops[i]!);
+  const b = rgb(stops[i + 1]!);
   const mix = (k: number) => Math.round(a[k]! + (b[k]! - a[k]!) * f);
   return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
 }
@@ -36,6 +70,9 @@ function rgb(hex: string): [number, number, number] {
   const v = parseInt(hex.slice(1), 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
+
+/** The best-so-far line of the history: the scale's best colour. */
+export const BEST_COLOR = OBJECTIVE_COLORS[OBJECTIVE_COLORS.length - 1];
 
 /** How good a value is, from its place on the objective's axis (0: lowest seen, 1: highest). */
 export function goodness(direction: Direction, position: number): number {
@@ -64,7 +101,18 @@ export function objectiveColorChannel(direction: Direction, field = "value", dom
       zero: false,
       nice: false,
     },
-    legend: { title: betterText(direction), direction: "horizontal", orient: "bottom", gradientLength: 160, gradientThickness: 10, gradientOpacity: 1, labelLimit: 80 },
+    legend: {
+      type: "gradient",
+      title: betterText(direction),
+      direction: "horizontal",
+      orient: "bottom",
+      gradientLength: 160,
+      gradientThickness: 10,
+      labelLimit: 80,
+      // Opaque whatever the marks' opacity (vega-lite would pass a layer's on to the gradient).
+      gradientOpacity: 1,
+      encode: { gradient: { update: { opacity: { value: 1 } } } },
+    },
   } as const;
 }
 
@@ -84,8 +132,11 @@ export const STATE_LINE_LABELS: Readonly<Record<TrialState, string>> = {
   failed: "failed (no value)",
 };
 
-/** Failed trials' lines: a neutral grey that reads on light and dark backgrounds, dotted. */
-export const FAILED_COLOR = "#8c8c8c";
+/** The order of states in a line-style legend. */
+export const STATE_ORDER = ["complete", "running", "pruned", "failed"] as const satisfies readonly TrialState[];
+
+/** Lines of trials without a value (failed, and running ones' curves): a neutral grey that reads on light and dark backgrounds. */
+export const NO_VALUE_COLOR = "#8c8c8c";
 
 /** The states a parallel-coordinates line is drawn for, in drawing order (later on top). */
 export const LINE_STATES = ["failed", "pruned", "complete"] as const satisfies readonly TrialState[];
@@ -102,7 +153,7 @@ export const FAILED_LABEL = "failed";
  * styles' key). `field` names the state.
  */
 export function stateDashChannel(present: readonly TrialState[], field = "state") {
-  const domain = LINE_STATES.filter((s) => present.includes(s)).reverse();
+  const domain = STATE_ORDER.filter((s) => present.includes(s));
   return {
     field,
     type: "nominal",

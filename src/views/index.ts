@@ -14,7 +14,7 @@ export { paramScale, linearScale, AxisKinds } from "./axis";
 export type { AxisKind, AxisScale, AxisTick } from "./axis";
 export { parallelData, parallelRows, parallelSpec } from "./parallel";
 export type { ParallelData, ParallelAxis, ParallelLine, ParallelRow, ChartSize } from "./parallel";
-export { curvesData, curveRows, curveEnds, curveStops, curvesSpec, bracketCurvesSpec, stateColor, rungInfo, bracketLabel, endKind, EndKinds, StopRules } from "./curves";
+export { curvesData, curveRows, curveEnds, curveStops, curvesSpec, bracketCurvesSpec, rungInfo, bracketLabel, endKind, EndKinds, StopRules } from "./curves";
 export type { CurvesData, CurveTrial, CurveRow, CurveStop, CurveStopRow, StopRule, EndKind, RungInfo } from "./curves";
 export { historyData, historySpec } from "./history";
 export type { HistoryData, HistoryPoint } from "./history";

@@ -4,7 +4,7 @@ import { linearScale, paramScale, type AxisKind, type AxisScale, type AxisTick }
 import { finiteOrNull, formatNumber, formatValue } from "./format";
 import type { StudyPayload } from "./payload";
 import { paramNames } from "./summary";
-import { FAILED_COLOR, FAILED_LABEL, FAILED_POSITION, LINE_STATES, objectiveColorChannel, stateDashChannel } from "./encoding";
+import { NO_VALUE_COLOR, FAILED_LABEL, FAILED_POSITION, LINE_STATES, objectiveColorChannel, stateDashChannel } from "./encoding";
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vegalite";
 
 /** One vertical axis: a parameter, or (the last one) the objective. */
@@ -244,14 +244,14 @@ export function parallelSpec(d: ParallelData, size: ChartSize = {}): VegaLiteSpe
         : []),
       {
         data: { values: parallelRows(d) },
-        // invalid "show": failed trials have no value, and are drawn (in FAILED_COLOR), not dropped.
+        // invalid "show": failed trials have no value, and are drawn (in NO_VALUE_COLOR), not dropped.
         mark: { type: "line", strokeWidth: 1.2, opacity: 0.75, invalid: "show" },
         encoding: {
           x,
           y,
           detail: { field: "trial", type: "nominal" },
           order: { field: "axis", type: "quantitative" },
-          color: { condition: { test: "datum.state === 'failed'", value: FAILED_COLOR }, ...objectiveColorChannel(d.direction, "value", [low, high]) },
+          color: { condition: { test: "datum.state === 'failed'", value: NO_VALUE_COLOR }, ...objectiveColorChannel(d.direction, "value", [low, high]) },
           strokeDash: stateDashChannel(present),
         },
       },

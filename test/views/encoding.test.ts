@@ -5,7 +5,7 @@
 // failed ones grey and dotted.
 import { describe, expect, it } from "vitest";
 import { renderSvg } from "../../src/notebook/vega";
-import { FAILED_COLOR, goodness, objectiveColor, objectiveColorChannel, OBJECTIVE_COLORS, STATE_DASHES } from "../../src/views/encoding";
+import { NO_VALUE_COLOR, goodness, objectiveColor, objectiveColorChannel, OBJECTIVE_COLORS, STATE_DASHES } from "../../src/views/encoding";
 import { parallelData, parallelSpec } from "../../src/views/parallel";
 import { payload, trial } from "./fixtures";
 
@@ -63,7 +63,7 @@ describe("the saved SVG's parallel coordinates", () => {
     const paths = [...svg.matchAll(/<path[^>]*stroke="([^"]+)"[^>]*>/g)].map((m) => ({ tag: m[0], stroke: m[1]! }));
     // Lines, not the legend's symbols (drawn 1.6 wide).
     const dashed = (d: readonly number[]) => paths.filter((x) => x.tag.includes(`stroke-dasharray="${d.join(",")}"`) && !x.tag.includes('stroke-width="1.6"'));
-    expect(dashed(STATE_DASHES.failed).map((x) => x.stroke)).toEqual([FAILED_COLOR]);
+    expect(dashed(STATE_DASHES.failed).map((x) => x.stroke)).toEqual([NO_VALUE_COLOR]);
     const pruned = dashed(STATE_DASHES.pruned);
     expect(pruned).toHaveLength(1);
     // Complete and pruned lines: the colour of their place on the objective's axis (0.2 .. 0.9, lower is better).

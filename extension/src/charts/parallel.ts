@@ -20,7 +20,7 @@
  * 10,000 trials, the layer paints them in milliseconds. Lines never cover a tick label: the
  * layer is cleared under each label's box. Every string shown is a data value of a text mark.
  */
-import { FAILED_COLOR, FAILED_POSITION, goodness, objectiveColor, objectiveColorChannel, stateDashChannel, STATE_DASHES } from "../../../src/views/encoding";
+import { NO_VALUE_COLOR, FAILED_POSITION, goodness, objectiveColor, objectiveColorChannel, stateDashChannel, STATE_DASHES } from "../../../src/views/encoding";
 import { axisLabels, axisMargins, axisTitle, drawingOrder, TICK_DX, yDomain, type ParallelLine } from "../../../src/views/parallel";
 import { bandOf, inBrush, withBand, withoutBand, type Brush } from "../brush";
 import type { StudyModel } from "../study-model";
@@ -74,8 +74,7 @@ interface Geometry {
   readonly xs: readonly number[];
   readonly y: Scale;
   readonly x: Scale;
-  /** The plot's top (y of the axes' top) and the lowest y a band may reach. */
-  readonly top: number;
+  /** The lowest y a band may reach (the plot's top is y 0). */
   readonly bottom: number;
 }
 
@@ -120,7 +119,7 @@ export class ParallelChart extends LineLayerChart {
       width: "container",
       height: 300,
       autosize: { type: "fit-x", contains: "padding" },
-      padding: { left: 0, right: 0, top: 4, bottom: 2 },
+      padding: { left: 6, right: 0, top: 4, bottom: 2 },
       params: [
         { name: "sel", value: -1 },
         { name: "padL", value: 8 },
@@ -268,7 +267,7 @@ export class ParallelChart extends LineLayerChart {
         if (color !== current || inStroke >= LINES_PER_STROKE) {
           if (inStroke > 0) g.stroke();
           current = color;
-          g.strokeStyle = which === FAILED ? FAILED_COLOR : colors[color]!;
+          g.strokeStyle = which === FAILED ? NO_VALUE_COLOR : colors[color]!;
           g.beginPath();
           inStroke = 0;
         }
@@ -369,7 +368,7 @@ export class ParallelChart extends LineLayerChart {
     if (typeof x !== "function" || typeof y !== "function") return null;
     const n = ctx.model.parallel.axes.length;
     const [lowest] = yDomain(ctx.model.parallel);
-    return { view, x, y, xs: Array.from({ length: n }, (_, d) => x(d)), top: y(1), bottom: y(lowest) };
+    return { view, x, y, xs: Array.from({ length: n }, (_, d) => x(d)), bottom: y(lowest) };
   }
 
   // ---- the pointer: bands, moving axes ------------------------------------------------------
@@ -382,8 +381,9 @@ export class ParallelChart extends LineLayerChart {
     for (let d = 1; d < geo.xs.length; d++) if (Math.abs(geo.xs[d]! - px) < Math.abs(geo.xs[display]! - px)) display = d;
     const dx = Math.abs(geo.xs[display]! - px);
     const spacing = geo.xs.length > 1 ? Math.abs(geo.xs[1]! - geo.xs[0]!) : Infinity;
-    if (py < geo.top - 4 && py >= geo.top - TITLE_REACH && dx < Math.max(BRUSH_REACH, spacing / 2)) return { kind: "axis", display };
-    if (dx <= BRUSH_REACH && py >= geo.top - 4 && py <= geo.bottom + 4) return { kind: "band", display };
+    // The titles sit above the plot's top edge (y 0); the bands go from there down to the lowest position.
+    if (py < -2 && py >= -TITLE_REACH && dx < Math.max(BRUSH_REACH, spacing / 2)) return { kind: "axis", display };
+    if (dx <= BRUSH_REACH && py >= -2 && py <= geo.bottom + 4) return { kind: "band", display };
     return null;
   }
 
