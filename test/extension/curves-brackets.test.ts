@@ -103,7 +103,7 @@ describe("learning curves of a study with brackets, in JupyterLab", () => {
     expect(await legend.locator(".tl-bracket").first().textContent()).toBe(`0(${data.trials.filter((t) => t.bracket === 0).length})`);
     expect(await legend.locator(".tl-end").allTextContents()).toEqual(["✖stopped at a rung", "▽median rule", "◇failed", "┆ rungs"]);
     expect(await hb.locator(".tl-panel-curves > .tl-caption").textContent()).toContain("by bracket");
-    expect(await plain.locator(".tl-panel-curves > .tl-caption").textContent()).toBe("Learning curves · dashed: pruned, dotted: failed");
+    expect(await plain.locator(".tl-panel-curves > .tl-caption").textContent()).toBe("Learning curves · each trial's reported values by step");
     expect(await chart.getAttribute("data-rungs")).toBe("1,3,9,27");
     expect(Number(await chart.getAttribute("data-stops"))).toBe(curveStops(data).length);
     expect(await chart.getAttribute("data-curves")).toBe(String(data.trials.length));
