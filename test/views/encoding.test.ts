@@ -5,7 +5,9 @@
 // failed ones grey and dotted.
 import { describe, expect, it } from "vitest";
 import { renderSvg } from "../../src/notebook/vega";
-import { NO_VALUE_COLOR, goodness, objectiveColor, objectiveColorChannel, OBJECTIVE_COLORS, STATE_DASHES } from "../../src/views/encoding";
+import { BEST_COLOR, NO_VALUE_COLOR, goodness, objectiveColor, objectiveColorChannel, OBJECTIVE_COLORS, STATE_DASHES } from "../../src/views/encoding";
+import { curvesData, curvesSpec } from "../../src/views/curves";
+import { historyData, historySpec } from "../../src/views/history";
 import { parallelData, parallelSpec } from "../../src/views/parallel";
 import { payload, trial } from "./fixtures";
 
@@ -80,5 +82,19 @@ describe("the saved SVG's parallel coordinates", () => {
     expect(svg).toContain("pruned (dashed)");
     expect(svg).toContain("failed (no value)");
     expect(svg).toContain(">failed<"); // the objective axis' failed band
+  });
+
+  it("the curves and the history use the same scale: curves coloured by their trial's value with the same legend, the best-so-far line in the best colour", async () => {
+    const withCurves = payload(
+      [0.5, 0.2, 0.9].map((v, i) => trial(i, { params: { lr: 0.01, layers: 2, opt: "adam" }, value: v, intermediate: [[1, v + 0.5], [2, v]], finishedAt: 10 * i + 5 })),
+    );
+    const curves = await renderSvg(curvesSpec(curvesData(withCurves)));
+    const strokes = [...curves.matchAll(/<path[^>]*stroke="(rgb\([^"]+\))"[^>]*stroke-dasharray="1,0"/g)].map((m) => m[1]!);
+    for (const v of [0.5, 0.2, 0.9]) expect(strokes.some((c) => close(c, objectiveColor(goodness("minimize", (v - 0.2) / 0.7))))).toBe(true);
+    const stops = [...curves.matchAll(/<stop offset="[^"]+" stop-color="([^"]+)"/g)].map((m) => m[1]!);
+    expect(close(stops[0]!, objectiveColor(1))).toBe(true);
+    expect(close(stops[stops.length - 1]!, objectiveColor(0))).toBe(true);
+    const history = await renderSvg(historySpec(historyData(withCurves)));
+    expect(history).toContain(`stroke="${BEST_COLOR}"`);
   });
 });
