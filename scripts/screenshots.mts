@@ -32,7 +32,7 @@ const CELLS = [
   })
   .minimize("val_loss")
   .strategy("random", { seed: 7 })
-  .stopping("median", { startupTrials: 6, warmupSteps: 3, compare: "value" })
+  .stopping("median", { startupTrials: 8, warmupSteps: 5, compare: "value" })
   .limits({ trials: 60 })
   .objective(async (p, trial) => {
     if (p.lr > 0.1 && p.optimizer === "sgd") throw new Error("loss diverged (NaN) at epoch 2");
@@ -119,7 +119,7 @@ it("takes the screenshots", async () => {
     const openTab = scratch.locator(".tl-open-tab");
     if (await openTab.isVisible()) {
       await openTab.click();
-      await page.waitForTimeout(1500);
+      await page.waitForTimeout(2500);
       await shoot(page, "memory-open-in-tab-light.png");
     }
     // 2. Saved (nbformat sorts the JSON keys) and reopened.
@@ -144,7 +144,20 @@ it("takes the screenshots", async () => {
       const p = await lb.context.newPage();
       await p.setContent(`<html><body style="background:${bg};color:${bg === "white" ? "#222" : "#ddd"};font-family:sans-serif;margin:16px">${text}</body></html>`);
       await p.waitForTimeout(500);
-      await shoot(p.locator(".tunelab-study"), `saved-svg-${bg === "white" ? "light" : "dark"}.png`, bg === "white" ? "saved-output.png" : undefined);
+      // The summary and the charts (the table below them is left out of the picture).
+      const top = (await p.locator(".tunelab-study").boundingBox())!;
+      const imgs = p.locator(".tunelab-study img");
+      const last = (await imgs.nth((await imgs.count()) - 1).boundingBox())!;
+      // As wide as the widest chart or the summary's text (its <p> spans the page).
+      const right = await p.locator(".tunelab-study").evaluate((div) => {
+        const range = document.createRange();
+        range.selectNodeContents(div.querySelector("p")!);
+        return Math.max(range.getBoundingClientRect().right, ...Array.from(div.querySelectorAll("img"), (i) => i.getBoundingClientRect().right));
+      });
+      const name = `saved-svg-${bg === "white" ? "light" : "dark"}.png`;
+      await p.screenshot({ path: path.join(SHOTS, name), clip: { x: top.x - 8, y: top.y - 8, width: right - top.x + 16, height: last.y + last.height - top.y + 12 } });
+      process.stderr.write(`screenshot: ${path.join(SHOTS, name)}\n`);
+      if (DOCS && bg === "white") fs.copyFileSync(path.join(SHOTS, name), path.join(DOCS, "saved-output.png"));
       await p.close();
     }
     // 4. The study in a study-browser tab.
