@@ -10,9 +10,8 @@
  */
 import type { TrialState } from "../../../src/model/trial";
 import type { ParamDef } from "../../../src/space/types";
-import { formatNumber } from "../../../src/views";
-import { curveColor } from "../../../src/views/curves";
-import { betterText, goodness, objectiveColor, paramColor, PARAM_COLORS, rampColor, STATE_DASHES, STATE_LINE_LABELS, STATE_ORDER, NO_VALUE_COLOR } from "../../../src/views/encoding";
+import { formatNumber, paramScale } from "../../../src/views";
+import { betterText, CATEGORY_COLORS, goodness, objectiveColor, paramColor, PARAM_COLORS, rampColor, STATE_DASHES, STATE_LINE_LABELS, STATE_ORDER, NO_VALUE_COLOR } from "../../../src/views/encoding";
 import { el } from "../dom";
 import type { StudyModel } from "../study-model";
 
@@ -22,20 +21,43 @@ export type ColourBy = { readonly kind: "objective" } | { readonly kind: "param"
 /** At most this many choices get a swatch in the key. */
 const MAX_SWATCHES = 12;
 
-/** A colour per trial (null: the neutral grey of trials without one), for the chosen colouring. */
-export function curveColours(model: StudyModel, by: ColourBy): Map<number, string | null> {
-  const out = new Map<number, string | null>();
+/** Continuous colourings are painted in this many steps (one batch of strokes per step). */
+export const COLOUR_STEPS = 48;
+
+/** The curves' colours: a small palette, and per trial its index in it (-1: the grey of trials without a colour). */
+export interface CurveColours {
+  readonly palette: readonly string[];
+  readonly index: ReadonlyMap<number, number>;
+}
+
+/** The colour of each trial's curve for the chosen colouring, as an index into a palette of at most COLOUR_STEPS colours. */
+export function curveColours(model: StudyModel, by: ColourBy): CurveColours {
+  const index = new Map<number, number>();
   const d = model.curves;
+  const step = (t: number) => Math.min(COLOUR_STEPS - 1, Math.max(0, Math.floor(t * COLOUR_STEPS)));
+  const steps = (ramp: (t: number) => string) => Array.from({ length: COLOUR_STEPS }, (_, i) => ramp((i + 0.5) / COLOUR_STEPS));
   if (by.kind === "objective") {
+    const range = d.valueRange;
     for (const t of d.trials) {
-      const c = curveColor(d, t.value, t.state);
-      out.set(t.number, c === NO_VALUE_COLOR ? null : c);
+      const none = t.value === null || t.state === "failed" || t.state === "running" || !range;
+      index.set(t.number, none ? -1 : step(goodness(model.direction, range[1] > range[0] ? (t.value! - range[0]) / (range[1] - range[0]) : 0.5)));
     }
-    return out;
+    return { palette: steps(objectiveColor), index };
   }
   const def = model.payload.study.space[by.name];
-  for (const t of d.trials) out.set(t.number, def ? paramColor(def, model.trial(t.number)?.params[by.name]) : null);
-  return out;
+  if (def?.type === "categorical") {
+    for (const t of d.trials) {
+      const i = def.choices.indexOf(model.trial(t.number)?.params[by.name] as never);
+      index.set(t.number, i < 0 ? -1 : i % CATEGORY_COLORS.length);
+    }
+    return { palette: [...CATEGORY_COLORS], index };
+  }
+  const scale = def ? paramScale(def) : null;
+  for (const t of d.trials) {
+    const pos = scale?.norm(model.trial(t.number)?.params[by.name]) ?? null;
+    index.set(t.number, pos === null ? -1 : step(pos));
+  }
+  return { palette: steps((t) => rampColor(PARAM_COLORS, t)), index };
 }
 
 /** Log y when every intermediate value is positive and they span more than three decades. */
@@ -44,17 +66,23 @@ export function autoLogY(model: StudyModel): boolean {
   return lo > 0 && hi / lo > 1e3;
 }
 
-/** The smallest and largest intermediate value of the study. */
+const spans = new WeakMap<StudyModel, [number, number]>();
+
+/** The smallest and largest intermediate value of the study (once per model: a pass over every point). */
 export function valueSpan(model: StudyModel): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const c of model.curves.trials) {
-    for (const [, v] of c.points) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  let span = spans.get(model);
+  if (!span) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of model.curves.trials) {
+      for (const [, v] of c.points) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
     }
+    spans.set(model, (span = [lo, hi]));
   }
-  return [lo, hi];
+  return span;
 }
 
 export class CurvesControls {

@@ -22,7 +22,7 @@ import { setText } from "../dom";
 import type { StudyModel } from "../study-model";
 import { BracketLegend, bracketScale, END_SHAPES } from "./curves-brackets";
 import { NO_VALUE_COLOR, STATE_DASHES } from "../../../src/views/encoding";
-import { curveColours, CurvesControls } from "./curves-controls";
+import { curveColours, CurvesControls, type CurveColours } from "./curves-controls";
 import { HAIRLINES_ABOVE } from "./line-layer";
 import { LineLayerChart } from "./line-layer-chart";
 import type { ChartContext, ChartEvents } from "./vega-chart";
@@ -72,7 +72,7 @@ interface Painted {
 }
 
 export class CurvesChart extends LineLayerChart {
-  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"]; colours: (string | null)[] } | null = null;
+  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"]; colours: CurveColours } | null = null;
   /** The context of the last render asked for (set before vega runs; a bracket toggle renders it again). */
   private last: ChartContext | null = null;
   private painted: Painted | null = null;
@@ -214,7 +214,7 @@ export class CurvesChart extends LineLayerChart {
     const rows = curveRows(model.curves, visible, this.legend.hidden, colourOf);
     // Only the datasets the spec of this study names (vega refuses others).
     const data: Record<string, readonly object[]> = byBracket ? { frame: rows.frame, stops: rows.stops, rungs: rows.rungs } : { frame: rows.frame, ends: rows.ends };
-    this.cache = { model, key, data, shown: rows.shown, colours: rows.shown.map((c) => colourOf.get(c.number) ?? null) };
+    this.cache = { model, key, data, shown: rows.shown, colours: colourOf };
     this.node.dataset.curves = String(rows.shown.length);
     this.node.dataset.rungs = rows.rungs.map((r) => r.x).join(",");
     this.node.dataset.stops = String(rows.stops.length);
@@ -285,29 +285,31 @@ export class CurvesChart extends LineLayerChart {
       g.globalAlpha = 0.8;
       scale.domain.forEach((b, bi) => strokeAll((i) => bracketLabel(shown[i]!.bracket) === b, scale.range[bi]!));
     } else {
-      // By colour (the objective's or a parameter's; grey without one): solid complete and
-      // running curves, then pruned (dashed) and failed (dotted) ones, a dash pattern per stroke.
-      const colours = this.cache?.colours ?? [];
-      const byColour = new Map<string, number[]>();
-      shown.forEach((_, i) => {
-        const c = colours[i] ?? NO_VALUE_COLOR;
-        let list = byColour.get(c);
-        if (!list) byColour.set(c, (list = []));
-        list.push(i);
+      // By colour (the objective's or a parameter's; grey without one), in buckets built in one
+      // pass: running and complete curves solid, then pruned (dashed) and failed (dotted) ones.
+      const colours = this.cache?.colours;
+      const palette = colours?.palette ?? [];
+      const groups = ["running", "complete", "pruned", "failed"] as const;
+      const buckets = groups.map(() => Array.from({ length: palette.length + 1 }, () => [] as number[]));
+      shown.forEach((c, i) => {
+        const g = groups.indexOf(c.state);
+        const k = colours?.index.get(c.number) ?? -1;
+        buckets[g < 0 ? 0 : g]![k < 0 ? palette.length : k]!.push(i);
       });
-      const pass = (states: readonly string[], dash: readonly number[], alpha: number) => {
-        g.globalAlpha = alpha;
-        g.setLineDash([...dash]);
-        g.lineCap = dash.length ? "butt" : "round";
-        for (const [c, list] of byColour) {
-          const set = new Set(list);
-          strokeAll((i) => set.has(i) && states.includes(shown[i]!.state), c);
-        }
-      };
-      pass(["running"], STATE_DASHES.running, 0.6);
-      pass(["complete"], STATE_DASHES.complete, 0.75);
-      pass(["pruned"], STATE_DASHES.pruned, 0.85);
-      pass(["failed"], STATE_DASHES.failed, 0.85);
+      groups.forEach((state, gi) => {
+        g.globalAlpha = state === "running" ? 0.6 : state === "complete" ? 0.75 : 0.85;
+        g.setLineDash([...STATE_DASHES[state]]);
+        g.lineCap = STATE_DASHES[state].length ? "butt" : "round";
+        buckets[gi]!.forEach((list, k) => {
+          if (list.length === 0) return;
+          g.strokeStyle = k < palette.length ? palette[k]! : NO_VALUE_COLOR;
+          for (let a = 0; a < list.length; a += CURVES_PER_STROKE) {
+            g.beginPath();
+            for (let b = a; b < Math.min(list.length, a + CURVES_PER_STROKE); b++) trace(list[b]!);
+            g.stroke();
+          }
+        });
+      });
       g.setLineDash([]);
       g.lineCap = "round";
     }
@@ -395,7 +397,7 @@ function integerSteps(model: StudyModel): boolean {
   return model.curves.trials.every((c) => c.points.every(([x]) => Number.isInteger(x)));
 }
 
-function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>, colourOf: ReadonlyMap<number, string | null>): CurveData & { shown: CurvesData["trials"] } {
+function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>, colourOf: CurveColours): CurveData & { shown: CurvesData["trials"] } {
   const byBracket = d.brackets.length > 0;
   const shown = d.trials.filter((c) => visible.has(c.number) && !(byBracket && hiddenBrackets.has(bracketLabel(c.bracket))));
   const ends: EndRow[] = [];
@@ -413,7 +415,8 @@ function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: 
       const k = endKind(c);
       if (k !== null) stops.push({ t: c.number, x, y, s: c.state, b: bracketLabel(c.bracket), k });
     } else if (c.state === "pruned" || c.state === "failed") {
-      ends.push({ t: c.number, x, y, s: c.state, c: colourOf.get(c.number) ?? NO_VALUE_COLOR });
+      const k = colourOf.index.get(c.number) ?? -1;
+      ends.push({ t: c.number, x, y, s: c.state, c: k < 0 ? NO_VALUE_COLOR : colourOf.palette[k]! });
     }
   }
   // The extent as one invisible rule from corner to corner (nothing when no curve is shown).

@@ -569,10 +569,16 @@ export class ParallelChart extends LineLayerChart {
   }
 }
 
-/** The line states the study has (failed, pruned, complete), in drawing order. */
+const present = new WeakMap<StudyModel, ("failed" | "pruned" | "complete")[]>();
+
+/** The line states the study has (failed, pruned, complete), in drawing order; once per model. */
 function presentStates(model: StudyModel): ("failed" | "pruned" | "complete")[] {
-  const seen = new Set(model.parallel.lines.map((l) => l.state));
-  return (["failed", "pruned", "complete"] as const).filter((s) => seen.has(s));
+  let states = present.get(model);
+  if (!states) {
+    const seen = new Set(model.parallel.lines.map((l) => l.state));
+    present.set(model, (states = (["failed", "pruned", "complete"] as const).filter((s) => seen.has(s))));
+  }
+  return states;
 }
 
 /** The boxes (plot coordinates) of the tick labels vega drew: the scenegraph items of the "ticks" layer. */
