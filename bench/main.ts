@@ -10,9 +10,11 @@ import { suite as notebook } from "./suites/notebook";
 import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
 import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
+import { suite as run } from "./suites/run";
+import { suite as journal } from "./suites/journal";
 
 /** Every suite, by name; the first is the default. */
-const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband];
+const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband, run, journal];
 
 const USAGE = `usage: npm run bench [-- <suite>... [options]]
 

@@ -1,7 +1,7 @@
 /**
  * Screenshots of what a new user sees (issue 12), in light and dark themes: a study run live in a
- * real tslab kernel, the same notebook saved and reopened, its saved static output (text/html
- * with SVG images, as GitHub or nbconvert show it), the study in a study-browser tab, and an
+ * real tslab kernel, the same notebook saved and reopened, its saved static output (the image/png
+ * picture GitHub, nbviewer or nbconvert show), the study in a study-browser tab, and an
  * in-memory study's panel. With TUNELAB_DOCS=1 it also refreshes the README's pictures in docs/.
  *
  *   npx vitest run --config scripts/screenshots.vitest.config.mts
@@ -133,32 +133,15 @@ it("takes the screenshots", async () => {
     await reopened.scrollIntoViewIfNeeded();
     await bothThemes(page, (t) => shoot(reopened, `reopened-${t}.png`));
     await page.close();
-    // 3. The saved static output (text/html: the table and SVG charts), as nbconvert or GitHub show it.
+    // 3. The saved static output (the image/png picture: summary, SVG charts, best trials), as
+    //    nbconvert, nbviewer or GitHub show it.
     const saved = readNotebook(path.join(root, "demo.ipynb"));
-    const html = saved.cells
-      .flatMap((c) => c.outputs ?? [])
-      .map((o) => o.data?.["text/html"])
-      .find((h) => h !== undefined);
-    const text = Array.isArray(html) ? html.join("") : String(html ?? "");
-    for (const bg of ["white", "#111111"] as const) {
-      const p = await lb.context.newPage();
-      await p.setContent(`<html><body style="background:${bg};color:${bg === "white" ? "#222" : "#ddd"};font-family:sans-serif;margin:16px">${text}</body></html>`);
-      await p.waitForTimeout(500);
-      // The summary and the charts (the table below them is left out of the picture).
-      const top = (await p.locator(".tunelab-study").boundingBox())!;
-      const imgs = p.locator(".tunelab-study img");
-      const last = (await imgs.nth((await imgs.count()) - 1).boundingBox())!;
-      // As wide as the widest chart or the summary's text (its <p> spans the page).
-      const right = await p.locator(".tunelab-study").evaluate((div) => {
-        const range = document.createRange();
-        range.selectNodeContents(div.querySelector("p")!);
-        return Math.max(range.getBoundingClientRect().right, ...Array.from(div.querySelectorAll("img"), (i) => i.getBoundingClientRect().right));
-      });
-      const name = `saved-svg-${bg === "white" ? "light" : "dark"}.png`;
-      await p.screenshot({ path: path.join(SHOTS, name), clip: { x: top.x - 8, y: top.y - 8, width: right - top.x + 16, height: last.y + last.height - top.y + 12 } });
-      process.stderr.write(`screenshot: ${path.join(SHOTS, name)}\n`);
-      if (DOCS && bg === "white") fs.copyFileSync(path.join(SHOTS, name), path.join(DOCS, "saved-output.png"));
-      await p.close();
+    const png = saved.cells.flatMap((c) => c.outputs ?? []).map((o) => o.data?.["image/png"]).find((d) => d !== undefined);
+    if (png !== undefined) {
+      const file = path.join(SHOTS, "saved-output.png");
+      fs.writeFileSync(file, Buffer.from(Array.isArray(png) ? png.join("") : String(png), "base64"));
+      process.stderr.write(`screenshot: ${file}\n`);
+      if (DOCS) fs.copyFileSync(file, path.join(DOCS, "saved-output.png"));
     }
     // 4. The study in a study-browser tab.
     page = await lb.openLab();

@@ -10,6 +10,9 @@
  *   .limits({ trials: 60, parallel: 4, minutes: 10 })
  *   .objective(async (p, trial) => ({ val_loss: 0.1 }));
  * await study.run();
+ *
+ * // Or any program, in any language, as the objective:
+ * //   .objective(command(["python", "train.py", "--lr", "{lr}"], { metrics: [{ name: "val_loss", regex: "val_loss=([0-9.eE+-]+)" }] }))
  */
 export { tune, Tuner } from "./dsl/tuner";
 export type { TrialOf, ObjectiveFn, StorageChoice, TunerRunOptions } from "./dsl/tuner";
@@ -41,5 +44,10 @@ export type { RandomOptions } from "./strategies/random";
 export type { GridOptions } from "./strategies/grid";
 export type { TpeOptions } from "./strategies/tpe";
 export type { BayesianOptions } from "./strategies/bayesian";
+export { command } from "./command/command";
+export type { CommandObjective, CommandOptions } from "./command/command";
+export type { MetricDefinition, FinalRule } from "./command/metrics";
+export { InfrastructureFailure } from "./study/retry";
+export type { RetryPolicy } from "./study/retry";
 export { TunelabError, isTunelabError } from "./util/errors";
 export { Rng } from "./util/rng";

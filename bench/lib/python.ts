@@ -18,12 +18,13 @@ export const VENV = process.env["TUNELAB_BENCH_VENV"] ?? path.join(ROOT, ".bench
 const STAMP = path.join(VENV, ".tunelab-bench-requirements.json");
 
 /**
- * The versions of the reference run (shared/bench/optuna/results.md: Optuna 5.0.0,
- * numpy 2.4.6, scipy 1.17.1, torch 2.13.0+cpu), so both sides of a table run what the
- * baseline ran. `torch==2.13.0` picks the CPU wheel kept on this machine's disk.
+ * The pinned anchor: Optuna 5.1.0 (its GPSampler is faster than 5.0.0's, the version of
+ * shared/bench/optuna/results.md), with that run's numpy 2.4.6, scipy 1.17.1 and torch
+ * 2.13.0+cpu. Every table re-runs it in the same invocation; old 5.0.0 rows are not quoted.
+ * `torch==2.13.0` picks the CPU wheel kept on this machine's disk.
  */
 export const REQUIREMENTS = {
-  optuna: "optuna==5.0.0",
+  optuna: "optuna==5.1.0",
   numpy: "numpy==2.4.6",
   scipy: "scipy==1.17.1",
   torch: "torch==2.13.0",

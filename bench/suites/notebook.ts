@@ -88,11 +88,11 @@ const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 async function bundleCosts(sizes: readonly number[]): Promise<string> {
   await preloadVega();
   await studyBundle(toPayload(syntheticSnapshot(20), false)); // warm up vega's code paths
-  const rows = ["| trials | build one display: wall (median of 3) | CPU | payload JSON | text/html (3 SVG images + table) | pause before the next chart redraw |", "|---:|---:|---:|---:|---:|---:|"];
+  const rows = ["| trials | build one display: wall (median of 3) | CPU | payload JSON | image/png (summary, 3 charts, table; base64) | pause before the next chart redraw |", "|---:|---:|---:|---:|---:|---:|"];
   for (const n of sizes) {
     const payload = toPayload(syntheticSnapshot(n), true);
     const times: [number, number][] = [];
-    let html = "";
+    let png = "";
     let json = "";
     for (let k = 0; k < 3; k++) {
       const t0 = performance.now();
@@ -101,10 +101,10 @@ async function bundleCosts(sizes: readonly number[]): Promise<string> {
       json = JSON.stringify(b[STUDY_MIME]);
       const c = process.cpuUsage(c0);
       times.push([performance.now() - t0, (c.user + c.system) / 1000]);
-      html = b["text/html"];
+      png = b["image/png"] ?? "";
     }
     const [median, cpu] = times.sort((a, b) => a[0] - b[0])[1]!;
-    rows.push(`| ${n} | ${ms(median)} ms | ${ms(cpu)} ms | ${kb(json.length)} | ${kb(html.length)} | ${ms(Math.max(500, 40 * median))} ms |`);
+    rows.push(`| ${n} | ${ms(median)} ms | ${ms(cpu)} ms | ${kb(json.length)} | ${kb(png.length)} | ${ms(Math.max(500, 40 * median))} ms |`);
     log(`bundle for ${n} trials: ${ms(median)} ms`);
   }
   return rows.join("\n");

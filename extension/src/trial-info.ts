@@ -3,7 +3,7 @@
  * when nothing is selected, so selecting doesn't move the charts under the pointer) and the
  * tooltip that follows the pointer over the charts. Text only, whatever the payload holds.
  */
-import type { TableRow } from "../../src/views";
+import { commandInfo, type TableRow } from "../../src/views";
 import { curveNote } from "./charts/curves-brackets";
 import { el } from "./dom";
 import type { StudyModel } from "./study-model";
@@ -42,6 +42,19 @@ export class SelectionLine {
     this.node.append(el("strong", "", head), el("span", "tl-params", params));
     if (row.error) this.node.append(el("span", "tl-error-text", row.error));
     this.node.append(close);
+    this.showCommand(model, row.number);
+  }
+
+  /** For a trial run by command(): the command line and the last lines it printed, one click away. */
+  private showCommand(model: StudyModel, number: number): void {
+    const trial = model.payload.trials.find((t) => t.number === number);
+    const info = trial ? commandInfo(trial) : null;
+    if (!info) return;
+    const box = el("details", "tl-command");
+    box.append(el("summary", "", "Command and output"), el("code", "tl-command-line", info.line));
+    if (info.tail) box.append(el("pre", "tl-command-tail", info.tail));
+    if (info.log) box.append(el("span", "tl-hint", `Whole log: ${info.log} (in the study's storage folder)`));
+    this.node.append(box);
   }
 }
 

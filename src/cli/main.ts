@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { serve } from "./serve";
+import { runCommand } from "./run";
 
 const USAGE = `usage: tunelab <command>
 
@@ -16,6 +17,8 @@ commands:
   serve          answer JSON-lines ask/tell requests: one request per line on
                  standard input, one reply per line on standard output
                  (the protocol: PROTOCOL.md; the README lists every op)
+  run FILE.json  run the study a study file describes, each trial a run of its
+                 command (tunelab run --help shows the format)
 
 options:
   -h, --help     show this help
@@ -65,6 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return runServe();
   }
+  if (command === "run") return runCommand(rest);
   process.stderr.write(command === undefined ? USAGE : `tunelab: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;
 }

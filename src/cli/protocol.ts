@@ -8,6 +8,7 @@ import { createStopper } from "../strategies/registry";
 import type { Stopper } from "../strategies/strategy";
 import { TunelabError, errorText } from "../util/errors";
 import { isPlainObject, type JsonValue } from "../util/json";
+import { MAX_JSON_DEPTH, findTooDeep } from "../util/json-depth";
 import { Msg } from "../util/messages";
 
 /**
@@ -78,6 +79,9 @@ export class ProtocolSession {
 
   /** Parses one request line (`lineNumber` counts from 1, for messages) and serves it. */
   async handleLine(text: string, lineNumber: number): Promise<Handled> {
+    // Refused before parsing: its id can't be echoed safely, so the reply's id is null.
+    const deep = findTooDeep(text, MAX_JSON_DEPTH);
+    if (deep) return { reply: failureReply(null, Msg.requestTooDeep(lineNumber, deep.member, MAX_JSON_DEPTH)), exit: false };
     let request: unknown;
     try {
       request = JSON.parse(text);
@@ -242,6 +246,8 @@ export class ProtocolSession {
     if (raw === undefined || raw === null) return this.memory;
     if (typeof raw !== "string" || raw.trim() === "") throw Msg.badStorage(raw, "");
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw Msg.badStorage(raw, "database URLs are not supported yet");
+    // The file system would refuse it with an error about its arguments, not about the request.
+    if (raw.includes("\u0000")) throw Msg.badStorage(raw, "a path cannot contain NUL characters");
     const dir = path.resolve(this.cwd, raw);
     let j = this.journals.get(dir);
     if (!j) {
@@ -257,9 +263,24 @@ export class ProtocolSession {
     if (e instanceof Error && typeof errno === "string") {
       return new TunelabError("storage.io", `the storage failed: ${e.message}`, "storage");
     }
-    this.log(`internal error: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
-    return Msg.internalError(errorText(e));
+    return internalFailure(e, this.log);
   }
+}
+
+/** What a bug becomes: logged with its stack, answered as code "internal". Never throws. */
+export function internalFailure(e: unknown, log: (message: string) => void): TunelabError {
+  let text: string;
+  try {
+    text = errorText(e);
+  } catch {
+    text = "an error that cannot be printed";
+  }
+  try {
+    log(`internal error: ${e instanceof Error && typeof e.stack === "string" ? e.stack : text}`);
+  } catch {
+    // a log that fails must not stop the reply
+  }
+  return Msg.internalError(text);
 }
 
 /** The request's id when it has one, else null (also for requests that are not objects). */

@@ -8,27 +8,48 @@
  *   order. Requests are served strictly one after another, even though the
  *   storage is asynchronous; a reply is written as soon as its request is
  *   served, so a client can send a request and wait for its reply.
- * - Blank lines are ignored (no reply). A last line without a newline is
- *   served at end of input.
+ * - Blank lines (only spaces, tabs and `\r`, what JSON counts as
+ *   whitespace) are ignored: no reply. Every other line gets exactly one
+ *   reply, whatever it holds (bytes that are not UTF-8 are read as U+FFFD).
+ *   A last line without a newline is served at end of input.
  * - A line longer than 16 MiB is skipped without being parsed and answered
  *   `{"id": null, "ok": false, "code": "request.too_long", ...}`.
+ * - A line that nests arrays and objects more than 64 levels deep (the
+ *   request object is level 1; MAX_JSON_DEPTH in src/util/json-depth.ts)
+ *   is refused before it is parsed: `{"id": null, "ok": false, "code":
+ *   "request.too_deep", "field": <the top-level member it is in, or
+ *   "request">}`. Its id is not read (it may be the deep part), so the
+ *   reply's id is null, as for a line that is not JSON. A duplicate key
+ *   counts too, even though JSON.parse would keep only the last one.
  * - Only replies go to standard output; warnings (e.g. a damaged journal
  *   record) and internal errors go to standard error.
  *
  * Replies
  * - Every reply starts with `"id"` (the request's `id`, or null when it had
- *   none or could not be read) and `"ok"`.
+ *   none or could not be read) and `"ok"`. The id is echoed as JSON.parse
+ *   reads it: numbers are doubles, so `1.0` comes back as `1`, `-0` as `0`
+ *   and a number beyond the double range (`1e999`) as null.
  * - Errors: `{"id", "ok": false, "error": "<message>", "code": "<stable
  *   code>", "field": "<field at fault>"}`. `error` names the field and what is
  *   allowed; `code` (e.g. `request.unknown_op`, `space.low_not_below_high`,
- *   `trial.finished`) is for programs; `field` is omitted when there is none.
- *   A bad request never ends the process.
+ *   `trial.finished`) is for programs; `field` is a dotted path (a member
+ *   named by the request is named as sent, "" included). A bad request never
+ *   ends the process.
+ * - `code: "internal"` means a bug in tunelab, never bad input: the request's
+ *   outcome is unknown, the stack goes to standard error, and serving goes on.
+ *   A reply that cannot be written (which would also be a bug) is replaced by
+ *   such an error, so that no request can end the process or lose the studies
+ *   it holds in memory.
  * - Each op accepts exactly its fields (below) plus `op` and `id`; an unknown
  *   field is an error listing the allowed ones. An optional field given as
  *   `null` counts as not given.
  *
  * Ops (fields; reply on success)
- * - `create`: `study` (name, 1-200 characters), `space` (search-space JSON),
+ * - `create`: `study` (name: any string of 1-200 UTF-16 units, lone
+ *   surrogates and NUL included; on disk it is %-encoded into the file name,
+ *   a lone surrogate as `%uD800`), `space` (search-space JSON; a parameter
+ *   may not be named `__proto__` or like anything else every JavaScript
+ *   object has, e.g. `constructor`, `toString`: `space.bad_name`),
  *   `direction` ("minimize" | "maximize"), `strategy` (required: "random",
  *   "grid", "bayesian", "tpe", "hyperband" or "asha"), `options` (object, the
  *   strategy's options, as in the DSL: random takes `quasi` ("none" |
@@ -45,7 +66,7 @@
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null): in memory, for the life of the process.
  *     `storage` a string: a directory (relative to the working directory,
- *     created when missing) holding the on-disk journal, one
+ *     created when missing; no NUL characters) holding the on-disk journal, one
  *     `<study>.jsonl` file per study, e.g. `"storage": ".tunelab"`. Several
  *     processes may share a directory. Strings that look like URLs
  *     (`postgres://...`) are reserved for database storages.
@@ -86,7 +107,7 @@
  */
 import type { Readable, Writable } from "stream";
 import { Msg } from "../util/messages";
-import { ProtocolSession, failureReply, type Reply } from "./protocol";
+import { ProtocolSession, failureReply, internalFailure, type Handled, type Reply } from "./protocol";
 
 /** Lines longer than this are skipped, not parsed. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -121,17 +142,20 @@ export async function serve(o: ServeOptions): Promise<ServeResult> {
   const out = new ReplyWriter(o.output);
   let replies = 0;
 
-  const serveItem = async (item: LineItem): Promise<boolean> => {
-    let reply: Reply;
-    let exit = false;
-    if (item.tooLong) {
-      reply = failureReply(null, Msg.requestTooLong(lines.max));
-    } else {
-      const text = item.text.trim();
-      if (text === "") return false;
-      ({ reply, exit } = await session.handleLine(text, item.line));
+  const answer = async (item: LineItem): Promise<Handled> => {
+    if (item.tooLong) return { reply: failureReply(null, Msg.requestTooLong(lines.max)), exit: false };
+    try {
+      return await session.handleLine(item.text.trim(), item.line);
+    } catch (e) {
+      // handleLine answers every bad request itself; whatever still escapes is a bug.
+      return { reply: failureReply(null, internalFailure(e, log)), exit: false };
     }
-    await out.write(JSON.stringify(reply) + "\n");
+  };
+
+  const serveItem = async (item: LineItem): Promise<boolean> => {
+    if (!item.tooLong && JSON_BLANK.test(item.text)) return false;
+    const { reply, exit } = await answer(item);
+    await out.write(replyLine(reply, log));
     replies++;
     return exit;
   };
@@ -150,6 +174,32 @@ export async function serve(o: ServeOptions): Promise<ServeResult> {
     await session.close();
   }
 }
+
+/** A line holding only what JSON counts as whitespace gets no reply; any other line gets one. */
+const JSON_BLANK = /^[ \t\r]*$/;
+
+/**
+ * The reply as one line of JSON. Never throws: a reply that can't be
+ * serialised (a bug: requests are checked for depth before they are read)
+ * becomes an internal-error reply, so one request can't end the process.
+ */
+export function replyLine(reply: Reply, log: (message: string) => void): string {
+  try {
+    return JSON.stringify(reply) + "\n";
+  } catch (e) {
+    const failure = internalFailure(e, log);
+    for (const id of [reply.id, null]) {
+      try {
+        return JSON.stringify(failureReply(id, failure)) + "\n";
+      } catch {
+        // the id itself can't be written: try again without it
+      }
+    }
+    return UNWRITABLE_REPLY;
+  }
+}
+
+const UNWRITABLE_REPLY = `${JSON.stringify(failureReply(null, Msg.internalError("the reply could not be written")))}\n`;
 
 interface LineItem {
   /** 1-based line number in the input. */

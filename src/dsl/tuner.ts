@@ -1,12 +1,13 @@
+import * as path from "node:path";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { Config, Params, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
-import { JournalStorage } from "../storage/journal";
+import { JournalStorage, journalFileName } from "../storage/journal";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
-import type { StrategyName, StrategyOptionsMap } from "../strategies/registry";
+import type { StrategyOptionsMap } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import type { StudyEventMap, StudyEventName } from "../study/events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
@@ -20,7 +21,13 @@ import { showStudy } from "../notebook/show";
 import type { StudyBundle } from "../notebook/bundle";
 import { startLiveDisplay } from "../notebook/live";
 import { trialsDataFrame } from "../notebook/dataframe";
+import { describeTuner } from "./describe";
 import { isViewName, type ViewName } from "../views/specs";
+import { isCommandObjective } from "../command/command";
+import { readTrialLog } from "../command/trial-log";
+import { studyFileJSON } from "../command/study-file";
+import { resolveRetries, type RetryPolicy } from "../study/retry";
+import type { JsonObject } from "../util/json";
 
 /** A trial record whose params have the space's type. */
 export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
@@ -28,8 +35,11 @@ export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
 /** The objective: trains with `params` and returns the metric (a number) or named metrics. */
 export type ObjectiveFn<P> = (params: P, trial: TrialContext<P>) => unknown;
 
-/** Where a study is kept: a Storage, "memory", or a directory for the on-disk journal. */
-export type StorageChoice = Storage | "memory" | { readonly dir: string };
+/**
+ * Where a study is kept: a Storage, "memory", or a directory for the on-disk journal;
+ * `durable: true` fsyncs every append (default: TUNELAB_DURABLE, else off; see JournalOptions).
+ */
+export type StorageChoice = Storage | "memory" | { readonly dir: string; readonly durable?: boolean };
 
 /** `run()` options: the runner's, and whether to show the live panel in a notebook. */
 export interface TunerRunOptions extends RunOptions {
@@ -77,6 +87,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private storageChoice: StorageChoice = { dir: ".tunelab" };
   private stopper?: Stopper;
   private lim: ResolvedLimits = resolveLimits({});
+  private limRaw: Limits = {};
+  private retryPolicy?: RetryPolicy;
   private fn?: ObjectiveFn<Params<S>>;
   private opened?: Promise<Study>;
   private studyObj?: Study;
@@ -114,9 +126,14 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** How configurations are chosen: "random" (default) or "grid", with options; or a Strategy object. */
-  strategy<N extends StrategyName>(name: N, options?: StrategyOptionsMap[N]): this;
-  strategy(strategy: Strategy): this;
+  /**
+   * How configurations are chosen: a strategy's name ("random", the default,
+   * "grid", "bayesian", "tpe", "hyperband", "asha") with its options, or a
+   * Strategy object. One signature, with the names spelled out as a union
+   * (`keyof ... & string`), so that a wrong name is one compile error that
+   * lists the valid ones (under tslab's TypeScript 5.0 too).
+   */
+  strategy<N extends keyof StrategyOptionsMap & string>(name: N | Strategy, options?: StrategyOptionsMap[N]): this;
   strategy(name: string | Strategy, options?: unknown): this {
     this.mutable("strategy");
     if (typeof name === "object" && name !== null && typeof (name as Strategy).propose === "function") {
@@ -142,6 +159,19 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   /** When `run()` stops (whichever comes first), how many trials run at once, the per-trial timeout. */
   limits(limits: Limits): this {
     this.lim = resolveLimits(limits);
+    this.limRaw = { ...limits };
+    return this;
+  }
+
+  /**
+   * Runs a trial lost to the infrastructure (its process killed by a signal or the
+   * out-of-memory killer, or orphaned by a crash of tunelab) again, up to `max` times; errors
+   * of the objective itself are never retried (SageMaker's RetryStrategy).
+   * @example tune("xgb").retries({ max: 2 })
+   */
+  retries(policy: RetryPolicy): this {
+    this.mutable("retries");
+    this.retryPolicy = resolveRetries(policy);
     return this;
   }
 
@@ -151,6 +181,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     if (storage !== "memory" && !(isPlainObject(storage) && typeof (storage as { dir?: unknown }).dir === "string") && !isStorage(storage)) {
       throw Msg.badOption("storage", storage, '"memory", { dir: "<folder>" }, or a Storage object');
     }
+    const durable = isPlainObject(storage) ? (storage as { durable?: unknown }).durable : undefined;
+    if (durable !== undefined && typeof durable !== "boolean") throw Msg.badDurable("storage.durable", durable);
     this.storageChoice = storage;
     return this;
   }
@@ -161,8 +193,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * objective reports with `trial.report(step, value)` and ends when that answers true; the
    * trial is recorded as pruned with the values it reached.
    */
-  stopping<K extends StoppingName>(rule: K, options?: StoppingOptionsMap[K]): this;
-  stopping(rule: Stopper): this;
+  stopping<K extends keyof StoppingOptionsMap & string>(rule: K | Stopper, options?: StoppingOptionsMap[K]): this;
   stopping(rule: StoppingName | Stopper, options?: unknown): this {
     this.mutable("stopping");
     if (typeof rule === "object" && rule !== null && typeof (rule as Stopper).shouldStop === "function") {
@@ -180,9 +211,15 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** The function each trial runs. */
+  /**
+   * The function each trial runs: the builder's last declaration. The space
+   * and the direction must come before it, so a study missing one fails here,
+   * in the cell that declares it, rather than at `run()`.
+   */
   objective(fn: ObjectiveFn<Params<S>>): this {
     if (typeof fn !== "function") throw Msg.badOption("objective", fn, "a function (params, trial) => metric");
+    if (!this.spaceDef) throw Msg.noSpace();
+    if (!this.dir) throw Msg.noDirection();
     this.fn = fn;
     return this;
   }
@@ -210,6 +247,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
         ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
         storage,
         ...(this.stopper ? { stopping: this.stopper } : {}),
+        ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
       }).then(
         (study) => {
           this.studyObj = study;
@@ -280,6 +318,46 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return trialsDataFrame(this.studyObj.snapshot);
   }
 
+  /**
+   * The study as a `tunelab run` file (the same format): hand a notebook's study to a shell
+   * or a cluster. Needs a `command()` objective; relative paths are written as given, and a
+   * study file's relative paths are read relative to its folder.
+   *
+   * @example fs.writeFileSync("study.json", JSON.stringify(study.toJSON(), null, 2))
+   */
+  toJSON(): JsonObject {
+    if (!this.spaceDef) throw Msg.noSpace();
+    if (!this.dir) throw Msg.noDirection();
+    if (!isCommandObjective(this.fn)) throw Msg.notSerializable("objective", "only a command([...]) objective can be written to a file (a function can't); give .objective(command([...]))");
+    const c = this.storageChoice;
+    const storage = c === "memory" ? "memory" : isStorage(c) ? storageFolder(c) : (c as { dir: string }).dir;
+    return studyFileJSON({
+      study: this.name,
+      storage,
+      space: this.spaceDef.toJSON(),
+      direction: this.dir,
+      metric: this.metricName,
+      strategy: this.strategySpec,
+      ...(this.seedValue !== undefined ? { seed: this.seedValue } : {}),
+      ...(this.stopper ? { stopping: this.stopper } : {}),
+      limits: this.limRaw,
+      command: this.fn.spec,
+      ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
+    });
+  }
+
+  /**
+   * The log of a trial run by a `command()` objective: its output (stdout and stderr, in the
+   * order the lines came), capped (the first and last halves kept), with the command line at
+   * the top and how it ended at the bottom.
+   * @example console.log(await study.log(17))
+   */
+  async log(trial: number | { readonly number: number }): Promise<string> {
+    const study = await this.open();
+    if (!this.running) await study.refresh();
+    return readTrialLog(study, typeof trial === "number" ? trial : trial.number);
+  }
+
   /** Starts a trial by hand; undefined when the strategy has nothing left (a finished grid). */
   async ask(): Promise<TrialOf<Params<S>> | undefined> {
     return (await (await this.open()).ask()) as TrialOf<Params<S>> | undefined;
@@ -319,6 +397,28 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return (this.studyObj?.trials ?? []) as TrialOf<Params<S>>[];
   }
 
+  /** What `console.log(study)` and a notebook cell ending in `study` print: a short description, not the internals. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const spec = this.strategySpec;
+    const named = typeof (spec as Strategy).propose === "function" ? undefined : (spec as { name: string; options?: unknown });
+    const study = this.studyObj;
+    return describeTuner({
+      name: this.name,
+      ...(this.spaceDef ? { space: this.spaceDef.toJSON() } : {}),
+      ...(this.dir ? { direction: this.dir } : {}),
+      metric: this.metricName,
+      strategy: named ? named.name : `${(spec as Strategy).name} (a Strategy object)`,
+      ...(named?.options !== undefined ? { strategyOptions: named.options } : {}),
+      ...(this.seedValue !== undefined ? { seed: this.seedValue } : study ? { seed: study.seed } : {}),
+      ...(this.stopper ? { stopping: this.stopper.name } : {}),
+      limits: this.lim,
+      storage: describeStorage(this.storageChoice, this.name),
+      hasObjective: this.fn !== undefined,
+      ...(study ? { trials: study.snapshot.trials, best: study.best } : {}),
+      running: this.running,
+    });
+  }
+
   private mutable(what: string): void {
     if (this.opened) throw Msg.frozen(what);
   }
@@ -351,10 +451,25 @@ function isStorage(s: unknown): s is Storage {
   return typeof s === "object" && s !== null && typeof (s as Storage).createTrial === "function";
 }
 
+function describeStorage(c: StorageChoice, name: string): string {
+  if (c === "memory") return "in memory (gone when the kernel stops)";
+  if (isStorage(c)) return (c as { description?: string }).description ?? "a Storage object";
+  return path.join((c as { dir: string }).dir, journalFileName(name));
+}
+
+/** The folder of a storage object (the journal's), or "memory". */
+function storageFolder(s: Storage): string {
+  const dir = (s as { dir?: unknown }).dir;
+  if (typeof dir === "string") return dir;
+  if (s instanceof MemoryStorage) return "memory";
+  throw Msg.notSerializable("storage", "this storage has no folder or name a study file can hold");
+}
+
 function toStorage(c: StorageChoice): Storage {
   if (c === "memory") return new MemoryStorage();
   if (isStorage(c)) return c;
-  return new JournalStorage((c as { dir: string }).dir);
+  const { dir, durable } = c as { dir: string; durable?: boolean };
+  return new JournalStorage(dir, durable === undefined ? {} : { durable });
 }
 
 /**

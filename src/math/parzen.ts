@@ -70,12 +70,24 @@ interface NumericTable {
   readonly unique?: { readonly first: Int32Array; readonly of: Int32Array };
 }
 
+/**
+ * A categorical dimension's kernels, without a K×C table (C may be 10,000): kernel k < n
+ * gives `hit` to its observation's choice `own[k]` and `miss` to every other; the prior
+ * (k = n) gives `prior` to each.
+ */
 interface CategoricalTable {
   readonly choices: number;
-  /** Row k: kernel k's probability of each choice. */
-  readonly p: Float64Array;
-  readonly logP: Float64Array;
+  readonly own: Int32Array;
+  readonly hit: number;
+  readonly miss: number;
+  readonly prior: number;
+  readonly logHit: number;
+  readonly logMiss: number;
+  readonly logPrior: number;
 }
+
+/** At most this many (candidate, component) log terms are accumulated at once in `logPdf`. */
+const ACC_MAX = 2 ** 20;
 
 /**
  * Scratch space shared by every estimator: proposals allocate nothing in
@@ -170,7 +182,7 @@ export class ParzenEstimator {
 
     // One backing store for all the per-component arrays (see sortScratch).
     let size = 2 * K;
-    for (const dim of dims) size += dim.kind === "categorical" ? 2 * K * dim.choices : 5 * K;
+    for (const dim of dims) size += dim.kind === "categorical" ? 0 : 5 * K;
     const store = new Float64Array(size);
     let offset = 0;
     const take = (len: number): Float64Array => store.subarray(offset, (offset += len));
@@ -188,7 +200,7 @@ export class ParzenEstimator {
     }
 
     this.tables = dims.map((dim, j) =>
-      dim.kind === "categorical" ? categoricalTable(obs, n, d, j, dim.choices, priorWeight, take) : numericTable(obs, n, d, j, clipExponent, dim.kind === "discrete", take),
+      dim.kind === "categorical" ? categoricalTable(obs, n, d, j, dim.choices, priorWeight) : numericTable(obs, n, d, j, clipExponent, dim.kind === "discrete", take),
     );
   }
 
@@ -215,11 +227,12 @@ export class ParzenEstimator {
         if (dim.kind === "categorical") {
           const tc = t as CategoricalTable;
           const C = tc.choices;
+          const own = k < tc.own.length ? tc.own[k]! : -1;
           const v = rng.next();
           let s = 0;
           let pick = C - 1;
           for (let i = 0; i < C; i++) {
-            s += tc.p[k * C + i]!;
+            s += own < 0 ? tc.prior : i === own ? tc.hit : tc.miss;
             if (v < s) {
               pick = i;
               break;
@@ -241,6 +254,17 @@ export class ParzenEstimator {
    * probability for categorical ones) at `count` points, row-major.
    */
   logPdf(xs: Float64Array, count: number, out: Float64Array = new Float64Array(count)): Float64Array {
+    // In blocks of candidates, so the scratch stays at most ACC_MAX terms however many
+    // candidates and components there are (each candidate's density is its own).
+    const block = Math.max(1, Math.floor(ACC_MAX / this.components));
+    for (let c0 = 0; c0 < count; c0 += block) {
+      const n = Math.min(block, count - c0);
+      this.logPdfBlock(xs.subarray(c0 * this.dims.length, (c0 + n) * this.dims.length), n, out.subarray(c0, c0 + n));
+    }
+    return out;
+  }
+
+  private logPdfBlock(xs: Float64Array, count: number, out: Float64Array): void {
     const d = this.dims.length;
     const K = this.components;
     if (accBuf.length < count * K) accBuf = new Float64Array(2 * count * K);
@@ -250,11 +274,13 @@ export class ParzenEstimator {
       const dim = this.dims[j]!;
       const t = this.tables[j]!;
       if (dim.kind === "categorical") {
-        const { logP, choices: C } = t as CategoricalTable;
+        const { own, logHit, logMiss, logPrior } = t as CategoricalTable;
+        const n = own.length;
         for (let c = 0; c < count; c++) {
           const idx = xs[c * d + j]!;
           const base = c * K;
-          for (let k = 0; k < K; k++) acc[base + k] += logP[k * C + idx]!;
+          for (let k = 0; k < n; k++) acc[base + k] += own[k] === idx ? logHit : logMiss;
+          acc[base + n] += logPrior;
         }
       } else if (dim.kind === "continuous") {
         const { mu, inv, cst } = t as NumericTable;
@@ -297,7 +323,6 @@ export class ParzenEstimator {
       for (let k = 0; k < K; k++) s += Math.exp(acc[base + k]! - m);
       out[c] = m + Math.log(s);
     }
-    return out;
   }
 }
 
@@ -344,16 +369,14 @@ function uniquePairs(mu: Float64Array, sigma: Float64Array): { first: Int32Array
 }
 
 /** The kernels of categorical column j of `obs` (choice indices), plus the uniform prior. */
-function categoricalTable(obs: Float64Array, n: number, d: number, j: number, C: number, priorWeight: number, take: (len: number) => Float64Array): CategoricalTable {
+function categoricalTable(obs: Float64Array, n: number, d: number, j: number, C: number, priorWeight: number): CategoricalTable {
   const K = n + 1;
   const base = priorWeight / K;
-  const p = take(K * C);
-  const logP = take(K * C);
   const obsRow = 1 + C * base;
-  for (let k = 0; k < K; k++) {
-    for (let i = 0; i < C; i++) p[k * C + i] = k < n ? base / obsRow : 1 / C;
-    if (k < n) p[k * C + obs[k * d + j]!] = (base + 1) / obsRow;
-  }
-  for (let i = 0; i < K * C; i++) logP[i] = Math.log(p[i]!);
-  return { choices: C, p, logP };
+  const own = new Int32Array(n);
+  for (let k = 0; k < n; k++) own[k] = obs[k * d + j]!;
+  const hit = (base + 1) / obsRow;
+  const miss = base / obsRow;
+  const prior = 1 / C;
+  return { choices: C, own, hit, miss, prior, logHit: Math.log(hit), logMiss: Math.log(miss), logPrior: Math.log(prior) };
 }

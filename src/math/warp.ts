@@ -84,9 +84,16 @@ export function warpOutputs(y: Float64Array): number {
   return lambda;
 }
 
+/** Above this magnitude sums and squares of values can overflow (1e308 + 1e308): values are scaled down first. */
+const HUGE = 2 ** 500;
+
 /** (y − mean)/std in place; false (and y centred only) when std is ~0. */
 export function standardize(y: Float64Array): boolean {
   const n = y.length;
+  let big = 0;
+  for (let i = 0; i < n; i++) if (Math.abs(y[i]!) > big) big = Math.abs(y[i]!);
+  // Standardising does not depend on the scale: divide by the largest |y| where the sums would overflow.
+  if (big > HUGE) for (let i = 0; i < n; i++) y[i] = y[i]! / big;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += y[i]!;
   mean /= n;

@@ -73,8 +73,11 @@ export interface StudySpec {
 export interface StudySnapshot {
   readonly spec: StudySpec;
   readonly trials: readonly FrozenTrial[];
-  /** Configurations enqueued by the user, in order. */
-  readonly queue: readonly Readonly<Config>[];
+  /**
+   * Configurations enqueued by the user, by queue position; undefined at a position whose
+   * record a damaged journal lost.
+   */
+  readonly queue: readonly (Readonly<Config> | undefined)[];
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */

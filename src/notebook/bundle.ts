@@ -3,71 +3,90 @@ import { errorText } from "../util/errors";
 import { finiteOrNull } from "../views/format";
 import { STUDY_MIME, type PayloadTrial, type StudyPayload } from "../views/payload";
 import { viewSpecs, type ChartName, type ViewName } from "../views/specs";
-import { studyHtml, studyText, type RenderedChart } from "./html";
+import { studyPicture, type RenderedChart, type StudyPicture } from "./picture";
+import { studyText } from "./text";
 import { renderSvg } from "./vega";
 
-/** What a study display sends: the payload for the extension and two fallbacks. */
+/**
+ * What a study display sends: the payload for the extension, and for every
+ * other renderer a picture (PNG: summary, charts, best trials; picture.ts
+ * says why a PNG) and a short text. Without a picture (no resvg for this
+ * platform) the text alone.
+ */
 export type StudyBundle = {
   readonly [STUDY_MIME]: StudyPayload;
-  readonly "text/html": string;
+  readonly "image/png"?: string;
   readonly "text/plain": string;
 };
 
-/** A payload's charts rendered to SVG, kept to be reused in later bundles of the same display. */
+/** A display's content: the bundle and its metadata (the picture's display size). */
+export interface StudyDisplay {
+  readonly data: StudyBundle;
+  readonly metadata: { readonly "image/png"?: { readonly width: number; readonly height: number } };
+}
+
+/** A payload's charts and picture, kept to be reused in later bundles of the same display. */
 export interface ChartSet {
   readonly charts: readonly RenderedChart[];
+  /** The picture drawn with them (summary and table of the same payload). */
+  readonly picture?: StudyPicture;
   /** How many trials the payload they were drawn from had. */
   readonly trials: number;
   /** Set when the capped charts draw fewer trials than the payload has. */
   readonly note?: string;
 }
 
-/** Renders the payload's charts (only `payload.view` when set) to SVG. */
+/** Renders the payload's charts (only `payload.view` when set) to SVG, and the picture with them. */
 export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   const view: ViewName | undefined = payload.view;
   const wanted = (names: ChartName[]) => names.filter((n) => view === undefined || view === n);
   const subset = chartSubset(payload);
   const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"]))];
   const charts: RenderedChart[] = [];
+  let note: string | undefined;
   try {
     for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
+    if (subset.payload !== payload && specs.some((s) => s.name !== "history")) {
+      note = `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.`;
+    }
   } catch (e) {
-    // Without vega (or with a broken one) the table and the payload still go out.
-    return { charts: [], trials: payload.trials.length, note: `The charts could not be drawn here: ${errorText(e)}` };
+    // Without vega (or with a broken one) the summary, the table and the payload still go out.
+    charts.length = 0;
+    note = `The charts could not be drawn here: ${errorText(e)}`;
   }
-  const capped = subset.payload !== payload && specs.some((s) => s.name !== "history");
-  return {
-    charts,
-    trials: payload.trials.length,
-    ...(capped ? { note: `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.` } : {}),
-  };
+  const picture = studyPicture(payload, charts, { table: view === undefined || view === "table", ...(note !== undefined ? { note } : {}) });
+  return { charts, trials: payload.trials.length, ...(picture ? { picture } : {}), ...(note !== undefined ? { note } : {}) };
 }
 
 /**
- * The MIME bundle from a payload and charts rendered earlier (a live display
- * redraws its charts less often than it sends the payload and the table;
- * the HTML then says which trial count the charts show).
+ * The display from a payload and charts drawn earlier (a live display redraws
+ * its charts and picture less often than it sends the payload; the picture
+ * then shows the study as it was at its drawing, and says so in its summary).
  */
-export function composeBundle(payload: StudyPayload, charts: ChartSet): StudyBundle {
-  const view = payload.view;
-  const stale = charts.trials !== payload.trials.length ? `Charts drawn at ${charts.trials} of ${payload.trials.length} trials; they catch up at the next redraw.` : undefined;
-  const note = [stale, charts.note].filter((n) => n !== undefined).join(" ");
-  return {
+export function composeDisplay(payload: StudyPayload, charts: ChartSet): StudyDisplay {
+  const pic = charts.picture;
+  const data: StudyBundle = {
     [STUDY_MIME]: payload,
-    "text/html": studyHtml(payload, charts.charts, { table: view === undefined || view === "table", ...(note ? { note } : {}) }),
+    ...(pic ? { "image/png": pic.png.toString("base64") } : {}),
     "text/plain": studyText(payload),
   };
+  return { data, metadata: pic ? { "image/png": { width: pic.width, height: pic.height } } : {} };
 }
 
 /**
- * The MIME bundle for a payload: the payload itself, the HTML fallback with
- * the table and the charts as SVG images (only `payload.view` when set), and
+ * The MIME bundle for a payload: the payload itself, the picture (PNG) of the
+ * summary, the charts (only `payload.view` when set) and the best trials, and
  * a short text.
  *
  * @example const bundle = await studyBundle(toPayload(study.snapshot, false));
  */
 export async function studyBundle(payload: StudyPayload): Promise<StudyBundle> {
-  return composeBundle(payload, await renderCharts(payload));
+  return (await studyDisplay(payload)).data;
+}
+
+/** The bundle with its metadata, as a display sends it. */
+export async function studyDisplay(payload: StudyPayload): Promise<StudyDisplay> {
+  return composeDisplay(payload, await renderCharts(payload));
 }
 
 /**

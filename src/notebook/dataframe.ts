@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { DataFrame } from "danfojs-node";
 import type { StudySnapshot } from "../model/trial";
+import { teachFrameDisplay } from "./frame-display";
 
 /** The column values of a trial table, column by column. */
 export type TrialColumns = Record<string, (number | string | boolean | null)[]>;
@@ -31,12 +32,16 @@ let danfo: Danfo | undefined;
 
 /** danfojs-node, loaded on first use (it takes a couple of seconds). */
 function loadDanfo(): Danfo {
-  danfo ??= createRequire(__filename)("danfojs-node") as Danfo;
+  if (!danfo) {
+    danfo = createRequire(__filename)("danfojs-node") as Danfo;
+    teachFrameDisplay(danfo);
+  }
   return danfo;
 }
 
 /**
- * The trials as a danfojs-node DataFrame, one row per trial.
+ * The trials as a danfojs-node DataFrame, one row per trial. In a tslab
+ * notebook it (and any frame made from it) shows as an HTML table.
  *
  * @example trialsDataFrame(study.snapshot).sortValues("value").head(5).print()
  */

@@ -1,6 +1,6 @@
 import type { Study } from "../study/study";
 import type { StudyPayload } from "../views/payload";
-import { composeBundle, renderCharts, type ChartSet } from "./bundle";
+import { composeDisplay, renderCharts, type ChartSet } from "./bundle";
 import { studyPayload } from "./payload";
 import { kernelWriter, newDisplayId, type DisplayWriter } from "./tslab";
 import { preloadVega } from "./vega";
@@ -22,6 +22,14 @@ export interface LiveOptions {
    * extension draws) stays fresh.
    */
   readonly chartFactor?: number;
+  /**
+   * The first this-many trials that finish are each shown as soon as
+   * `minIntervalMs` allows, whatever the cost-based pause (default 3): a
+   * person watching a run wants to see it start working, and the first cost
+   * measurements (a large resumed study, a cold kernel) would otherwise hold
+   * the first update back for seconds.
+   */
+  readonly promptTrials?: number;
 }
 
 /** What a live display cost: the kernel-side measurement. */
@@ -59,6 +67,13 @@ export class LiveDisplay {
   private readonly minInterval: number;
   private readonly costFactor: number;
   private readonly chartFactor: number;
+  private readonly promptTrials: number;
+  /** Trials finished when the display started, and the most finished trials an update has shown. */
+  private finishedAtStart = 0;
+  private finishedShown = 0;
+  /** The latest costs (ms, without charts) of a send and of a chart drawing: pauses follow the smallest, so one slow outlier (a GC, a cold start) doesn't stall the display. */
+  private readonly sendCosts: number[] = [];
+  private readonly chartCosts: number[] = [];
   private charts: ChartSet | undefined;
   private chartsNextAt = 0;
   private readonly unsubscribe: (() => void)[] = [];
@@ -68,6 +83,8 @@ export class LiveDisplay {
   private closed = false;
   private failed = false;
   private nextAt = 0;
+  private lastSentAt = 0;
+  private timerAt = 0;
   private readonly t0 = now();
   private stats = { messages: 0, redraws: 0, loadMs: 0, chartMs: 0, buildMs: 0, sendMs: 0 };
   private final: LiveStats | undefined;
@@ -80,6 +97,7 @@ export class LiveDisplay {
     this.minInterval = options.minIntervalMs ?? 500;
     this.costFactor = options.costFactor ?? 40;
     this.chartFactor = options.chartFactor ?? 40;
+    this.promptTrials = options.promptTrials ?? 3;
   }
 
   /** Sends the first display and follows the study until `finish()`. */
@@ -92,9 +110,10 @@ export class LiveDisplay {
       // send() reports it when a chart needs vega
     }
     live.stats.loadMs = now() - t0;
+    live.finishedAtStart = live.finishedShown = finishedCount(study.snapshot.trials);
     await live.send(false, true);
-    const touch = () => live.touch();
-    live.unsubscribe.push(study.events.on("trialStarted", touch), study.events.on("trialReported", touch), study.events.on("trialFinished", touch));
+    const touch = () => live.touch(false);
+    live.unsubscribe.push(study.events.on("trialStarted", touch), study.events.on("trialReported", touch), study.events.on("trialFinished", () => live.touch(true)));
     return live;
   }
 
@@ -119,10 +138,22 @@ export class LiveDisplay {
     return { ...s, elapsedMs, share: elapsedMs > 0 ? spent / elapsedMs : 0 };
   }
 
-  private touch(): void {
+  /** True while the first `promptTrials` finished trials have not all been shown. */
+  private get prompting(): boolean {
+    return this.finishedShown - this.finishedAtStart < this.promptTrials;
+  }
+
+  private touch(finished: boolean): void {
     this.dirty = true;
-    if (this.timer !== undefined || this.busy !== undefined || this.closed || this.failed) return;
-    this.timer = setTimeout(() => this.flush(), Math.ceil(Math.max(0, this.nextAt - now())));
+    if (this.busy !== undefined || this.closed || this.failed) return;
+    // One of the first trials finished: show it as soon as the shortest pause allows.
+    const at = finished && this.prompting ? Math.min(this.nextAt, this.lastSentAt + this.minInterval) : this.nextAt;
+    if (this.timer !== undefined) {
+      if (at >= this.timerAt) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.flush(), Math.ceil(Math.max(0, at - now())));
   }
 
   private flush(): void {
@@ -131,7 +162,7 @@ export class LiveDisplay {
     this.dirty = false;
     this.busy = this.send(true, true).finally(() => {
       this.busy = undefined;
-      if (this.dirty) this.touch();
+      if (this.dirty) this.touch(this.prompting && finishedCount(this.study.snapshot.trials) > this.finishedShown);
     });
   }
 
@@ -141,6 +172,7 @@ export class LiveDisplay {
     const t0 = now();
     try {
       const payload: StudyPayload = studyPayload(this.study, running);
+      const finished = finishedCount(payload.trials);
       let chartMs = 0;
       let charts = this.charts;
       // (1 ms of slack: a timer may fire a fraction of a millisecond early)
@@ -151,22 +183,38 @@ export class LiveDisplay {
         chartMs = now() - c0;
         this.stats.redraws++;
       }
-      const bundle = composeBundle(payload, charts);
+      const display = composeDisplay(payload, charts);
       const t1 = now();
-      this.write({ data: bundle, metadata: {}, transient: { display_id: this.displayId } }, update);
+      this.write({ ...display, transient: { display_id: this.displayId } }, update);
       const t2 = now();
       this.stats.messages++;
       this.stats.chartMs += chartMs;
       this.stats.buildMs += t1 - t0 - chartMs;
       this.stats.sendMs += t2 - t1;
-      this.nextAt = t2 + Math.max(this.minInterval, this.costFactor * (t2 - t0 - chartMs));
-      if (redraw) this.chartsNextAt = t2 + Math.max(this.minInterval, this.chartFactor * chartMs);
+      this.lastSentAt = t2;
+      this.finishedShown = Math.max(this.finishedShown, finished);
+      this.nextAt = t2 + Math.max(this.minInterval, this.costFactor * recentLeast(this.sendCosts, t2 - t0 - chartMs));
+      if (redraw) this.chartsNextAt = t2 + Math.max(this.minInterval, this.chartFactor * recentLeast(this.chartCosts, chartMs));
     } catch (e) {
       // A display must never break a run: report once and stop updating.
       this.failed = true;
       console.warn("tunelab: the live study display failed and stops updating:", e);
     }
   }
+}
+
+/** Trials that have ended (complete, pruned or failed). */
+function finishedCount(trials: readonly { readonly state: string }[]): number {
+  let n = 0;
+  for (const t of trials) if (t.state !== "running") n++;
+  return n;
+}
+
+/** Adds a cost to the latest three and returns the smallest of them. */
+function recentLeast(costs: number[], cost: number): number {
+  costs.push(cost);
+  if (costs.length > 3) costs.shift();
+  return Math.min(...costs);
 }
 
 let last: LiveDisplay | undefined;

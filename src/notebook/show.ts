@@ -1,6 +1,6 @@
 import type { Study } from "../study/study";
 import type { ViewName } from "../views/specs";
-import { studyBundle, type StudyBundle } from "./bundle";
+import { studyDisplay, type StudyBundle } from "./bundle";
 import { studyPayload } from "./payload";
 import { kernelWriter, newDisplayId } from "./tslab";
 
@@ -13,9 +13,9 @@ import { kernelWriter, newDisplayId } from "./tslab";
  */
 export async function showStudy(study: Study, view?: ViewName, running = false): Promise<StudyBundle | undefined> {
   const payload = { ...studyPayload(study, running), ...(view !== undefined ? { view } : {}) };
-  const bundle = await studyBundle(payload);
+  const display = await studyDisplay(payload);
   const write = kernelWriter();
-  if (!write) return bundle;
-  write({ data: bundle, metadata: {}, transient: { display_id: newDisplayId() } }, false);
+  if (!write) return display.data;
+  write({ ...display, transient: { display_id: newDisplayId() } }, false);
   return undefined;
 }

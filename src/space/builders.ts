@@ -1,3 +1,5 @@
+import { Msg } from "../util/messages";
+import { checkParamDef } from "./space";
 import type { CategoricalParam, Choice, Condition, FloatParam, FloatScale, IntParam, IntScale } from "./types";
 
 export interface FloatOptions {
@@ -28,7 +30,7 @@ type WithWhen<O> = O extends { readonly when: infer W extends Condition } ? { re
  * @example float(1e-5, 1, { scale: "log" })
  */
 export function float<const O extends FloatOptions = {}>(low: number, high: number, options?: O): FloatParam & WithWhen<O> {
-  return { type: "float", low, high, ...(options ?? {}) } as FloatParam & WithWhen<O>;
+  return checked({ type: "float", low, high, ...(options ?? {}) }, "float") as FloatParam & WithWhen<O>;
 }
 
 /**
@@ -36,7 +38,7 @@ export function float<const O extends FloatOptions = {}>(low: number, high: numb
  * @example int(1, 8)
  */
 export function int<const O extends IntOptions = {}>(low: number, high: number, options?: O): IntParam & WithWhen<O> {
-  return { type: "int", low, high, ...(options ?? {}) } as IntParam & WithWhen<O>;
+  return checked({ type: "int", low, high, ...(options ?? {}) }, "int") as IntParam & WithWhen<O>;
 }
 
 /**
@@ -47,7 +49,8 @@ export function choice<const C extends readonly Choice[], const O extends Choice
   choices: C,
   options?: O,
 ): CategoricalParam<C[number]> & WithWhen<O> {
-  return { type: "categorical", choices: [...choices], ...(options ?? {}) } as CategoricalParam<C[number]> & WithWhen<O>;
+  if (!Array.isArray(choices)) throw Msg.emptyChoices("choice");
+  return checked({ type: "categorical", choices: [...choices], ...(options ?? {}) }, "choice") as CategoricalParam<C[number]> & WithWhen<O>;
 }
 
 /**
@@ -59,5 +62,14 @@ export function when<const W extends Condition, P extends FloatParam | IntParam 
   condition: W,
   param: P,
 ): P & { readonly when: W } {
-  return { ...param, when: condition };
+  return checked({ ...param, when: condition }, "when") as P & { readonly when: W };
+}
+
+/**
+ * Checks a builder's definition at once, with the error `SearchSpace.parse` would give (the
+ * same code; the field names the builder, which does not know the parameter's name).
+ */
+function checked<D>(def: D, field: string): D {
+  checkParamDef(def, field);
+  return def;
 }

@@ -16,48 +16,66 @@ import type { ParamSpec, SearchSpace } from "./space";
  *   decoding.
  */
 
-/** Monotone transform for a scale, and its inverse. */
-function fwd(p: ParamSpec, v: number): number {
-  if (p.type === "categorical") return v;
-  if (p.scale === "log") return Math.log(v);
-  if (p.scale === "reverse-log") return -Math.log1p(-v);
-  return v;
-}
-function inv(p: ParamSpec, t: number): number {
-  if (p.type === "categorical") return t;
-  if (p.scale === "log") return Math.exp(t);
-  if (p.scale === "reverse-log") return -Math.expm1(-t);
-  return t;
+interface Bounds {
+  lo: number; // transformed (unless linear)
+  hi: number; // transformed (unless linear)
+  /**
+   * The scale's transform is left out: a log or reverse-log range narrower than NARROW of
+   * its scale's variable (low=1e-300, high=1.0000001e-300) has transformed bounds a few ulps
+   * apart, or equal, while the two distributions differ there by less than NARROW.
+   */
+  linear: boolean;
 }
 
-interface Bounds {
-  lo: number; // transformed
-  hi: number; // transformed
+/** Relative width below which log and reverse-log ranges are encoded linearly (2^-20 ≈ 1e-6). */
+const NARROW = 2 ** -20;
+
+/** Monotone transform for a scale, and its inverse. */
+function fwd(p: NumericSpec, b: Bounds, v: number): number {
+  if (b.linear) return v;
+  if (p.scale === "log") return Math.log(v);
+  return -Math.log1p(-v); // reverse-log
 }
+function inv(p: NumericSpec, b: Bounds, t: number): number {
+  if (b.linear) return t;
+  if (p.scale === "log") return Math.exp(t);
+  return -Math.expm1(-t); // reverse-log
+}
+
+type NumericSpec = Exclude<ParamSpec, { type: "categorical" }>;
 
 const boundsCache = new WeakMap<ParamSpec, Bounds>();
 
-function bounds(p: Exclude<ParamSpec, { type: "categorical" }>): Bounds {
+function bounds(p: NumericSpec): Bounds {
   let b = boundsCache.get(p);
   if (b) return b;
-  const step = p.type === "int" ? p.step : p.step;
+  const step = p.step;
   let lo = p.low;
   let hi = p.high;
   if (step !== undefined) {
     const top = lastGridValue(p);
-    // Widen by half a step where the scale's domain allows it.
+    // Widen by half a step where the scale's domain allows it (and the width stays a number).
     const wlo = p.low - step / 2;
     const whi = top + step / 2;
     lo = inDomain(p, wlo) ? wlo : p.low;
     hi = inDomain(p, whi) ? whi : top;
+    if (!Number.isFinite(hi - lo)) {
+      lo = p.low;
+      hi = top;
+    }
   }
-  b = { lo: fwd(p, lo), hi: fwd(p, hi) };
+  const linear = p.scale === "linear" || (p.scale === "log" ? hi - lo <= NARROW * lo : hi - lo <= NARROW * (1 - hi));
+  b = { lo, hi, linear };
+  if (!linear) {
+    b.lo = fwd(p, b, lo);
+    b.hi = fwd(p, b, hi);
+  }
   boundsCache.set(p, b);
   return b;
 }
 
-function inDomain(p: ParamSpec, v: number): boolean {
-  if (p.type === "categorical") return true;
+function inDomain(p: NumericSpec, v: number): boolean {
+  if (!Number.isFinite(v)) return false;
   if (p.scale === "log") return v > 0;
   if (p.scale === "reverse-log") return v < 1;
   return true;
@@ -77,7 +95,7 @@ export function gridSize(p: ParamSpec): number {
 }
 
 /** The k-th grid value, rounded to the decimals of low and step so 0.1*3 prints as 0.3. */
-export function gridValue(p: Exclude<ParamSpec, { type: "categorical" }>, k: number): number {
+export function gridValue(p: NumericSpec, k: number): number {
   const step = p.step!;
   const v = p.low + k * step;
   if (p.type === "int") return v;
@@ -86,7 +104,7 @@ export function gridValue(p: Exclude<ParamSpec, { type: "categorical" }>, k: num
   return Math.min(Math.max(r, p.low), p.high);
 }
 
-function lastGridValue(p: Exclude<ParamSpec, { type: "categorical" }>): number {
+function lastGridValue(p: NumericSpec): number {
   return gridValue(p, gridSize(p) - 1);
 }
 
@@ -112,7 +130,7 @@ export function fromUnit(p: ParamSpec, u: number): Choice {
   }
   const b = bounds(p);
   // The cube's faces are the bounds exactly (exp(log(low)) need not be low).
-  let v = p.step === undefined && (x === 0 || x === 1) ? (x === 0 ? p.low : p.high) : inv(p, b.lo + x * (b.hi - b.lo));
+  let v = p.step === undefined && (x === 0 || x === 1) ? (x === 0 ? p.low : p.high) : inv(p, b, b.lo + x * (b.hi - b.lo));
   if (p.step !== undefined) {
     const k = Math.round((v - p.low) / p.step);
     const kmax = gridSize(p) - 1;
@@ -132,7 +150,7 @@ export function toUnit(p: ParamSpec, v: Choice): number {
   }
   const b = bounds(p);
   if (b.hi === b.lo) return 0.5;
-  const u = (fwd(p, v as number) - b.lo) / (b.hi - b.lo);
+  const u = (fwd(p, b, v as number) - b.lo) / (b.hi - b.lo);
   return u < 0 ? 0 : u > 1 ? 1 : u;
 }
 

@@ -33,6 +33,16 @@ export interface CategoricalSpec extends SpecBase {
   readonly choices: readonly Choice[];
 }
 
+/** Most parameters a space may declare. */
+export const MAX_PARAMS = 10_000;
+/** Most choices of a categorical parameter, and most values one condition may list. */
+export const MAX_CHOICES = 10_000;
+/**
+ * A stepped float's step must be at least this fraction of its larger bound: below it the
+ * grid values low + k*step are not distinct doubles (near 1e15 doubles are 0.125 apart).
+ */
+export const MIN_RELATIVE_STEP = 1e-12;
+
 const FLOAT_FIELDS = ["type", "low", "high", "scale", "step", "when"] as const;
 const INT_FIELDS = ["type", "low", "high", "scale", "step", "when"] as const;
 const CAT_FIELDS = ["type", "choices", "when"] as const;
@@ -54,11 +64,15 @@ export class SearchSpace {
   private readonly json: SpaceDef;
   private canonical?: string;
 
+  /** Each conditional parameter's condition, as lookups (by parameter). */
+  private readonly tests: ReadonlyMap<ParamSpec, readonly ConditionTest[]>;
+
   private constructor(params: ParamSpec[], json: SpaceDef) {
     this.params = params;
     this.byName = new Map(params.map((p) => [p.name, p]));
     this.json = json;
-    this.evalOrder = topologicalOrder(params);
+    this.evalOrder = topologicalOrder(params, this.byName);
+    this.tests = new Map(params.flatMap((p) => (p.when ? [[p, conditionTests(p.when)]] : [])));
   }
 
   /** Validates a space given as JSON (or as the DSL's builders made it); throws one clear error. */
@@ -67,19 +81,22 @@ export class SearchSpace {
     if (!isPlainObject(input)) throw Msg.notAnObject(field, input);
     const names = Object.keys(input);
     if (names.length === 0) throw Msg.emptySpace(field);
+    if (names.length > MAX_PARAMS) throw Msg.tooManyParams(field, names.length, MAX_PARAMS);
     const params: ParamSpec[] = [];
     const json: Record<string, ParamDef> = {};
     names.forEach((name, index) => {
-      // "__proto__" would be swallowed by every object a configuration passes through.
-      if (name.length === 0 || name === "__proto__") throw Msg.badParamName(field, name);
+      // "__proto__" would be swallowed by every object a configuration passes through, and a
+      // name every object inherits ("toString", "constructor") reads as present when inactive.
+      if (name.length === 0 || name in Object.prototype) throw Msg.badParamName(field, name);
       const spec = parseParam(name, index, input[name], `${field}.${name}`);
       params.push(spec);
       json[name] = toDef(spec);
     });
-    const space = new SearchSpace(params, json);
-    for (const p of params) if (p.when) checkCondition(space, p, `${field}.${p.name}`);
-    findCycle(params);
-    return space;
+    const byName = new Map(params.map((p) => [p.name, p]));
+    const choiceSets = new Map<ParamSpec, Set<Choice>>();
+    for (const p of params) if (p.when) checkCondition(byName, p, `${field}.${p.name}`, choiceSets);
+    findCycle(params, byName);
+    return new SearchSpace(params, json);
   }
 
   get size(): number {
@@ -125,12 +142,12 @@ export class SearchSpace {
 
   /** Whether `param`'s condition holds for the (partial) configuration. */
   isActive(param: ParamSpec, config: Readonly<Record<string, unknown>>): boolean {
-    const when = param.when;
-    if (!when) return true;
-    for (const other of Object.keys(when)) {
-      if (!(other in config)) return false;
-      const v = config[other];
-      if (!when[other]!.some((a) => a === v)) return false;
+    if (!param.when) return true;
+    const tests = this.tests.get(param) ?? conditionTests(param.when);
+    for (let i = 0; i < tests.length; i++) {
+      const t = tests[i]!;
+      if (!(t.name in config)) return false;
+      if (!t.allows(config[t.name])) return false;
     }
     return true;
   }
@@ -167,6 +184,15 @@ export class SearchSpace {
   }
 }
 
+/**
+ * Checks one parameter definition on its own (the DSL's builders: `float`, `int`, `choice`,
+ * `when`), with the rules and error codes of `SearchSpace.parse`; `field` names the builder.
+ * What needs the whole space (the parameters a condition names) is checked by parse.
+ */
+export function checkParamDef(raw: unknown, field: string): void {
+  parseParam("param", 0, raw, field);
+}
+
 function parseParam(name: string, index: number, raw: unknown, field: string): ParamSpec {
   if (!isPlainObject(raw)) throw Msg.notAnObject(field, raw);
   const type = raw["type"];
@@ -180,6 +206,7 @@ function parseParam(name: string, index: number, raw: unknown, field: string): P
   if (type === "categorical") {
     const choices = raw["choices"];
     if (!Array.isArray(choices) || choices.length === 0) throw Msg.emptyChoices(field);
+    if (choices.length > MAX_CHOICES) throw Msg.tooManyChoices(field, choices.length, MAX_CHOICES);
     const seen = new Set<string>();
     choices.forEach((c, i) => {
       if (!(typeof c === "string" || typeof c === "boolean" || (typeof c === "number" && Number.isFinite(c)))) throw Msg.badChoice(field, i, c);
@@ -187,7 +214,8 @@ function parseParam(name: string, index: number, raw: unknown, field: string): P
       if (seen.has(key)) throw Msg.duplicateChoice(field, c);
       seen.add(key);
     });
-    return { ...base, type, choices: [...(choices as Choice[])] };
+    // -0 is 0 to every comparison and in JSON: keep it as 0, so proposals never carry -0.
+    return { ...base, type, choices: (choices as Choice[]).map((c) => (c === 0 ? 0 : c)) };
   }
   const low = raw["low"];
   const high = raw["high"];
@@ -197,19 +225,29 @@ function parseParam(name: string, index: number, raw: unknown, field: string): P
   if (type === "int") {
     if (!Number.isInteger(low)) throw Msg.notInteger(`${field}.low`, low);
     if (!Number.isInteger(high)) throw Msg.notInteger(`${field}.high`, high);
+    if (!Number.isSafeInteger(low)) throw Msg.intNotSafe(`${field}.low`, low);
+    if (!Number.isSafeInteger(high)) throw Msg.intNotSafe(`${field}.high`, high);
     if (low > high) throw Msg.lowAboveHigh(field, low, high);
+    // Beyond 2^53 - 1 integers apart, low + k*step is no longer exact.
+    if (high - low > Number.MAX_SAFE_INTEGER) throw Msg.rangeTooWide(field, low, high, `${Number.MAX_SAFE_INTEGER} (2^53 - 1) for an int`);
     const scale = raw["scale"] ?? "linear";
     if (!(IntScales as readonly unknown[]).includes(scale)) throw Msg.badScale(field, scale, IntScales);
     if (scale === "log" && low < 1) throw Msg.logNeedsPositive(field, low, 1);
-    if (step !== undefined && !(typeof step === "number" && Number.isInteger(step) && step >= 1)) throw Msg.badStep(field, step, true);
+    if (step !== undefined && !(typeof step === "number" && Number.isSafeInteger(step) && step >= 1)) throw Msg.badStep(field, step, true);
     return { ...base, type, low, high, scale: scale as IntScale, step: (step as number | undefined) ?? 1 };
   }
   if (!(low < high)) throw Msg.lowNotBelowHigh(field, low, high);
+  // Every strategy measures positions in the range by high - low: it must be a number.
+  if (!Number.isFinite(high - low)) throw Msg.rangeTooWide(field, low, high, `the largest double, ${Number.MAX_VALUE}`);
   const scale = raw["scale"] ?? "linear";
   if (!(FloatScales as readonly unknown[]).includes(scale)) throw Msg.badScale(field, scale, FloatScales);
   if (scale === "log" && !(low > 0)) throw Msg.logNeedsPositive(field, low, 0);
   if (scale === "reverse-log" && !(low >= 0 && high < 1)) throw Msg.reverseLogRange(field, low, high);
   if (step !== undefined && !(typeof step === "number" && Number.isFinite(step) && step > 0)) throw Msg.badStep(field, step, false);
+  if (step !== undefined) {
+    const min = MIN_RELATIVE_STEP * Math.max(Math.abs(low), Math.abs(high));
+    if ((step as number) < min) throw Msg.stepTooFine(field, step as number, low, high, min);
+  }
   const spec: FloatSpec = { ...base, type: "float", low, high, scale: scale as FloatScale };
   if (step === undefined) return spec;
   const stepped: FloatSpec = { ...spec, step: step as number };
@@ -223,6 +261,7 @@ function parseWhen(raw: unknown, field: string): Condition {
   const entries: [string, Choice[]][] = [];
   for (const [k, v] of Object.entries(raw)) {
     if (!Array.isArray(v) || v.length === 0) throw Msg.badCondition(field, raw);
+    if (v.length > MAX_CHOICES) throw Msg.conditionTooLong(field, k, v.length, MAX_CHOICES);
     for (const c of v) {
       if (!(typeof c === "string" || typeof c === "boolean" || (typeof c === "number" && Number.isFinite(c)))) throw Msg.badCondition(field, raw);
     }
@@ -232,14 +271,17 @@ function parseWhen(raw: unknown, field: string): Condition {
   return Object.fromEntries(entries);
 }
 
-function checkCondition(space: SearchSpace, p: ParamSpec, field: string): void {
+function checkCondition(byName: ReadonlyMap<string, ParamSpec>, p: ParamSpec, field: string, choiceSets: Map<ParamSpec, Set<Choice>>): void {
   for (const [other, values] of Object.entries(p.when!)) {
     if (other === p.name) throw Msg.conditionSelf(field);
-    const o = space.param(other);
-    if (!o) throw Msg.conditionUnknownParam(field, other, space.names);
+    const o = byName.get(other);
+    if (!o) throw Msg.conditionUnknownParam(field, other, [...byName.keys()]);
     if (o.type === "float") throw Msg.conditionNotDiscrete(field, other, "a float");
+    let set = o.type === "categorical" ? choiceSets.get(o) : undefined;
+    if (o.type === "categorical" && !set) choiceSets.set(o, (set = new Set(o.choices)));
     for (const v of values) {
-      const possible = o.type === "categorical" ? o.choices.some((c) => c === v) : isIntValue(o, v);
+      // A Set compares as === does for these values (-0 finds 0; NaN is never a choice).
+      const possible = o.type === "categorical" ? set!.has(v) : isIntValue(o, v);
       if (!possible) throw Msg.conditionValue(field, other, v);
     }
   }
@@ -249,37 +291,116 @@ function isIntValue(p: IntSpec, v: unknown): boolean {
   return typeof v === "number" && Number.isInteger(v) && v >= p.low && v <= p.high && (v - p.low) % p.step === 0;
 }
 
-function findCycle(params: readonly ParamSpec[]): void {
-  const state = new Map<string, 1 | 2>();
-  const byName = new Map(params.map((p) => [p.name, p]));
-  const stack: string[] = [];
-  const visit = (name: string): void => {
-    const s = state.get(name);
-    if (s === 2) return;
-    if (s === 1) {
-      throw Msg.conditionCycle([...stack.slice(stack.indexOf(name)), name]);
-    }
-    state.set(name, 1);
-    stack.push(name);
-    for (const dep of Object.keys(byName.get(name)?.when ?? {})) visit(dep);
-    stack.pop();
-    state.set(name, 2);
-  };
-  for (const p of params) visit(p.name);
+/** One entry of a condition: the parameter it names and whether a value of it lets the condition hold. */
+interface ConditionTest {
+  readonly name: string;
+  readonly allows: (v: unknown) => boolean;
 }
 
-/** Dependencies first; otherwise declaration order (Kahn's algorithm with a sorted ready list). */
-function topologicalOrder(params: readonly ParamSpec[]): ParamSpec[] {
-  if (!params.some((p) => p.when)) return [...params];
-  const done = new Set<string>();
-  const out: ParamSpec[] = [];
-  while (out.length < params.length) {
-    const next = params.find((p) => !done.has(p.name) && Object.keys(p.when ?? {}).every((d) => done.has(d)));
-    if (!next) break; // cycles were rejected before
-    done.add(next.name);
-    out.push(next);
+function conditionTests(when: Condition): ConditionTest[] {
+  return Object.keys(when).map((name) => {
+    const list = when[name]!;
+    // Short lists (the usual one or two values) are scanned; long ones looked up.
+    if (list.length <= 8) return { name, allows: (v: unknown) => list.some((a) => a === v) };
+    const set = new Set<unknown>(list);
+    return { name, allows: (v: unknown) => set.has(v) };
+  });
+}
+
+/** Throws on a cycle of conditions, naming it. Iterative: a chain of conditions may be as long as the space. */
+function findCycle(params: readonly ParamSpec[], byName: ReadonlyMap<string, ParamSpec>): void {
+  const state = new Map<string, 1 | 2>();
+  for (const root of params) {
+    if (state.has(root.name)) continue;
+    // Depth-first, with an explicit stack of (name, its dependencies, next dependency to visit).
+    const stack: { name: string; deps: string[]; next: number }[] = [];
+    const enter = (name: string): void => {
+      state.set(name, 1);
+      stack.push({ name, deps: Object.keys(byName.get(name)?.when ?? {}), next: 0 });
+    };
+    enter(root.name);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.next === top.deps.length) {
+        state.set(top.name, 2);
+        stack.pop();
+        continue;
+      }
+      const dep = top.deps[top.next++]!;
+      const s = state.get(dep);
+      if (s === 2) continue;
+      if (s === 1) {
+        const names = stack.map((f) => f.name);
+        throw Msg.conditionCycle([...names.slice(names.indexOf(dep)), dep]);
+      }
+      enter(dep);
+    }
   }
-  return out;
+}
+
+/**
+ * Dependencies first; otherwise declaration order: Kahn's algorithm, always taking the ready
+ * parameter declared first (a heap of indices keeps it O((P + E) log P) for long chains).
+ */
+function topologicalOrder(params: readonly ParamSpec[], byName: ReadonlyMap<string, ParamSpec>): ParamSpec[] {
+  if (!params.some((p) => p.when)) return [...params];
+  const waiting = new Int32Array(params.length);
+  const dependents: number[][] = params.map(() => []);
+  for (const p of params) {
+    for (const dep of Object.keys(p.when ?? {})) {
+      const d = byName.get(dep);
+      if (!d) continue;
+      waiting[p.index]++;
+      dependents[d.index]!.push(p.index);
+    }
+  }
+  const ready = new MinHeap();
+  for (const p of params) if (waiting[p.index] === 0) ready.push(p.index);
+  const out: ParamSpec[] = [];
+  while (ready.size) {
+    const i = ready.pop();
+    out.push(params[i]!);
+    for (const j of dependents[i]!) if (--waiting[j] === 0) ready.push(j);
+  }
+  return out; // cycles were rejected before
+}
+
+/** A binary min-heap of integers. */
+class MinHeap {
+  private readonly a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    let i = a.length;
+    a.push(x);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= x) break;
+      a[i] = a[up]!;
+      i = up;
+    }
+    a[i] = x;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const c = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
 
 function toDef(p: ParamSpec): ParamDef {

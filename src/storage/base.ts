@@ -2,9 +2,9 @@ import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
 import type { Config } from "../space/types";
 import type { JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
-import type { NewTrial, StudyOp, TrialOutcome } from "./ops";
-import { JOURNAL_VERSION } from "./ops";
-import { StudyReplica } from "./replica";
+import type { NewTrial, StudyOp, TrialOutcome } from "../record/ops";
+import { JOURNAL_VERSION } from "../record/ops";
+import { StudyReplica } from "../record/replica";
 import type { Storage } from "./storage";
 
 /**
@@ -77,7 +77,7 @@ export abstract class ReplicaStorage implements Storage {
 
   enqueue(study: string, params: Config): Promise<StudySnapshot> {
     return this.tx(study, (r, write) => {
-      write({ op: "enqueue", params });
+      write({ op: "enqueue", params, i: r.queue.length });
       return r;
     });
   }

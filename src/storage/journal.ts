@@ -2,49 +2,55 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { StudySpec } from "../model/trial";
+import { encodeRecord, parseHeaderLine, type JournalHeader } from "../record/journal-format";
+import { JournalLineReader } from "../record/journal-reader";
+import type { StudyOp } from "../record/ops";
+import type { StudyReplica, Undo } from "../record/replica";
 import { TunelabError, errorText } from "../util/errors";
+import { Msg } from "../util/messages";
 import { ReplicaStorage, applyChecked } from "./base";
-import { decodeOp, parseHeaderLine, parsesAsJson } from "./journal-format";
-import { JOURNAL_VERSION, type StudyOp } from "./ops";
-import { StudyReplica } from "./replica";
+import { DEFAULT_LOCK_GRACE_MS, FileLocks } from "./lock";
 
 export interface JournalOptions {
-  /** fsync after every append (slower; survives power cuts, not only process crashes). Default false. */
+  /**
+   * fdatasync every append before the operation returns, so what was acknowledged also survives
+   * a power cut or an OS crash (without it, a process crash or kill loses nothing acknowledged:
+   * the kernel has the bytes). Costs an fsync per ask, report and tell. Default: the
+   * TUNELAB_DURABLE environment variable (1, true, yes, on), else false.
+   */
   readonly durable?: boolean;
   /** Where warnings go (damaged records skipped, stale locks broken). Default: console.warn. */
   readonly onWarning?: (message: string) => void;
-  /** Give up waiting for another process's lock after this long. Default 30 s. */
+  /** Give up waiting for a lock that can't be broken yet after this long. Default 60 s. */
   readonly lockTimeoutMs?: number;
+  /**
+   * A lock whose holder can't be checked from here (another machine or container, an empty
+   * or unreadable lock: 2 s at most) is broken once it is this old. Default 30 s. A lock of a
+   * live process on this machine is never broken; one of a process that is gone is broken at once.
+   */
+  readonly lockGraceMs?: number;
 }
 
-/** A lock older than this whose owner can't be checked is considered abandoned. */
-const STALE_LOCK_MS = 60_000;
-/**
- * A lock file still empty after this long was left by a process that died
- * between creating it and writing its pid (microseconds apart).
- */
-const EMPTY_LOCK_MS = 10_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 interface OpenFile {
   readonly file: string;
   readonly lock: string;
+  readonly reader: JournalLineReader;
   readonly replica: StudyReplica;
-  /** Bytes of the file consumed so far (always at a line boundary). */
-  offset: number;
-  /** Lines consumed so far (for messages). */
-  lines: number;
-  /** The file ends with a torn record that the next append must terminate. */
-  torn: boolean;
+  /** The journal's inode: a file put in its place is noticed, not appended to. */
+  readonly ino: number;
 }
 
 /**
  * The on-disk default: one append-only JSON-lines journal per study,
- * `<dir>/<study>.jsonl`, each line one operation (see ops.ts). Chosen over
- * SQLite because it needs no native module, reads incrementally from a byte
- * offset (the JupyterLab study browser reads it through the contents API),
- * survives a torn last line, and makes concurrent writers simple: a writer
- * takes `<file>.lock` (O_EXCL), catches up with what others appended, checks
- * its operation against that state, appends, and releases.
+ * `<dir>/<study>.jsonl`, each line one operation (see src/record/ops.ts) with its checksum.
+ * Chosen over SQLite because it needs no native module, reads incrementally from a byte
+ * offset (the JupyterLab study browser reads it through the contents API), survives a torn
+ * or damaged line (src/record/journal-reader.ts), and makes concurrent writers simple: a writer
+ * takes `<file>.lock` (lock.ts), catches up with what others appended, checks its operation
+ * against that state, appends, and releases. An append that fails (a full disk) is cut back
+ * off the file and taken back from memory, so memory never runs ahead of the disk.
  *
  * Safe for several processes on one machine (and one filesystem); for many
  * machines use a database storage.
@@ -52,13 +58,22 @@ interface OpenFile {
 export class JournalStorage extends ReplicaStorage {
   readonly description: string;
   readonly kind = "journal";
+  /** Whether appends are fsynced (the `durable` option or TUNELAB_DURABLE). */
+  readonly durable: boolean;
   private readonly files = new Map<string, OpenFile>();
   private readonly warn: (m: string) => void;
+  private readonly locks: FileLocks;
 
-  constructor(readonly dir: string = ".tunelab", private readonly options: JournalOptions = {}) {
+  constructor(
+    readonly dir: string = ".tunelab",
+    options: JournalOptions = {},
+  ) {
     super();
     this.description = `journal ${dir}`;
     this.warn = options.onWarning ?? ((m) => console.warn(`tunelab: ${m}`));
+    if (options.durable !== undefined && typeof options.durable !== "boolean") throw Msg.badDurable("durable", options.durable);
+    this.durable = options.durable ?? durableFromEnv();
+    this.locks = new FileLocks({ timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, graceMs: options.lockGraceMs ?? DEFAULT_LOCK_GRACE_MS, warn: this.warn });
   }
 
   /** The journal file of a study name. */
@@ -77,192 +92,89 @@ export class JournalStorage extends ReplicaStorage {
     // Resolved once: a later process.chdir (a notebook cell) must not move the study.
     const file = path.resolve(this.fileFor(spec.name));
     const lock = file + ".lock";
-    await this.acquire(lock);
+    const fresh = () => new JournalLineReader(file, { onWarning: this.warn, decode: utf8 });
+    let reader = fresh();
+    // A long journal is read before taking the lock (other writers go on meanwhile); what
+    // they append by then is read under it.
+    if (sizeOf(file) > 0) readInto(file, reader, false);
+    await this.locks.acquire(lock);
     try {
-      const size = fileSize(file);
-      if (size === 0) {
-        const op: StudyOp = { op: "study", v: JOURNAL_VERSION, spec };
-        fs.appendFileSync(file, JSON.stringify(op) + "\n");
+      // A writer's failed append, cut back off the file, may have been read meanwhile: read again.
+      if (sizeOf(file) < reader.offset) reader = fresh();
+      if (sizeOf(file) === 0) {
+        const failed = appendBytes(file, Buffer.from(encodeRecord(this.studyOp(spec)) + "\n"), 0, this.durable);
+        if (failed) throw Msg.journalWriteFailed(file, failed.os, failed.left);
+        if (this.durable) syncDir(path.dirname(file));
       }
-      const header = readHeader(file);
-      const replica = new StudyReplica(header.spec);
-      replica.apply(header.op);
-      const of: OpenFile = { file, lock, replica, offset: header.bytes, lines: 1, torn: false };
-      this.catchUp(of, true);
+      readInto(file, reader, true);
+      if (!reader.replica) throw Msg.journalBadHeader(file, "has no complete first record (it was cut off while being created)");
+      const of: OpenFile = { file, lock, reader, replica: reader.replica, ino: fs.statSync(file).ino };
       this.files.set(spec.name, of);
-      return replica;
+      return of.replica;
     } finally {
-      release(lock);
+      this.locks.release(lock);
     }
   }
 
   protected async transact<T>(study: string, fn: (r: StudyReplica, write: (op: StudyOp) => void) => T): Promise<T> {
     const of = this.files.get(study);
-    if (!of) throw new TunelabError("study.unknown", `no open study is named ${JSON.stringify(study)}`, "study");
-    await this.acquire(of.lock);
-    const lines: string[] = [];
+    if (!of) throw Msg.studyUnknown(study);
+    await this.locks.acquire(of.lock);
     try {
-      this.catchUp(of, true);
-      return fn(of.replica, (op) => {
-        applyChecked(of.replica, op);
-        lines.push(JSON.stringify(op));
-      });
-    } finally {
+      this.catchUp(of);
+      const r = of.replica;
+      const lines: string[] = [];
+      const undo: Undo[] = [];
       try {
-        if (lines.length) this.append(of, lines);
+        return fn(r, (op) => {
+          const u = r.undoPoint(op);
+          applyChecked(r, op);
+          undo.push(u);
+          lines.push(encodeRecord(op));
+        });
       } finally {
-        release(of.lock);
+        if (lines.length) this.append(of, lines, undo);
       }
-    }
-  }
-
-  /** Reads what was appended since the last read (by any process) and applies it. */
-  private catchUp(of: OpenFile, locked: boolean): void {
-    const size = fileSize(of.file);
-    if (size <= of.offset) return;
-    const fd = fs.openSync(of.file, "r");
-    let buf: Buffer;
-    try {
-      buf = Buffer.allocUnsafe(size - of.offset);
-      let read = 0;
-      while (read < buf.length) {
-        const n = fs.readSync(fd, buf, read, buf.length - read, of.offset + read);
-        if (n === 0) break;
-        read += n;
-      }
-      buf = buf.subarray(0, read);
     } finally {
-      fs.closeSync(fd);
+      this.locks.release(of.lock);
     }
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      // Whatever follows our torn fragment starts with the newline that ended it.
-      of.torn = false;
-      of.lines++;
-      const text = buf.toString("utf8", start, nl);
-      start = nl + 1;
-      if (text.trim() === "") continue;
-      this.applyLine(of, text);
-    }
-    if (start < buf.length && locked) {
-      // Nobody else can be writing (we hold the lock): this is a torn record
-      // from a process that died mid-write. The next append starts on a fresh
-      // line, so the fragment becomes a line of its own, and every later
-      // reader must treat it as we do now. A fragment that is complete JSON
-      // lost only its newline (no proper prefix of a JSON object parses), and
-      // later readers will apply it: apply it too. Anything else is skipped.
-      of.lines++;
-      const text = buf.toString("utf8", start);
-      if (parsesAsJson(text)) {
-        this.applyLine(of, text);
-      } else {
-        this.warn(`${of.file}: the last record (line ${of.lines}) is incomplete, probably cut off by a crash; it was skipped and every complete record was kept.`);
-      }
-      of.torn = true;
-      start = buf.length;
-    }
-    of.offset += start;
   }
 
-  private applyLine(of: OpenFile, text: string): void {
-    const d = decodeOp(text);
-    if (!d.ok) {
-      this.warn(d.reason === "json" ? `${of.file}: line ${of.lines} is not valid JSON (a damaged record); it was skipped.` : `${of.file}: line ${of.lines} is not a tunelab operation; it was skipped.`);
-      return;
-    }
-    if (d.op.op === "study") return;
+  /** Reads what was appended since the last read (by any process) and applies it; under the lock. */
+  private catchUp(of: OpenFile): void {
+    let st: fs.Stats;
     try {
-      applyChecked(of.replica, d.op);
-    } catch (e) {
-      this.warn(`${of.file}: line ${of.lines} does not fit the study (${errorText(e)}); it was skipped.`);
+      st = fs.statSync(of.file);
+    } catch {
+      throw Msg.journalReplaced(of.file, "was deleted");
     }
-  }
-
-  private append(of: OpenFile, lines: string[]): void {
-    const text = (of.torn ? "\n" : "") + lines.join("\n") + "\n";
-    const fd = fs.openSync(of.file, "a");
-    try {
-      fs.writeSync(fd, text);
-      if (this.options.durable) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    of.torn = false;
-    of.offset += Buffer.byteLength(text);
-    of.lines += lines.length + (text.startsWith("\n") ? 1 : 0);
-  }
-
-  private async acquire(lock: string): Promise<void> {
-    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 30_000);
-    let wait = 1;
-    for (;;) {
-      try {
-        const fd = fs.openSync(lock, "wx");
-        fs.writeSync(fd, `${process.pid} ${Date.now()}`);
-        fs.closeSync(fd);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-      if (this.breakIfStale(lock)) continue;
-      if (Date.now() > deadline) {
-        throw new TunelabError("storage.lock_timeout", `could not lock ${lock} within ${this.options.lockTimeoutMs ?? 30_000} ms: another process holds it; if no tunelab process is running, delete the file.`, "storage");
-      }
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(wait * 2, 20);
-    }
+    if (of.ino !== 0 && st.ino !== of.ino) throw Msg.journalReplaced(of.file, "was replaced by another file");
+    if (st.size < of.reader.offset) throw Msg.journalReplaced(of.file, "shrank");
+    if (st.size > of.reader.offset) of.reader.read(readRange(of.file, of.reader.offset, st.size), true, true);
   }
 
   /**
-   * Removes a lock whose owner died; true when the lock is gone. Breakers
-   * take `<lock>.break` (O_EXCL) first and decide on what they read under it:
-   * otherwise two waiters that both read the dead owner's lock could each
-   * remove it, the second removing the fresh lock the first just took, and
-   * both would then write at once.
+   * Appends the lines of one transaction, whose ops `fn` already applied. If the write fails,
+   * whatever part of it reached the file is cut off again (every reader then sees the file as
+   * it was), the ops are taken back from the replica, and storage.write_failed says why.
    */
-  private breakIfStale(lock: string): boolean {
-    const guard = lock + ".break";
-    try {
-      fs.closeSync(fs.openSync(guard, "wx"));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      // Another breaker is at work (for microseconds), or one died holding the guard.
-      if (ageMs(guard) > EMPTY_LOCK_MS) release(guard);
-      return false;
+  private append(of: OpenFile, lines: string[], undo: Undo[]): void {
+    const r = of.reader;
+    const bytes = Buffer.from((r.torn ? "\n" : "") + lines.join("\n") + "\n");
+    const failed = appendBytes(of.file, bytes, r.offset, this.durable);
+    if (!failed) {
+      r.appended(bytes.length, lines.length);
+      return;
     }
+    for (let i = undo.length - 1; i >= 0; i--) of.replica.undo(undo[i]!);
     try {
-      let text: string;
-      let age: number;
-      try {
-        text = fs.readFileSync(lock, "utf8");
-        age = ageMs(lock);
-      } catch {
-        return true; // released meanwhile
-      }
-      const [pidText, tText] = text.split(" ");
-      const pid = Number(pidText);
-      const t = Number(tText);
-      let dead = false;
-      if (Number.isInteger(pid) && pid > 0) {
-        try {
-          process.kill(pid, 0);
-        } catch (e) {
-          dead = (e as NodeJS.ErrnoException).code === "ESRCH";
-        }
-      } else if (!text) {
-        // Created but not yet written: give its owner a moment, not forever.
-        dead = age > EMPTY_LOCK_MS;
-      }
-      if (!dead && Number.isFinite(t) && Date.now() - t > STALE_LOCK_MS && pid === process.pid) dead = true;
-      if (!dead) return false;
-      release(lock);
-      this.warn(text ? `removed the lock ${lock} left by process ${pid}, which is no longer running.` : `removed the lock ${lock}, left empty by a process that died while taking it.`);
-      return true;
-    } finally {
-      release(guard);
+      // Normally nothing: the file is as it was. If cutting it back failed too, this reads
+      // what is left as every other reader will.
+      this.catchUp(of);
+    } catch {
+      /* the error below says what failed */
     }
+    throw Msg.journalWriteFailed(of.file, failed.os, failed.left);
   }
 
   async listStudies(): Promise<string[]> {
@@ -289,7 +201,20 @@ export class JournalStorage extends ReplicaStorage {
   }
 }
 
-function fileSize(file: string): number {
+/** Bytes [start, end) of a Buffer as UTF-8 (the reader is only given Buffers here). */
+const utf8 = (b: Uint8Array, start: number, end: number): string => (b as Buffer).toString("utf8", start, end);
+
+/** TUNELAB_DURABLE as a boolean (unset: false). */
+function durableFromEnv(): boolean {
+  const raw = process.env["TUNELAB_DURABLE"];
+  if (raw === undefined) return false;
+  const v = raw.trim().toLowerCase();
+  if (v === "1" || v === "true" || v === "yes" || v === "on") return true;
+  if (v === "" || v === "0" || v === "false" || v === "no" || v === "off") return false;
+  throw Msg.badDurable("TUNELAB_DURABLE", raw);
+}
+
+function sizeOf(file: string): number {
   try {
     return fs.statSync(file).size;
   } catch (e) {
@@ -298,25 +223,87 @@ function fileSize(file: string): number {
   }
 }
 
-/** Milliseconds since a file was last modified (0 when it is gone). */
-function ageMs(file: string): number {
+/** Feeds `reader` the file from its offset to the end; throws when the file can't be a journal. */
+function readInto(file: string, reader: JournalLineReader, final: boolean): void {
+  const size = sizeOf(file);
+  if (size > reader.offset) reader.read(readRange(file, reader.offset, size), true, final);
+  if (reader.error) throw new TunelabError(reader.error.code, reader.error.message, "storage");
+}
+
+/** Bytes [from, to) of a file (fewer if it is shorter). */
+function readRange(file: string, from: number, to: number): Buffer {
+  const fd = fs.openSync(file, "r");
   try {
-    return Date.now() - fs.statSync(file).mtimeMs;
-  } catch {
-    return 0;
+    const buf = Buffer.allocUnsafe(to - from);
+    let read = 0;
+    while (read < buf.length) {
+      const n = fs.readSync(fd, buf, read, buf.length - read, from + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buf.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-function release(lock: string): void {
+/**
+ * Appends `bytes` to a file that is `size` bytes long (the caller holds its lock); null when
+ * all of it was written (and, if `durable`, synced), else the OS error, with the file cut
+ * back to `size` if that was possible.
+ */
+function appendBytes(file: string, bytes: Buffer, size: number, durable: boolean): { os: string; left: string } | null {
+  let fd: number;
   try {
-    fs.unlinkSync(lock);
+    fd = fs.openSync(file, "a");
+  } catch (e) {
+    return { os: osError(e), left: "" };
+  }
+  try {
+    for (let done = 0; done < bytes.length; ) {
+      const n = fs.writeSync(fd, bytes, done, bytes.length - done);
+      if (n <= 0) throw new Error("the write made no progress");
+      done += n;
+    }
+    if (durable) fs.fdatasyncSync(fd);
+    return null;
+  } catch (e) {
+    try {
+      fs.ftruncateSync(fd, size);
+      if (durable) fs.fdatasyncSync(fd);
+      return { os: osError(e), left: "" };
+    } catch {
+      return { os: osError(e), left: "; part of the record may be left at its end, which every reader skips" };
+    }
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* the outcome is decided */
+    }
+  }
+}
+
+function osError(e: unknown): string {
+  const x = e as NodeJS.ErrnoException;
+  return x && typeof x.code === "string" ? `${x.code}: ${x.message.replace(/^[A-Z0-9]+: /, "")}` : errorText(e);
+}
+
+/** fsyncs a folder, so a file created in it survives a power cut (where the OS allows it). */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
   } catch {
-    /* already gone */
+    /* not supported here (Windows): the file's own fsync is what there is */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
 /** Reads and checks a journal's first record. */
-export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes: number } {
+export function readHeader(file: string): JournalHeader & { bytes: number } {
   const fd = fs.openSync(file, "r");
   try {
     const chunks: Buffer[] = [];
@@ -329,33 +316,48 @@ export function readHeader(file: string): { spec: StudySpec; op: StudyOp; bytes:
       const nl = part.indexOf(10);
       if (nl >= 0) {
         chunks.push(part.subarray(0, nl));
-        const line = Buffer.concat(chunks).toString("utf8");
-        return { ...parseHeaderLine(file, line), bytes: pos + nl + 1 };
+        return { ...parseHeaderLine(file, Buffer.concat(chunks).toString("utf8")), bytes: pos + nl + 1 };
       }
       chunks.push(Buffer.from(part));
       pos += n;
     }
-    throw new TunelabError("storage.bad_header", `${file} has no complete first record; it is not a tunelab journal or was cut off while being created.`, "storage");
+    throw Msg.journalBadHeader(file, "has no complete first record (it was cut off while being created)");
   } finally {
     fs.closeSync(fd);
   }
 }
+
+/** A UTF-16 surrogate without its other half (captured, so that split() keeps each at an odd index). */
+const LONE_SURROGATE = /([\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF])/;
 
 /** Longest encoded name kept whole: with ".jsonl.lock.break" it stays under the usual 255-byte limit. */
 const MAX_ENCODED_NAME = 200;
 
 /**
  * A file name for a study name: safe characters kept, others %-encoded.
+ * Any string is a name, lone UTF-16 surrogates included (JSON carries them,
+ * e.g. from Python's surrogateescape): those have no UTF-8 form, so each is
+ * written "%u" and four hex digits, which the %XX encoding never produces.
  * An encoding longer than a file name may be (non-Latin names: up to 12
  * bytes a character) is cut and followed by "~" and a hash of the whole
  * name; "~" never appears in a plain encoding, so the names stay distinct.
  */
 export function journalFileName(study: string): string {
-  let safe = encodeURIComponent(study).replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  const wellFormed = !LONE_SURROGATE.test(study);
+  let safe = (wellFormed ? [study] : study.split(LONE_SURROGATE))
+    .map((part, i) => (i % 2 === 1 ? "%u" + part.charCodeAt(0).toString(16).toUpperCase() : encodeURIComponent(part)))
+    .join("")
+    .replace(/[!'()*~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   if (safe.startsWith(".")) safe = "%2E" + safe.slice(1);
   if (safe.length > MAX_ENCODED_NAME) {
-    const hash = createHash("sha256").update(study, "utf8").digest("hex").slice(0, 32);
-    safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%[0-9A-F]?$/, "") + "~" + hash;
+    // UTF-8 would turn every lone surrogate into U+FFFD, so such a name hashes its
+    // encoding instead, after a 0xFF byte (never in UTF-8) that keeps it apart from
+    // the well-formed name spelled like that encoding.
+    const hasher = createHash("sha256");
+    if (wellFormed) hasher.update(study, "utf8");
+    else hasher.update(Buffer.from([0xff])).update(safe, "utf8");
+    const hash = hasher.digest("hex").slice(0, 32);
+    safe = safe.slice(0, MAX_ENCODED_NAME - hash.length - 1).replace(/%(?:u[0-9A-F]{0,3}|[0-9A-F])?$/, "") + "~" + hash;
   }
   return safe + ".jsonl";
 }

@@ -1,7 +1,7 @@
 import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
 import type { Config } from "../space/types";
 import type { JsonObject } from "../util/json";
-import type { NewTrial, TrialOutcome } from "./ops";
+import type { NewTrial, TrialOutcome } from "../record/ops";
 
 /**
  * Where studies live. The contract every implementation keeps (tested once

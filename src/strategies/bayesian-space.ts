@@ -87,7 +87,7 @@ export class ModelSpace {
         const values = Array.from({ length: g }, (_, k) => gridValue(p, k));
         const centres = Float64Array.from(values, (v) => toUnit(p, v));
         const bounds = new Float64Array(Math.max(0, g - 1));
-        for (let k = 0; k + 1 < g; k++) bounds[k] = toUnit(p, (values[k]! + values[k + 1]!) / 2);
+        for (let k = 0; k + 1 < g; k++) bounds[k] = toUnit(p, midpoint(values[k]!, values[k + 1]!));
         dims.push({ kind: "discrete", param: p, index: p.index, centres, bounds });
       } else {
         dims.push({ kind: "continuous", param: p, index: p.index });
@@ -224,4 +224,10 @@ export class ModelSpace {
     }
     return gridValue(m.param as Exclude<ParamSpec, { type: "categorical" }>, k);
   }
+}
+
+/** (a + b)/2, also where a + b overflows (values near ±1.8e308). */
+function midpoint(a: number, b: number): number {
+  const m = (a + b) / 2;
+  return Number.isFinite(m) ? m : a + (b - a) / 2;
 }

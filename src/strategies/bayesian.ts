@@ -60,14 +60,15 @@ import { logEIWithGradient, logEI, type LogEIGradient } from "../math/acquisitio
 import { fitKernel, GpPosterior, paramsFromTheta, type FitResult, type GpInputs } from "../math/gp";
 import { NotPositiveDefiniteError } from "../math/linalg";
 import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
-import { SobolSequence } from "../math/sobol";
+import { SOBOL_MAX_DIM, SobolSequence } from "../math/sobol";
 import { warpOutputs } from "../math/warp";
 import type { FrozenTrial } from "../model/trial";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
 import { Rng, RngPurpose } from "../util/rng";
 import { ModelSpace } from "./bayesian-space";
-import { optBool, optInt, optSeed, readOptions } from "./options";
+import { Msg } from "../util/messages";
+import { optBool, optInt, optSeed, readOptions, TRIAL_COUNT_MAX, type Range } from "./options";
 import type { ProposeContext, Proposal, Strategy } from "./strategy";
 
 export interface BayesianOptions {
@@ -86,6 +87,21 @@ export interface BayesianOptions {
 }
 
 export const BAYESIAN_OPTIONS = ["seed", "startupTrials", "candidates", "localSearches", "deterministic", "maxObservations"] as const;
+
+/**
+ * Bounds of the integer options. A proposal costs O(maxObservations³) for the fit,
+ * O(candidates · maxObservations · parameters) for the screen (done in blocks, so memory
+ * stays small) and O(localSearches) L-BFGS runs.
+ */
+export const BAYESIAN_BOUNDS = {
+  startupTrials: [1, TRIAL_COUNT_MAX],
+  candidates: [1, 65_536],
+  localSearches: [0, 100],
+  maxObservations: [10, 1_000],
+} as const satisfies Record<string, Range>;
+
+/** Candidates scored per block of the screen (bounds its memory whatever `candidates` is). */
+const SCREEN_BLOCK = 1024;
 
 /**
  * The fit stops once an L-BFGS iteration gains less than this in log posterior (nats):
@@ -123,14 +139,17 @@ export class BayesianStrategy implements Strategy {
   /** Pure-performance memo: the last fit, by its inputs (never changes a result). */
   private memo?: { key: string; fit: FitResult };
 
-  constructor(private readonly space: SearchSpace, options?: unknown) {
-    const o = readOptions("options", options, BAYESIAN_OPTIONS);
-    optSeed("options.seed", o["seed"]);
-    this.startupTrials = optInt("options.startupTrials", o["startupTrials"], 1, 10);
-    this.candidates = optInt("options.candidates", o["candidates"], 1, 2048);
-    this.localSearches = optInt("options.localSearches", o["localSearches"], 0, 5);
-    this.deterministic = optBool("options.deterministic", o["deterministic"], false);
-    this.maxObservations = optInt("options.maxObservations", o["maxObservations"], 10, 200);
+  /** `field`: where the options sit in the request ("options", or "options.samplerOptions" under Hyperband). */
+  constructor(private readonly space: SearchSpace, options?: unknown, field = "options") {
+    const o = readOptions(field, options, BAYESIAN_OPTIONS);
+    optSeed(`${field}.seed`, o["seed"]);
+    this.startupTrials = optInt(`${field}.startupTrials`, o["startupTrials"], BAYESIAN_BOUNDS.startupTrials, 10);
+    this.candidates = optInt(`${field}.candidates`, o["candidates"], BAYESIAN_BOUNDS.candidates, 2048);
+    this.localSearches = optInt(`${field}.localSearches`, o["localSearches"], BAYESIAN_BOUNDS.localSearches, 5);
+    this.deterministic = optBool(`${field}.deterministic`, o["deterministic"], false);
+    this.maxObservations = optInt(`${field}.maxObservations`, o["maxObservations"], BAYESIAN_BOUNDS.maxObservations, 200);
+    // The startup points and the screen's candidates come from a Sobol sequence of the space's dimension.
+    if (space.size > SOBOL_MAX_DIM) throw Msg.strategySpaceTooLarge("bayesian", space.size, SOBOL_MAX_DIM);
     this.model = new ModelSpace(space);
   }
 
@@ -246,33 +265,37 @@ export class BayesianStrategy implements Strategy {
       if (belief > yBest) yBest = belief;
     }
 
-    // Screen quasi-random candidates.
+    // Screen quasi-random candidates, in blocks (each candidate's score is its own, so the
+    // blocks change nothing but the memory: O(block · (observations + d))). A candidate's
+    // point is recomputed from its index when it becomes a start.
     const m = this.candidates;
     const seq = new SobolSequence(d, { scramble: rng });
-    const W = new Float64Array(m * d);
-    const Z = new Float64Array(m * d);
-    const u = new Float64Array(d);
-    for (let c = 0; c < m; c++) {
-      const p = seq.next();
-      u.set(p);
-      const w = W.subarray(c * d, (c + 1) * d);
-      model.fromCube(u, w);
-      model.canonical(w, Z.subarray(c * d, (c + 1) * d));
-    }
-    const mean = new Float64Array(m);
-    const variance = new Float64Array(m);
-    gp.predictMany(Z, m, mean, variance);
+    const candidate = (c: number, w = new Float64Array(d)): Float64Array => model.fromCube(seq.pointAt(c), w);
+    const block = Math.min(m, SCREEN_BLOCK);
+    const W = new Float64Array(block * d);
+    const Z = new Float64Array(block * d);
+    const mean = new Float64Array(block);
+    const variance = new Float64Array(block);
     const score = new Float64Array(m);
     let top = 0;
-    for (let c = 0; c < m; c++) {
-      score[c] = logEI(mean[c]!, variance[c]!, yBest);
-      if (!(score[c]! <= score[top]!)) top = c;
+    for (let c0 = 0; c0 < m; c0 += block) {
+      const b = Math.min(block, m - c0);
+      for (let c = 0; c < b; c++) {
+        const w = W.subarray(c * d, (c + 1) * d);
+        model.fromCube(seq.next(), w);
+        model.canonical(w, Z.subarray(c * d, (c + 1) * d));
+      }
+      gp.predictMany(Z, b, mean, variance);
+      for (let c = 0; c < b; c++) {
+        score[c0 + c] = logEI(mean[c]!, variance[c]!, yBest);
+        if (!(score[c0 + c]! <= score[top]!)) top = c0 + c;
+      }
     }
 
     // Starts: the incumbent, the best candidate, roulette draws among the rest.
     const starts: Float64Array[] = [];
     if (this.localSearches > 0) starts.push(model.fullFromConfig(obs.trials[obs.best]!.params));
-    if (this.localSearches > 1) starts.push(W.slice(top * d, (top + 1) * d));
+    if (this.localSearches > 1) starts.push(candidate(top));
     const picked = new Uint8Array(m);
     picked[top] = 1;
     const maxScore = score[top]!;
@@ -292,10 +315,10 @@ export class BayesianStrategy implements Strategy {
       }
       if (chosen < 0) break;
       picked[chosen] = 1;
-      starts.push(W.slice(chosen * d, (chosen + 1) * d));
+      starts.push(candidate(chosen));
     }
 
-    let bestW = W.slice(top * d, (top + 1) * d);
+    let bestW = candidate(top);
     let bestValue = maxScore;
     const search = new LocalSearch(model, gp, yBest, fit.params.invSq);
     for (const s of starts) {

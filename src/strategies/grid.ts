@@ -1,5 +1,6 @@
 import { Grid } from "../space/grid";
 import type { SearchSpace } from "../space/space";
+import { FreePosition } from "../util/positions";
 import { optSeed, readOptions } from "./options";
 import type { ProposeContext, ProposeResult, Strategy } from "./strategy";
 
@@ -15,10 +16,15 @@ export const GRID_KEY = "grid";
  * stable order, then done. Each trial records its grid position, so a study
  * resumed from storage, or shared by several processes, continues where it
  * stopped without repeating a configuration.
+ *
+ * The next position is the smallest one no trial holds (util/positions.ts:
+ * read from the trials added since the last proposal, so a proposal costs
+ * O(new trials), not O(trials) or O(grid)).
  */
 export class GridStrategy implements Strategy {
   readonly name = "grid";
   readonly grid: Grid;
+  private readonly free = new FreePosition(GRID_KEY);
 
   constructor(space: SearchSpace, options?: unknown) {
     const o = readOptions("options", options, ["seed"]);
@@ -27,16 +33,7 @@ export class GridStrategy implements Strategy {
   }
 
   propose(ctx: ProposeContext): ProposeResult {
-    const trials = ctx.snapshot.trials;
-    // Positions are taken in order, so the next one is usually trials-many;
-    // gaps only appear when trials came from elsewhere (enqueued configs).
-    const taken = new Uint8Array(Math.min(this.grid.size, trials.length + 1));
-    for (const t of trials) {
-      const g = t.system[GRID_KEY];
-      if (typeof g === "number" && g < taken.length) taken[g] = 1;
-    }
-    let next = 0;
-    while (next < taken.length && taken[next]) next++;
+    const next = this.free.next(ctx.snapshot);
     if (next >= this.grid.size) return { done: true };
     return { params: this.grid.at(next), system: { [GRID_KEY]: next } };
   }

@@ -6,7 +6,7 @@ import { countAtLevel, MODEL_KEY, snapshotAtLevel } from "./multifidelity/levels
 import { bracketProbabilities, recentComplete, rungTrust } from "./multifidelity/trust";
 import { RngPurpose } from "../util/rng";
 import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem, STOPPED_BY_KEY } from "./multifidelity/rungs";
-import { optEnum, optInt, optSeed, readOptions } from "./options";
+import { optEnum, optInt, optSeed, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
 import { RandomStrategy } from "./random";
 import { isDone, type ProposeContext, type ProposeResult, type StopContext, type StopDecision, type Strategy } from "./strategy";
 
@@ -57,10 +57,23 @@ export interface AshaOptions extends HyperbandOptions {
 }
 
 const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations"] as const;
+
+/**
+ * Bounds of the integer options. Brackets deal trials in rounds of about 2–3 ×
+ * maxResource/minResource positions (multifidelity/brackets.ts), kept in memory: the
+ * ratio is bounded by MAX_RESOURCE_RATIO.
+ */
+export const HYPERBAND_BOUNDS = {
+  minResource: [1, 1e9],
+  eta: [2, 100],
+  minObservations: [2, TRIAL_COUNT_MAX],
+} as const satisfies Record<string, Range>;
+/** maxResource is at most this many times minResource. */
+export const MAX_RESOURCE_RATIO = 1_000_000;
 export const HYPERBAND_OPTIONS = [...COMMON_OPTIONS, "brackets"] as const;
 export const ASHA_OPTIONS = [...COMMON_OPTIONS, "minEarlyStoppingRate"] as const;
 
-type Factory = (name: string, space: SearchSpace, options: unknown) => Strategy;
+type Factory = (name: string, space: SearchSpace, options: unknown, field: string) => Strategy;
 
 /**
  * Hyperband (Li et al. 2018) and ASHA (Li et al. 2020), in the asynchronous stopping form
@@ -99,11 +112,11 @@ export class HyperbandStrategy implements Strategy {
     if (options === undefined || options === null) throw Msg.badOption("options.maxResource", undefined, "an integer >= 2: the most steps (epochs, ...) a trial runs");
     const o = readOptions("options", options, name === "asha" ? ASHA_OPTIONS : HYPERBAND_OPTIONS);
     optSeed("options.seed", o["seed"]);
-    const minResource = optInt("options.minResource", o["minResource"], 1, 1);
-    const eta = optInt("options.eta", o["eta"], 2, 3);
+    const minResource = optInt("options.minResource", o["minResource"], HYPERBAND_BOUNDS.minResource, 1);
+    const eta = optInt("options.eta", o["eta"], HYPERBAND_BOUNDS.eta, 3);
     if (o["maxResource"] === undefined) throw Msg.badOption("options.maxResource", undefined, "an integer: the most steps (epochs, ...) a trial runs");
-    const maxResource = optInt("options.maxResource", o["maxResource"], minResource * eta, 0);
-    const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], 0, 0) : 0;
+    const maxResource = optInt("options.maxResource", o["maxResource"], [minResource * eta, minResource * MAX_RESOURCE_RATIO], 0);
+    const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], [0, STEP_MAX], 0) : 0;
     this.brackets = new HyperbandBrackets(minResource, maxResource, eta, name === "asha" ? { firstBracket: rate, count: 1 } : {});
     if (name === "asha" && this.brackets.decisionRungs(rate).length === 0) {
       throw Msg.badOption("options.minEarlyStoppingRate", rate, `an integer from 0 to ${this.brackets.bracketCount - 2}, so that trials have a rung below maxResource=${maxResource} to be judged at`);
@@ -115,8 +128,10 @@ export class HyperbandStrategy implements Strategy {
     if (so !== undefined && sampler === "random") throw Msg.badOption("options.samplerOptions", so, 'absent with sampler "random" (it has no options)');
     this.random = new RandomStrategy(space);
     const startup = isPlainObject(so) && typeof so["startupTrials"] === "number" ? (so["startupTrials"] as number) : 10;
-    this.minObservations = optInt("options.minObservations", o["minObservations"], 2, Math.max(space.size + 2, startup));
-    if (sampler !== "random") this.model = modelFactory(sampler, space, { ...(so ?? {}), ...(o["seed"] !== undefined ? { seed: o["seed"] } : {}) });
+    this.minObservations = optInt("options.minObservations", o["minObservations"], HYPERBAND_BOUNDS.minObservations, Math.max(space.size + 2, startup));
+    if (sampler !== "random") {
+      this.model = modelFactory(sampler, space, { ...(so ?? {}), ...(o["seed"] !== undefined ? { seed: o["seed"] } : {}) }, "options.samplerOptions");
+    }
     const levels = this.brackets.decisionRungs(this.brackets.firstBracket);
     this.levels = [maxResource, ...levels.reverse()];
   }

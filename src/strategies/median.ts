@@ -1,6 +1,6 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
 import { directionSign, STOPPED_BY_KEY } from "./multifidelity/rungs";
-import { optEnum, optInt, readOptions } from "./options";
+import { optEnum, optInt, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
 import type { StopContext, StopDecision, Stopper } from "./strategy";
 
 export interface MedianStoppingOptions {
@@ -19,6 +19,13 @@ export interface MedianStoppingOptions {
 }
 
 export const MEDIAN_OPTIONS = ["startupTrials", "warmupSteps", "interval", "compare"] as const;
+
+/** Bounds of the integer options (none of them costs anything in proportion). */
+export const MEDIAN_BOUNDS = {
+  startupTrials: [1, TRIAL_COUNT_MAX],
+  warmupSteps: [0, STEP_MAX],
+  interval: [1, STEP_MAX],
+} as const satisfies Record<string, Range>;
 
 /**
  * The median stopping rule (Golovin et al. 2017, Google Vizier; SageMaker's "Auto" early
@@ -43,9 +50,9 @@ export class MedianStopping implements Stopper {
 
   constructor(options?: unknown) {
     const o = readOptions("stopping", options, MEDIAN_OPTIONS);
-    this.startupTrials = optInt("stopping.startupTrials", o["startupTrials"], 1, 5);
-    this.warmupSteps = optInt("stopping.warmupSteps", o["warmupSteps"], 0, 0);
-    this.interval = optInt("stopping.interval", o["interval"], 1, 1);
+    this.startupTrials = optInt("stopping.startupTrials", o["startupTrials"], MEDIAN_BOUNDS.startupTrials, 5);
+    this.warmupSteps = optInt("stopping.warmupSteps", o["warmupSteps"], MEDIAN_BOUNDS.warmupSteps, 0);
+    this.interval = optInt("stopping.interval", o["interval"], MEDIAN_BOUNDS.interval, 1);
     this.compare = optEnum("stopping.compare", o["compare"], ["running-average", "value"] as const, "running-average");
   }
 
@@ -134,7 +141,8 @@ export class MedianStopping implements Stopper {
       let sum = 0;
       for (let i = 0; i < iv.length; i++) {
         sum += iv[i]![1];
-        m[i] = sum / (i + 1);
+        // A sum of values near ±1.8e308 overflows: then the mean is updated as a weighted average.
+        m[i] = Number.isFinite(sum) ? sum / (i + 1) : (m[i - 1]! * i) / (i + 1) + iv[i]![1] / (i + 1);
       }
       this.means.set(t, m);
     }
@@ -158,7 +166,11 @@ const GO: StopDecision = { stop: false };
 function median(xs: number[]): number {
   xs.sort((a, b) => a - b);
   const n = xs.length;
-  return n % 2 ? xs[(n - 1) >> 1]! : (xs[n / 2 - 1]! + xs[n / 2]!) / 2;
+  if (n % 2) return xs[(n - 1) >> 1]!;
+  const a = xs[n / 2 - 1]!;
+  const b = xs[n / 2]!;
+  const mid = (a + b) / 2;
+  return Number.isFinite(mid) ? mid : a / 2 + b / 2; // a + b overflows near ±1.8e308
 }
 
 /** Early-stopping rules by name, with their options (types `.stopping(name, options)`). */

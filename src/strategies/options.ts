@@ -11,11 +11,23 @@ export function readOptions(field: string, raw: unknown, allowed: readonly strin
   return raw;
 }
 
-export function optInt(field: string, v: unknown, min: number, dflt: number): number {
+/**
+ * An integer option in [min, max]. Every size or count option has an upper bound, so that no
+ * valid-looking value (candidates: 1e9) can make one proposal run for minutes or exhaust memory.
+ */
+export function optInt(field: string, v: unknown, [min, max]: Range, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw Msg.badOption(field, v, `an integer >= ${min}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw Msg.badOption(field, v, `an integer in [${min}, ${max}]`);
   return v;
 }
+
+/** Inclusive bounds of an integer option. */
+export type Range = readonly [min: number, max: number];
+
+/** Trial counts (startupTrials, minObservations): more than a study of any sane length has. */
+export const TRIAL_COUNT_MAX = 100_000;
+/** Step counts (warm-up, intervals, resources): any step a report can carry. */
+export const STEP_MAX = Number.MAX_SAFE_INTEGER;
 
 export function optEnum<T extends string>(field: string, v: unknown, allowed: readonly T[], dflt: T): T {
   if (v === undefined) return dflt;

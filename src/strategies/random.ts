@@ -3,7 +3,7 @@ import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
 import { Msg } from "../util/messages";
 import { Rng, RngPurpose } from "../util/rng";
-import { optEnum, optInt, optSeed, readOptions } from "./options";
+import { optEnum, optInt, optSeed, readOptions, type Range } from "./options";
 import type { ProposeContext, Proposal, Strategy } from "./strategy";
 
 export interface RandomOptions {
@@ -15,11 +15,14 @@ export interface RandomOptions {
    * first trials.
    */
   readonly quasi?: "none" | "sobol";
-  /** With quasi: how many trials follow the sequence before plain draws (default: all). */
+  /** With quasi: how many trials follow the sequence before plain draws (default: all, at most 2^32). */
   readonly quasiTrials?: number;
 }
 
 export const RANDOM_OPTIONS = ["seed", "quasi", "quasiTrials"] as const;
+
+/** Bounds of the integer options: the Sobol sequence has 2^32 points. */
+export const RANDOM_BOUNDS = { quasiTrials: [0, 2 ** 32] } as const satisfies Record<string, Range>;
 
 /**
  * Random search: each trial an independent draw from the space's prior
@@ -34,21 +37,23 @@ export class RandomStrategy implements Strategy {
   private sobol?: { seed: number; seq: SobolSequence };
   private readonly buf: Float64Array;
 
-  constructor(private readonly space: SearchSpace, options?: unknown) {
-    const o = readOptions("options", options, RANDOM_OPTIONS);
+  /** `field`: where the options sit in the request (TPE passes its own for its startup draws). */
+  constructor(private readonly space: SearchSpace, options?: unknown, field = "options") {
+    const o = readOptions(field, options, RANDOM_OPTIONS);
     // The seed itself is the study's (ctx.seed); it is only checked here.
-    optSeed("options.seed", o["seed"]);
-    this.quasi = optEnum("options.quasi", o["quasi"], ["none", "sobol"] as const, "none");
-    this.quasiTrials = optInt("options.quasiTrials", o["quasiTrials"], 0, Number.MAX_SAFE_INTEGER);
+    optSeed(`${field}.seed`, o["seed"]);
+    this.quasi = optEnum(`${field}.quasi`, o["quasi"], ["none", "sobol"] as const, "none");
+    this.quasiTrials = optInt(`${field}.quasiTrials`, o["quasiTrials"], RANDOM_BOUNDS.quasiTrials, 2 ** 32);
     // Say so now, not with a plain Error from the sequence at the first ask.
     if (this.quasi === "sobol" && space.size > SOBOL_MAX_DIM) {
-      throw Msg.badOption("options.quasi", "sobol", `"none" for spaces of more than ${SOBOL_MAX_DIM} parameters (this one has ${space.size})`);
+      throw Msg.badOption(`${field}.quasi`, "sobol", `"none" for spaces of more than ${SOBOL_MAX_DIM} parameters (this one has ${space.size})`);
     }
     this.buf = new Float64Array(space.size);
   }
 
   propose(ctx: ProposeContext): Proposal {
     const n = ctx.trialNumber;
+    // (quasiTrials is at most 2^32, the sequence's length.)
     if (this.quasi === "sobol" && n < this.quasiTrials) {
       return { params: decode(this.space, this.sequence(ctx.seed).pointAt(n)) };
     }

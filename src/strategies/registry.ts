@@ -23,22 +23,23 @@ export interface StrategyOptionsMap {
 
 export type StrategyName = keyof StrategyOptionsMap;
 
-type Factory = (space: SearchSpace, options: unknown) => Strategy;
+/** `field`: where the options sit in the request (default "options"). */
+type Factory = (space: SearchSpace, options: unknown, field?: string) => Strategy;
 
 const factories = new Map<string, Factory>([
-  ["random", (s, o) => new RandomStrategy(s, o)],
+  ["random", (s, o, f) => new RandomStrategy(s, o, f)],
   ["grid", (s, o) => new GridStrategy(s, o)],
-  ["bayesian", (s, o) => new BayesianStrategy(s, o)],
-  ["tpe", (s, o) => new TpeStrategy(s, o)],
+  ["bayesian", (s, o, f) => new BayesianStrategy(s, o, f)],
+  ["tpe", (s, o, f) => new TpeStrategy(s, o, f)],
   ["hyperband", (s, o) => new HyperbandStrategy("hyperband", s, o, modelStrategy)],
   ["asha", (s, o) => new HyperbandStrategy("asha", s, o, modelStrategy)],
 ]);
 
-/** The model a model-guided Hyperband samples with ("tpe" or "bayesian"). */
-function modelStrategy(name: string, space: SearchSpace, options: unknown): Strategy {
+/** The model a model-guided Hyperband samples with ("tpe" or "bayesian"); `field` names where its options sit. */
+function modelStrategy(name: string, space: SearchSpace, options: unknown, field: string): Strategy {
   const f = factories.get(name);
   if (!f || name === "hyperband" || name === "asha" || name === "grid") throw Msg.unknownStrategy(name, ["tpe", "bayesian"]);
-  return f(space, options);
+  return f(space, options, field);
 }
 
 export function strategyNames(): string[] {

@@ -4,7 +4,7 @@ import { encode, decode, fromUnit, gridSize, toUnit } from "../space/encoding";
 import type { ParamSpec, SearchSpace } from "../space/space";
 import type { Config } from "../space/types";
 import { type Rng, RngPurpose } from "../util/rng";
-import { optBool, optEnum, optInt, optSeed, readOptions } from "./options";
+import { optBool, optEnum, optInt, optSeed, readOptions, TRIAL_COUNT_MAX, type Range } from "./options";
 import { RandomStrategy } from "./random";
 import type { ProposeContext, Proposal, Strategy } from "./strategy";
 
@@ -25,6 +25,9 @@ export interface TpeOptions {
 
 export const TPE_OPTIONS = ["seed", "startupTrials", "quasi", "candidates", "multivariate", "constantLiar"] as const;
 
+/** Bounds of the integer options (a proposal costs O(candidates · trials · parameters)). */
+export const TPE_BOUNDS = { startupTrials: [0, TRIAL_COUNT_MAX], candidates: [1, 10_000] } as const satisfies Record<string, Range>;
+
 /** Most trials in the good group (Optuna's γ cap). */
 const MAX_BELOW = 25;
 /** The newest trials keep full weight; older ones ramp down linearly (linear forgetting). */
@@ -33,6 +36,8 @@ const FLAT_WEIGHTS = 25;
 const MODEL_RETRIES = 8;
 const PRIOR_RETRIES = 64;
 const RETRY_PURPOSE = 0x7e00;
+/** Candidates drawn and scored at a time. */
+const CANDIDATE_BLOCK = 256;
 
 /** How one parameter enters the model; parameters with a single possible value stay out. */
 interface ModelDim {
@@ -92,15 +97,16 @@ export class TpeStrategy implements Strategy {
   /** Encodings by params object: trials are immutable, so a trial's params encode once. */
   private readonly encoded = new WeakMap<object, Float64Array>();
 
-  constructor(private readonly space: SearchSpace, options?: unknown) {
-    const o = readOptions("options", options, TPE_OPTIONS);
-    optSeed("options.seed", o["seed"]);
-    this.startupTrials = optInt("options.startupTrials", o["startupTrials"], 0, 10);
-    const quasi = optEnum("options.quasi", o["quasi"], ["none", "sobol"] as const, "sobol");
-    this.candidates = optInt("options.candidates", o["candidates"], 1, 24);
-    this.multivariate = optBool("options.multivariate", o["multivariate"], true);
-    this.constantLiar = optBool("options.constantLiar", o["constantLiar"], true);
-    this.startup = new RandomStrategy(space, { quasi });
+  /** `field`: where the options sit in the request ("options", or "options.samplerOptions" under Hyperband). */
+  constructor(private readonly space: SearchSpace, options?: unknown, field = "options") {
+    const o = readOptions(field, options, TPE_OPTIONS);
+    optSeed(`${field}.seed`, o["seed"]);
+    this.startupTrials = optInt(`${field}.startupTrials`, o["startupTrials"], TPE_BOUNDS.startupTrials, 10);
+    const quasi = optEnum(`${field}.quasi`, o["quasi"], ["none", "sobol"] as const, "sobol");
+    this.candidates = optInt(`${field}.candidates`, o["candidates"], TPE_BOUNDS.candidates, 24);
+    this.multivariate = optBool(`${field}.multivariate`, o["multivariate"], true);
+    this.constantLiar = optBool(`${field}.constantLiar`, o["constantLiar"], true);
+    this.startup = new RandomStrategy(space, { quasi }, field);
     this.model = space.params.map(modelDim);
     this.conditional = space.hasConditions;
   }
@@ -208,23 +214,27 @@ export class TpeStrategy implements Strategy {
     const dims = group.map((j) => this.model[j]!.dim);
     const l = this.estimator(group, dims, below);
     const g = this.estimator(group, dims, above);
-    const m = this.candidates;
-    const cand = l.sample(rng, m);
-    const ll = l.logPdf(cand, m);
-    const lg = g.logPdf(cand, m);
-    let best = 0;
+    // Candidates in blocks (drawn in the same order from rng as all at once), so memory
+    // stays O(block · parameters) however many candidates there are.
+    const d = group.length;
+    let best: Float64Array | undefined;
     let bestScore = -Infinity;
-    for (let c = 0; c < m; c++) {
-      const s = ll[c]! - lg[c]!;
-      if (s > bestScore) {
-        bestScore = s;
-        best = c;
+    for (let c0 = 0; c0 < this.candidates; c0 += CANDIDATE_BLOCK) {
+      const m = Math.min(CANDIDATE_BLOCK, this.candidates - c0);
+      const cand = l.sample(rng, m);
+      const ll = l.logPdf(cand, m);
+      const lg = g.logPdf(cand, m);
+      for (let c = 0; c < m; c++) {
+        const s = ll[c]! - lg[c]!;
+        if (s > bestScore || !best) {
+          if (s > bestScore) bestScore = s;
+          best = cand.subarray(c * d, (c + 1) * d);
+        }
       }
     }
-    const d = group.length;
     for (let i = 0; i < d; i++) {
       const j = group[i]!;
-      const v = cand[best * d + i]!;
+      const v = best![i]!;
       const dim = dims[i]!;
       u[j] = dim.kind === "categorical" ? (v + 0.5) / dim.choices : v;
     }

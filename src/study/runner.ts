@@ -1,11 +1,12 @@
 import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { StudyReplica } from "../storage/replica";
+import { StudyReplica } from "../record/replica";
 import { errorText } from "../util/errors";
 import type { StopReason } from "./events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
 import { interpretResult } from "./result";
 import type { Study } from "./study";
 import { onInterrupt } from "./interrupt";
+import { failedOutcome, isRetryRequested } from "./retry";
 
 /** The trial handle an objective receives. */
 export interface TrialContext<P> {
@@ -27,6 +28,21 @@ export interface TrialContext<P> {
 }
 
 export type Objective<P> = (params: P, trial: TrialContext<P>) => unknown;
+
+/**
+ * What an objective that holds resources across trials (command(): child processes) is told
+ * about a run: `beforeRun` before the first trial is asked (e.g. to clean up after a crashed
+ * run), `afterRun` once every trial has been recorded (e.g. to wait until the processes of
+ * trials stopped by an interrupt are gone). Found on the objective under OBJECTIVE_LIFECYCLE.
+ */
+export interface ObjectiveLifecycle {
+  beforeRun?(study: Study): unknown;
+  afterRun?(study: Study): unknown;
+}
+export const OBJECTIVE_LIFECYCLE = Symbol.for("tunelab.objectiveLifecycle");
+
+/** The study a trial handle belongs to (for objectives that keep files or records with the study). */
+export const TRIAL_STUDY = Symbol.for("tunelab.trialStudy");
 
 export interface RunOptions {
   /** Stops the run: running trials are marked failed ("interrupted") and every finished one is kept. */
@@ -53,6 +69,8 @@ export const STOPPED_KEY = "stopped";
  */
 export async function runStudy<P>(study: Study, objective: Objective<P>, limits: Limits | ResolvedLimits = {}, options: RunOptions = {}): Promise<RunSummary> {
   const lim: ResolvedLimits = "ms" in limits ? limits : resolveLimits(limits);
+  const lifecycle = (objective as { [OBJECTIVE_LIFECYCLE]?: ObjectiveLifecycle })[OBJECTIVE_LIFECYCLE];
+  await lifecycle?.beforeRun?.(study);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
@@ -110,7 +128,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
         const r = interpretResult(study.metric, result);
         return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
       },
-      (e) => settle(run, { state: "failed", error: errorText(e) }),
+      (e) => settle(run, failedOutcome(run.trial, e, study.retries)),
     );
   };
 
@@ -186,6 +204,13 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
+    if (lifecycle?.afterRun) {
+      try {
+        await lifecycle.afterRun(study);
+      } catch (e) {
+        console.warn(`tunelab: ending the objective's run failed: ${errorText(e)}`);
+      }
+    }
   }
   const summary: RunSummary = { reason, started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
   study.events.emit("studyFinished", { reason, trials: study.snapshot.trials.length });
@@ -206,6 +231,7 @@ class TrialHandle<P> implements TrialContext<P> {
   readonly budget?: number;
   readonly report: TrialContext<P>["report"];
   private readonly [RUN]: Running;
+  readonly [TRIAL_STUDY]: Study;
 
   constructor(t: FrozenTrial, run: Running, study: Study) {
     this.number = t.number;
@@ -218,6 +244,7 @@ class TrialHandle<P> implements TrialContext<P> {
       return stop || run.settled;
     };
     this[RUN] = run;
+    this[TRIAL_STUDY] = study;
   }
 
   /**
@@ -280,9 +307,10 @@ interface Running {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** Stopped by an interrupt or the time limit, or lost to the infrastructure and run again (retry.ts): not counted. */
 function stoppedByRun(t: FrozenTrial): boolean {
   const s = t.system[STOPPED_KEY];
-  return s === "interrupt" || s === "time";
+  return s === "interrupt" || s === "time" || isRetryRequested(t);
 }
 
 /**

@@ -3,14 +3,16 @@ import { SearchSpace } from "../space/space";
 import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
-import type { NewTrial, TrialOutcome } from "../storage/ops";
+import type { NewTrial, TrialOutcome } from "../record/ops";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
+import { FreePosition } from "../util/positions";
 import { Rng } from "../util/rng";
 import { StudyEvents } from "./events";
 import { finiteMetrics } from "./result";
+import { resolveRetries, RetryQueue, type RetryPolicy } from "./retry";
 
 /** The key, in a trial's system record, of the enqueued configuration it ran. */
 export const QUEUE_KEY = "queued";
@@ -29,6 +31,8 @@ export interface StudyOptions {
   readonly storage?: Storage;
   /** An early-stopping rule used with any strategy. */
   readonly stopping?: Stopper;
+  /** Run a trial lost to the infrastructure again, up to `max` times (retry.ts). Default: never. */
+  readonly retries?: RetryPolicy;
 }
 
 /** How a trial ended, as told by the caller. */
@@ -51,8 +55,10 @@ export class Study {
   readonly strategy: Strategy;
   readonly stopping?: Stopper;
   readonly storage: Storage;
+  readonly retries?: RetryPolicy;
   readonly events = new StudyEvents();
   private snap: StudySnapshot;
+  private readonly retryQueue = new RetryQueue();
 
   private constructor(o: {
     name: string;
@@ -64,6 +70,7 @@ export class Study {
     stopping?: Stopper;
     storage: Storage;
     snapshot: StudySnapshot;
+    retries?: RetryPolicy;
   }) {
     this.name = o.name;
     this.space = o.space;
@@ -74,6 +81,7 @@ export class Study {
     if (o.stopping) this.stopping = o.stopping;
     this.storage = o.storage;
     this.snap = o.snapshot;
+    if (o.retries) this.retries = o.retries;
   }
 
   /**
@@ -86,6 +94,7 @@ export class Study {
     const metric = o.metric ?? "value";
     if (typeof metric !== "string" || metric.length === 0) throw Msg.badMetricName(metric);
     const space = SearchSpace.parse(o.space);
+    const retries = resolveRetries(o.retries);
     if (o.seed !== undefined && !(typeof o.seed === "number" && Number.isSafeInteger(o.seed))) throw Msg.badOption("seed", o.seed, "an integer");
     const strategySpec = o.strategy ?? { name: "random" };
     const strategy = isStrategy(strategySpec) ? strategySpec : createStrategy(strategySpec.name, space, strategySpec.options);
@@ -120,6 +129,7 @@ export class Study {
       ...(o.stopping ? { stopping: o.stopping } : {}),
       storage,
       snapshot,
+      ...(retries ? { retries } : {}),
     });
   }
 
@@ -161,9 +171,15 @@ export class Study {
     }
   }
 
-  /** What `ask` records: the next enqueued configuration, else the strategy's proposal. */
+  /** The next enqueued configuration not yet run (incremental: asks stay O(new trials) after many enqueues). */
+  private readonly queuePosition = new FreePosition(QUEUE_KEY);
+
+  /** What `ask` records: a retry owed (retry.ts), else the next enqueued configuration, else the strategy's proposal. */
   private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
-    const queued = nextQueued(snap);
+    const retry = this.retryQueue.next(snap);
+    if (retry) return retry;
+    // A position a damaged journal lost is undefined: its configuration is unknown.
+    const queued = snap.queue.length === 0 ? undefined : this.queuePosition.nextUsable(snap, snap.queue.length, (i) => snap.queue[i] !== undefined);
     if (queued !== undefined) return { params: snap.queue[queued]!, system: { [QUEUE_KEY]: queued } };
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
@@ -270,17 +286,6 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
-}
-
-function nextQueued(snap: StudySnapshot): number | undefined {
-  if (snap.queue.length === 0) return undefined;
-  const used = new Set<number>();
-  for (const t of snap.trials) {
-    const q = t.system[QUEUE_KEY];
-    if (typeof q === "number") used.add(q);
-  }
-  for (let i = 0; i < snap.queue.length; i++) if (!used.has(i)) return i;
-  return undefined;
 }
 
 function isStrategy(s: unknown): s is Strategy {

@@ -1,3 +1,5 @@
+import { briefError } from "./stack";
+
 /**
  * The one error type tunelab throws for bad input. Every message comes from
  * the catalog in `messages.ts`, so tests can assert on codes rather than on
@@ -14,6 +16,15 @@ export class TunelabError extends Error {
     this.name = "TunelabError";
     this.code = code;
     if (field !== undefined) this.field = field;
+  }
+
+  /**
+   * How `console.log`/`console.error` (and so a tslab cell that throws) print
+   * it: `TunelabError [code]: message` and the caller's line, without
+   * tunelab's own frames. `stack` stays whole.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return briefError(this);
   }
 }
 

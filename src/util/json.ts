@@ -24,15 +24,28 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Short JSON rendering of a value for error messages. */
+/** Short JSON rendering of a value for error messages. Never throws, whatever the value. */
 export function show(v: unknown): string {
   if (v === undefined) return "undefined";
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  // A long string is cut before it is quoted: only its start is shown.
+  if (typeof v === "string" && v.length > 80) v = v.slice(0, 80);
   let s: string;
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    s = String(v);
+    try {
+      s = String(v);
+    } catch {
+      s = "(a value that cannot be shown)";
+    }
   }
-  return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  if (s.length <= 80) return s;
+  // Cut before a surrogate pair rather than through it.
+  const cut = isHighSurrogate(s.charCodeAt(76)) ? 76 : 77;
+  return s.slice(0, cut) + "...";
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
 }

@@ -13,7 +13,7 @@ export const Msg = {
   emptySpace: (field: string) =>
     err("space.empty", field, `${field} must declare at least one parameter.`),
   badParamName: (field: string, name: string) =>
-    err("space.bad_name", field, `${field}: parameter names must be non-empty strings other than "__proto__", but got ${show(name)}.`),
+    err("space.bad_name", field, `${field}: parameter names must be non-empty strings that are not names every JavaScript object has ("__proto__", "constructor", "toString", "valueOf", ...), but got ${show(name)}; rename the parameter.`),
   unknownParamType: (field: string, got: unknown) =>
     err("space.unknown_type", `${field}.type`, `${field}.type must be one of "float", "int", "categorical", but got ${show(got)}.`),
   unknownField: (field: string, key: string, allowed: readonly string[]) =>
@@ -33,7 +33,7 @@ export const Msg = {
   reverseLogRange: (field: string, low: number, high: number) =>
     err("space.reverse_log_range", field, `${field}: scale "reverse-log" needs 0 <= low < high < 1, but got low=${low}, high=${high}.`),
   badStep: (field: string, got: unknown, integer: boolean) =>
-    err("space.bad_step", `${field}.step`, `${field}.step must be ${integer ? "an integer >= 1" : "a finite number > 0"}, but got ${show(got)}.`),
+    err("space.bad_step", `${field}.step`, `${field}.step must be ${integer ? `an integer in [1, ${Number.MAX_SAFE_INTEGER}]` : "a finite number > 0"}, but got ${show(got)}.`),
   stepTooLarge: (field: string, step: number, low: number, high: number) =>
     err("space.step_too_large", `${field}.step`, `${field}.step=${step} leaves only low=${low} in [${low}, ${high}]; use a smaller step or widen the range.`),
   emptyChoices: (field: string) =>
@@ -56,8 +56,26 @@ export const Msg = {
     err("space.condition_cycle", `space.${cycle[0]}.when`, `the conditions form a cycle: ${cycle.join(" -> ")}; a parameter cannot depend on itself, directly or through others.`),
   gridFloatWithoutStep: (name: string) =>
     err("grid.float_without_step", `space.${name}.step`, `grid search needs every float to have a step, but ${show(name)} has none; add { step: ... } or use the "random" strategy.`),
-  gridTooLarge: (count: number, max: number) =>
-    err("grid.too_large", "space", `the grid has ${count} configurations with conditional parameters, more than the ${max} that can be enumerated; use steps, fewer values, or another strategy.`),
+  gridTooLarge: (count: string, max: number) =>
+    err("grid.too_large", "space", `the grid has ${count} configurations, more than the ${max} (2^53 - 1) whose positions a double counts exactly; use larger steps, fewer values, or another strategy.`),
+
+  // ---- sizes and numeric limits of spaces, grids and strategies (issue 11, classes 2 and 3) ----
+  tooManyParams: (field: string, count: number, max: number) =>
+    err("space.too_many_params", field, `${field} declares ${count} parameters, more than the ${max} a space may have; tune fewer parameters at once.`),
+  tooManyChoices: (field: string, count: number, max: number) =>
+    err("space.too_many_choices", `${field}.choices`, `${field}.choices has ${count} entries, more than the ${max} a categorical parameter may have; use an int parameter for an index over many values.`),
+  conditionTooLong: (field: string, other: string, count: number, max: number) =>
+    err("space.condition_too_long", `${field}.when.${other}`, `${field}.when.${other} lists ${count} values, more than the ${max} a condition may list; condition on a coarser parameter.`),
+  rangeTooWide: (field: string, low: number, high: number, max: string) =>
+    err("space.range_too_wide", field, `${field}: high - low must be at most ${max}, but got low=${low}, high=${high}; narrow the range.`),
+  intNotSafe: (field: string, got: number) =>
+    err("space.int_not_safe", field, `${field} must be an integer in [-${Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}] (beyond 2^53 doubles skip integers), but got ${got}.`),
+  stepTooFine: (field: string, step: number, low: number, high: number, min: number) =>
+    err("space.step_too_fine", `${field}.step`, `${field}.step=${step} is finer than doubles near max(|low|, |high|) = ${Math.max(Math.abs(low), Math.abs(high))} can tell apart: step must be >= ${min} (1e-12 of the larger bound); use a larger step or shift the range towards 0.`),
+  gridTooComplex: (states: number) =>
+    err("grid.too_complex", "space", `counting the grid of this space's conditions needs more than ${states} distinct condition states; use fewer conditional parameters, shorter "when" lists, or another strategy.`),
+  strategySpaceTooLarge: (strategy: string, count: number, max: number) =>
+    err("strategy.space_too_large", "space", `the "${strategy}" strategy models at most ${max} parameters, but the space has ${count}; use "random" or "tpe" with { quasi: "none" }, or tune fewer parameters.`),
 
   // ---- configurations ---------------------------------------------------
   configNotObject: (field: string, got: unknown) =>
@@ -86,10 +104,24 @@ export const Msg = {
     err("study.mismatch", what, `study ${show(name)} already exists with a different ${what} (stored: ${stored}; given: ${given}); use a new study name, or delete the stored study to start over.`),
   studyUnknown: (name: string) =>
     err("study.unknown", "study", `no open study is named ${show(name)}; send "create" first.`),
-  noSpace: () => err("dsl.no_space", "space", "the study has no search space: call .space({...}) before running it."),
+  noSpace: () => err("dsl.no_space", "space", "the study has no search space: call .space({...}) first (before .objective(), .run() or .open())."),
   noObjective: () => err("dsl.no_objective", "objective", "the study has no objective: call .objective(async (params, trial) => ...) before run()."),
-  noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric").'),
+  noDirection: () => err("dsl.no_direction", "direction", 'the study has no direction: call .minimize("metric") or .maximize("metric") first (before .objective(), .run() or .open()).'),
   frozen: (what: string) => err("dsl.frozen", what, `${what} cannot change after the study has started; build a new study with another name.`),
+
+  // ---- journal storage: headers, locks, writes (issue 11, classes 5 and 6) ----
+  journalBadHeader: (file: string, why: string) =>
+    err("storage.bad_header", "storage", `${file} ${why}; it is not a tunelab journal, or its first record (the study) is damaged. Nothing else of it can be read.`),
+  journalNewerFormat: (file: string, version: unknown, reads: number) =>
+    err("storage.newer_format", "storage", `${file} was written in journal format version ${show(version)}, newer than this tunelab reads (version ${reads}); upgrade tunelab to open it.`),
+  journalLockTimeout: (lock: string, ms: number, holder: string) =>
+    err("storage.lock_timeout", "storage", `could not lock ${lock} within ${ms} ms: ${holder}. Wait for it, or stop that process.`),
+  journalWriteFailed: (file: string, os: string, left: string) =>
+    err("storage.write_failed", "storage", `could not write ${file} (${os}); the operation was not recorded and the study is as the journal holds it${left}. Free space or fix the error, then retry: the study goes on from there.`),
+  journalReplaced: (file: string, what: string) =>
+    err("storage.file_replaced", "storage", `${file} ${what} while the study was open; a journal is only ever appended to. Open the study again to read what the file holds now.`),
+  badDurable: (source: string, got: unknown) =>
+    err("storage.bad_durable", source, `${source} must be true or false (in the environment: 1/0, true/false, yes/no, on/off), but got ${show(got)}.`),
 
   // ---- trials ------------------------------------------------------------
   trialUnknown: (n: unknown) => err("trial.unknown", "trial", `trial ${show(n)} does not exist in this study.`),
@@ -133,8 +165,48 @@ export const Msg = {
     err("trial.not_running", "trial", `trial ${n} is already ${state}; only a running trial can report.`),
   badStorage: (got: unknown, why: string) =>
     err("request.bad_storage", "storage", `storage must be omitted (in memory) or a directory path for the on-disk journal, e.g. ".tunelab", but got ${show(got)}${why ? ` (${why})` : ""}.`),
+  // ---- serve protocol: hostile input (issue 11, class 1) -----------------
+  requestTooDeep: (line: number, member: string | undefined, limit: number) =>
+    err("request.too_deep", member ?? "request", `request line ${line} nests arrays and objects more than ${limit} levels deep${member === undefined ? "" : ` in ${show(member)}`} (the request itself is level 1); it was not read. Send at most ${limit} levels.`),
+
   internalError: (detail: string) =>
     err("internal", "request", `tunelab failed while serving this request: ${detail}. This is a bug; please report it with the request.`),
+
+  // ---- external commands: command(), the study file, `tunelab run` (src/command, src/cli/run.ts) ----
+  badArgv: (field: string, got: unknown) =>
+    err("command.bad_argv", field, `${field} must be a non-empty array of strings (the program, then its arguments), but got ${show(got)}.`),
+  shellPlaceholder: (field: string, arg: string) =>
+    err("command.shell_placeholder", field, `${field} (${show(arg)}) is the shell script (shell: true), where a placeholder's value would become shell code; pass values as later elements and use "$1", "$2", ... in the script.`),
+  unknownPlaceholder: (field: string, name: string, params: readonly string[]) =>
+    err("command.unknown_placeholder", field, `${field} names {${name}}, which is neither a parameter of the space (${params.length ? params.join(", ") : "none"}) nor one of {trial}, {budget}, {study}.`),
+  ambiguousPlaceholder: (field: string, name: string) =>
+    err("command.ambiguous_placeholder", field, `${field} names {${name}}, but the space also has a parameter named ${show(name)}; {${name}} always means the trial's ${name}: rename the parameter, or read it from TUNELAB_PARAMS.`),
+  conditionalAlone: (field: string, name: string) =>
+    err("command.conditional_alone", field, `${field} is {${name}} on its own, but ${show(name)} is conditional (absent from some configurations), and leaving out a positional argument would shift the others; pass it as a flag: "--${name}", "{${name}}" or "--${name}={${name}}" (both are left out where it is absent).`),
+  nulInArgument: (field: string) =>
+    err("command.nul_byte", field, `${field} would contain a NUL character, which no program argument or environment variable can hold; choose values without "\\u0000".`),
+  badRegex: (field: string, regex: string, detail: string) =>
+    err("command.bad_regex", field, `${field} ${show(regex)} is not a valid regular expression (${detail}); write it in JavaScript syntax, e.g. "val_loss=([-+0-9.eE]+)".`),
+  regexGroups: (field: string, regex: string, groups: number) =>
+    err("command.regex_groups", field, `${field} ${show(regex)} must have exactly one capture group (the value), but has ${groups}; make other groups non-capturing with (?:...).`),
+  duplicateMetric: (field: string, name: string) =>
+    err("command.duplicate_metric", field, `${field} defines ${show(name)} a second time; each metric has one definition.`),
+  noObjectiveMetric: (metric: string, regex: string | undefined) =>
+    err("command.no_metric", metric, `the process exited with code 0, but no objective metric matched: nothing in its output matched ${regex !== undefined ? `the regex ${show(regex)} of ${show(metric)}` : `a definition of ${show(metric)}`}, and no line had the form tunelab: {"${metric}": <number>}.`),
+  noTrialLog: (n: number, file: string) =>
+    err("command.no_log", "trial", `trial ${n} has no log at ${file}: only trials run by a command() objective whose process started have one.`),
+  notSerializable: (what: string, why: string) =>
+    err("dsl.not_serializable", what, `the study cannot be written as a study file: ${why}.`),
+  studyFileNotJson: (file: string, detail: string) =>
+    err("run.not_json", "file", `${file} is not valid JSON (${detail}); a study file is one JSON object (see "tunelab run --help").`),
+  studyFileNotObject: (file: string, got: unknown) =>
+    err("run.not_object", "file", `${file} must hold one JSON object with the fields study, space, direction, command, ...; but it holds ${show(got)}.`),
+  studyFileUnknownField: (key: string, allowed: readonly string[]) =>
+    err("run.unknown_field", key, `the study file has an unknown field ${show(key)}; allowed fields: ${allowed.join(", ")}.`),
+  studyFileMissing: (field: string, rule: string) =>
+    err("run.missing_field", field, `the study file needs ${field}: ${rule}.`),
+  studyFileVersion: (got: unknown, known: number) =>
+    err("run.version", "version", `version must be an integer from 1 to ${known} (the study-file format this tunelab reads), but got ${show(got)}; a newer tunelab wrote this file, upgrade to run it.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

@@ -4,7 +4,7 @@ import type { ViewName } from "./specs";
 
 /**
  * The versioned MIME type of a study's views. The kernel sends it with
- * text/html and text/plain fallbacks; the JupyterLab extension renders it.
+ * text/markdown and text/plain fallbacks; the JupyterLab extension renders it.
  * Bump the version when a renderer of the old one would misread the payload.
  */
 export const STUDY_MIME = "application/vnd.tunelab.study.v1+json";

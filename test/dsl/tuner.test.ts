@@ -57,7 +57,9 @@ describe("each method checks its input at once", () => {
   it("names, spaces, strategies, seeds, storages, objectives", () => {
     expect(caught(() => tune(""))).toMatchObject({ code: "study.bad_name" });
     expect(caught(() => tune("x".repeat(201)))).toMatchObject({ code: "study.bad_name" });
-    expect(caught(() => tune("t").space({ x: float(1, 0) }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
+    expect(caught(() => tune("t").space({ x: { type: "float", low: 1, high: 0 } }))).toMatchObject({ code: "space.low_not_below_high", field: "space.x" });
+    // The builder refuses it at once, with the same code.
+    expect(caught(() => float(1, 0))).toMatchObject({ code: "space.low_not_below_high", field: "float" });
     expect(caught(() => tune("t").minimize(""))).toMatchObject({ code: "study.bad_metric" });
     expect(caught(() => tune("t").strategy("nope" as never))).toMatchObject({ code: "strategy.unknown" });
     expect(caught(() => tune("t").space(space).strategy("hyperband" as never))).toMatchObject({ code: "option.bad_value", field: "options.maxResource" });
@@ -75,10 +77,12 @@ describe("each method checks its input at once", () => {
     expect(caught(() => tune("t").objective(42 as never))).toMatchObject({ code: "option.bad_value", field: "objective" });
   });
 
-  it("run() without an objective, a space or a direction says what is missing", async () => {
+  it("run() without an objective says so; objective() without a space or a direction says what is missing, in the declaring statement", async () => {
     expect(await rejected(mem().run())).toMatchObject({ code: "dsl.no_objective", field: "objective" });
-    expect(await rejected(tune("t").minimize().storage("memory").objective(() => 1).run())).toMatchObject({ code: "dsl.no_space" });
-    expect(await rejected(tune("t").space(space).storage("memory").objective(() => 1).run())).toMatchObject({ code: "dsl.no_direction" });
+    expect(caught(() => tune("t").minimize().storage("memory").objective(() => 1))).toMatchObject({ code: "dsl.no_space", field: "space" });
+    expect(caught(() => tune("t").space(space).storage("memory").objective(() => 1))).toMatchObject({ code: "dsl.no_direction", field: "direction" });
+    // The order of the other declarations is free.
+    expect(() => tune("t").storage("memory").minimize().limits({ trials: 1 }).space(space).objective(() => 1)).not.toThrow();
   });
 
   it("open() reports a missing space through its promise, like every other async method", async () => {

@@ -25,35 +25,34 @@ const space = {
   mixed: choice(["auto", 0.5, false]),
 };
 
-type Expected = {
-  lr: number;
-  layers: number;
-  opt: "sgd" | "adam";
-  m?: number;
-  nesterov?: boolean;
-  batch: 16 | 32 | 64;
-  amsgrad?: boolean;
-  mixed: "auto" | 0.5 | false;
-};
+// One variant per value of the parameter the conditions name: a conditional parameter exists
+// only where its condition holds (here, under strictNullChecks, an optional undefined elsewhere).
+type Expected =
+  | { lr: number; layers: number; batch: 16 | 32 | 64; mixed: "auto" | 0.5 | false; opt: "sgd"; m: number; nesterov: boolean; amsgrad?: undefined }
+  | { lr: number; layers: number; batch: 16 | 32 | 64; mixed: "auto" | 0.5 | false; opt: "adam"; m?: undefined; nesterov?: undefined; amsgrad: boolean };
 
 describe("Params<typeof space>", () => {
-  it("types each parameter, with conditional ones optional", () => {
+  it("types each parameter; a conditional one exists only in the variants where its condition holds", () => {
     expectTypeOf<Params<typeof space>>().toEqualTypeOf<Expected>();
     type P = Params<typeof space>;
     expectTypeOf<P["opt"]>().toEqualTypeOf<"sgd" | "adam">();
     expectTypeOf<P["batch"]>().toEqualTypeOf<16 | 32 | 64>();
     expectTypeOf<P["m"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<P>().toHaveProperty("m");
-    // Required parameters are required, conditional ones may be left out.
-    expectTypeOf<{ lr: number; layers: number; opt: "adam"; batch: 16; mixed: false }>().toMatchTypeOf<P>();
+    // Required parameters are required; a conditional one is there exactly where its condition holds.
+    const adam: P = { lr: 0.1, layers: 1, opt: "adam", batch: 16, mixed: false, amsgrad: true };
     // @ts-expect-error lr is required
-    const missing: P = { layers: 1, opt: "adam", batch: 16, mixed: false };
-    void missing;
+    const missing: P = { layers: 1, opt: "adam", batch: 16, mixed: false, amsgrad: true };
+    // @ts-expect-error amsgrad is active when opt is "adam"
+    const noAmsgrad: P = { lr: 0.1, layers: 1, opt: "adam", batch: 16, mixed: false };
+    // @ts-expect-error m is inactive when opt is "adam"
+    const extra: P = { lr: 0.1, layers: 1, opt: "adam", batch: 16, mixed: false, amsgrad: true, m: 0.9 };
+    void [adam, missing, noAmsgrad, extra];
   });
 
-  it("when() makes any parameter optional", () => {
+  it("when() makes any parameter conditional", () => {
     const s = { opt: choice(["a", "b"]), x: when({ opt: ["a"] }, int(1, 3)), y: when({ opt: ["b"] }, float(0, 1, { step: 0.5 })) };
-    expectTypeOf<Params<typeof s>>().toEqualTypeOf<{ opt: "a" | "b"; x?: number; y?: number }>();
+    expectTypeOf<Params<typeof s>>().toEqualTypeOf<{ opt: "a"; x: number; y?: undefined } | { opt: "b"; x?: undefined; y: number }>();
   });
 
   it("types numeric, boolean and mixed choices as their literals", () => {
@@ -68,18 +67,19 @@ describe("Params<typeof space>", () => {
       lr: { type: "float", low: 1e-4, high: 1, scale: "log" },
       m: { type: "float", low: 0.5, high: 0.99, when: { opt: ["sgd"] } },
     });
-    typeOnly(() => expectTypeOf(t.best!.params).toEqualTypeOf<{ opt: "sgd" | "adam"; lr: number; m?: number }>());
+    typeOnly(() => expectTypeOf(t.best!.params).toEqualTypeOf<{ opt: "sgd"; lr: number; m: number } | { opt: "adam"; lr: number; m?: undefined }>());
   });
 
-  it("rejects options a parameter does not have", () => {
+  it("rejects options a parameter does not have (at compile time, and the builders at run time)", () => {
+    const refused = (code: string) => expect.objectContaining({ code });
     // @ts-expect-error reverse-log is for floats only
-    int(1, 4, { scale: "reverse-log" });
+    expect(() => int(1, 4, { scale: "reverse-log" })).toThrow(refused("space.bad_scale"));
     // @ts-expect-error not a scale
-    float(0, 1, { scale: "exp" });
+    expect(() => float(0, 1, { scale: "exp" })).toThrow(refused("space.bad_scale"));
     // @ts-expect-error not an option
-    float(0, 1, { bogus: 1 });
+    expect(() => float(0, 1, { bogus: 1 })).toThrow(refused("space.unknown_field"));
     // @ts-expect-error choices are strings, numbers or booleans
-    choice([{ a: 1 }]);
+    expect(() => choice([{ a: 1 }])).toThrow(refused("space.bad_choice"));
   });
 });
 
@@ -105,9 +105,11 @@ describe("tune(...) infers the objective's parameters", () => {
         const m: number = p.m;
         void m;
         if (p.opt === "sgd") expectTypeOf(p.opt).toEqualTypeOf<"sgd">();
+        // Checking the parameter the condition names makes it present.
+        if (p.opt === "sgd") expectTypeOf(p.m).toEqualTypeOf<number>();
         return { loss: p.lr * p.layers };
       });
-    type P = { lr: number; layers: number; opt: "sgd" | "adam"; m?: number };
+    type P = { lr: number; layers: number; opt: "sgd"; m: number } | { lr: number; layers: number; opt: "adam"; m?: undefined };
     expectTypeOf(t.best?.params).toEqualTypeOf<P | undefined>();
     expectTypeOf(t.best).toEqualTypeOf<TrialOf<P> | undefined>();
     expectTypeOf(t.ask).returns.resolves.toEqualTypeOf<TrialOf<P> | undefined>();
@@ -239,7 +241,9 @@ describe("the compiler", () => {
           '    const o: "sgd" | "adam" = p.opt;',
           "    const lr: number = p.lr;",
           "    await trial.report(0, lr);",
-          "    return { loss: lr * p.layers + (o === \"sgd\" ? (p.m ?? 0) : 0) };",
+          "    // @ts-expect-error m exists only where opt is \"sgd\" (non-strict: no such property; strict: possibly undefined)",
+          "    const unchecked: number = p.m;",
+          "    return { loss: lr * p.layers + unchecked + (p.opt === \"sgd\" ? p.m : 0) + (\"m\" in p ? 1 : 0) };",
           "  });",
           "const best: P | undefined = study.best?.params;",
           "const json = SearchSpace.parse(space).toJSON();",

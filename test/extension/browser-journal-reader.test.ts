@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JournalReader, type ReaderLimits } from "../../extension/src/browser/journal-reader";
 import type { StudySpec } from "../../src/model/trial";
+import { encodeRecord } from "../../src/record/journal-format";
 import { JournalStorage } from "../../src/storage/journal";
 
 let dir: string;
@@ -102,9 +103,9 @@ describe("JournalReader", () => {
 
   it("says clearly that a file is in a newer format version, and reads nothing of it", async () => {
     const r = new JournalReader("runs/new.jsonl");
-    await r.feed(enc(header(2) + line({ op: "trial", n: 0, params: {}, t: 1 })), true);
+    await r.feed(enc(header(3) + line({ op: "trial", n: 0, params: {}, t: 1 })), true);
     expect(r.error?.code).toBe("storage.newer_format");
-    expect(r.error?.message).toMatch(/runs\/new\.jsonl was written in journal format version 2, newer than this tunelab reads \(version 1\); upgrade tunelab/);
+    expect(r.error?.message).toMatch(/runs\/new\.jsonl was written in journal format version 3, newer than this tunelab reads \(version 2\); upgrade tunelab/);
     expect(r.replica).toBeNull();
   });
 
@@ -121,38 +122,57 @@ describe("JournalReader", () => {
     expect(r.replica).toBeNull();
   });
 
-  it("skips hostile and damaged lines (counted, with a message each) and applies the rest", async () => {
-    const XSS = "<img src=x onerror=globalThis.__pwned=1>";
-    const lines = [
-      header(1, { ...SPEC, name: XSS, space: { [XSS]: { type: "categorical", choices: [XSS] } } }),
-      "{not json\n",
-      line({ op: "drop tables" }),
-      line({ op: "trial", n: "0", params: {}, t: 1 }),
-      line({ op: "trial", n: 0, params: "x", t: 1 }),
-      line({ op: "trial", n: 0, params: { [XSS]: XSS }, t: 1 }),
-      line({ op: "trial", n: 5, params: {}, t: 1 }), // out of order
-      line({ op: "report", n: 0, step: 0, v: { loss: "1" } }),
-      line({ op: "report", n: 0, step: 0, v: null }),
-      line({ op: "report", n: 0, step: 0, v: { loss: 3 } }),
-      line({ op: "report", n: 0, step: 0, v: { loss: 2 } }), // step not increasing
-      line({ op: "sys", n: 0, sys: [1] }),
-      line({ op: "end", n: 0, state: "exploded", t: 2 }),
-      line({ op: "end", n: 0, state: "failed", t: 2, error: { toString: XSS } }),
-      line({ op: "end", n: 0, state: "failed", t: 2, error: XSS }),
-      line({ op: "end", n: 0, state: "complete", t: 3, value: 1 }), // already finished
-      line(["op", "trial"]),
-      "null\n",
-      "\n",
-    ];
+  const XSS = "<img src=x onerror=globalThis.__pwned=1>";
+  const hostile = (v: number) => [
+    header(v, { ...SPEC, name: XSS, space: { [XSS]: { type: "categorical", choices: [XSS] } } }),
+    "{not json\n",
+    line({ op: "drop tables" }),
+    line({ op: "trial", n: "0", params: {}, t: 1 }),
+    line({ op: "trial", n: 0, params: "x", t: 1 }),
+    line({ op: "trial", n: 0, params: { [XSS]: XSS }, t: 1 }),
+    line({ op: "trial", n: 3, params: { [XSS]: 1 }, t: 1 }), // trials 1-2 have no creation record
+    line({ op: "report", n: 0, step: 0, v: { loss: "1" } }),
+    line({ op: "report", n: 0, step: 0, v: null }),
+    line({ op: "report", n: 0, step: 0, v: { loss: 3 } }),
+    line({ op: "report", n: 0, step: 0, v: { loss: 2 } }), // step not increasing
+    line({ op: "sys", n: 0, sys: [1] }),
+    line({ op: "end", n: 0, state: "exploded", t: 2 }),
+    line({ op: "end", n: 0, state: "failed", t: 2, error: { toString: XSS } }),
+    line({ op: "end", n: 0, state: "failed", t: 2, error: XSS }),
+    line({ op: "end", n: 0, state: "complete", t: 3, value: 1 }), // already finished
+    line({ op: "trial", n: 999999, params: {}, t: 1 }), // more trials than the file could hold
+    line(["op", "trial"]),
+    "null\n",
+    "\n",
+  ];
+
+  it("skips hostile and damaged lines (counted, one message per run of them) and applies the rest", async () => {
     const r = new JournalReader("x.jsonl");
-    await r.feed(enc(lines.join("")), true);
+    await r.feed(enc(hostile(1).join("")), true);
     expect(r.error).toBeNull();
-    expect(r.replica!.trials).toHaveLength(1);
+    expect(r.replica!.trials).toHaveLength(4);
     expect(r.replica!.trials[0]).toMatchObject({ state: "failed", error: XSS, params: { [XSS]: XSS }, intermediate: [[0, 3]] });
+    expect(r.replica!.trials.slice(1, 3)).toEqual([1, 2].map((n) => expect.objectContaining({ number: n, state: "failed", params: {}, system: { lost: { line: 2 } } })));
+    expect(r.replica!.trials[3]).toMatchObject({ state: "running", params: { [XSS]: 1 } });
     expect(r.skipped).toBe(14);
-    expect(r.warnings).toHaveLength(5); // the first few, not all
-    expect(r.warnings[0]).toBe("line 2 is not valid JSON (a damaged record); it was skipped.");
-    expect(r.warnings[2]).toBe('line 4 ("trial") has a field "n" of the wrong type; it was skipped.');
+    expect(r.warnings).toEqual([
+      'x.jsonl: lines 2-5 were skipped (4 lines): not valid JSON (a damaged record); not a tunelab operation; a field "n" of the wrong type; and others. Trials 1-2 lost the record that created them there: kept as failed placeholders (system.lost).',
+      'x.jsonl: lines 8-9 were skipped (2 lines): a field "v" of the wrong type.',
+      expect.stringMatching(/^x\.jsonl: lines 11-14 were skipped \(4 lines\): does not fit the study: step must be an integer greater than the last reported step 0, but got 0\.; a field "sys" of the wrong type; a field "state" of the wrong type; and others\.$/),
+      expect.stringMatching(/^x\.jsonl: lines 16-19 were skipped \(4 lines\): does not fit the study: trial 0 is already failed.*; trial 999999 is more than the file before it can hold; not a tunelab operation\.$/),
+    ]);
+    expect((globalThis as { __pwned?: unknown }).__pwned).toBeUndefined();
+  });
+
+  it("in a version-2 file, lines without their checksum are all skipped", async () => {
+    const r = new JournalReader("x.jsonl");
+    const lines = hostile(2);
+    lines[0] = encodeRecord({ op: "study", v: 2, spec: SPEC }) + "\n";
+    lines.splice(6, 0, encodeRecord({ op: "trial", n: 0, params: { x: 0.5, opt: "a" }, t: 1 }) + "\n");
+    await r.feed(enc(lines.join("")), true);
+    expect(r.replica!.trials).toEqual([expect.objectContaining({ number: 0, state: "running", params: { x: 0.5, opt: "a" } })]);
+    expect(r.skipped).toBe(lines.length - 3);
+    expect(r.warnings).toHaveLength(2);
   });
 
   it("skips a line longer than the limit without buffering it, even across reads", async () => {
@@ -165,7 +185,7 @@ describe("JournalReader", () => {
     for (let end = 1500; r.offset < bytes.length; end = Math.min(end + 1500, bytes.length)) await r.feed(bytes.subarray(r.offset, end), true);
     expect(r.replica!.trials).toEqual([expect.objectContaining({ number: 0, params: { x: 1 } })]);
     expect(r.skipped).toBe(1);
-    expect(r.warnings[0]).toBe("line 2 is longer than 1000 bytes; it was skipped.");
+    expect(r.warnings).toEqual(["big.jsonl: line 2 was skipped: longer than 1000 bytes."]);
   });
 
   it("works in slices with the event loop free in between, so a long file never blocks the page", async () => {

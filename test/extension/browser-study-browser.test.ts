@@ -173,7 +173,7 @@ describe("the study browser", () => {
     const errors = page.locator("#tunelab-studies .tl-sb-error");
     await expect.poll(() => errors.count()).toBe(2);
     const texts = await errors.allTextContents();
-    expect(texts.some((t) => t.includes("future.jsonl") && /journal format version 99, newer than this tunelab reads \(version 1\)/.test(t))).toBe(true);
+    expect(texts.some((t) => t.includes("future.jsonl") && /journal format version 99, newer than this tunelab reads \(version 2\)/.test(t))).toBe(true);
     expect(texts.some((t) => t.includes("not-a-journal.jsonl") && t.includes("does not start with a tunelab study record"))).toBe(true);
     // The hostile study itself is listed (its bad record skipped and said so), as text.
     const evil = page.locator("#tunelab-studies .tl-sb-item", { has: page.locator(".tl-sb-open", { hasText: "<img src=x" }) });

@@ -557,3 +557,10 @@ async function startOnce(options: JupyterLabOptions, port: number): Promise<Jupy
     stop,
   };
 }
+
+/** Width and height in pixels of a base64 PNG (its IHDR chunk); throws when it is no PNG. */
+export function pngSize(base64: string): { width: number; height: number } {
+  const b = Buffer.from(base64, "base64");
+  if (!b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error("not a PNG");
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}

@@ -49,3 +49,21 @@ describe("Yeo-Johnson", () => {
     expect(Array.from(flat)).toEqual([0, 0, 0]);
   });
 });
+
+describe("standardize and warpOutputs with values near ±1.8e308", () => {
+  it("give finite values, in the same order, as the same values scaled down (their sums overflowed to NaN)", () => {
+    const M = 1.7e308;
+    const huge = [M, 0.1 * M, -M, 0.5 * M, -0.3 * M, M];
+    const y = Float64Array.from(huge);
+    warpOutputs(y);
+    const small = Float64Array.from(huge, (v) => v / M);
+    warpOutputs(small);
+    for (let i = 0; i < y.length; i++) {
+      expect(Number.isFinite(y[i]!)).toBe(true);
+      expect(y[i]).toBeCloseTo(small[i]!, 9);
+    }
+    const same = Float64Array.from([M, M, M]);
+    expect(standardize(same)).toBe(false);
+    expect(Array.from(same)).toStrictEqual([0, 0, 0]);
+  });
+});

@@ -5,8 +5,9 @@
 // the same display id while the run goes on).
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executeNotebook, makeRepoTempDir, mimeValue, removeDir, streamText, cellStreamText, tslabNotebook, writeNotebook, type Notebook, type NotebookOutput } from "../helpers/jupyter";
+import { executeNotebook, makeRepoTempDir, mimeValue, pngSize, removeDir, streamText, cellStreamText, tslabNotebook, writeNotebook, type Notebook, type NotebookOutput } from "../helpers/jupyter";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
+import { SCALE } from "../../src/notebook/picture";
 import { linkFreshPackage, runCellsInKernel, type CellRun, type KernelMessage } from "./kernel";
 
 const TRIALS = 20;
@@ -45,8 +46,6 @@ const study = tune("bridge")
 ];
 const RUN = 2, SHOW_ONE = 3, SHOW_ALL = 4, FRAME = 5, WHICH = 6;
 
-const IMG = '<img src="data:image/svg+xml;base64,';
-const count = (s: string, needle: string) => s.split(needle).length - 1;
 
 let dir: string;
 let nb: Notebook;
@@ -75,17 +74,16 @@ describe("the executed notebook (as saved and shared)", () => {
     expect(runs.map((r) => r.status)).toEqual(CELLS.map(() => "ok"));
   });
 
-  it("keeps one display for the run, holding the final state: payload, HTML with SVG images and the table, text", () => {
+  it("keeps one display for the run, holding the final state: payload, picture (PNG) at its display size, text", () => {
     const outs = studyOutputs(RUN);
     expect(outs.map((o) => o.output_type)).toEqual(["display_data"]);
     const payload = mimeValue(outs[0]!, STUDY_MIME) as StudyPayload;
     expect(payload.running).toBe(false);
     expect(payload.trials).toHaveLength(TRIALS);
     expect(payload.trials.every((t) => t.state === "complete" && t.intermediate.length === 3)).toBe(true);
-    const html = mimeValue(outs[0]!, "text/html") as string;
-    expect(count(html, IMG)).toBe(3);
-    expect(html).toContain('<table class="tunelab-trials">');
-    expect(count(html, "<tr")).toBe(1 + TRIALS);
+    expect(Object.keys(outs[0]!.data!).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());
+    const size = pngSize(mimeValue(outs[0]!, "image/png") as string);
+    expect(outs[0]!.metadata).toEqual({ "image/png": { width: size.width / SCALE, height: size.height / SCALE } });
     expect(mimeValue(outs[0]!, "text/plain")).toMatch(new RegExp(`^study "bridge" \\(minimize loss, random\\): ${TRIALS} trials: ${TRIALS} complete\\nbest: #\\d+ loss=`));
   });
 
@@ -93,14 +91,11 @@ describe("the executed notebook (as saved and shared)", () => {
     const one = studyOutputs(SHOW_ONE);
     expect(one).toHaveLength(1);
     expect((mimeValue(one[0]!, STUDY_MIME) as StudyPayload).view).toBe("parallel");
-    const oneHtml = mimeValue(one[0]!, "text/html") as string;
-    expect(count(oneHtml, IMG)).toBe(1);
-    expect(oneHtml).toContain('alt="parallel coordinates"');
-    expect(oneHtml).not.toContain("<table");
     const all = studyOutputs(SHOW_ALL);
     expect(all).toHaveLength(1);
     expect((mimeValue(all[0]!, STUDY_MIME) as StudyPayload).view).toBeUndefined();
-    expect(count(mimeValue(all[0]!, "text/html") as string, IMG)).toBe(3);
+    // One chart and no table draw a smaller picture than all the views and the table.
+    expect(pngSize(mimeValue(one[0]!, "image/png") as string).height).toBeLessThan(pngSize(mimeValue(all[0]!, "image/png") as string).height / 2);
   });
 
   it("gives the trials as a DataFrame: one row per trial, 10 columns", () => {
@@ -120,7 +115,7 @@ describe("the kernel's messages (live updates)", () => {
     const id = msgs[0]!.content.transient.display_id;
     expect(typeof id).toBe("string");
     expect(msgs.every((m) => m.content.transient.display_id === id)).toBe(true);
-    expect(msgs.every((m) => Object.keys(m.content.data).sort().join() === [STUDY_MIME, "text/html", "text/plain"].sort().join())).toBe(true);
+    expect(msgs.every((m) => Object.keys(m.content.data).sort().join() === [STUDY_MIME, "image/png", "text/plain"].sort().join())).toBe(true);
   });
 
   it("updates while the run goes on, and a last time when it ends", () => {
@@ -130,7 +125,8 @@ describe("the kernel's messages (live updates)", () => {
     expect(live.length).toBeGreaterThanOrEqual(1);
     expect(live.every((m) => payloadOf(m).running)).toBe(true);
     expect(live.some((m) => finished(m) > 0 && finished(m) < TRIALS)).toBe(true);
-    expect(live.some((m) => (m.content.data["text/html"] as string).includes(IMG))).toBe(true);
+    // A picture redrawn mid-run (charts drawn), not the first display's.
+    expect(live.some((m) => m.content.data["image/png"] !== msgs[0]!.content.data["image/png"])).toBe(true);
     const last = msgs[msgs.length - 1]!;
     expect(payloadOf(last).running).toBe(false);
     expect(finished(last)).toBe(TRIALS);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { chartSubset, studyBundle } from "../../src/notebook/bundle";
-import { escapeHtml, tableHtml } from "../../src/notebook/html";
+import { chartSubset, renderCharts, studyBundle, studyDisplay } from "../../src/notebook/bundle";
+import { PICTURE_ROWS, SCALE, studyPictureSvg } from "../../src/notebook/picture";
 import { forStaticSvg, renderSvg } from "../../src/notebook/vega";
 import { curvesData, curvesSpec } from "../../src/views/curves";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
 import { parallelData, parallelSpec } from "../../src/views/parallel";
 import { HOSTILE, hostilePayload, payload, trial } from "../views/fixtures";
 
-const IMG = /<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">/g;
-
-/** The SVG documents inside the HTML fallback's images, with their alt texts. */
-function images(html: string): { alt: string; svg: string }[] {
-  return [...html.matchAll(IMG)].map((m) => ({ alt: m[2]!, svg: Buffer.from(m[1]!, "base64").toString("utf8") }));
+/** Width and height of a PNG (its IHDR chunk), and whether it is one. */
+function pngSize(base64: string): { width: number; height: number } {
+  const b = Buffer.from(base64, "base64");
+  expect(b.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
 /** Tag and attribute names of an SVG document (attribute values escape their quotes). */
@@ -25,67 +25,81 @@ function markup(svg: string): { tags: string[]; attributes: string[] } {
   return { tags: [...tags], attributes: [...attributes] };
 }
 
-describe("studyBundle", () => {
-  it("holds the payload, an HTML fallback with the summary, the charts as SVG images and the table, and a text summary", async () => {
+const unescape = (s: string) =>
+  s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))).replace(/&(lt|gt|quot|amp);/g, (_, n: string) => ({ lt: "<", gt: ">", quot: '"', amp: "&" })[n]!);
+
+/** The texts drawn in an SVG (the picture's and its charts'), unescaped. */
+function texts(svg: string): string[] {
+  return [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1]!));
+}
+
+/** The picture's table: the monospaced texts, row by row. */
+function tableRows(svg: string): string[][] {
+  const rows = new Map<string, string[]>();
+  for (const m of svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-family="[^"]*Mono[^"]*"[^>]*>([^<]*)<\/text>/g)) rows.set(m[1]!, [...(rows.get(m[1]!) ?? []), unescape(m[2]!)]);
+  return [...rows.values()];
+}
+
+describe("studyDisplay", () => {
+  it("holds the payload, a picture (PNG, with its display size) and a text summary", async () => {
     const p = payload();
-    const b = await studyBundle(p);
-    expect(Object.keys(b).sort()).toEqual([STUDY_MIME, "text/html", "text/plain"].sort());
-    expect(b[STUDY_MIME]).toBe(p);
-    const html = b["text/html"];
-    expect(images(html).map((i) => i.alt)).toEqual(["parallel coordinates", "learning curves", "optimisation history"]);
-    for (const { svg } of images(html)) expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
-    expect(html).not.toContain("<svg"); // untrusted notebooks strip inline SVG; images survive
-    expect(html).toContain("<b>study &#34;mlp&#34; (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned</b>");
-    expect(html.match(/<tr/g)).toHaveLength(1 + 5);
-    expect(html).toContain('<tr style="font-weight:bold"><td>3</td><td>complete</td><td>0.25</td><td>0.001</td><td>3</td><td>adam</td><td></td><td>0.9</td><td>2.5 s</td><td></td></tr>');
-    expect(b["text/plain"]).toBe(
+    const { data, metadata } = await studyDisplay(p);
+    expect(Object.keys(data).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());
+    expect(data[STUDY_MIME]).toBe(p);
+    const size = pngSize(data["image/png"]!);
+    expect(metadata["image/png"]).toEqual({ width: size.width / SCALE, height: size.height / SCALE });
+    expect(data["text/plain"]).toBe(
       'study "mlp" (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned\nbest: #3 loss=0.25 (lr=0.001, layers=3, opt=adam)\ntop 2:\n  #3 0.25\n  #0 0.5',
     );
-  });
-
-  it("draws only the chosen view", async () => {
-    const one = (view: StudyPayload["view"]) => studyBundle({ ...payload(), view });
-    const parallel = (await one("parallel"))["text/html"];
-    expect(images(parallel).map((i) => i.alt)).toEqual(["parallel coordinates"]);
-    expect(parallel).not.toContain("<table");
-    const table = (await one("table"))["text/html"];
-    expect(images(table)).toEqual([]);
-    expect(table).toContain("<table");
-    expect(images((await one("history"))["text/html"]).map((i) => i.alt)).toEqual(["optimisation history"]);
-  });
-
-  it("says so when a chosen chart has nothing to draw yet", async () => {
-    const html = (await studyBundle({ ...payload([]), view: "curves" }))["text/html"];
-    expect(images(html)).toEqual([]);
-    expect(html).toContain("nothing to draw yet");
-  });
-
-  it("escapes every string of a hostile payload, in the HTML and inside the SVG", async () => {
-    const b = await studyBundle(hostilePayload());
-    const html = b["text/html"];
-    expect(html).not.toContain("<img src=x");
-    expect(html).not.toContain('onerror="');
-    expect(html).toContain(escapeHtml(HOSTILE));
-    const svgs = images(html);
-    expect(svgs).toHaveLength(3);
-    for (const { svg } of svgs) {
-      const { tags, attributes } = markup(svg);
-      expect(tags).toEqual(expect.arrayContaining(["svg", "g", "path", "text"]));
-      expect(attributes).toEqual(expect.arrayContaining(["font-size", "transform"]));
-      expect(tags.filter((t) => !["svg", "g", "path", "rect", "line", "text", "defs", "linearGradient", "stop", "clipPath"].includes(t))).toEqual([]);
-      expect(attributes.filter((a) => /^on/i.test(a) || a === "href" || a === "xlink:href")).toEqual([]);
-    }
-    expect(svgs[0]!.svg).toContain("&lt;img src=x onerror=");
+    expect(await studyBundle(p)).toEqual(data);
   });
 });
 
-describe("tableHtml", () => {
-  it("keeps the best row and the latest ones when a study is long", () => {
+describe("studyPictureSvg", () => {
+  const draw = async (p: StudyPayload) => studyPictureSvg(p, (await renderCharts(p)).charts, { table: p.view === undefined || p.view === "table" });
+
+  it("draws the summary, the charts, and the best trials as a table, best first", async () => {
+    const { svg } = await draw(payload());
+    const t = texts(svg);
+    expect(t[0]).toBe('study "mlp" (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned');
+    expect(t[1]).toBe("best: #3 loss=0.25 (lr=0.001, layers=3, opt=adam)");
+    expect(svg.match(/<svg /g)).toHaveLength(1 + 3); // the picture and its three charts
+    // The table: its header, then the complete trials by value.
+    const rows = tableRows(svg);
+    expect(rows[0]).toEqual(["#", "state", "loss", "lr", "layers", "opt", "momentum", "acc", "duration", "error"]);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["3", "0"]);
+    expect(t[t.length - 1]).toBe("the 2 best of 5 trials; study.dataframe() has them all");
+  });
+
+  it("draws only the chosen view", async () => {
+    const one = (view: StudyPayload["view"]) => draw({ ...payload(), view });
+    expect(((await one("parallel")).svg.match(/<svg /g) ?? []).length).toBe(2);
+    expect(texts((await one("parallel")).svg)).not.toContain("state");
+    const table = (await one("table")).svg;
+    expect(table.match(/<svg /g)).toHaveLength(1);
+    expect(texts(table)).toContain("state");
+  });
+
+  it("says so when a chosen chart has nothing to draw yet", async () => {
+    expect(texts((await draw({ ...payload([]), view: "curves" })).svg)).toContain("nothing to draw yet");
+  });
+
+  it("draws every string of a hostile payload as text", async () => {
+    const { svg } = await draw(hostilePayload());
+    const { tags, attributes } = markup(svg);
+    expect(tags.filter((t) => !["svg", "g", "path", "rect", "line", "text", "defs", "linearGradient", "stop", "clipPath"].includes(t))).toEqual([]);
+    expect(attributes.filter((a) => /^on/i.test(a) || a === "href" || a === "xlink:href")).toEqual([]);
+    expect(svg).not.toContain("<img");
+    expect(texts(svg).filter((x) => x.includes(HOSTILE)).length).toBeGreaterThanOrEqual(2); // the summary, and the chart's axis
+    expect(tableRows(svg).flat().filter((x) => x.startsWith(HOSTILE.slice(0, 20))).length).toBeGreaterThanOrEqual(2); // a column, and a cell (cut)
+  });
+
+  it("keeps the best trials of a long study, and says how many there are", async () => {
     const trials = Array.from({ length: 300 }, (_, i) => trial(i, { value: i === 5 ? -1 : i, finishedAt: 1000 * i + 1 }));
-    const html = tableHtml(payload(trials), 50);
-    const numbers = [...html.matchAll(/<tr[^>]*><td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
-    expect(numbers).toEqual([5, ...Array.from({ length: 49 }, (_, i) => 251 + i)]);
-    expect(html).toContain("250 of 300 trials not shown here");
+    const { svg } = studyPictureSvg(payload(trials), [], {});
+    const t = texts(svg);
+    expect(tableRows(svg).slice(1).map((r) => r[0])).toEqual(["5", "0", "1", "2", "3", "4", "6", "7", "8", "9"].slice(0, PICTURE_ROWS));
+    expect(t[t.length - 1]).toBe(`the ${PICTURE_ROWS} best of 300 trials; study.dataframe() has them all`);
   });
 });
 
@@ -110,11 +124,11 @@ describe("chartSubset", () => {
     expect(chartSubset(payload(trials, { direction: "maximize" }), 5).payload.trials.map((t) => t.number)).toEqual([0, 3, 4, 5, 6]);
   });
 
-  it("says in the HTML when the charts draw fewer trials than the study has", async () => {
+  it("says in the picture when the charts draw fewer trials than the study has", async () => {
     const many = Array.from({ length: 510 }, (_, i) => trial(i, { params: { lr: 0.01, layers: 1, opt: "adam" }, value: i, finishedAt: 1000 * i + 5 }));
-    const b = await studyBundle({ ...payload(many), view: "parallel" });
-    expect(b["text/html"]).toContain("draw 500 of the 510 trials here (the best 250 and the latest others)");
-    expect((await studyBundle({ ...payload(many), view: "history" }))["text/html"]).not.toContain("draw 500");
+    const note = async (view: StudyPayload["view"]) => (await renderCharts({ ...payload(many), view })).note ?? "";
+    expect(await note("parallel")).toContain("draw 500 of the 510 trials here (the best 250 and the latest others)");
+    expect(await note("history")).not.toContain("draw 500");
   });
 });
 

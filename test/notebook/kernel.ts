@@ -30,10 +30,11 @@ export interface CellRun {
 }
 
 const DRIVER = `
-import json, sys
+import json, sys, time
 from jupyter_client.manager import start_new_kernel
 
 cells_file, out_file, cwd, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+keep_going = sys.argv[5] == "1"
 cells = json.load(open(cells_file))
 km, kc = start_new_kernel(kernel_name="tslab", cwd=cwd, startup_timeout=60)
 runs = []
@@ -56,7 +57,10 @@ try:
                 break
         runs.append({"status": reply["content"]["status"], "messages": messages})
         if reply["content"]["status"] != "ok":
-            break
+            if not keep_going:
+                break
+            # tslab cancels what arrives within 200 ms of a failed cell
+            time.sleep(0.4)
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
@@ -64,8 +68,11 @@ with open(out_file, "w") as f:
     json.dump(runs, f)
 `;
 
-/** Runs `cells` one after another in a fresh tslab kernel started in `cwd`; stops after a failing cell. */
-export async function runCellsInKernel(cells: readonly string[], cwd: string, timeoutMs = 120_000): Promise<CellRun[]> {
+/**
+ * Runs `cells` one after another in a fresh tslab kernel started in `cwd`; stops after a
+ * failing cell, unless `keepGoing` (then every cell runs, as a person running them one by one).
+ */
+export async function runCellsInKernel(cells: readonly string[], cwd: string, timeoutMs = 120_000, keepGoing = false): Promise<CellRun[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-kernel-"));
   const cellsFile = path.join(scratch, "cells.json");
   // The results go to a file: the kernel (node) shares the driver's stdout and makes it
@@ -81,7 +88,7 @@ export async function runCellsInKernel(cells: readonly string[], cwd: string, ti
     PYTHONUNBUFFERED: "1",
   };
   delete env.NODE_OPTIONS; // vitest's loader flags must not reach the kernel's node
-  const child = spawn(path.join(VENV, "bin", "python"), ["-c", DRIVER, cellsFile, outFile, cwd, String(timeoutMs / 1000)], {
+  const child = spawn(path.join(VENV, "bin", "python"), ["-c", DRIVER, cellsFile, outFile, cwd, String(timeoutMs / 1000), keepGoing ? "1" : "0"], {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -8,6 +8,8 @@ import { installFakeKernel, type FakeKernel, type SentMessage } from "./fake-ker
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const payloadOf = (m: SentMessage) => m.content.data[STUDY_MIME] as StudyPayload;
+/** A PNG's height in pixels (its IHDR chunk). */
+const pngHeight = (base64: string) => Buffer.from(base64, "base64").readUInt32BE(20);
 
 /** A study of `trials` quick trials that report three steps each. */
 function quickStudy(name: string, trials: number) {
@@ -48,8 +50,8 @@ describe("run() in a tslab kernel", () => {
     expect(last.running).toBe(false);
     expect(last.trials).toHaveLength(8);
     expect(last.trials.every((t) => t.state === "complete")).toBe(true);
-    expect(Object.keys(sent[sent.length - 1]!.content.data).sort()).toEqual([STUDY_MIME, "text/html", "text/plain"].sort());
-    expect(sent[sent.length - 1]!.content.data["text/html"]).toContain('<img src="data:image/svg+xml;base64,');
+    expect(Object.keys(sent[sent.length - 1]!.content.data).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());
+    expect(sent[sent.length - 1]!.content.metadata).toEqual({ "image/png": { width: expect.any(Number), height: expect.any(Number) } });
   });
 
   it("sends nothing when the display is turned off, on the builder or for one run", async () => {
@@ -77,10 +79,10 @@ describe("run() in a tslab kernel", () => {
 
 describe("LiveDisplay throttling", () => {
   async function follow(name: string, trials: number, options: LiveOptions) {
-    const sent: { update: boolean; payload: StudyPayload; html: string }[] = [];
+    const sent: { update: boolean; payload: StudyPayload; png: string }[] = [];
     const tuner = quickStudy(name, trials);
     const study: Study = await tuner.open();
-    const live = await LiveDisplay.start(study, (c, update) => sent.push({ update, payload: c.data[STUDY_MIME] as StudyPayload, html: c.data["text/html"] as string }), options);
+    const live = await LiveDisplay.start(study, (c, update) => sent.push({ update, payload: c.data[STUDY_MIME] as StudyPayload, png: c.data["image/png"] as string }), options);
     await tuner.run({ display: false });
     const stats = await live.finish();
     return { sent, stats };
@@ -109,16 +111,14 @@ describe("LiveDisplay throttling", () => {
     expect(stats.share).toBeGreaterThan(0);
   });
 
-  it("sends the payload and table often but reuses the last charts until a redraw is due, and redraws for the final update", async () => {
+  it("sends the payload often but reuses the last picture until a redraw is due, and redraws for the final update", async () => {
     const { sent, stats } = await follow("live-reuse", 4, { minIntervalMs: 0, costFactor: 0, chartFactor: 1e9 });
     expect(sent.length).toBeGreaterThan(2);
     expect(stats.redraws).toBe(2); // the first display (no trials yet) and the final update
     const middle = sent.slice(1, -1);
-    expect(middle.every((s) => !s.html.includes("<img ") && s.html.includes("Charts drawn at 0 of "))).toBe(true);
+    expect(middle.every((s) => s.png === sent[0]!.png)).toBe(true);
     expect(middle.some((s) => s.payload.trials.length > 0)).toBe(true);
-    const last = sent[sent.length - 1]!.html;
-    expect(last.match(/<img /g)).toHaveLength(3);
-    expect(last).not.toContain("Charts drawn at");
+    expect(pngHeight(sent[sent.length - 1]!.png)).toBeGreaterThan(pngHeight(sent[0]!.png)); // charts and a table now
   });
 });
 
@@ -131,7 +131,7 @@ describe("show()", () => {
     expect((bundle[STUDY_MIME] as StudyPayload).view).toBeUndefined();
     const one = (await study.show("parallel"))!;
     expect((one[STUDY_MIME] as StudyPayload).view).toBe("parallel");
-    expect(one["text/html"].match(/<img /g)).toHaveLength(1);
+    expect(pngHeight(one["image/png"]!)).toBeLessThan(pngHeight(bundle["image/png"]!)); // one chart, no table
   });
 
   it("sends one display_data in a kernel and resolves to undefined", async () => {

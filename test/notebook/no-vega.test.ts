@@ -1,7 +1,8 @@
-// Without a working vega the display still goes out: payload, table and text, and a note where
-// the charts would be.
+// Without a working vega the display still goes out: payload, a picture of the summary and the
+// table, and text, and a note where the charts would be.
 import { describe, expect, it, vi } from "vitest";
-import { studyBundle } from "../../src/notebook/bundle";
+import { renderCharts, studyBundle } from "../../src/notebook/bundle";
+import { studyPictureSvg } from "../../src/notebook/picture";
 import { LiveDisplay } from "../../src/notebook/live";
 import { Study } from "../../src/study/study";
 import { runStudy } from "../../src/study/runner";
@@ -16,12 +17,17 @@ vi.mock("../../src/notebook/vega", () => {
 });
 
 describe("without vega", () => {
-  it("sends the payload, the table and the text, and says why the charts are missing", async () => {
+  it("sends the payload, a picture of the summary and the table, and the text, and says why the charts are missing", async () => {
     const b = await studyBundle(payload());
     expect((b[STUDY_MIME] as StudyPayload).trials).toHaveLength(5);
-    expect(b["text/html"]).not.toContain("<img ");
-    expect(b["text/html"]).toContain("<table");
-    expect(b["text/html"]).toContain("The charts could not be drawn here: Error: Cannot find package &#39;vega&#39;");
+    expect(b["image/png"]).toBeDefined();
+    const charts = await renderCharts(payload());
+    expect(charts.charts).toEqual([]);
+    expect(charts.note).toBe("The charts could not be drawn here: Error: Cannot find package 'vega'");
+    const { svg } = studyPictureSvg(payload(), charts.charts, { note: charts.note! });
+    expect(svg).not.toMatch(/<svg [\s\S]*<svg /);
+    expect(svg).toContain("The charts could not be drawn here: Error: Cannot find package &#39;vega&#39;");
+    expect(svg).toContain(">state</text>");
   });
 
   it("keeps a live display going", async () => {

@@ -16,6 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
+import { SCALE } from "../../src/notebook/picture";
 import {
   REPO_ROOT,
   cellStreamText,
@@ -23,6 +24,7 @@ import {
   failedCells,
   makeRepoTempDir,
   mimeValue,
+  pngSize,
   readNotebook,
   removeDir,
   streamText,
@@ -33,7 +35,6 @@ import {
 import { linkFreshPackage } from "../notebook/kernel";
 
 export const NOTEBOOKS_DIR = path.join(REPO_ROOT, "notebooks");
-export const IMG = '<img src="data:image/svg+xml;base64,';
 
 /** The example notebooks: every .ipynb directly under notebooks/, sorted. */
 export function listNotebooks(): string[] {
@@ -91,11 +92,13 @@ export function payloadOf(output: NotebookOutput): StudyPayload {
   return mimeValue(output, STUDY_MIME) as StudyPayload;
 }
 
-export function htmlOf(output: NotebookOutput): string {
-  return mimeValue(output, "text/html") as string;
+/** The display size of a study output's picture, checked against the PNG (drawn at SCALE times that size). */
+export function pictureOf(output: NotebookOutput): { width: number; height: number } {
+  const size = pngSize(mimeValue(output, "image/png") as string);
+  const meta = (output.metadata?.["image/png"] ?? {}) as { width?: number; height?: number };
+  expect(meta).toEqual({ width: size.width / SCALE, height: size.height / SCALE });
+  return { width: meta.width!, height: meta.height! };
 }
-
-const CHART_ALT = { parallel: "parallel coordinates", curves: "learning curves", history: "optimisation history" };
 
 export const count = (s: string, needle: string): number => s.split(needle).length - 1;
 
@@ -109,8 +112,9 @@ function outputShape(cell: NotebookCell): string[] {
 /**
  * Executes notebooks/<name> once and checks what every example notebook must do:
  * - every cell runs, with nothing on stderr;
- * - each study display carries the tunelab MIME type with its text/html (table and/or SVG images)
- *   and text/plain fallbacks, in its final (not running) state;
+ * - each study display carries the tunelab MIME type with its picture (image/png: what every
+ *   renderer without the extension shows, sanitized or not) and text/plain fallbacks, in its
+ *   final (not running) state;
  * - the committed file is shareable: saved with the outputs of a run (the same cells have the
  *   same kinds of output as now), no absolute path of this machine, no huge blob.
  * `specific` adds the notebook's own tests; `get()` gives the executed notebook.
@@ -138,27 +142,18 @@ export function describeNotebook(name: string, specific?: (get: () => Notebook) 
       expect(code.map((c) => (c.metadata["harness"] as { status?: string } | undefined)?.status)).toEqual(code.map(() => "ok"));
     });
 
-    it("shows its studies with the tunelab MIME type and its HTML and text fallbacks", () => {
+    it("shows its studies with the tunelab MIME type and its picture and text fallbacks", () => {
       const outputs = studyOutputs(get());
       expect(outputs.length).toBeGreaterThan(0);
       for (const o of outputs) {
         expect(o.output_type).toBe("display_data");
-        expect(Object.keys(o.data!).sort()).toEqual([STUDY_MIME, "text/html", "text/plain"].sort());
+        expect(Object.keys(o.data!).sort()).toEqual([STUDY_MIME, "image/png", "text/plain"].sort());
         const payload = payloadOf(o);
         expect(payload.version).toBe(1);
         expect(payload.running).toBe(false);
         expect(payload.trials.length).toBeGreaterThan(0);
-        const html = htmlOf(o);
-        // The whole panel: the trial table and the charts its trials allow; one view: that view alone.
-        const charts = {
-          parallel: payload.trials.some((t) => t.value !== null),
-          curves: payload.trials.some((t) => t.intermediate.length > 0),
-          history: payload.trials.some((t) => t.state === "complete"),
-        };
-        const shown = (Object.keys(charts) as (keyof typeof charts)[]).filter((c) => charts[c] && (payload.view === undefined || payload.view === c));
-        expect(count(html, IMG)).toBe(shown.length);
-        for (const c of shown) expect(html).toContain(`alt="${CHART_ALT[c]}"`);
-        expect(count(html, '<table class="tunelab-trials">')).toBe(payload.view === undefined || payload.view === "table" ? 1 : 0);
+        // A chart is at least 200 pixels tall: the picture holds the charts its view asks for.
+        expect(pictureOf(o).height).toBeGreaterThan(payload.view === "table" ? 60 : 200);
         expect(mimeValue(o, "text/plain")).toMatch(new RegExp(`^study "${payload.study.name}" \\(${payload.study.direction} ${payload.study.metric}, ${payload.study.strategy}\\): ${payload.trials.length} trials`));
       }
     });
@@ -176,8 +171,8 @@ export function describeNotebook(name: string, specific?: (get: () => Notebook) 
       // Nothing that names this machine's folders.
       for (const local of [REPO_ROOT, os.tmpdir() + path.sep, os.homedir() + path.sep]) expect(raw).not.toContain(local);
       expect(raw).not.toMatch(/node_modules\/|notebook-pkg/);
-      // Shareable size: the SVG charts and payloads, no stray blobs.
-      expect(Buffer.byteLength(raw)).toBeLessThan(1_000_000);
+      // Shareable size: the pictures (PNG: 100-550 KB as base64 each) and payloads, no stray blobs.
+      expect(Buffer.byteLength(raw)).toBeLessThan(1_500_000);
     });
 
     specific?.(get);

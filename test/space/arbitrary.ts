@@ -62,6 +62,84 @@ const int = fc.oneof(
   ),
 );
 
+/** The next double above x (x finite, not the largest). */
+export function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, x);
+  const bits = b.getBigUint64(0);
+  b.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
+  return b.getFloat64(0);
+}
+
+/** How many doubles lie in [low, high] (low <= high), counted on the ordered bit patterns. */
+export function doublesBetween(low: number, high: number): number {
+  const b = new DataView(new ArrayBuffer(8));
+  const ordinal = (x: number): bigint => {
+    b.setFloat64(0, x === 0 ? 0 : x);
+    const bits = b.getBigUint64(0);
+    return x < 0 ? -(bits & 0x7fffffffffffffffn) : bits;
+  };
+  return Number(ordinal(high) - ordinal(low)) + 1;
+}
+
+const MAX_HALF = Number.MAX_VALUE / 2;
+
+/**
+ * Ranges at the edges of what doubles can do (issue 11, class 3): widths up to the largest
+ * double, subnormal bounds, log ranges a few ulps wide, reverse-log up to 1 - 2^-53, adjacent
+ * doubles, ints near ±2^53, large stepped floats, -0 as a bound.
+ */
+const floatExtreme = fc.oneof(
+  // Linear, anywhere in the doubles, as wide as a finite high - low allows.
+  fc.tuple(finite(-MAX_HALF, MAX_HALF), finite(-MAX_HALF, MAX_HALF)).filter(([a, b]) => a !== b).map(([a, b]) => ({ type: "float", low: Math.min(a, b), high: Math.max(a, b) }) as Def),
+  fc.constantFrom(
+    { type: "float", low: -MAX_HALF, high: MAX_HALF },
+    { type: "float", low: 0, high: Number.MAX_VALUE },
+    { type: "float", low: -Number.MAX_VALUE, high: 0 },
+    { type: "float", low: 0, high: Number.MIN_VALUE },
+    { type: "float", low: -0, high: 1 },
+    { type: "float", low: -1e-320, high: 1e-320 },
+    { type: "float", low: Number.MIN_VALUE, high: 2 * Number.MIN_VALUE, scale: "log" },
+    { type: "float", low: Number.MIN_VALUE, high: 1, scale: "log" },
+    { type: "float", low: Number.MIN_VALUE, high: Number.MAX_VALUE, scale: "log" },
+    { type: "float", low: 1e-300, high: 1.0000001e-300, scale: "log" },
+    { type: "float", low: 0, high: 1 - 2 ** -53, scale: "reverse-log" },
+    { type: "float", low: 1 - 2 ** -50, high: 1 - 2 ** -53, scale: "reverse-log" },
+    { type: "float", low: 0.5, high: 0.5 + 2 ** -40, scale: "reverse-log" },
+    { type: "float", low: -MAX_HALF, high: MAX_HALF, step: MAX_HALF / 4 },
+    { type: "float", low: -Number.MAX_VALUE, high: 0, step: 1e307 },
+    { type: "float", low: 1e15, high: 1e15 + 1e5, step: 1e4 },
+    { type: "float", low: 0, high: 1, step: 1e-12 },
+  ) as fc.Arbitrary<Def>,
+  // A few ulps wide, in any scale.
+  fc.tuple(finite(1e-300, 1e300), fc.integer({ min: 1, max: 40 }), fc.constantFrom("linear", "log")).map(([low, n, scale]) => {
+    let high = low;
+    for (let i = 0; i < n; i++) high = nextUp(high);
+    return { type: "float", low, high, ...(scale === "log" ? { scale } : {}) } as Def;
+  }),
+  // Log ranges of any relative width, from subnormal to huge.
+  fc.tuple(finite(-323, 307), finite(1e-15, 600)).map(([a, w]) => {
+    const low = Math.max(Number.MIN_VALUE, 10 ** a);
+    const high = Math.min(Number.MAX_VALUE, low * (1 + w));
+    return { type: "float", low, high: high > low ? high : nextUp(low), scale: "log" } as Def;
+  }),
+);
+
+const intExtreme = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.boolean(), fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined })).map(([w, top, step]) => {
+    const low = top ? Number.MAX_SAFE_INTEGER - w : -Number.MAX_SAFE_INTEGER;
+    return { type: "int", low, high: low + w, ...(step !== undefined ? { step } : {}) } as Def;
+  }),
+  fc.constantFrom(
+    { type: "int", low: 0, high: Number.MAX_SAFE_INTEGER },
+    { type: "int", low: -Number.MAX_SAFE_INTEGER, high: 0, step: 2 ** 40 },
+    { type: "int", low: 1, high: Number.MAX_SAFE_INTEGER, scale: "log" },
+    { type: "int", low: 2 ** 52, high: 2 ** 52 + 3, scale: "log" },
+    { type: "int", low: 0, high: 1e9 },
+  ) as fc.Arbitrary<Def>,
+);
+
 /** Distinct strings, numbers and booleans, as the protocol's dedupe sees them (typeof + text). */
 const choices = (maxLength: number) =>
   fc.uniqueArray(fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -100, max: 100 }), finite(-1e9, 1e9), fc.boolean()), {
@@ -121,8 +199,11 @@ function spaceOf(param: fc.Arbitrary<Def>, maxParams: number): fc.Arbitrary<Spac
   );
 }
 
-/** Any valid space: floats (linear, log, reverse-log, stepped or not), ints, categoricals, conditions. */
-export const arbSpace: fc.Arbitrary<SpaceDef> = spaceOf(fc.oneof(floatLinear, floatLog, floatReverseLog, int, categorical), 7);
+/** Any valid space: floats (linear, log, reverse-log, stepped or not), ints, categoricals, conditions, extreme ranges. */
+export const arbSpace: fc.Arbitrary<SpaceDef> = spaceOf(
+  fc.oneof(floatLinear, floatLog, floatReverseLog, int, categorical, { arbitrary: floatExtreme, weight: 1 }, { arbitrary: intExtreme, weight: 1 }),
+  7,
+);
 
 /** Small spaces a grid can enumerate: every float stepped, a handful of values per parameter. */
 export const arbGridSpace: fc.Arbitrary<SpaceDef> = spaceOf(

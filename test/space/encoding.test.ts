@@ -163,6 +163,46 @@ describe("stepped floats give only low + k*step", () => {
   });
 });
 
+describe("ranges at the edges of the doubles", () => {
+  it("a log range too narrow for its logarithms is encoded linearly: both of two adjacent doubles, in halves", () => {
+    // ln(1e-300) and ln of the next double are the same double: every point decoded to high.
+    const low = 1e-300;
+    const high = low + 2 ** -1049; // the next double
+    const p = param({ type: "float", low, high, scale: "log" });
+    const h = cellCounts(p, 1000);
+    expect(h.get(low)).toBe(500);
+    expect(h.get(high)).toBe(500);
+    expect(toUnit(p, low)).toBe(0);
+    expect(toUnit(p, high)).toBe(1);
+  });
+
+  it("log ints a few integers wide near 2^52 give each integer a cell (about equal: ±0.5 is at the doubles' precision there)", () => {
+    const p = param({ type: "int", low: 2 ** 52, high: 2 ** 52 + 3, scale: "log" });
+    const h = cellCounts(p, 400);
+    expect([...h.keys()].sort()).toStrictEqual([0, 1, 2, 3].map((k) => 2 ** 52 + k));
+    for (const n of h.values()) expect(n).toBeGreaterThan(80);
+  });
+
+  it("a stepped range reaching -1.8e308 is widened only where the width stays a number", () => {
+    const p = numeric({ type: "float", low: -Number.MAX_VALUE, high: 0, step: 1e307 });
+    const h = cellCounts(p, 1800);
+    expect(h.size).toBe(gridSize(p));
+    for (const v of h.keys()) expect(Number.isFinite(v)).toBe(true);
+    for (let k = 0; k < gridSize(p); k++) {
+      const u = toUnit(p, gridValue(p, k));
+      expect(u).toBeGreaterThanOrEqual(0);
+      expect(u).toBeLessThanOrEqual(1);
+      expect(fromUnit(p, u)).toBe(gridValue(p, k));
+    }
+  });
+
+  it("reverse-log up to 1 - 2^-53 reaches every decade below 1", () => {
+    const p = param({ type: "float", low: 0, high: 1 - 2 ** -53, scale: "reverse-log" });
+    const decades = new Set([...histogram(p, 4000).keys()].map((v) => Math.floor(-Math.log10(1 - (v as number)))));
+    for (let d = 0; d <= 15; d++) expect(decades.has(d), `1 - v near 1e-${d}`).toBe(true);
+  });
+});
+
 describe("signed zeros", () => {
   it("never gives -0, even for low = -0 (as JSON's -0 parses)", () => {
     const def = JSON.parse('{"type": "float", "low": -0, "high": 1}');

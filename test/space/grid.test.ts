@@ -1,12 +1,17 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { choice, float, int } from "../../src/space/builders";
-import { Grid } from "../../src/space/grid";
+import { gridSize, gridValue } from "../../src/space/encoding";
+import { Grid, MAX_GRID_SIZE, MAX_GRID_STATES } from "../../src/space/grid";
 import { SearchSpace } from "../../src/space/space";
 import type { Config, SpaceDef } from "../../src/space/types";
 import { TunelabError } from "../../src/util/errors";
+import { thrown as caught } from "../helpers/thrown";
+import { arbGridSpace } from "./arbitrary";
 
 const gridOf = (def: SpaceDef) => new Grid(SearchSpace.parse(def));
 const all = (g: Grid): Config[] => Array.from({ length: g.size }, (_, i) => g.at(i));
+
 
 describe("Grid without conditions", () => {
   const def = {
@@ -112,5 +117,111 @@ describe("Grid with conditions", () => {
     const before = JSON.stringify(c);
     c["opt"] = "changed";
     expect(JSON.stringify(g.at(3))).toBe(before);
+  });
+});
+
+describe("Grid without listing (issue 11: a grid over 0..1e9 ran out of memory)", () => {
+  it("counts and indexes a billion-value int and a float with step 1e-9 at once", () => {
+    const g = gridOf({ x: int(0, 1e9) });
+    expect(g.size).toBe(1e9 + 1);
+    expect(g.at(123456789)).toStrictEqual({ x: 123456789 });
+    expect(g.at(g.size - 1)).toStrictEqual({ x: 1e9 });
+    const f = gridOf({ y: float(0, 1, { step: 1e-9 }) });
+    expect(f.size).toBe(1e9 + 1);
+    expect(f.at(5e8)).toStrictEqual({ y: 0.5 });
+    expect(f.at(f.size - 1)).toStrictEqual({ y: 1 });
+  });
+
+  it("counts and indexes a conditional grid of a billion configurations", () => {
+    const s = SearchSpace.parse({
+      opt: choice(["a", "b"]),
+      x: int(0, 1e9, { when: { opt: ["a"] } }),
+      y: float(0, 1, { step: 1e-6, when: { opt: ["b"] } }),
+    });
+    const g = new Grid(s);
+    expect(g.size).toBe(1e9 + 1 + 1e6 + 1);
+    expect(g.at(0)).toStrictEqual({ opt: "a", x: 0 });
+    expect(g.at(1e9)).toStrictEqual({ opt: "a", x: 1e9 });
+    expect(g.at(1e9 + 1)).toStrictEqual({ opt: "b", y: 0 });
+    expect(g.at(g.size - 1)).toStrictEqual({ opt: "b", y: 1 });
+    for (const i of [7, 999_999_999, 1e9 + 12345]) expect(s.check(g.at(i))).toStrictEqual(g.at(i));
+  });
+
+  it("indexes through a parent's named values, whatever their order and classes", () => {
+    // n's values 0..9: 2 and 7 switch on "a", 7 and 9 switch on "b"; others switch on nothing.
+    const s = SearchSpace.parse({
+      a: choice(["p", "q", "r"], { when: { n: [7, 2] } }),
+      n: int(0, 9),
+      b: int(1, 4, { when: { n: [9, 7] } }),
+    });
+    const g = new Grid(s);
+    // n=0,1: 1 each; n=2: 3; n=3..6: 1 each; n=7: 3 × 4; n=8: 1; n=9: 4  →  2 + 3 + 4 + 12 + 1 + 4
+    expect(g.size).toBe(26);
+    const all = Array.from({ length: g.size }, (_, i) => g.at(i));
+    expect(all.map((c) => c["n"])).toStrictEqual([0, 1, 2, 2, 2, 3, 4, 5, 6, ...Array(12).fill(7), 8, 9, 9, 9, 9]);
+    expect(all[2]).toStrictEqual({ a: "p", n: 2 });
+    expect(all[9]).toStrictEqual({ a: "p", n: 7, b: 1 });
+    expect(all[20]).toStrictEqual({ a: "r", n: 7, b: 4 });
+    expect(all[25]).toStrictEqual({ n: 9, b: 4 });
+    expect(() => g.at(26)).toThrow(RangeError);
+    expect(() => g.at(-1)).toThrow(RangeError);
+  });
+
+  it("refuses grids of more than 2^53 - 1 configurations, naming the bound", () => {
+    const e = caught(() => gridOf({ a: int(0, 1e9), b: int(0, 1e9) }));
+    expect(e).toMatchObject({ code: "grid.too_large", field: "space" });
+    expect((e as Error).message).toContain(String(MAX_GRID_SIZE));
+    expect(caught(() => gridOf({ opt: choice(["a", "b"]), a: int(0, 1e9, { when: { opt: ["a"] } }), b: int(0, 1e9) }))).toMatchObject({ code: "grid.too_large" });
+    // Just below the bound is fine, and exact to the last position.
+    const g = gridOf({ a: int(0, 2 ** 26 - 1), b: int(0, 2 ** 27 - 2) });
+    expect(g.size).toBe(2 ** 53 - 2 ** 26);
+    expect(g.at(g.size - 1)).toStrictEqual({ a: 2 ** 26 - 1, b: 2 ** 27 - 2 });
+    expect(g.at(g.size - 2)).toStrictEqual({ a: 2 ** 26 - 1, b: 2 ** 27 - 3 });
+  });
+
+  it("refuses conditions too tangled to count (more than MAX_GRID_STATES states), with its own code", () => {
+    // 18 parents that the last parameters all look at: 2^18 condition states before them.
+    const def: Record<string, unknown> = {};
+    for (let i = 0; i < 18; i++) def[`s${i}`] = choice([0, 1]);
+    for (let i = 0; i < 18; i++) def[`t${i}`] = int(0, 1, { when: { [`s${i}`]: [1] } });
+    expect(caught(() => gridOf(def as SpaceDef))).toMatchObject({ code: "grid.too_complex", field: "space" });
+    expect(MAX_GRID_STATES).toBeLessThan(2 ** 18);
+    // With the dependents next to their parents, the same grid is easy.
+    const near: Record<string, unknown> = {};
+    for (let i = 0; i < 18; i++) Object.assign(near, { [`s${i}`]: choice([0, 1]), [`t${i}`]: int(0, 1, { when: { [`s${i}`]: [1] } }) });
+    expect(gridOf(near as SpaceDef).size).toBe(3 ** 18);
+  });
+
+  it("lists every conditional grid in the order of a depth-first walk over the parameters (the order it always had)", () => {
+    /** The order before the grid stopped listing: depth-first over evalOrder, values in order. */
+    function walkOrder(s: SearchSpace): Config[] {
+      const out: Config[] = [];
+      const cur: Config = {};
+      const rec = (k: number): void => {
+        if (k === s.evalOrder.length) {
+          out.push(s.ordered({ ...cur }));
+          return;
+        }
+        const p = s.evalOrder[k]!;
+        if (!s.isActive(p, cur)) return rec(k + 1);
+        const n = p.type === "categorical" ? p.choices.length : gridSize(p);
+        for (let i = 0; i < n; i++) {
+          cur[p.name] = p.type === "categorical" ? p.choices[i]! : gridValue(p, i);
+          rec(k + 1);
+        }
+        delete cur[p.name];
+      };
+      rec(0);
+      return out;
+    }
+    const small = arbGridSpace.filter((json) => SearchSpace.parse(json).params.reduce((n, p) => n * gridSize(p), 1) <= 3000);
+    fc.assert(
+      fc.property(small, (json) => {
+        const s = SearchSpace.parse(json);
+        const g = new Grid(s);
+        expect(Array.from({ length: g.size }, (_, i) => g.at(i))).toStrictEqual(walkOrder(s));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

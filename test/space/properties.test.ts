@@ -8,6 +8,7 @@ import { RandomStrategy } from "../../src/strategies/random";
 import { proposeContext, type Proposal } from "../../src/strategies/strategy";
 import type { StudySnapshot } from "../../src/model/trial";
 import { arbGridSpace, arbSpace, arbUnit } from "./arbitrary";
+import { expectInDomain } from "./domain";
 
 const RUNS = { numRuns: 300 };
 
@@ -16,26 +17,6 @@ function expectedActive(json: SpaceDef, config: Config): string[] {
   return Object.keys(json).filter((name) =>
     Object.entries(json[name]!.when ?? {}).every(([other, allowed]) => Object.prototype.hasOwnProperty.call(config, other) && allowed.includes(config[other]!)),
   );
-}
-
-/** An independent check of one value against the JSON definition. */
-function expectInDomain(json: SpaceDef, name: string, v: Choice): void {
-  const d = json[name]!;
-  if (d.type === "categorical") {
-    expect(d.choices.some((c) => Object.is(c, v) || c === v), `${name}=${String(v)} is a choice`).toBe(true);
-    return;
-  }
-  expect(typeof v).toBe("number");
-  const x = v as number;
-  expect(x, name).toBeGreaterThanOrEqual(d.low);
-  expect(x, name).toBeLessThanOrEqual(d.high);
-  if (d.type === "int") {
-    expect(Number.isInteger(x), `${name}=${x} is an integer`).toBe(true);
-    expect((x - d.low) % (d.step ?? 1), `${name}=${x} on the step`).toBe(0);
-  } else if (d.step !== undefined) {
-    const k = Math.round((x - d.low) / d.step);
-    expect(Math.abs(x - (d.low + k * d.step)), `${name}=${x} is low + k*step`).toBeLessThanOrEqual(1e-9 * d.step + 1e-12 * Math.max(Math.abs(x), Math.abs(d.low)));
-  }
 }
 
 /** The tolerance of a continuous round trip: 1e-9 relative, in the scale's own sense. */

@@ -1,15 +1,17 @@
 // What only the on-disk journal has to get right: its format (golden file and
 // version check), damaged files, locks left by dead processes, file names.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FrozenTrial, StudySpec } from "../../src/model/trial";
+import { encodeRecord } from "../../src/record/journal-format";
 import { JournalStorage, journalFileName, readHeader } from "../../src/storage/journal";
-import { TunelabError } from "../../src/util/errors";
+import { ownHolder } from "../../src/storage/lock";
+import { rejected, testSpec } from "./helpers";
 import { tempDir } from "./workers/build";
 
-const FIXTURE = path.join(__dirname, "..", "fixtures", "journal-v1.jsonl");
+const FIXTURES = path.join(__dirname, "..", "fixtures");
 
 let dir: string;
 let warnings: string[];
@@ -23,27 +25,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function spec(name: string, over: Partial<StudySpec> = {}): StudySpec {
-  return {
-    name,
-    space: { x: { type: "float", low: 0, high: 1 } },
-    direction: "minimize",
-    metric: "loss",
-    strategy: { name: "random", options: {} },
-    seed: 1,
-    createdAt: 1_700_000_000_000,
-    ...over,
-  };
-}
-
-async function thrown(p: Promise<unknown>): Promise<TunelabError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(TunelabError);
-  return e as TunelabError;
-}
+const spec = testSpec;
+const thrown = rejected;
 
 /** A study with trials 0..count-1 complete (value n/10) and the file's text. */
 async function studyWith(count: number, name = "s"): Promise<{ file: string; text: string }> {
@@ -58,6 +41,14 @@ async function studyWith(count: number, name = "s"): Promise<{ file: string; tex
   return { file, text: fs.readFileSync(file, "utf8") };
 }
 
+/** The files in the folder, but this process's lock owner file (lock.ts). */
+function journalFiles(): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f !== `.tunelab-${ownHolder().token}.owner`)
+    .sort();
+}
+
 /** The trials as a fresh reader sees them. */
 async function readTrials(name = "s"): Promise<readonly FrozenTrial[]> {
   return (await journal().openStudy(spec(name))).trials;
@@ -66,8 +57,9 @@ async function readTrials(name = "s"): Promise<readonly FrozenTrial[]> {
 /** Everything but the timestamps, for comparing two readers. */
 const shape = (ts: readonly FrozenTrial[]) => ts.map(({ startedAt: _s, finishedAt: _f, ...rest }) => rest);
 
-describe("golden file: format version 1", () => {
-  const GOLDEN = "golden v1";
+describe.each([1, 2])("golden file: format version %i", (version) => {
+  const FIXTURE = path.join(FIXTURES, `journal-v${version}.jsonl`);
+  const GOLDEN = `golden v${version}`;
   const expected: FrozenTrial[] = [
     {
       number: 0,
@@ -147,17 +139,40 @@ describe("golden file: format version 1", () => {
     expect(warnings).toEqual([]);
   });
 
-  it("goes on appending to it in the same format", async () => {
+  it("goes on appending to it, keeping its version, each new line with its checksum", async () => {
     const s = journal();
     await s.openStudy(expectedSpec);
     await s.finishTrial(GOLDEN, 3, { state: "complete", value: 0.3 });
+    await s.enqueue(GOLDEN, { lr: 0.02, layers: 2, opt: "adam" });
     const lines = fs.readFileSync(s.fileFor(GOLDEN), "utf8").split("\n");
     expect(lines.at(-1)).toBe("");
-    expect(JSON.parse(lines.at(-2)!)).toMatchObject({ op: "end", n: 3, state: "complete", value: 0.3 });
-    expect((await readTrials(GOLDEN))[3]).toMatchObject({ state: "complete", value: 0.3 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ op: "study", v: version });
+    expect(JSON.parse(lines.at(-3)!)).toMatchObject({ op: "end", n: 3, state: "complete", value: 0.3 });
+    expect(JSON.parse(lines.at(-2)!)).toMatchObject({ op: "enqueue", i: 1 });
+    for (const l of lines.slice(-3, -1)) expect(checksumOk(l)).toBe(true);
+    const again = await journal().openStudy(expectedSpec);
+    expect(again.trials[3]).toMatchObject({ state: "complete", value: 0.3 });
+    expect(again.queue).toHaveLength(2);
+    expect(warnings).toEqual([]);
   });
+});
 
-  it("writing the same operations today gives the same records (timestamps aside)", async () => {
+/**
+ * Whether a line ends with the CRC-32 of the rest, computed with zlib's own crc32 over the
+ * UTF-8 bytes (independently of src/record/checksum.ts).
+ */
+function checksumOk(line: string): boolean {
+  const m = /,"c":"([0-9a-f]{8})"\}$/.exec(line);
+  if (!m) return false;
+  const body = line.slice(0, m.index) + "}";
+  return zlib.crc32(Buffer.from(body, "utf8")) === parseInt(m[1]!, 16);
+}
+
+describe("writing today", () => {
+  const FIXTURE = path.join(FIXTURES, "journal-v2.jsonl");
+  const expectedSpec: StudySpec = { ...readHeader(FIXTURE).spec, name: "fresh" };
+
+  it("gives the records of the version-2 golden file (timestamps aside), each with the CRC-32 of the rest", async () => {
     const s = journal();
     const name = "fresh";
     await s.openStudy({ ...expectedSpec, name });
@@ -179,8 +194,10 @@ describe("golden file: format version 1", () => {
         .trimEnd()
         .split("\n")
         .map((l) => {
+          expect(checksumOk(l)).toBe(true);
           const o = JSON.parse(l) as Record<string, unknown>;
           delete o["t"];
+          delete o["c"];
           if (o["spec"]) o["spec"] = { ...(o["spec"] as object), name: "*" };
           return JSON.stringify(o); // key order matters too: it is what the file holds
         });
@@ -189,16 +206,16 @@ describe("golden file: format version 1", () => {
 });
 
 describe("format version check", () => {
-  it('a journal from a newer format ("v": 2) is refused with storage.newer_format', async () => {
+  it('a journal from a newer format ("v": 3) is refused with storage.newer_format', async () => {
     const file = path.join(dir, journalFileName("next"));
-    const text = JSON.stringify({ op: "study", v: 2, spec: spec("next") }) + "\n" + JSON.stringify({ op: "trial2", n: 0 }) + "\n";
+    const text = JSON.stringify({ op: "study", v: 3, spec: spec("next") }) + "\n" + JSON.stringify({ op: "trial2", n: 0 }) + "\n";
     fs.writeFileSync(file, text);
     const e = await thrown(journal().openStudy(spec("next")));
     expect(e.code).toBe("storage.newer_format");
     expect(e.field).toBe("storage");
     expect(e.message).toContain(file);
+    expect(e.message).toMatch(/version 3\b/);
     expect(e.message).toMatch(/version 2\b/);
-    expect(e.message).toMatch(/version 1\b/);
     expect(e.message).toContain("upgrade tunelab");
     expect(fs.readFileSync(file, "utf8")).toBe(text); // untouched
     expect(fs.existsSync(file + ".lock")).toBe(false);
@@ -213,6 +230,10 @@ describe("format version check", () => {
       JSON.stringify({ op: "trial", n: 0 }),
       JSON.stringify({ op: "study", spec: spec("a") }), // no version
       JSON.stringify({ op: "study", v: "1", spec: spec("a") }),
+      JSON.stringify({ op: "study", v: 2, spec: spec("a") }), // format 2 without its checksum
+      encodeRecord({ op: "study", v: 2, spec: spec("a") }).replace('"seed":1', '"seed":2'), // checksum no longer matches
+      encodeRecord({ op: "study", v: 2, spec: spec("a") }).replace('"v":2', '"v":1'), // a damaged version is not trusted either
+      JSON.stringify({ op: "study", v: 1, spec: { ...spec("a"), direction: "up" } }),
     ].entries()) {
       const name = `bad${i}`;
       fs.writeFileSync(path.join(dir, journalFileName(name)), first + "\n");
@@ -302,102 +323,53 @@ describe("damaged files", () => {
     expect(snap.trials[2]!.intermediate).toEqual([[0, 3]]);
   });
 
-  it("lines that are JSON but not operations, or that don't fit the study, are skipped with a warning", async () => {
+  it("a writer that went on after a torn record counts lines as a fresh reader does", async () => {
+    const { file } = await studyWith(2);
+    fs.appendFileSync(file, '{"op":"trial","n":2,"par');
+    const writer = journal();
+    await writer.openStudy(spec("s"));
+    await writer.createTrial("s", () => ({ params: { x: 0.3 } }));
+    // Someone else's damaged line, read by the writer when it next catches up.
+    fs.appendFileSync(file, "garbage\n");
+    warnings = [];
+    await writer.finishTrial("s", 2, { state: "complete", value: 0.3 });
+    const fresh: string[] = [];
+    await new JournalStorage(dir, { onWarning: (m) => fresh.push(m) }).openStudy(spec("s"));
+    const lineOf = (w: string) => /line (\d+) was skipped: not valid JSON/.exec(w)?.[1];
+    expect(warnings.map(lineOf)).toEqual(["10"]);
+    expect(fresh.map(lineOf)).toEqual(["8", "10"]); // the torn record, then the garbage
+  });
+
+  it("lines without their checksum, not operations, or not fitting the study are skipped: one warning for the run of them", async () => {
     const { file, text } = await studyWith(1);
-    fs.writeFileSync(file, text + '{"hello":1}\n' + '{"op":"end","n":7,"state":"complete","t":1}\n' + '{"op":"trial","n":5,"params":{"x":0},"t":1}\n\n');
+    const foreign = ['{"hello":1}', '{"op":"end","n":7,"state":"complete","t":1}', encodeRecord({ op: "end", n: 0, state: "failed", t: 1 }), encodeRecord({ op: "report", n: 0, step: 0, v: { loss: 9 } })];
+    fs.writeFileSync(file, text + foreign.join("\n") + "\n\n");
     const s = journal();
     const snap = await s.openStudy(spec("s"));
-    expect(warnings).toHaveLength(3);
-    expect(warnings[0]).toMatch(/not a tunelab operation/);
-    expect(warnings[1]).toMatch(/does not fit/);
-    expect(warnings[2]).toMatch(/does not fit/);
+    const first = text.trimEnd().split("\n").length + 1;
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain(`lines ${first}-${first + 3} were skipped (4 lines)`);
+    expect(warnings[0]).toMatch(/not a tunelab operation; its checksum does not match .*; does not fit the study: trial 0 is already complete/);
     expect(snap.trials).toHaveLength(1);
+    expect(snap.trials[0]).toMatchObject({ state: "complete", intermediate: [[0, 1]] });
     const { trial } = await s.createTrial("s", () => ({ params: { x: 1 } }));
     expect(trial!.number).toBe(1);
   });
-});
 
-describe("locks", () => {
-  function deadPid(): number {
-    const r = spawnSync(process.execPath, ["-e", ""]);
-    expect(r.status).toBe(0);
-    return r.pid!;
-  }
-
-  it("a lock left by a dead process is broken, with a warning", async () => {
-    await studyWith(1);
-    const lock = journal().fileFor("s") + ".lock";
-    const pid = deadPid();
-    fs.writeFileSync(lock, `${pid} ${Date.now()}`);
-    const s = journal({ lockTimeoutMs: 5_000 });
-    const snap = await s.openStudy(spec("s"));
-    expect(snap.trials).toHaveLength(1);
-    await s.createTrial("s", () => ({ params: { x: 0.5 } }));
-    expect(fs.readdirSync(dir)).toEqual([journalFileName("s")]);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(lock);
-    expect(warnings[0]).toContain(String(pid));
-  });
-
-  it("a breaker that died mid-break (an old <lock>.break) does not keep the dead lock forever", async () => {
-    await studyWith(1);
-    const lock = journal().fileFor("s") + ".lock";
-    fs.writeFileSync(lock, `${deadPid()} ${Date.now()}`);
-    fs.writeFileSync(lock + ".break", "");
-    const old = (Date.now() - 120_000) / 1000;
-    fs.utimesSync(lock + ".break", old, old);
-    const s = journal({ lockTimeoutMs: 5_000 });
-    expect((await s.openStudy(spec("s"))).trials).toHaveLength(1);
-    expect(fs.readdirSync(dir)).toEqual([journalFileName("s")]);
-  });
-
-  it("a fresh <lock>.break (another breaker at work) is waited for, not removed", async () => {
-    await studyWith(1);
-    const lock = journal().fileFor("s") + ".lock";
-    fs.writeFileSync(lock, `${deadPid()} ${Date.now()}`);
-    fs.writeFileSync(lock + ".break", "");
-    const e = await thrown(journal({ lockTimeoutMs: 50 }).openStudy(spec("s")));
-    expect(e.code).toBe("storage.lock_timeout");
-    expect(fs.existsSync(lock + ".break")).toBe(true);
-    fs.unlinkSync(lock + ".break");
-    expect((await journal().openStudy(spec("s"))).trials).toHaveLength(1);
-  });
-
-  it("a lock held by a live process is waited for, then storage.lock_timeout", async () => {
-    await studyWith(1);
-    const s = journal({ lockTimeoutMs: 60 });
-    await s.openStudy(spec("s"));
-    const lock = s.fileFor("s") + ".lock";
-    fs.writeFileSync(lock, `${process.pid} ${Date.now()}`);
-    const e = await thrown(s.createTrial("s", () => ({ params: { x: 0.5 } })));
-    expect(e.code).toBe("storage.lock_timeout");
-    expect(e.message).toContain(lock);
-    expect(fs.existsSync(lock)).toBe(true);
-    fs.unlinkSync(lock);
-    expect((await s.createTrial("s", () => ({ params: { x: 0.5 } }))).trial!.number).toBe(1);
-    expect(warnings).toEqual([]);
-  });
-
-  it("an empty lock file long abandoned (its creator died before writing its pid) is broken", async () => {
-    await studyWith(1);
-    const lock = journal().fileFor("s") + ".lock";
-    fs.writeFileSync(lock, "");
-    const old = (Date.now() - 120_000) / 1000;
-    fs.utimesSync(lock, old, old);
-    const s = journal({ lockTimeoutMs: 2_000 });
-    expect((await s.openStudy(spec("s"))).trials).toHaveLength(1);
-    expect(fs.existsSync(lock)).toBe(false);
-    expect(warnings).toHaveLength(1);
-  });
-
-  it("no lock file is left behind after any operation, failed ones included", async () => {
-    const s = journal();
-    await s.openStudy(spec("s"));
-    await s.createTrial("s", () => ({ params: { x: 0 } }));
-    await s.finishTrial("s", 0, { state: "complete", value: 1 }).catch(() => undefined);
-    await s.finishTrial("s", 0, { state: "complete", value: 1 }).catch(() => undefined);
-    await s.report("s", 9, 0, { loss: 1 }).catch(() => undefined);
-    expect(fs.readdirSync(dir)).toEqual([journalFileName("s")]);
+  it("in a version-1 journal, lines without a checksum are read; a line with a wrong one is not", async () => {
+    const v1 = (o: object) => JSON.stringify(o);
+    const text = [
+      v1({ op: "study", v: 1, spec: spec("old") }),
+      v1({ op: "trial", n: 0, params: { x: 0.5 }, t: 1 }),
+      encodeRecord({ op: "report", n: 0, step: 0, v: { loss: 2 } }).replace('"loss":2', '"loss":3'),
+      v1({ op: "report", n: 0, step: 1, v: { loss: 1 } }),
+      v1({ op: "end", n: 0, state: "complete", t: 2, value: 1 }),
+    ];
+    fs.writeFileSync(path.join(dir, journalFileName("old")), text.join("\n") + "\n");
+    const snap = await journal().openStudy(spec("old"));
+    expect(snap.trials[0]).toMatchObject({ state: "complete", value: 1, intermediate: [[1, 1]] });
+    expect(warnings).toEqual([expect.stringMatching(/line 3 was skipped: its checksum does not match/)]);
   });
 });
 
@@ -442,7 +414,7 @@ describe("file names", () => {
       await s.openStudy(spec(n));
       for (let k = 0; k <= i % 3; k++) await s.createTrial(n, () => ({ params: { x: k / 10 } }));
     }
-    expect(fs.readdirSync(dir).sort()).toEqual(names.map(journalFileName).sort());
+    expect(journalFiles()).toEqual(names.map(journalFileName).sort());
     expect((await journal().listStudies()).sort()).toEqual([...names].sort());
     for (const [i, n] of names.entries()) {
       const snap = await journal().openStudy(spec(n, { seed: 99 }));

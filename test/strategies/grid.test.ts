@@ -8,6 +8,7 @@ import { MemoryStorage } from "../../src/storage/base";
 import { GRID_KEY, GridStrategy } from "../../src/strategies/grid";
 import { createStrategy } from "../../src/strategies/registry";
 import { isDone, proposeContext, type Proposal } from "../../src/strategies/strategy";
+import { tune } from "../../src/dsl/tuner";
 import { Study } from "../../src/study/study";
 import type { JsonObject } from "../../src/util/json";
 
@@ -143,5 +144,71 @@ describe("GridStrategy options and spaces", () => {
     expect(() => new GridStrategy(space, { shuffle: true })).toThrow(expect.objectContaining({ code: "option.unknown", field: "options.shuffle" }));
     expect(() => new GridStrategy(space, { seed: "3" })).toThrow(expect.objectContaining({ code: "option.bad_value", field: "options.seed" }));
     expect(() => new GridStrategy(space, "all")).toThrow(expect.objectContaining({ code: "option.bad_value", field: "options" }));
+  });
+});
+
+describe("GridStrategy cost (issue 11: a proposal scanned every trial, and big grids were listed)", () => {
+  /** A trial whose grid position counts how often it is read. */
+  function counted(number: number, g: number, reads: { n: number }): FrozenTrial {
+    const t = trial(number, {}, grid.at(g % grid.size));
+    return { ...t, get system() {
+      reads.n++;
+      return { [GRID_KEY]: g };
+    } } as FrozenTrial;
+  }
+
+  it("reads only the trials added since its last proposal, while the snapshot is a replica that only grew", () => {
+    const reads = { n: 0 };
+    const trials: FrozenTrial[] = [];
+    // A replica-like snapshot: one trials array that grows, and a count of "sys" ops.
+    const snap = { ...snapshotOf(trials), trials, sysOps: 0 };
+    const s = new GridStrategy(space);
+    for (let i = 0; i < 12; i++) {
+      const r = s.propose(proposeContext(snap, space, i, 1)) as Proposal;
+      expect(r.system).toStrictEqual({ [GRID_KEY]: i });
+      trials.push(counted(i, i, reads));
+    }
+    expect(reads.n).toBe(11); // each trial once
+    // A "sys" op may have rewritten any record: everything is read again.
+    snap.sysOps = 1;
+    expect(s.propose(proposeContext(snap, space, 12, 1))).toMatchObject({ system: { [GRID_KEY]: 12 } });
+    expect(reads.n).toBe(11 + 12);
+  });
+
+  it("fills gaps left out of order, and skips positions that are not grid positions", () => {
+    const trials: FrozenTrial[] = [];
+    const snap = { ...snapshotOf(trials), trials, sysOps: 0 };
+    const s = new GridStrategy(space);
+    const at = () => (s.propose(proposeContext(snap, space, trials.length, 1)) as Proposal).system![GRID_KEY];
+    for (const g of [0, 3, 2, -1, 1.5, "4", 1e300]) trials.push(trial(trials.length, { [GRID_KEY]: g as number }));
+    expect(at()).toBe(1);
+    trials.push(trial(trials.length, { [GRID_KEY]: 1 }));
+    expect(at()).toBe(4);
+  });
+
+  it("in the DSL: a grid of 1e15 configurations (a billion float steps) is accepted at once and runs (the notebook kernel died)", async () => {
+    const t = tune("huge-grid").space({ x: int(0, 1e6), lr: float(0, 1, { step: 1e-9 }) }).strategy("grid").storage("memory").minimize().limits({ trials: 3 });
+    const seen: Config[] = [];
+    await t
+      .objective((p) => {
+        seen.push(p);
+        return p.lr;
+      })
+      .run({ display: false });
+    expect(seen).toStrictEqual([{ x: 0, lr: 0 }, { x: 0, lr: 1e-9 }, { x: 0, lr: 2e-9 }]);
+  });
+
+  it("runs a study over a billion-configuration grid and resumes it from storage", async () => {
+    const big = SearchSpace.parse({ x: int(0, 1e9), opt: choice(["a", "b"]) });
+    const storage = new MemoryStorage();
+    const open = () => Study.open({ name: "big", space: big, direction: "minimize", strategy: { name: "grid" }, storage, seed: 1 });
+    const first = await open();
+    for (let i = 0; i < 5; i++) {
+      const t = (await first.ask())!;
+      await first.tell(t.number, { value: i });
+    }
+    const t = (await (await open()).ask())!;
+    expect(t.params).toStrictEqual({ x: 2, opt: "b" });
+    expect(t.system[GRID_KEY]).toBe(5);
   });
 });

@@ -29,6 +29,18 @@ describe("rungTrust", () => {
     expect(rungTrust(tied, 1, 9)).toBe(1);
   });
 
+  it("counts pairs by the signs of the differences: values 1e308 apart, or 1e-200 apart, still pair up", () => {
+    const M = 1.7e308;
+    // Products of the differences overflowed ((2M)·0 = NaN counted as a disagreement) or underflowed to 0 (a tie).
+    const huge = [complete(0, [[1, -M], [9, 1]]), complete(1, [[1, M], [9, 1]]), complete(2, [[1, M / 2], [9, 2]])];
+    // Pairs: (0,1) tied at the end → skipped; (0,2) and (1,2): (0,2) agrees, (1,2) disagrees → (2·2 − 3)/3.
+    expect(rungTrust(huge, 1, 9)).toBeCloseTo(1 / 3, 12);
+    const tiny = [complete(0, [[1, 1e-200], [9, 1e-200]]), complete(1, [[1, 2e-200], [9, 2e-200]]), complete(2, [[1, 3e-200], [9, 3e-200]])];
+    expect(rungTrust(tiny, 1, 9)).toBe(1);
+    const tinyReversed = [complete(0, [[1, 3e-200], [9, 1e-200]]), complete(1, [[1, 2e-200], [9, 2e-200]]), complete(2, [[1, 1e-200], [9, 3e-200]])];
+    expect(rungTrust(tinyReversed, 1, 9)).toBe(0);
+  });
+
   it("uses the value reported at the first step at or after the rung, and skips trials that never reported there", () => {
     const ts = [complete(0, [[2, 1], [9, 1]]), complete(1, [[3, 2], [9, 2]]), complete(2, [], 0)];
     // Rung 1 → steps 2 and 3: agree; trial 2 has no curve.

@@ -262,7 +262,10 @@ describe("hyperband studies", () => {
       [{ maxResource: 27.5 }, "options.maxResource"],
       [{ maxResource: 27, sampler: "grid" }, "options.sampler"],
       [{ maxResource: 27, samplerOptions: { startupTrials: 3 } }, "options.samplerOptions"],
-      [{ maxResource: 27, sampler: "tpe", samplerOptions: { nope: 1 } }, "options.nope"],
+      // The sampler's own options are named where they sit in the request.
+      [{ maxResource: 27, sampler: "tpe", samplerOptions: { nope: 1 } }, "options.samplerOptions.nope"],
+      [{ maxResource: 27, sampler: "tpe", samplerOptions: { candidates: 1e9 } }, "options.samplerOptions.candidates"],
+      [{ maxResource: 27, sampler: "bayesian", samplerOptions: { maxObservations: 5000 } }, "options.samplerOptions.maxObservations"],
       [{ maxResource: 27, minEarlyStoppingRate: 1 }, "options.minEarlyStoppingRate"],
     ];
     for (const [o, field] of bad) {

@@ -37,6 +37,19 @@ describe("MedianStopping", () => {
     expect(ask(rule, [...done, t(3, "running", [3.9, 4.5])])).toBe(false); // its best so far counts
   });
 
+  it("values near ±1.8e308: running means and medians stay finite (their sums overflowed to Infinity and NaN)", () => {
+    const M = 1.7e308;
+    // Running means at step 2: M, 0.85·M, −M (sums M+M and M+0.7M overflow) → median 0.85·M.
+    const huge = [t(0, "complete", [M, M]), t(1, "complete", [M, 0.7 * M]), t(2, "complete", [-M, -M])];
+    expect(ask(rule, [...huge, t(3, "running", [M, M])])).toBe(true);
+    expect(ask(rule, [...huge, t(3, "running", [M, 0.8 * M])])).toBe(false);
+    // An even count: the median of ±M is 0, not (M + M)/2 = Infinity or (−M + M)/2 = NaN.
+    const even = [t(0, "complete", [M]), t(1, "complete", [-M]), t(2, "complete", [M]), t(3, "complete", [-M])];
+    const rule4 = new MedianStopping({ startupTrials: 4, compare: "value" });
+    expect(ask(rule4, [...even, t(4, "running", [1])], "minimize")).toBe(true);
+    expect(ask(rule4, [...even, t(4, "running", [-1])], "minimize")).toBe(false);
+  });
+
   it('compare: "value" uses the values at exactly this step (Optuna\'s MedianPruner)', () => {
     const byValue = new MedianStopping({ startupTrials: 3, compare: "value" });
     // Step 1 values 10, 4, 1 → median 4; running means are the same at step 1.

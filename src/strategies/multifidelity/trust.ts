@@ -28,7 +28,8 @@ export function rungTrust(complete: readonly FrozenTrial[], rung: number, maxRes
   let pairs = 1;
   for (let i = 0; i < xs.length; i++) {
     for (let j = i + 1; j < xs.length; j++) {
-      const a = (xs[i]! - xs[j]!) * (ys[i]! - ys[j]!);
+      // Signs, not the product of the differences: that overflows (1e308 apart) or underflows to 0.
+      const a = Math.sign(xs[i]! - xs[j]!) * Math.sign(ys[i]! - ys[j]!);
       if (a === 0) continue;
       pairs++;
       if (a > 0) concordant++;

@@ -30,10 +30,20 @@ export type StudyOp =
       readonly metrics?: Readonly<Record<string, number>>;
       readonly error?: string;
     }
-  | { readonly op: "enqueue"; readonly params: Config };
+  /** `i`: the configuration's queue position (absent in journals written before format 2). */
+  | { readonly op: "enqueue"; readonly params: Config; readonly i?: number };
 
-/** The journal format this code writes; it reads this version and older. */
-export const JOURNAL_VERSION = 1;
+/**
+ * The journal format this code writes; it reads this version and older.
+ * 1: one JSON operation per line.
+ * 2: every line also ends with its CRC-32 (`,"c":"<8 hex digits>"}`, see journal-format.ts),
+ *    and "enqueue" records their queue position `i`, so a damaged, duplicated or moved line is
+ *    recognised instead of being read as something else. Version-1 files are read as before
+ *    (lines with a checksum are checked; lines without one are taken as they are) and keep
+ *    their version when appended to; new files are version 2, which older tunelab refuses
+ *    (storage.newer_format) rather than appending records it would not check.
+ */
+export const JOURNAL_VERSION = 2;
 
 /** What a finished trial ends with. */
 export interface TrialOutcome {

@@ -1,7 +1,17 @@
 import type { FrozenTrial, StepValue, StudySnapshot, StudySpec } from "../model/trial";
 import type { Config } from "../space/types";
 import { Msg } from "../util/messages";
+import { lostTrial } from "./lost";
 import type { StudyOp } from "./ops";
+
+/** What applying one op replaced, so that a failed append can put it back (see `undoPoint`). */
+export interface Undo {
+  readonly n: number;
+  readonly prev: FrozenTrial | undefined;
+  readonly queue: number;
+  readonly applied: number;
+  readonly sysOps: number;
+}
 
 /**
  * The in-memory state of one study, built by applying its operations in
@@ -10,7 +20,8 @@ import type { StudyOp } from "./ops";
  */
 export class StudyReplica implements StudySnapshot {
   readonly trials: FrozenTrial[] = [];
-  readonly queue: Config[] = [];
+  /** Enqueued configurations by queue position; undefined where a damaged journal lost one. */
+  readonly queue: (Readonly<Config> | undefined)[] = [];
   /** Operations applied so far (the journal's record count). */
   applied = 0;
   /**
@@ -19,6 +30,8 @@ export class StudyReplica implements StudySnapshot {
    * while this stays the same).
    */
   sysOps = 0;
+  /** Numbers of the trials that are lost trials' placeholders. */
+  private readonly lost = new Set<number>();
 
   constructor(readonly spec: StudySpec) {}
 
@@ -26,6 +39,10 @@ export class StudyReplica implements StudySnapshot {
   check(op: StudyOp): void {
     if (op.op === "trial") {
       if (op.n !== this.trials.length) throw new Error(`journal: trial ${op.n} created out of order (expected ${this.trials.length})`);
+      return;
+    }
+    if (op.op === "enqueue") {
+      if (op.i !== undefined && op.i !== this.queue.length) throw new Error(`journal: queue position ${op.i} recorded out of order (expected ${this.queue.length})`);
       return;
     }
     if (op.op === "report" || op.op === "sys" || op.op === "end") {
@@ -37,6 +54,56 @@ export class StudyReplica implements StudySnapshot {
         if (last !== undefined && op.step <= last) throw Msg.badReportStep(op.step, last);
       }
     }
+  }
+
+  /**
+   * Trials `trials.length`..`upTo` had records that are lost (a damaged journal): each becomes a
+   * failed placeholder (lost.ts) so that trial numbers stay those the file holds.
+   */
+  addLost(upTo: number, line: number | null): void {
+    for (let n = this.trials.length; n <= upTo; n++) {
+      const prev = this.trials[n - 1];
+      this.trials.push(lostTrial(n, line, prev ? prev.startedAt : this.spec.createdAt));
+      this.lost.add(n);
+    }
+  }
+
+  /** Whether trial `n` is a lost trial's placeholder (made by addLost, not restored since). */
+  isLost(n: number): boolean {
+    return this.lost.size > 0 && this.lost.has(n);
+  }
+
+  /** Puts the trial that `op` creates in place of its lost placeholder (its creation record came late). */
+  restoreLost(op: Extract<StudyOp, { op: "trial" }>): void {
+    this.lost.delete(op.n);
+    this.apply(op);
+    // The record replaced is not a new trial: readers that skip unchanged system records
+    // while sysOps stays the same (the runner's limit count) must look again.
+    this.sysOps++;
+  }
+
+  /** Records an enqueued configuration at queue position `i`, past a gap or into a lost one. */
+  placeQueued(i: number, params: Readonly<Config>): void {
+    this.applied++;
+    while (this.queue.length < i) this.queue.push(undefined);
+    this.queue[i] = params;
+  }
+
+  /** What `undo` needs to take `op` back; taken before applying it. */
+  undoPoint(op: StudyOp): Undo {
+    const n = op.op === "trial" || op.op === "report" || op.op === "sys" || op.op === "end" ? op.n : -1;
+    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps };
+  }
+
+  /** Takes back one applied op (the last not yet taken back): a write that failed. */
+  undo(u: Undo): void {
+    if (u.n >= 0) {
+      if (u.prev) this.trials[u.n] = u.prev;
+      else this.trials.length = u.n;
+    }
+    this.queue.length = u.queue;
+    this.applied = u.applied;
+    this.sysOps = u.sysOps;
   }
 
   apply(op: StudyOp): void {
