@@ -181,11 +181,12 @@ describe("charts' line layers in JupyterLab", () => {
   }
 
   it.each([
-    ["parallel", 0.3],
-    ["curves", 0.45],
-  ])("clicking the line the tooltip names in the %s chart selects its trial", async (name, xFrac) => {
+    // From above the lines down (the curves fill their chart from near its top).
+    ["parallel", 0.3, 0.25],
+    ["curves", 0.45, 0.02],
+  ])("clicking the line the tooltip names in the %s chart selects its trial", async (name, xFrac, yFrom) => {
     await clearSelection();
-    const { x, y, trial } = await hoverALine(study.locator(`.tl-chart-${name}`), xFrac);
+    const { x, y, trial } = await hoverALine(study.locator(`.tl-chart-${name}`), xFrac, yFrom);
     await page.mouse.click(x, y);
     await expect.poll(() => study.getAttribute("data-selected")).toBe(trial);
     await expect.poll(() => study.locator(`.tl-panel-${name} canvas.tl-lines`).getAttribute("data-selected")).toBe(trial);

@@ -301,7 +301,7 @@ describe("the tunelab study renderer in JupyterLab", () => {
     expect(await empty.locator(".tl-table").getAttribute("data-rows")).toBe("0");
     expect(await empty.locator(".tl-chart-parallel canvas").count()).toBe(1); // the axes, waiting for lines
     expect(await empty.locator(".tl-chart-error").count()).toBe(0);
-    expect(await empty.locator(".tl-empty").isVisible()).toBe(true); // "no intermediate values yet"
+    expect(await empty.locator(".tl-panel-curves").isHidden()).toBe(true); // nothing reported: no curves box
   });
 
   it("shows one view alone when the payload asks for it (study.show(\"parallel\"))", async () => {
