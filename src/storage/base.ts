@@ -120,6 +120,7 @@ export function applyChecked(r: StudyReplica, op: StudyOp): void {
  */
 export class MemoryStorage extends ReplicaStorage {
   readonly description = "memory";
+  readonly kind = "memory";
   private readonly studies = new Map<string, StudyReplica>();
 
   protected async openReplica(spec: StudySpec): Promise<StudyReplica> {

@@ -57,6 +57,7 @@ interface OpenFile {
  */
 export class JournalStorage extends ReplicaStorage {
   readonly description: string;
+  readonly kind = "journal";
   /** Whether appends are fsynced (the `durable` option or TUNELAB_DURABLE). */
   readonly durable: boolean;
   private readonly files = new Map<string, OpenFile>();

@@ -25,6 +25,11 @@ import type { NewTrial, TrialOutcome } from "../record/ops";
 export interface Storage {
   /** A short description for messages, e.g. "journal .tunelab/". */
   readonly description: string;
+  /**
+   * What kind of place this is, for the views: "journal" (files on disk that JupyterLab's study
+   * browser reads), "memory" (gone with the process), or another name; absent: unknown.
+   */
+  readonly kind?: string;
   openStudy(spec: StudySpec): Promise<StudySnapshot>;
   /** The latest snapshot of an open study. */
   load(study: string): Promise<StudySnapshot>;
