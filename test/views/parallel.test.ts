@@ -116,3 +116,16 @@ describe("parallelRows and parallelSpec", () => {
     expect(spec.layer[0]!.encoding.x.scale.range).toEqual([m.left, 500 - m.right]);
   });
 });
+
+describe("axes over values no double can span", () => {
+  it("places values told anywhere up to ±1.8e308 in order on the objective's axis, with finite ticks", async () => {
+    const { linearScale } = await import("../../src/views/axis");
+    const a = linearScale(-1.7e308, 1.7e308);
+    expect(a.norm(-1.7e308)).toBe(0);
+    expect(a.norm(0)).toBe(0.5);
+    expect(a.norm(1.7e308)).toBe(1);
+    expect(a.norm(8.5e307)).toBeCloseTo(0.75, 12);
+    for (const t of a.ticks) expect(Number.isFinite(t.norm)).toBe(true);
+    a.ticks.forEach((t, i) => expect(t.norm).toBeCloseTo(i / 4, 12));
+  });
+});
