@@ -7,7 +7,7 @@
  *   const r = checkPayload(model.data[STUDY_MIME]);
  *   if (!r.ok) showError(r.problem.message); else draw(r.payload);
  */
-import { PAYLOAD_VERSION, STUDY_MIME, ViewNames, type StudyPayload } from "../../src/views";
+import { PAYLOAD_VERSION, STUDY_MIME, StorageKinds, ViewNames, type StudyPayload } from "../../src/views";
 import { HYPERBAND_KEY, MAX_BRACKET, MAX_RUNGS, STOPPED_KEY } from "../../src/record/system";
 
 /** What is wrong with a payload: a stable code, the field at fault and a sentence for people. */
@@ -26,6 +26,7 @@ const SCALES = ["linear", "log", "reverse-log"];
 /** Far more than any study shows; a bound keeps a crafted payload from hanging the page. */
 const MAX_TRIALS = 200_000;
 const MAX_PARAMS = 500;
+const MAX_METRICS = 1000;
 const MAX_STEPS = 100_000;
 
 class Bad extends Error {
@@ -122,6 +123,29 @@ function checkSpace(v: unknown): void {
   }
 }
 
+/** A list of names: an array of distinct strings, at most `max` of them. */
+function names(v: unknown, field: string, max: number): string[] {
+  need(Array.isArray(v), "payload.not_array", field, "must be an array of names", v);
+  const list = v as unknown[];
+  need(list.length <= max, "payload.too_large", field, `must have at most ${max} names`, list.length);
+  const seen = new Set<string>();
+  list.forEach((n, i) => {
+    string(n, `${field}[${i}]`);
+    need(!seen.has(n as string), "payload.bad_order", field, "must name each entry once", n);
+    seen.add(n as string);
+  });
+  return list as string[];
+}
+
+/** `paramOrder`, when present: the space's parameters, each once, in declared order. */
+function checkParamOrder(v: unknown, space: Record<string, unknown>): void {
+  const order = names(v, "study.paramOrder", MAX_PARAMS);
+  for (const n of order) need(Object.hasOwn(space, n), "payload.bad_order", "study.paramOrder", "must name only parameters of study.space", n);
+  const listed = new Set(order);
+  const missing = Object.keys(space).find((k) => !listed.has(k));
+  need(missing === undefined, "payload.bad_order", "study.paramOrder", "must name every parameter of study.space", missing);
+}
+
 function checkTrial(v: unknown, i: number): void {
   const field = `trials[${i}]`;
   const t = object(v, field);
@@ -205,6 +229,9 @@ export function checkPayload(data: unknown): PayloadCheck {
     string(study.metric, "study.metric");
     string(study.strategy, "study.strategy");
     checkSpace(study.space);
+    if (study.paramOrder !== undefined) checkParamOrder(study.paramOrder, study.space as Record<string, unknown>);
+    if (study.metricOrder !== undefined) names(study.metricOrder, "study.metricOrder", MAX_METRICS);
+    if (study.storage !== undefined) oneOf(study.storage, StorageKinds, "study.storage");
     need(Array.isArray(p.trials), "payload.not_array", "trials", "must be an array", p.trials);
     const trials = p.trials as unknown[];
     need(trials.length <= MAX_TRIALS, "payload.too_large", "trials", `must have at most ${MAX_TRIALS} entries`, trials.length);

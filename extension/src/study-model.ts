@@ -13,6 +13,7 @@ import {
   curvesData,
   historyData,
   parallelData,
+  paramNames,
   summarize,
   tableData,
   type CurvesData,
@@ -30,6 +31,8 @@ export class StudyModel {
   private readonly byNumber = new Map<number, TableRow>();
   private readonly norms = new Map<number, readonly (number | null)[]>();
   private readonly params = new Map<number, string>();
+  /** The parameters in declared order (`paramOrder`, which survives a notebook's save). */
+  readonly paramNames: readonly string[];
 
   private constructor(
     readonly payload: StudyPayload,
@@ -39,6 +42,7 @@ export class StudyModel {
     readonly curves: CurvesData,
     readonly history: HistoryData,
   ) {
+    this.paramNames = paramNames(payload);
     for (const row of table.rows) this.byNumber.set(row.number, row);
     for (const line of parallel.lines) this.norms.set(line.number, line.norms);
   }
@@ -81,7 +85,7 @@ export class StudyModel {
     if (text === undefined) {
       const row = this.byNumber.get(number);
       text = row
-        ? Object.keys(this.payload.study.space)
+        ? this.paramNames
             .filter((n) => row.params[n] !== null && row.params[n] !== undefined)
             .map((n) => `${n}=${row.paramsText[n]}`)
             .join(", ")

@@ -4,7 +4,7 @@
  * and redraw on `subscribe` notices; none of them talks to another directly.
  *
  *   state.select(17, "table");          // the charts highlight trial 17
- *   state.setBrush({ axes: [0], lo: 0.2, hi: 0.6 }); // the table, curves and history filter
+ *   state.setBrush([{ axis: 0, lo: 0.2, hi: 0.6 }]); // the table, curves and history filter
  */
 import type { TrialState } from "../../src/model/trial";
 import { inBrush, type Brush } from "./brush";
@@ -57,9 +57,11 @@ export class ViewState {
     this.filterChanged(source);
   }
 
+  /** Sets the brush (a band per brushed axis); an empty one is none. */
   setBrush(brush: Brush | null, source = "parallel"): void {
-    if (brush === null && this.brushBand === null) return;
-    this.brushBand = brush;
+    const next = brush !== null && brush.length > 0 ? brush : null;
+    if (next === null && this.brushBand === null) return;
+    this.brushBand = next;
     this.filterChanged(source);
   }
 

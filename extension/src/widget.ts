@@ -12,14 +12,12 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { formatNumber, STUDY_MIME, type ChartName, type ViewName } from "../../src/views";
-import { CurvesChart } from "./charts/curves";
-import { HistoryChart } from "./charts/history";
-import { ParallelChart } from "./charts/parallel";
+import { CHARTS, type ChartRow } from "./charts/chart-table";
 import { readTheme } from "./charts/theme";
 import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
-import { openInTabHandler } from "./browser/open-in-tab";
+import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
@@ -45,12 +43,9 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
   private readonly content = el("div", "tl-content");
-  private readonly curvesEmpty = el("div", "tl-empty", "No intermediate values yet: report them with trial.report(step, value) to see learning curves.");
   private readonly table: TrialTable;
-  private readonly parallel: ParallelChart;
-  private readonly curves: CurvesChart;
-  private readonly history: HistoryChart;
-  private readonly charts: VegaChart[];
+  /** The charts of CHARTS, in its order. */
+  private readonly charts: { readonly row: ChartRow; readonly chart: VegaChart }[];
   private readonly panels = new Map<ChartName, HTMLElement>();
   private model: StudyModel | null = null;
   private pending: StudyModel | null = null;
@@ -74,10 +69,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
       brush: (b) => this.state.setBrush(b, "parallel"),
     };
     this.table = new TrialTable({ select: (t, source) => this.state.select(this.state.selected === t ? null : t, source) });
-    this.parallel = new ParallelChart("parallel", events);
-    this.curves = new CurvesChart("curves", events);
-    this.history = new HistoryChart("history", events);
-    this.charts = [this.parallel, this.history, this.curves];
+    this.charts = CHARTS.map((row) => ({ row, chart: row.make(events) }));
     this.build();
     this.state.subscribe((change, source) => this.onStateChange(change, source));
   }
@@ -113,11 +105,11 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
         const before = widths.get(entry.target);
         widths.set(entry.target, width);
         if (before === undefined || before === width || width === 0) continue;
-        const chart = this.charts.find((c) => c.node === entry.target);
+        const chart = this.charts.find((c) => c.chart.node === entry.target)?.chart;
         if (chart?.view) void chart.view.width(width).runAsync();
       }
     });
-    for (const c of this.charts) this.resizeObserver.observe(c.node);
+    for (const c of this.charts) this.resizeObserver.observe(c.chart.node);
   }
 
   protected override onBeforeDetach(): void {
@@ -128,7 +120,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    for (const c of this.charts) c.dispose();
+    for (const c of this.charts) c.chart.dispose();
     this.table.dispose();
     this.themeObserver?.disconnect();
     this.resizeObserver?.disconnect();
@@ -148,22 +140,16 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     });
     this.header.append(this.heading, this.summary, this.live, this.openTab);
 
-    const panel = (chart: VegaChart, caption: string, extra?: HTMLElement) => {
-      const box = el("figure", `tl-panel tl-panel-${chart.name}`);
-      const cap = el("figcaption", "tl-caption", caption);
-      box.append(cap, chart.node);
-      if (extra) box.append(extra);
-      this.panels.set(chart.name as ChartName, box);
-      return box;
-    };
     const charts = el("div", "tl-charts");
     const pair = el("div", "tl-pair");
-    pair.append(
-      panel(this.history, "Optimisation history · complete trials and the best so far"),
-      panel(this.curves, "Learning curves · dashed: pruned, dotted: failed", this.curvesEmpty),
-    );
-    charts.append(panel(this.parallel, "Parallel coordinates · drag over an axis to filter, double-click to clear"), pair);
-    this.curvesEmpty.hidden = true;
+    for (const { row, chart } of this.charts) {
+      const box = el("figure", `tl-panel tl-panel-${row.name}`);
+      box.append(el("figcaption", "tl-caption", row.caption), chart.node);
+      this.panels.set(row.name, box);
+      if (row.place === "wide") charts.append(box);
+      else pair.append(box);
+    }
+    charts.append(pair);
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
@@ -206,20 +192,23 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();
-    this.showOnly(model.payload.view);
+    this.showOnly(model.payload.view, model);
     this.node.dataset.tableMs = (performance.now() - t0).toFixed(1);
     await this.drawCharts();
   }
 
-  /** `study.show("parallel")` sends `view`: that view alone; without it, the whole panel. */
-  private showOnly(view: ViewName | undefined): void {
-    for (const [name, box] of this.panels) box.hidden = view !== undefined && view !== name;
+  /**
+   * `study.show("parallel")` sends `view`: that view alone; without it, the whole panel. A chart
+   * the study has nothing for (CHARTS' `has`) is left out.
+   */
+  private showOnly(view: ViewName | undefined, model: StudyModel): void {
+    for (const { row } of this.charts) this.panels.get(row.name)!.hidden = (view !== undefined && view !== row.name) || !(row.has?.(model) ?? true);
     this.table.node.hidden = view !== undefined && view !== "table";
     this.node.dataset.view = view ?? "all";
   }
 
-  private shown(chart: VegaChart): boolean {
-    return !this.panels.get(chart.name as ChartName)?.hidden;
+  private shown(name: ChartName): boolean {
+    return !this.panels.get(name)?.hidden;
   }
 
   /**
@@ -248,13 +237,10 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const model = this.model;
     if (!model || this.isDisposed) return;
     const ctx: ChartContext = { model, state: this.state, theme: readTheme(document.body) };
-    const hasCurves = model.curves.trials.length > 0;
-    this.curves.node.hidden = !hasCurves;
-    this.curvesEmpty.hidden = hasCurves;
     // One chart per task, with the browser free in between: input, scrolling and painting go
     // on while a big study draws.
-    for (const chart of [this.parallel, this.history, this.curves]) {
-      if (!this.shown(chart) || (chart === this.curves && !hasCurves)) continue;
+    for (const { row, chart } of this.charts) {
+      if (!this.shown(row.name)) continue;
       await yieldToBrowser();
       if (this.isDisposed) return;
       try {
@@ -277,7 +263,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     ];
     setText(this.summary, parts.join(" · "));
     this.live.hidden = !sum.running;
-    this.openTab.hidden = openInTabHandler() === undefined || this.node.closest(".tl-study-tab") !== null;
+    this.openTab.hidden = openInTabHandler() === undefined || this.node.closest(".tl-study-tab") !== null || !canOpenInTab(model.payload.study.storage);
   }
 
   private updateSelection(): void {
@@ -293,7 +279,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     if (change === "selection") {
       this.table.showSelection(source !== "table");
       this.updateSelection();
-      for (const c of this.charts) void c.select(this.state.selected);
+      for (const c of this.charts) void c.chart.select(this.state.selected);
       return;
     }
     this.filters.update(model);
@@ -303,10 +289,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   private resetFilters(): void {
     for (const s of STATES) this.state.setStateShown(s, true, "reset");
-    if (this.state.brush) {
-      this.parallel.rebuild(); // also removes the brush rectangle
-      this.state.setBrush(null, "reset");
-    }
+    this.state.setBrush(null, "reset");
   }
 
   private onThemeChange(): void {

@@ -13,7 +13,8 @@ import type { StudyEventMap, StudyEventName } from "../study/events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
 import { runStudy, type RunOptions, type RunSummary, type TrialContext } from "../study/runner";
 import { Study, type TellInput } from "../study/study";
-import { TunelabError } from "../util/errors";
+import { errorText, isTunelabError, TunelabError } from "../util/errors";
+import { isStudyEventName, STUDY_EVENT_NAMES, warn } from "../study/events";
 import { Msg } from "../util/messages";
 import { isPlainObject } from "../util/json";
 import type { DataFrame } from "danfojs-node";
@@ -235,6 +236,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
 
   /** Subscribes to the study's events (trialStarted, trialReported, trialFinished, studyFinished). */
   on<K extends StudyEventName>(event: K, listener: (e: StudyEventMap[K]) => void): this {
+    if (!isStudyEventName(event)) throw Msg.badOption("event", event, STUDY_EVENT_NAMES.map((e) => `"${e}"`).join(", ").replace(/, ([^,]*)$/, " or $1"));
+    if (typeof listener !== "function") throw Msg.badOption("listener", listener, "a function (event) => void");
     if (this.studyObj) this.studyObj.events.on(event, listener);
     else this.pendingListeners.push([event, listener as (e: never) => void]);
     return this;
@@ -281,10 +284,22 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * Runs trials until a limit is reached. Interrupting the kernel (or
    * aborting `signal`) stops it promptly and keeps every finished trial.
    */
-  async run(options: TunerRunOptions = {}): Promise<RunSummary> {
+  run(options: TunerRunOptions = {}): Promise<RunSummary> {
+    if (this.running) {
+      // Often called from an event listener or a callback that does not await it: say so on
+      // the console as well, and let the rejection not end the process as an unhandled one.
+      const e = Msg.alreadyRunning(this.name);
+      warn(e.message);
+      const refused = Promise.reject(e);
+      refused.catch(noop);
+      return refused;
+    }
+    return this.runOnce(options);
+  }
+
+  private async runOnce(options: TunerRunOptions): Promise<RunSummary> {
     if (!this.fn) throw Msg.noObjective();
-    if (this.running) throw new TunelabError("dsl.running", `study "${this.name}" is already running; await the first run() before starting another.`, "run");
-    const { display = this.displayLive, ...runOptions } = options;
+    const { display = this.displayLive, ...runOptions } = readRunOptions(options);
     if (typeof display !== "boolean") throw Msg.badOption("display", display, "true or false");
     // Taken before the first await, so a second run() in the same tick is refused too.
     this.running = true;
@@ -449,9 +464,42 @@ async function settle(f: () => unknown): Promise<unknown> {
   try {
     return await f();
   } catch (e) {
-    console.warn("tunelab: a run hook failed:", e);
+    warn(`a run hook failed: ${errorText(e)}`);
     return undefined;
   }
+}
+
+function noop(): void {}
+
+/** run()'s options, each read once and checked (a bad signal would otherwise fail deep in the run). */
+function readRunOptions(o: unknown): TunerRunOptions {
+  if (o === undefined) return {};
+  let signal: unknown, handleSigint: unknown, display: unknown;
+  try {
+    if (!isPlainObject(o)) throw Msg.badOption("run options", o, "an object such as { signal, handleSigint, display }");
+    ({ signal, handleSigint, display } = o);
+  } catch (e) {
+    throw isTunelabError(e) ? e : Msg.unreadableValue("run options", errorText(e));
+  }
+  if (signal !== undefined && !isAbortSignal(signal)) throw Msg.badOption("signal", signal, "an AbortSignal (from new AbortController().signal)");
+  if (handleSigint !== undefined && typeof handleSigint !== "boolean") throw Msg.badOption("handleSigint", handleSigint, "true or false");
+  return {
+    ...(signal !== undefined ? { signal: signal as AbortSignal } : {}),
+    ...(handleSigint !== undefined ? { handleSigint: handleSigint as boolean } : {}),
+    ...(display !== undefined ? { display: display as boolean } : {}),
+  };
+}
+
+function isAbortSignal(s: unknown): boolean {
+  try {
+    return s instanceof AbortSignal || (isPlainObjectLike(s) && typeof (s as AbortSignal).addEventListener === "function" && typeof (s as AbortSignal).aborted === "boolean");
+  } catch {
+    return false;
+  }
+}
+
+function isPlainObjectLike(s: unknown): s is object {
+  return typeof s === "object" && s !== null;
 }
 
 /** A stand-in space for checking a strategy's name before the real space is given. */

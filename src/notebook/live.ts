@@ -1,6 +1,7 @@
 import type { Study } from "../study/study";
-import { toPayload, type StudyPayload } from "../views/payload";
+import type { StudyPayload } from "../views/payload";
 import { composeDisplay, renderCharts, type ChartSet } from "./bundle";
+import { studyPayload } from "./payload";
 import { kernelWriter, newDisplayId, type DisplayWriter } from "./tslab";
 import { preloadVega } from "./vega";
 
@@ -170,7 +171,7 @@ export class LiveDisplay {
     if (this.failed) return;
     const t0 = now();
     try {
-      const payload: StudyPayload = toPayload(this.study.snapshot, running);
+      const payload: StudyPayload = studyPayload(this.study, running);
       const finished = finishedCount(payload.trials);
       let chartMs = 0;
       let charts = this.charts;

@@ -1,7 +1,7 @@
 import type { Study } from "../study/study";
-import { toPayload } from "../views/payload";
 import type { ViewName } from "../views/specs";
 import { studyDisplay, type StudyBundle } from "./bundle";
+import { studyPayload } from "./payload";
 import { kernelWriter, newDisplayId } from "./tslab";
 
 /**
@@ -12,7 +12,7 @@ import { kernelWriter, newDisplayId } from "./tslab";
  * @example await showStudy(study, "parallel");
  */
 export async function showStudy(study: Study, view?: ViewName, running = false): Promise<StudyBundle | undefined> {
-  const payload = { ...toPayload(study.snapshot, running), ...(view !== undefined ? { view } : {}) };
+  const payload = { ...studyPayload(study, running), ...(view !== undefined ? { view } : {}) };
   const display = await studyDisplay(payload);
   const write = kernelWriter();
   if (!write) return display.data;

@@ -167,6 +167,7 @@ class MemoryTx extends Tx {
  */
 export class MemoryStorage extends ReplicaStorage {
   readonly description = "memory";
+  readonly kind = "memory";
   readonly location = "memory";
 
   where(): string {

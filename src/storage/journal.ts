@@ -57,6 +57,7 @@ interface OpenFile {
  */
 export class JournalStorage extends ReplicaStorage {
   readonly description: string;
+  readonly kind = "journal";
   /** The folder, absolute. */
   readonly location: string;
   /** Whether appends are fsynced (the `durable` option or TUNELAB_DURABLE). */

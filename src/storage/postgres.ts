@@ -120,6 +120,7 @@ let txCounter = 0;
 
 export class PostgresStorage extends ReplicaStorage {
   readonly description: string;
+  readonly kind = "postgresql";
   readonly location: string;
   private readonly shown: string;
   private readonly warn: (m: string) => void;

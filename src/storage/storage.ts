@@ -64,6 +64,11 @@ export interface Storage {
   /** A short description for messages, e.g. "journal .tunelab/". */
   readonly description: string;
   /**
+   * What kind of place this is, for the views: "journal" (files on disk that JupyterLab's study
+   * browser reads), "memory" (gone with the process), "postgresql", or another name; absent: unknown.
+   */
+  readonly kind?: string;
+  /**
    * Where it keeps studies, as openStorage reads it back (a study file may hold it): "memory",
    * an absolute folder, or a postgresql:// URL with its password hidden.
    */

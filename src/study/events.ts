@@ -1,3 +1,4 @@
+import { errorText } from "../util/errors";
 import type { FrozenTrial } from "../model/trial";
 
 /** What a study publishes; the notebook views subscribe to these. */
@@ -14,12 +15,22 @@ export interface StudyEventMap {
 
 export type StudyEventName = keyof StudyEventMap;
 
+export const STUDY_EVENT_NAMES: readonly StudyEventName[] = ["trialStarted", "trialReported", "trialFinished", "studyFinished"];
+
+export function isStudyEventName(v: unknown): v is StudyEventName {
+  return typeof v === "string" && (STUDY_EVENT_NAMES as readonly string[]).includes(v);
+}
+
 /** Why `run()` stopped. */
 export type StopReason = "trials" | "time" | "target" | "patience" | "done" | "interrupted";
 
 type Listener<K extends StudyEventName> = (event: StudyEventMap[K]) => void;
 
-/** A tiny synchronous event emitter; a throwing listener is reported, never breaks the study. */
+/**
+ * A tiny synchronous event emitter. A listener that throws, or returns a
+ * promise that rejects (an async listener), is reported on the console and
+ * never breaks the study; whatever it threw is only read through errorText.
+ */
 export class StudyEvents {
   private readonly listeners: { [K in StudyEventName]?: Listener<K>[] } = {};
 
@@ -38,10 +49,26 @@ export class StudyEvents {
     if (!list || list.length === 0) return;
     for (const l of [...list]) {
       try {
-        l(event);
+        const r: unknown = l(event);
+        if (r !== undefined && r !== null && (typeof r === "object" || typeof r === "function")) watch(r, name);
       } catch (e) {
-        console.warn(`tunelab: a "${name}" listener threw:`, e);
+        warn(`a "${name}" listener threw: ${errorText(e)}`);
       }
     }
+  }
+}
+
+/** Reports the rejection of a thenable a listener returned (else an unhandled rejection could end the process). */
+function watch(r: object, name: string): void {
+  const then = (r as { then?: unknown }).then; // may throw: emit reports it
+  if (typeof then === "function") then.call(r, undefined, (e: unknown) => warn(`a "${name}" listener failed: ${errorText(e)}`));
+}
+
+/** A warning on the console that can't throw (a replaced console.warn may). */
+export function warn(text: string): void {
+  try {
+    console.warn(`tunelab: ${text}`);
+  } catch {
+    // nowhere left to say it
   }
 }

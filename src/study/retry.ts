@@ -74,8 +74,17 @@ const RUN_KEYS: ReadonlySet<string> = new Set([FAILURE_KEY, RETRY_KEY, STOPPED_K
  */
 export function failedOutcome(origin: FrozenTrial, error: unknown, policy: RetryPolicy | undefined): TellInput {
   const text = errorText(error);
-  if (!(error instanceof InfrastructureFailure)) return { state: "failed", error: text };
+  if (!isInfrastructureFailure(error)) return { state: "failed", error: text };
   return { state: "failed", error: text, system: { [FAILURE_KEY]: failureRecord(origin, error.reason, policy) } };
+}
+
+/** instanceof asks a Proxy's getPrototypeOf trap, which may throw (a revoked Proxy always does). */
+function isInfrastructureFailure(e: unknown): e is InfrastructureFailure {
+  try {
+    return e instanceof InfrastructureFailure;
+  } catch {
+    return false;
+  }
 }
 
 /** The `failure` record of an infrastructure failure of `origin` (see failedOutcome). */

@@ -1,12 +1,14 @@
-import { isBetter, type FrozenTrial, type StudySnapshot } from "../model/trial";
-import { STOPPED_KEY, stopCauseOf, stoppedBy } from "../record/system";
-import { errorText } from "../util/errors";
-import type { StopReason } from "./events";
-import { resolveLimits, type Limits, type ResolvedLimits } from "./limits";
+import type { FrozenTrial } from "../model/trial";
+import { errorText, isTunelabError } from "../util/errors";
+import { warn, type StopReason } from "./events";
+import { isResolvedLimits, resolveLimits, type Limits, type ResolvedLimits } from "./limits";
 import { interpretResult } from "./result";
 import type { Study } from "./study";
 import { onInterrupt } from "./interrupt";
-import { failedOutcome, isRetryRequested } from "./retry";
+import { stoppedBy } from "../record/system";
+import { LimitWatch, STOPPED_KEY } from "./reached";
+import { clearLongTimeout, MAX_TIMER_MS, setLongTimeout, type LongTimeout } from "./timer";
+import { failedOutcome } from "./retry";
 
 /** The trial handle an objective receives. */
 export interface TrialContext<P> {
@@ -20,7 +22,10 @@ export interface TrialContext<P> {
   /**
    * Reports intermediate values (a number is the objective metric). Resolves
    * to `true` when the trial should stop: end it and return; it is recorded
-   * as pruned with the values it reached.
+   * as pruned with the values it reached. Bad values or steps reject with a
+   * TunelabError and fail the trial with that error (awaited or not). After
+   * the trial has ended (timed out, interrupted) it records nothing and
+   * resolves to `true`.
    */
   report(step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean>;
   /** Whether the engine has asked this trial to stop. */
@@ -59,22 +64,29 @@ export interface RunSummary {
   readonly seconds: number;
 }
 
-/** Marks in a trial's system record why the engine stopped it. */
 export { STOPPED_KEY };
 
 /**
  * Runs trials until a limit is reached: keeps up to `parallel` objectives in
  * flight, records each result (a throw, NaN, a non-number or a timeout is a
  * failed trial, and the study goes on), and stops promptly on abort.
+ *
+ * Whatever an objective does, each trial it runs ends settled (complete,
+ * failed or pruned) and nothing it returns or throws escapes as an exception
+ * or an unhandled rejection: values are read only through interpretResult
+ * and errorText, which never throw. Only a synchronous objective that never
+ * returns holds the run, since nothing else can run in the process meanwhile.
  */
 export async function runStudy<P>(study: Study, objective: Objective<P>, limits: Limits | ResolvedLimits = {}, options: RunOptions = {}): Promise<RunSummary> {
-  const lim: ResolvedLimits = "ms" in limits ? limits : resolveLimits(limits);
-  const lifecycle = (objective as { [OBJECTIVE_LIFECYCLE]?: ObjectiveLifecycle })[OBJECTIVE_LIFECYCLE];
+  const lim: ResolvedLimits = isResolvedLimits(limits) ? limits : resolveLimits(limits);
+  const timed = Number.isFinite(lim.trialMs);
+  // An objective that holds resources across trials (command()) is told about the run.
+  const lifecycle = lifecycleOf(objective);
   await lifecycle?.beforeRun?.(study);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
-  const toward = new TowardLimit();
+  const limit = new LimitWatch(study, lim);
   let started = 0;
   let reason: StopReason | undefined;
   let wake: (() => void) | undefined;
@@ -99,44 +111,74 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   // (NTP, a resumed VM) must not keep the run waiting past its limit.
   let timeUp = false;
   const timer = Number.isFinite(lim.ms)
-    ? setTimeout(() => {
+    ? setLongTimeout(() => {
         timeUp = true;
         if (!reason) reason = "time";
         poke();
       }, Math.max(0, deadline - Date.now()))
     : undefined;
+  // The run is not over while a trial is in flight, even when nothing else is
+  // pending: an objective whose promise never settles must not let a script's
+  // process exit halfway through its run (a Ctrl-C then stops it cleanly).
+  holdProcess(true);
+
+  const timedOut = (late?: number): Parameters<Study["tell"]>[1] => ({
+    state: "failed",
+    error:
+      `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}` +
+      (late === undefined
+        ? ""
+        : ` (its result came after ${(late / 1000).toFixed(3)} s and was discarded: a synchronous objective blocks the process, so it cannot be stopped on time)`),
+    system: stoppedBy("timeout"),
+  });
 
   const startTrial = (t: FrozenTrial): void => {
-    const run: Running = { trial: t, controller: undefined, settled: false, stopRequested: false, timer: undefined };
+    const run: Running = { trial: t, controller: undefined, settled: false, stopRequested: false, timer: undefined, t0: 0 };
     inFlight.add(run);
     started++;
-    const ctx = new TrialHandle<P>(t, run, study);
-    if (Number.isFinite(lim.trialMs)) {
-      run.timer = setTimeout(() => {
-        void settle(run, { state: "failed", error: `timed out: the trial ran longer than limits.trialSeconds=${lim.trialMs / 1000}`, system: stoppedBy("timeout") });
-      }, lim.trialMs);
+    const ctx = new TrialHandle<P>(t, run, study, reportFailed);
+    if (timed) {
+      run.t0 = performance.now();
+      run.timer = setLongTimeout(() => void settle(run, timedOut()), lim.trialMs);
     }
     let promise: Promise<unknown>;
     try {
+      // Promise.resolve reads a thenable's `then`; a throwing getter becomes a rejection.
       promise = Promise.resolve(objective(ctx.params, ctx));
     } catch (e) {
       promise = Promise.reject(e);
     }
     promise.then(
-      (result) => {
-        if (run.stopRequested) return settle(run, { state: "pruned" });
-        const r = interpretResult(study.metric, result);
-        return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
-      },
-      (e) => settle(run, failedOutcome(run.trial, e, study.retries)),
+      (result) => ended(run, result, true),
+      (e) => ended(run, e, false),
     );
+  };
+
+  /** The objective returned (`ok`) or threw. Never throws: nothing here may reject unhandled. */
+  const ended = (run: Running, outcome: unknown, ok: boolean): Promise<void> | undefined => {
+    // Timed out, interrupted or failed by a bad report already: the late outcome is ignored.
+    if (run.settled) return undefined;
+    // The timer cannot fire while a synchronous objective holds the process: the clock decides.
+    if (timed) {
+      const took = performance.now() - run.t0;
+      if (took > lim.trialMs) return settle(run, timedOut(took));
+    }
+    if (!ok) return settle(run, failedOutcome(run.trial, outcome, study.retries));
+    if (run.stopRequested) return settle(run, { state: "pruned" });
+    const r = interpretResult(study.metric, outcome);
+    return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
+  };
+
+  /** A report() the objective made was refused (or could not be stored): the trial fails with why. */
+  const reportFailed = (run: Running, e: unknown): void => {
+    if (!run.settled) void settle(run, { state: "failed", error: isTunelabError(e) ? `trial.report() was refused: ${e.message}` : `trial.report() failed: ${errorText(e)}` });
   };
 
   // A promise chain rather than an async arrow (whose heap frame every trial would allocate).
   const settle = (run: Running, input: Parameters<Study["tell"]>[1]): Promise<void> => {
     if (run.settled) return Promise.resolve();
     run.settled = true;
-    if (run.timer) clearTimeout(run.timer);
+    if (run.timer !== undefined) clearLongTimeout(run.timer);
     run.controller?.abort();
     let told: Promise<unknown>;
     try {
@@ -147,12 +189,9 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     return told.then(
       () => release(run),
       (e: unknown) => {
-        try {
-          // Another process may have ended it (or the storage failed): keep going, say why.
-          console.warn(`tunelab: could not record trial ${run.trial.number}: ${errorText(e)}`);
-        } finally {
-          release(run);
-        }
+        // Another process may have ended it (or the storage failed): keep going, say why.
+        warn(`could not record trial ${run.trial.number}: ${errorText(e)}`);
+        release(run);
       },
     );
   };
@@ -161,13 +200,34 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     poke();
   };
 
+  const stopAll = (kind: "interrupt" | "time", error: string) =>
+    Promise.all([...inFlight.values()].map((r) => settle(r, { state: "failed", error, system: stoppedBy(kind) })));
+  const INTERRUPTED = "interrupted: the run was stopped (kernel interrupt or abort signal)";
+  const TIME_UP = "stopped: the study's time limit was reached";
+  let turnAt = performance.now() + TURN_MS;
+  let passes = 0;
   try {
     for (;;) {
-      toward.nextPass();
-      if (!reason) reason = limitReached(study, lim, inFlight.size, toward);
+      // With a synchronous objective and an in-memory study a run is all microtasks: give
+      // the event loop a turn now and then, or no timer (the time limit, a trial's timeout,
+      // the live display) and no signal (Ctrl-C, a kernel interrupt) could ever get in.
+      // (The clock is read every few passes only: a pass is a microsecond or two.)
+      if ((++passes & 7) === 0 && performance.now() >= turnAt) {
+        await nextTurn();
+        turnAt = performance.now() + TURN_MS;
+      }
+      limit.nextPass();
+      if (!reason) reason = limit.reached(inFlight.size);
       if (reason) break;
-      if (inFlight.size < lim.parallel && toward.count(study.snapshot) < lim.trials) {
-        const t = await study.ask();
+      if (inFlight.size < lim.parallel && limit.count() < lim.trials) {
+        let t: FrozenTrial | undefined;
+        try {
+          t = await study.ask();
+        } catch (e) {
+          // The strategy or the storage failed: no trial may be left running behind the error.
+          await stopAll("interrupt", `interrupted: the run stopped because the next trial could not be started (${errorText(e)})`);
+          throw e;
+        }
         if (!t) {
           reason = "done";
           break;
@@ -177,19 +237,9 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
       await new Promise<void>((r) => (wake = r));
     }
-    const stopAll = (kind: "interrupt" | "time") =>
-      Promise.all(
-        [...inFlight.values()].map((r) =>
-          settle(r, {
-            state: "failed",
-            error: kind === "interrupt" ? "interrupted: the run was stopped (kernel interrupt or abort signal)" : "stopped: the study's time limit was reached",
-            system: stoppedBy(kind),
-          }),
-        ),
-      );
     if (reason === "interrupted" || reason === "time") {
       // These limits end the run now: the trials in flight are stopped.
-      await stopAll(reason === "interrupted" ? "interrupt" : "time");
+      await stopAll(reason === "interrupted" ? "interrupt" : "time", reason === "interrupted" ? INTERRUPTED : TIME_UP);
     } else {
       // The others (trials, target, patience, done) let the trials in flight finish.
       while (inFlight.size > 0 && !aborted && !timeUp) {
@@ -197,18 +247,19 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
       if (inFlight.size > 0) {
         reason = aborted ? "interrupted" : "time";
-        await stopAll(reason === "interrupted" ? "interrupt" : "time");
+        await stopAll(aborted ? "interrupt" : "time", aborted ? INTERRUPTED : TIME_UP);
       }
     }
   } finally {
-    if (timer) clearTimeout(timer);
+    clearLongTimeout(timer);
+    holdProcess(false);
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
     if (lifecycle?.afterRun) {
       try {
         await lifecycle.afterRun(study);
       } catch (e) {
-        console.warn(`tunelab: ending the objective's run failed: ${errorText(e)}`);
+        warn(`ending the objective's run failed: ${errorText(e)}`);
       }
     }
   }
@@ -233,15 +284,27 @@ class TrialHandle<P> implements TrialContext<P> {
   private readonly [RUN]: Running;
   readonly [TRIAL_STUDY]: Study;
 
-  constructor(t: FrozenTrial, run: Running, study: Study) {
+  constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
     this.params = t.params as unknown as P;
     if (t.budget !== undefined) this.budget = t.budget;
-    this.report = async (step, values) => {
-      if (run.settled) return true;
-      const stop = await study.report(t.number, step, values);
-      if (stop) run.stopRequested = true;
-      return stop || run.settled;
+    this.report = (step, values) => {
+      if (run.settled) return Promise.resolve(true);
+      const answer = study.report(t.number, step, values).then(
+        (stop) => {
+          if (stop) run.stopRequested = true;
+          return stop || run.settled;
+        },
+        (e: unknown) => {
+          if (run.settled) return true; // it ended meanwhile: nothing to record
+          failed(run, e);
+          throw e;
+        },
+      );
+      // The trial records the error: a report the objective does not await must not also
+      // end the process as an unhandled rejection.
+      answer.then(undefined, noop);
+      return answer;
     };
     this[RUN] = run;
     this[TRIAL_STUDY] = study;
@@ -304,99 +367,49 @@ interface Running {
   controller: AbortController | undefined;
   settled: boolean;
   stopRequested: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimeout | undefined;
+  /** performance.now() when the objective was called (only with limits.trialSeconds). */
+  t0: number;
 }
 
-/** Stopped by an interrupt or the time limit, or lost to the infrastructure and run again (retry.ts): not counted. */
-function stoppedByRun(t: FrozenTrial): boolean {
-  const s = stopCauseOf(t.system);
-  return s === "interrupt" || s === "time" || isRetryRequested(t);
+function noop(): void {}
+
+/**
+ * Keeps the process alive while any run is going: one interval for the process, referenced
+ * while runs are going and unreferenced between them (a timer made and cleared per run cost
+ * more than the rest of a short run's bookkeeping). Outside Node there is no process to hold.
+ */
+let holder: { ref(): unknown; unref(): unknown } | null | undefined;
+let holding = 0;
+function holdProcess(on: boolean): void {
+  holding += on ? 1 : -1;
+  if (holder === undefined) {
+    const t = setInterval(noop, MAX_TIMER_MS) as unknown;
+    const canUnref = typeof t === "object" && t !== null && typeof (t as { unref?: unknown }).unref === "function";
+    if (!canUnref) clearInterval(t as ReturnType<typeof setInterval>);
+    holder = canUnref ? (t as { ref(): unknown; unref(): unknown }) : null;
+  }
+  if (holder === null) return;
+  if (holding > 0) holder.ref();
+  else holder.unref();
+}
+
+/** The objective's ObjectiveLifecycle, if it has one (reading a hostile function's property may throw: none). */
+function lifecycleOf(objective: unknown): ObjectiveLifecycle | undefined {
+  try {
+    return (objective as { [OBJECTIVE_LIFECYCLE]?: ObjectiveLifecycle })[OBJECTIVE_LIFECYCLE];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Trials that count toward `limits.trials`: all but those the engine stopped for an
- * interrupt or the time limit. Asked on every pass of the run loop, so instead of reading
- * every trial's system record each time (quadratic in a long study) it remembers each
- * record it classified and looks again only at records that were replaced (records are
- * immutable: a change replaces the record), and, on a storage replica, only at new trials
- * while no "sys" operation (the only kind that changes a system record) was applied.
+ * How long the run loop may keep the event loop to itself: what Ctrl-C and a time limit may
+ * wait, at most, beyond the trial in hand (a turn also runs V8's pending tasks, so not often).
  */
-class TowardLimit {
-  private seen: FrozenTrial[] = [];
-  private stopped: boolean[] = [];
-  private nStopped = 0;
-  private pass = 0;
-  private countedPass = -1;
-  private counted = 0;
-  private trials: readonly FrozenTrial[] | undefined;
-  private sysOps: number | undefined;
+const TURN_MS = 50;
 
-  /**
-   * A new pass of the run loop. Within one pass nothing awaits, so the snapshot cannot
-   * change between the two questions the loop asks (limitReached, then whether to start a
-   * trial): the second gets the first's answer.
-   */
-  nextPass(): void {
-    this.pass++;
-  }
-
-  count(snapshot: StudySnapshot): number {
-    if (this.countedPass === this.pass) return this.counted;
-    this.countedPass = this.pass;
-    this.counted = this.scan(snapshot);
-    return this.counted;
-  }
-
-  private scan(snapshot: StudySnapshot): number {
-    const trials = snapshot.trials;
-    if (trials.length < this.seen.length) {
-      this.seen = [];
-      this.stopped = [];
-      this.nStopped = 0;
-    }
-    // A storage replica tells when a trial's system record may have changed (a "sys" op):
-    // until then only the trials added since the last look need classifying.
-    const sysOps = snapshot.sysOps;
-    const from = sysOps !== undefined && trials === this.trials && sysOps === this.sysOps ? this.seen.length : 0;
-    this.trials = trials;
-    this.sysOps = sysOps;
-    const seen = this.seen;
-    for (let i = from; i < trials.length; i++) {
-      const t = trials[i]!;
-      if (t === seen[i]) continue;
-      const s = stoppedByRun(t);
-      if (i < seen.length) {
-        if (s !== this.stopped[i]) this.nStopped += s ? 1 : -1;
-      } else if (s) {
-        this.nStopped++;
-      }
-      seen[i] = t;
-      this.stopped[i] = s;
-    }
-    return trials.length - this.nStopped;
-  }
-}
-
-function limitReached(study: Study, lim: ResolvedLimits, ownRunning: number, toward: TowardLimit): StopReason | undefined {
-  const trials = study.snapshot.trials;
-  if (lim.target !== undefined) {
-    const best = study.best;
-    if (best && best.value !== undefined && (best.value === lim.target || isBetter(study.direction, best.value, lim.target))) return "target";
-  }
-  if (Number.isFinite(lim.patience)) {
-    // Finished trials since the best one (in order of finishing).
-    const finished = trials.filter((t) => t.state !== "running" && t.finishedAt !== undefined).sort((a, b) => a.finishedAt! - b.finishedAt! || a.number - b.number);
-    let best: number | undefined;
-    let since = 0;
-    for (const t of finished) {
-      if (t.state === "complete" && t.value !== undefined && (best === undefined || isBetter(study.direction, t.value, best))) {
-        best = t.value;
-        since = 0;
-      } else since++;
-    }
-    if (best !== undefined && since >= lim.patience) return "patience";
-  }
-  // Trials running in other processes are theirs to finish: only wait for our own.
-  if (ownRunning === 0 && toward.count(study.snapshot) >= lim.trials) return "trials";
-  return undefined;
+/** Resolves after the event loop has had a turn (timers, I/O, signals). */
+function nextTurn(): Promise<void> {
+  return new Promise((r) => (typeof setImmediate === "function" ? setImmediate(r) : setTimeout(r, 0)));
 }

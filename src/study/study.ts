@@ -8,6 +8,7 @@ import { QUEUE_KEY } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
+import { errorText, isTunelabError } from "../util/errors";
 import { Msg } from "../util/messages";
 import { FreePosition } from "../util/positions";
 import { Rng } from "../util/rng";
@@ -240,18 +241,7 @@ export class Study {
    * objective metric). Resolves to true when the trial should stop.
    */
   async report(trial: number, step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean> {
-    if (!Number.isSafeInteger(step) || step < 0) throw Msg.badReportStep(step);
-    let v: Record<string, number>;
-    if (typeof values === "number") {
-      if (!Number.isFinite(values)) throw Msg.badValue("value", values);
-      v = { [this.metric]: values };
-    } else if (isPlainObject(values)) {
-      const m = values[this.metric];
-      if (m !== undefined && !(typeof m === "number" && Number.isFinite(m))) throw Msg.badValue(this.metric, m);
-      v = finiteMetrics(values);
-    } else {
-      throw Msg.badValue("value", values);
-    }
+    const v = this.reportedValues(step, values);
     const value = v[this.metric];
     // The stopping decision is made inside the report's write, on the state it holds, and
     // stored with it: two trials reaching a rung at once each see the other's value.
@@ -276,15 +266,46 @@ export class Study {
     return stop;
   }
 
+  /**
+   * Checks a report's step and values and gives the metrics to record. Throws
+   * only TunelabErrors: values that cannot be read (a throwing getter, a
+   * Proxy) are refused like values of the wrong type.
+   */
+  private reportedValues(step: number, values: number | Readonly<Record<string, unknown>>): Record<string, number> {
+    if (!Number.isSafeInteger(step) || step < 0) throw Msg.badReportStep(step);
+    if (typeof values === "number") {
+      if (!Number.isFinite(values)) throw Msg.badValue("value", values);
+      return { [this.metric]: values };
+    }
+    try {
+      if (isPlainObject(values)) {
+        const m = values[this.metric];
+        if (m !== undefined && !(typeof m === "number" && Number.isFinite(m))) throw Msg.badValue(this.metric, m);
+        return finiteMetrics(values, "values");
+      }
+    } catch (e) {
+      throw isTunelabError(e) ? e : Msg.unreadableValue("values", errorText(e));
+    }
+    throw Msg.badValue("value", values);
+  }
+
   /** Ends a running trial: with its value (complete), or as failed or pruned. */
   tell(trial: number, input: TellInput): Promise<FrozenTrial> {
     // Not `async` (see ask): a bad input still rejects rather than throws.
+    let outcome: TrialOutcome;
     try {
-      return this.storage.finishTrial(this.name, trial, this.outcomeOf(trial, input)).then(this.afterTell);
+      outcome = this.outcomeOf(trial, input);
+    } catch (e) {
+      // A hand-made input may be hostile (a Proxy, a throwing getter): refuse it with a TunelabError.
+      return Promise.reject(isTunelabError(e) ? e : Msg.unreadableValue("tell", errorText(e)));
+    }
+    try {
+      return this.storage.finishTrial(this.name, trial, outcome).then(this.afterTell);
     } catch (e) {
       return Promise.reject(e);
     }
   }
+
 
   private readonly afterTell = ({ trial, snapshot }: { trial: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial => {
     this.snap = snapshot;

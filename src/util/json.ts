@@ -1,3 +1,5 @@
+import { safeString } from "./errors";
+
 /** Plain JSON values: what storage persists and the protocol carries. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -34,11 +36,7 @@ export function show(v: unknown): string {
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    try {
-      s = String(v);
-    } catch {
-      s = "(a value that cannot be shown)";
-    }
+    s = safeString(v); // String() itself may throw (a revoked Proxy, a throwing toString)
   }
   if (s.length <= 80) return s;
   // Cut before a surrogate pair rather than through it.

@@ -138,6 +138,14 @@ export const Msg = {
   missingMetric: (metric: string, got: unknown) =>
     err("trial.missing_metric", metric, `the objective returned ${show(got)}, without a finite number for the metric ${show(metric)}; return a number or an object with ${show(metric)}.`),
 
+  // ---- objectives and limits (issue 11, class 4) -------------------------
+  unreadableValue: (field: string, threw: string) =>
+    err("value.unreadable", field, `${field} could not be read: reading it threw ${threw}. Pass plain data (numbers, or a plain object of numbers).`),
+  tooManyMetrics: (field: string, count: number, max: number) =>
+    err("trial.too_many_metrics", field, `${field} has ${count} numeric metrics, more than the ${max} a trial keeps at once; return or report fewer (aggregate them, or log the rest yourself).`),
+  alreadyRunning: (name: string) =>
+    err("dsl.running", "run", `study ${show(name)} is already running; await the first run() before starting another.`),
+
   // ---- serve protocol (src/cli) ------------------------------------------
   requestNotJson: (line: number, detail: string) =>
     err("request.not_json", "request", `request line ${line} is not valid JSON (${detail}); send one JSON object per line.`),

@@ -40,14 +40,15 @@ export function linearScale(low: number, high: number): AxisScale {
 
 function numericScale(kind: Exclude<AxisKind, "categorical">, low: number, high: number, integer: boolean): AxisScale {
   const f = transform(kind);
-  const t0 = f(low);
-  const span = f(high) - t0;
+  // Halved: values told anywhere up to ±1.8e308 have a span a double can't hold.
+  const t0 = f(low) / 2;
+  const span = f(high) / 2 - t0;
   const norm = (v: unknown): number | null => {
     if (typeof v !== "number" || !Number.isFinite(v)) return null;
     if (span === 0 || !Number.isFinite(span)) return 0.5;
     const t = f(v);
     if (!Number.isFinite(t)) return v <= low ? 0 : 1;
-    return clamp01((t - t0) / span);
+    return clamp01((t / 2 - t0) / span);
   };
   const values = tickValues(kind, low, high, integer);
   const ticks = dedupe(values.map((v) => ({ norm: norm(v)!, label: formatNumber(v) })));
@@ -97,7 +98,9 @@ function tickValues(kind: Exclude<AxisKind, "categorical">, low: number, high: n
     }
     return [low, ...thin(inner, 5), high];
   }
-  const vals = [0, 1, 2, 3, 4].map((k) => (k === 4 ? high : low + ((high - low) * k) / 4));
+  // A span no double holds (values told up to ±1.8e308) is stepped through in quarters of each bound.
+  const wide = !Number.isFinite(high - low);
+  const vals = [0, 1, 2, 3, 4].map((k) => (k === 4 ? high : wide ? (low / 4) * (4 - k) + (high / 4) * k : low + ((high - low) * k) / 4));
   return integer ? vals.map((v) => Math.round(v)) : vals;
 }
 

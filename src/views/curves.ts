@@ -1,6 +1,7 @@
-import { TrialStates, type Direction, type TrialState } from "../model/trial";
+import type { Direction, TrialState } from "../model/trial";
 import { MAX_BRACKET, MAX_RUNGS, rungRecordOf, stopCauseOf, type SystemRecord } from "../record/system";
-import { formatNumber, formatParams } from "./format";
+import { goodness, NO_VALUE_COLOR, objectiveColor, objectiveColorChannel, stateDashChannel } from "./encoding";
+import { finiteOrNull, formatNumber, formatParams } from "./format";
 import type { StudyPayload } from "./payload";
 import type { ChartSize } from "./parallel";
 import { paramNames } from "./summary";
@@ -36,6 +37,8 @@ export interface CurveTrial {
   readonly rungs: readonly number[];
   /** Set for pruned trials: where and why they stopped. */
   readonly stop: CurveStop | null;
+  /** Its objective value (complete and pruned trials), null without one (running, failed). */
+  readonly value: number | null;
 }
 
 export interface CurvesData {
@@ -47,6 +50,11 @@ export interface CurvesData {
   readonly brackets: readonly number[];
   /** Every rung resource of those trials (the study's rung lines), ascending. */
   readonly rungs: readonly number[];
+  /**
+   * The range of the study's objective values (complete and pruned trials, as the parallel
+   * coordinates' objective axis), which curves are coloured over; null when no trial has one.
+   */
+  readonly valueRange: readonly [number, number] | null;
 }
 
 /** Bounds on what is read from a system record (it is untrusted: any notebook may carry it). */
@@ -116,7 +124,14 @@ export function curvesData(p: StudyPayload): CurvesData {
   const brackets = new Set<number>();
   const rungs = new Set<number>();
   const trials: CurveTrial[] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
   for (const t of [...p.trials].sort((a, b) => a.number - b.number)) {
+    const value = t.state === "failed" ? null : finiteOrNull(t.value);
+    if (value !== null) {
+      if (value < lo) lo = value;
+      if (value > hi) hi = value;
+    }
     const points = finitePoints(t.intermediate);
     if (points.length === 0) continue;
     const system = t.system ?? {};
@@ -133,6 +148,7 @@ export function curvesData(p: StudyPayload): CurvesData {
       bracket: info?.bracket ?? null,
       rungs: info?.rungs ?? [],
       stop: t.state === "pruned" ? curveStop(system, info, points[points.length - 1]!, p.study.strategy) : null,
+      value,
     });
   }
   const ascending = (a: number, b: number) => a - b;
@@ -142,6 +158,7 @@ export function curvesData(p: StudyPayload): CurvesData {
     trials,
     brackets: [...brackets].sort(ascending),
     rungs: [...rungs].sort(ascending),
+    valueRange: lo <= hi ? [lo, hi] : null,
   };
 }
 
@@ -152,6 +169,8 @@ export interface CurveRow {
   readonly value: number;
   readonly state: TrialState;
   readonly params: string;
+  /** The trial's objective value (what its curve is coloured by), null without one. */
+  readonly trialValue: number | null;
   /** The bracket as a legend label ("0", "1", ..., "none"): set when the study has brackets. */
   readonly bracket?: string;
 }
@@ -162,7 +181,7 @@ export function bracketLabel(bracket: number | null): string {
 }
 
 function row(d: CurvesData, t: CurveTrial, step: number, value: number): CurveRow {
-  const r = { trial: t.number, step, value, state: t.state, params: t.params };
+  const r = { trial: t.number, step, value, state: t.state, params: t.params, trialValue: t.value };
   return d.brackets.length > 0 ? { ...r, bracket: bracketLabel(t.bracket) } : r;
 }
 
@@ -214,17 +233,6 @@ export function curveStops(d: CurvesData): CurveStopRow[] {
   return out;
 }
 
-/** Where a curve ends: a cross for trials stopped early or failed. */
-const STATE_SHAPES: Readonly<Record<TrialState, string>> = { running: "circle", complete: "circle", pruned: "cross", failed: "cross" };
-
-/** The state colour scale, fixed so colours mean the same in every chart. */
-export const stateColor = {
-  field: "state",
-  type: "nominal",
-  title: "state",
-  scale: { domain: [...TrialStates], range: TrialStates.map((s) => STATE_COLORS[s]) },
-} as const;
-
 /** The bracket colour scale: the study's brackets in order (then "none"), a fixed palette. */
 export function bracketColor(d: CurvesData) {
   const domain = d.brackets.map(String);
@@ -253,14 +261,20 @@ export function logSteps(d: CurvesData): boolean {
 }
 
 /**
- * Lines by trial coloured by state; pruned and failed trials end in a cross
- * at their last step; hover names the trial and its parameters. A study with
- * Hyperband/ASHA brackets is drawn as `bracketCurvesSpec`.
+ * Lines by trial coloured by the trial's objective value on the shared scale (green is better;
+ * running and failed trials grey), pruned ones dashed and failed ones dotted, each of those
+ * ending in a cross; the metric's name on the y axis. A study with Hyperband/ASHA brackets is
+ * drawn as `bracketCurvesSpec`.
  */
 export function curvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
   if (d.brackets.length > 0) return bracketCurvesSpec(d, size);
   const x = { field: "step", type: "quantitative", title: "step" };
-  const y = { field: "value", type: "quantitative", title: "objective", scale: { zero: false } };
+  const y = { field: "value", type: "quantitative", title: d.metric, scale: { zero: false } };
+  const color = {
+    condition: { test: "datum.trialValue === null || datum.state === 'failed' || datum.state === 'running'", value: NO_VALUE_COLOR },
+    ...objectiveColorChannel(d.direction, "trialValue", d.valueRange ?? [0, 1]),
+  };
+  const present = [...new Set(d.trials.map((t) => t.state))];
   const tooltip = [
     { field: "trial", type: "quantitative", title: "trial" },
     { field: "state", type: "nominal", title: "state" },
@@ -272,26 +286,31 @@ export function curvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
     $schema: VEGA_LITE_SCHEMA,
     width: size.width ?? 480,
     height: size.height ?? 260,
+    // No ARIA: vega-lite would build description expressions from the axis title (the metric's name).
+    config: { aria: false },
     title: { text: d.metric, subtitle: "learning curves", anchor: "start" },
     layer: [
       {
         data: { values: curveRows(d) },
-        mark: { type: "line", strokeWidth: 1.2, opacity: 0.75 },
-        encoding: { x, y, detail: { field: "trial", type: "nominal" }, color: stateColor, tooltip },
+        mark: { type: "line", strokeWidth: 1.2, opacity: 0.75, invalid: "show" },
+        encoding: { x, y, detail: { field: "trial", type: "nominal" }, color, strokeDash: stateDashChannel(present), tooltip },
       },
       {
-        data: { values: curveEnds(d) },
-        mark: { type: "point", filled: true, size: 36 },
-        encoding: {
-          x,
-          y,
-          color: stateColor,
-          shape: { field: "state", type: "nominal", title: "state", scale: { domain: [...TrialStates], range: TrialStates.map((s) => STATE_SHAPES[s]) } },
-          tooltip,
-        },
+        // Crosses in their curve's colour (given in the rows: a scale shared with the lines
+        // would turn the gradient legend into a symbol legend).
+        data: { values: curveEnds(d).filter((e) => e.state === "pruned" || e.state === "failed").map((e) => ({ ...e, c: curveColor(d, e.trialValue, e.state) })) },
+        mark: { type: "point", shape: "cross", filled: true, size: 36 },
+        encoding: { x, y, color: { field: "c", type: "nominal", scale: null }, tooltip },
       },
     ],
   };
+}
+
+/** A curve's colour: its trial's objective value on the shared scale, grey for running and failed trials. */
+export function curveColor(d: CurvesData, value: number | null, state: TrialState): string {
+  if (value === null || state === "failed" || state === "running" || !d.valueRange) return NO_VALUE_COLOR;
+  const [lo, hi] = d.valueRange;
+  return objectiveColor(goodness(d.direction, hi > lo ? (value - lo) / (hi - lo) : 0.5));
 }
 
 /**
@@ -303,7 +322,7 @@ export function curvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
 export function bracketCurvesSpec(d: CurvesData, size: ChartSize = {}): VegaLiteSpec {
   const log = logSteps(d);
   const x = { field: "step", type: "quantitative", title: log ? "step (log scale)" : "step", scale: log ? { type: "log", nice: false } : { zero: false } };
-  const y = { field: "value", type: "quantitative", title: "objective", scale: { zero: false } };
+  const y = { field: "value", type: "quantitative", title: d.metric, scale: { zero: false } };
   const color = bracketColor(d);
   const tooltip = [
     { field: "trial", type: "quantitative", title: "trial" },
@@ -322,6 +341,7 @@ export function bracketCurvesSpec(d: CurvesData, size: ChartSize = {}): VegaLite
     $schema: VEGA_LITE_SCHEMA,
     width: size.width ?? 480,
     height: size.height ?? 260,
+    config: { aria: false },
     title: { text: d.metric, subtitle: `learning curves · ${d.brackets.length} bracket${d.brackets.length === 1 ? "" : "s"} · dashed rules: rungs`, anchor: "start" },
     layer: [
       {

@@ -2,7 +2,8 @@ import { isBetter, type Direction } from "../model/trial";
 import { finiteOrNull } from "./format";
 import type { StudyPayload } from "./payload";
 import type { ChartSize } from "./parallel";
-import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vegalite";
+import { BEST_COLOR } from "./encoding";
+import { STATE_COLORS, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vegalite";
 
 /** A complete trial's value and the best value up to and including it. */
 export interface HistoryPoint {
@@ -43,13 +44,15 @@ export function historySpec(d: HistoryData, size: ChartSize = {}): VegaLiteSpec 
     datum: label,
     type: "nominal",
     title: null,
-    scale: { domain: ["trial value", "best so far"], range: ["#4c78a8", "#e45756"] },
+    scale: { domain: ["trial value", "best so far"], range: [STATE_COLORS.complete, BEST_COLOR] },
   });
   const values = d.points.map((pt) => ({ ...pt }));
   return {
     $schema: VEGA_LITE_SCHEMA,
     width: size.width ?? 480,
     height: size.height ?? 260,
+    // No ARIA: vega-lite would build description expressions from the axis title (the metric's name).
+    config: { aria: false },
     title: { text: d.metric, subtitle: "optimisation history", anchor: "start" },
     data: { values },
     layer: [
@@ -57,7 +60,7 @@ export function historySpec(d: HistoryData, size: ChartSize = {}): VegaLiteSpec 
         mark: { type: "point", filled: true, size: 30, opacity: 0.8 },
         encoding: {
           x,
-          y: { field: "value", type: "quantitative", title: "objective", scale: { zero: false } },
+          y: { field: "value", type: "quantitative", title: d.metric, scale: { zero: false } },
           color: color("trial value"),
           tooltip: [
             { field: "trial", type: "quantitative", title: "trial" },

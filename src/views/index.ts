@@ -3,12 +3,12 @@
  * optimisation history, and their vega-lite specs. Pure and browser-safe: the
  * kernel (src/notebook) and the JupyterLab extension both build on these.
  */
-export { STUDY_MIME, PAYLOAD_VERSION, toPayload, toPayloadTrial } from "./payload";
-export type { StudyPayload, PayloadTrial } from "./payload";
+export { STUDY_MIME, PAYLOAD_VERSION, StorageKinds, toPayload, toPayloadTrial } from "./payload";
+export type { StudyPayload, PayloadTrial, StorageKind } from "./payload";
 export { commandInfo } from "./command";
 export type { CommandInfo } from "./command";
 export { formatNumber, formatValue, formatDuration, formatParams } from "./format";
-export { summarize, summaryText, paramNames, bestPayloadTrial } from "./summary";
+export { summarize, summaryText, paramNames, otherMetricNames, bestPayloadTrial } from "./summary";
 export type { StudySummary } from "./summary";
 export { tableData, ColumnKinds } from "./table";
 export type { TableData, TableRow, TableColumn, ColumnKind } from "./table";
@@ -16,7 +16,7 @@ export { paramScale, linearScale, AxisKinds } from "./axis";
 export type { AxisKind, AxisScale, AxisTick } from "./axis";
 export { parallelData, parallelRows, parallelSpec } from "./parallel";
 export type { ParallelData, ParallelAxis, ParallelLine, ParallelRow, ChartSize } from "./parallel";
-export { curvesData, curveRows, curveEnds, curveStops, curvesSpec, bracketCurvesSpec, stateColor, rungInfo, bracketLabel, endKind, EndKinds, StopRules } from "./curves";
+export { curvesData, curveRows, curveEnds, curveStops, curvesSpec, bracketCurvesSpec, rungInfo, bracketLabel, endKind, EndKinds, StopRules } from "./curves";
 export type { CurvesData, CurveTrial, CurveRow, CurveStop, CurveStopRow, StopRule, EndKind, RungInfo } from "./curves";
 export { historyData, historySpec } from "./history";
 export type { HistoryData, HistoryPoint } from "./history";

@@ -10,6 +10,13 @@ import type { ViewName } from "./specs";
 export const STUDY_MIME = "application/vnd.tunelab.study.v1+json";
 export const PAYLOAD_VERSION = 1;
 
+/**
+ * Where a study is stored, as far as the views care: a journal on disk (the study browser can
+ * open it in a tab), memory (gone with the kernel), or a storage of some other kind.
+ */
+export const StorageKinds = ["journal", "memory", "other"] as const;
+export type StorageKind = (typeof StorageKinds)[number];
+
 /** One trial as the views see it: plain JSON, nulls instead of absent fields. */
 export interface PayloadTrial {
   readonly number: number;
@@ -27,7 +34,13 @@ export interface PayloadTrial {
   readonly system: Readonly<Record<string, unknown>>;
 }
 
-/** Everything the views need about a study at one moment. */
+/**
+ * Everything the views need about a study at one moment.
+ *
+ * Additions to version 1 are optional fields that a renderer without them can ignore and still
+ * draw correctly what it drew before (`view`, `paramOrder`, `metricOrder`, `storage`); the
+ * version goes up only when an older renderer would misread a payload.
+ */
 export interface StudyPayload {
   readonly version: typeof PAYLOAD_VERSION;
   readonly study: {
@@ -36,6 +49,16 @@ export interface StudyPayload {
     readonly metric: string;
     readonly strategy: string;
     readonly space: SpaceDef;
+    /**
+     * The parameters in declared order. The order of `space`'s keys is not kept: nbformat sorts
+     * a notebook's JSON keys when it is saved, so a reopened output would list them
+     * alphabetically. Absent in outputs of older tunelab: the keys' order then.
+     */
+    readonly paramOrder?: readonly string[];
+    /** The metrics other than the objective, in order of first appearance (same reason). */
+    readonly metricOrder?: readonly string[];
+    /** Where the study is stored; absent in outputs of older tunelab. */
+    readonly storage?: StorageKind;
   };
   readonly trials: readonly PayloadTrial[];
   /** Whether a run is in progress (the views say "running" and expect updates). */
@@ -49,16 +72,37 @@ export interface StudyPayload {
   readonly view?: ViewName;
 }
 
-/** Builds the payload from a study snapshot. */
-export function toPayload(snapshot: StudySnapshot, running: boolean, now: number = Date.now()): StudyPayload {
+/**
+ * Builds the payload from a study snapshot; `storage` says where the study lives when the caller
+ * knows it.
+ *
+ * @example toPayload(study.snapshot, false, Date.now(), "journal").study.paramOrder // ["lr", "layers", "opt"]
+ */
+export function toPayload(snapshot: StudySnapshot, running: boolean, now: number = Date.now(), storage?: StorageKind): StudyPayload {
   const spec = snapshot.spec;
   return {
     version: PAYLOAD_VERSION,
-    study: { name: spec.name, direction: spec.direction, metric: spec.metric, strategy: spec.strategy.name, space: spec.space },
+    study: {
+      name: spec.name,
+      direction: spec.direction,
+      metric: spec.metric,
+      strategy: spec.strategy.name,
+      space: spec.space,
+      paramOrder: Object.keys(spec.space),
+      metricOrder: metricNames(snapshot.trials, spec.metric),
+      ...(storage !== undefined ? { storage } : {}),
+    },
     trials: snapshot.trials.map(toPayloadTrial),
     running,
     updatedAt: now,
   };
+}
+
+/** Metric names other than `objective`, in order of first appearance. */
+function metricNames(trials: readonly FrozenTrial[], objective: string): string[] {
+  const seen = new Set<string>();
+  for (const t of trials) for (const k of Object.keys(t.metrics)) if (k !== objective) seen.add(k);
+  return [...seen];
 }
 
 export function toPayloadTrial(t: FrozenTrial): PayloadTrial {

@@ -15,24 +15,36 @@ export function isViewName(v: unknown): v is ViewName {
 }
 
 /**
+ * The charts, one row each: the static spec of a payload, or null when there is nothing to draw
+ * (no trial with a value, none that reported, none complete). A new chart is a file in src/views
+ * and a row here (and a row in the extension's chart table).
+ */
+const CHART_SPECS: { readonly [K in ChartName]: (p: StudyPayload) => VegaLiteSpec | null } = {
+  parallel: (p) => {
+    const d = parallelData(p);
+    return d.lines.length > 0 ? parallelSpec(d) : null;
+  },
+  curves: (p) => {
+    const d = curvesData(p);
+    return d.trials.length > 0 ? curvesSpec(d) : null;
+  },
+  history: (p) => {
+    const d = historyData(p);
+    return d.points.length > 0 ? historySpec(d) : null;
+  },
+};
+
+/**
  * The charts worth drawing for a payload, in panel order: parallel
- * coordinates when some trial has a value, curves when some trial reported,
- * history when some trial completed. `only` keeps just those views.
+ * coordinates when some trial has a value (or failed), curves when some trial
+ * reported, history when some trial completed. `only` keeps just those views.
  */
 export function viewSpecs(p: StudyPayload, only?: readonly ChartName[]): { readonly name: ChartName; readonly spec: VegaLiteSpec }[] {
-  const want = (n: ChartName) => only === undefined || only.includes(n);
   const out: { name: ChartName; spec: VegaLiteSpec }[] = [];
-  if (want("parallel")) {
-    const d = parallelData(p);
-    if (d.lines.length > 0) out.push({ name: "parallel", spec: parallelSpec(d) });
-  }
-  if (want("curves")) {
-    const d = curvesData(p);
-    if (d.trials.length > 0) out.push({ name: "curves", spec: curvesSpec(d) });
-  }
-  if (want("history")) {
-    const d = historyData(p);
-    if (d.points.length > 0) out.push({ name: "history", spec: historySpec(d) });
+  for (const name of Object.keys(CHART_SPECS) as ChartName[]) {
+    if (only !== undefined && !only.includes(name)) continue;
+    const spec = CHART_SPECS[name](p);
+    if (spec !== null) out.push({ name, spec });
   }
   return out;
 }

@@ -15,9 +15,40 @@ export interface StudySummary {
   readonly running: boolean;
 }
 
-/** The parameter names of the payload's space, in declaration order. */
+/**
+ * The parameter names of the payload's space, in declaration order: `paramOrder` (which survives
+ * a notebook's save, where the space's keys come back sorted), then any name of the space it
+ * doesn't list; the keys' order for payloads without it.
+ */
 export function paramNames(p: StudyPayload): string[] {
-  return Object.keys(p.study.space);
+  return declaredOrder(p.study.paramOrder, Object.keys(p.study.space));
+}
+
+/**
+ * The metric names other than the objective: `metricOrder` first, then any other name seen in
+ * the trials, in order of first appearance.
+ */
+export function otherMetricNames(p: StudyPayload): string[] {
+  const seen: string[] = [];
+  const known = new Set<string>();
+  for (const t of p.trials) {
+    for (const k of Object.keys(t.metrics)) {
+      if (k === p.study.metric || known.has(k)) continue;
+      known.add(k);
+      seen.push(k);
+    }
+  }
+  return declaredOrder(p.study.metricOrder, seen);
+}
+
+/** The names of `order` that are in `names`, once each, then the rest of `names` in their order. */
+function declaredOrder(order: readonly string[] | undefined, names: readonly string[]): string[] {
+  if (!Array.isArray(order)) return [...names];
+  const present = new Set(names);
+  const out = new Set<string>();
+  for (const n of order) if (present.has(n)) out.add(n);
+  for (const n of names) out.add(n);
+  return [...out];
 }
 
 /** The best complete trial of the payload (first on ties), or undefined. */

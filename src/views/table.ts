@@ -2,7 +2,7 @@ import type { TrialState } from "../model/trial";
 import type { Choice } from "../space/types";
 import { finiteOrNull, formatDuration, formatNumber, formatValue, isChoice } from "./format";
 import type { StudyPayload } from "./payload";
-import { bestPayloadTrial, paramNames } from "./summary";
+import { bestPayloadTrial, otherMetricNames, paramNames } from "./summary";
 
 export const ColumnKinds = ["number", "state", "value", "param", "metric", "duration", "error"] as const;
 export type ColumnKind = (typeof ColumnKinds)[number];
@@ -55,7 +55,7 @@ export interface TableData {
 export function tableData(p: StudyPayload): TableData {
   const names = paramNames(p);
   const space = p.study.space;
-  const metricNames = otherMetrics(p);
+  const metricNames = otherMetricNames(p);
   const best = bestPayloadTrial(p);
   const columns: TableColumn[] = [
     { key: "number", kind: "number", label: "#", numeric: true },
@@ -102,11 +102,4 @@ export function tableData(p: StudyPayload): TableData {
       };
     });
   return { columns, rows, bestNumber: best?.number ?? null };
-}
-
-/** Metric names other than the objective, in order of first appearance. */
-function otherMetrics(p: StudyPayload): string[] {
-  const seen = new Set<string>();
-  for (const t of p.trials) for (const k of Object.keys(t.metrics)) if (k !== p.study.metric) seen.add(k);
-  return [...seen];
 }

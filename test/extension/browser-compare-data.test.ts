@@ -52,6 +52,11 @@ describe("compareData", () => {
     expect(typeof d.rows[0]!.params).toBe("string");
   });
 
+  it("lists a trial's parameters in the space's declared order, whatever order its record has them in", () => {
+    const s = snapshot([trial(0, { params: { opt: "adam", momentum: 0.9, layers: 2, lr: 0.01 }, value: 1, finishedAt: 10 })]);
+    expect(compareData([{ label: "s", snapshot: s }]).rows[0]!.params).toBe("lr=0.01, layers=2, opt=adam, momentum=0.9");
+  });
+
   it("labels studies by name, adding the folder where two share one", () => {
     expect(studyLabels([{ name: "s", folder: ".tunelab" }, { name: "s", folder: "nb/.tunelab" }, { name: "t", folder: "" }])).toEqual(["s (.tunelab)", "s (nb/.tunelab)", "t"]);
   });

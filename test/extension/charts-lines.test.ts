@@ -74,7 +74,7 @@ describe("charts' line layers in JupyterLab", () => {
   }
 
   it("paints every line on a canvas under the vega chart, which keeps its one canvas", async () => {
-    const withValue = STUDY.trials.filter((t) => t.value !== null).length;
+    const withValue = STUDY.trials.filter((t) => t.value !== null || t.state === "failed").length;
     const layer = study.locator(".tl-panel-parallel canvas.tl-lines");
     expect(await layer.getAttribute("data-lines")).toBe(String(withValue));
     expect(await layer.getAttribute("data-active-lines")).toBe(String(withValue));
@@ -97,7 +97,7 @@ describe("charts' line layers in JupyterLab", () => {
     const box = (await study.locator(".tl-chart-parallel canvas").boundingBox())!;
     await page.mouse.move(box.x + 4, box.y + box.height * 0.35);
     await page.mouse.down();
-    await page.mouse.move(box.x + 50, box.y + box.height * 0.55, { steps: 6 });
+    await page.mouse.move(box.x + 50, box.y + box.height * 0.45, { steps: 6 });
     // Still dragging: the layer already shows fewer coloured lines.
     await expect.poll(async () => Number(await layer.getAttribute("data-active-lines"))).toBeLessThan(STUDY.trials.length);
     await page.mouse.up();
@@ -181,11 +181,12 @@ describe("charts' line layers in JupyterLab", () => {
   }
 
   it.each([
-    ["parallel", 0.3],
-    ["curves", 0.45],
-  ])("clicking the line the tooltip names in the %s chart selects its trial", async (name, xFrac) => {
+    // From above the lines down (the curves fill their chart from near its top).
+    ["parallel", 0.3, 0.25],
+    ["curves", 0.45, 0.02],
+  ])("clicking the line the tooltip names in the %s chart selects its trial", async (name, xFrac, yFrom) => {
     await clearSelection();
-    const { x, y, trial } = await hoverALine(study.locator(`.tl-chart-${name}`), xFrac);
+    const { x, y, trial } = await hoverALine(study.locator(`.tl-chart-${name}`), xFrac, yFrom);
     await page.mouse.click(x, y);
     await expect.poll(() => study.getAttribute("data-selected")).toBe(trial);
     await expect.poll(() => study.locator(`.tl-panel-${name} canvas.tl-lines`).getAttribute("data-selected")).toBe(trial);

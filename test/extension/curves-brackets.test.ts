@@ -31,13 +31,15 @@ function loneStop(rung: number) {
 async function pointAt(page: Page, cell: number, step: number, value: number): Promise<{ x: number; y: number }> {
   return page.evaluate(
     ({ cell, step, value }) => {
-      type W = { widgets?: W[]; curves?: { view: V | null; node: HTMLElement } };
-      type V = { origin(): [number, number]; scale(n: string): (v: number) => number };
+      type Chart = { view: V | null; node: HTMLElement };
+      type W = { widgets?: W[]; charts?: { row: { name: string }; chart: Chart }[] };
+      type V = { origin(): [number, number]; padding(): { left: number; top: number }; scale(n: string): (v: number) => number };
       const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { content: { widgets: { outputArea: W }[] } } } } }).jupyterapp;
-      const find = (w: W): W | undefined => (w.curves?.view ? w : (w.widgets ?? []).map(find).find(Boolean));
-      const chart = find(app.shell.currentWidget.content.widgets[cell]!.outputArea)!.curves!;
+      const find = (w: W): W | undefined => (w.charts ? w : (w.widgets ?? []).map(find).find(Boolean));
+      const chart = find(app.shell.currentWidget.content.widgets[cell]!.outputArea)!.charts!.find((c) => c.row.name === "curves")!.chart;
       const view = chart.view!;
-      const [ox, oy] = view.origin();
+      // vega draws the plot at its padding plus the layout's origin.
+      const [ox, oy] = [view.origin()[0] + view.padding().left, view.origin()[1] + view.padding().top];
       const box = chart.node.querySelector("canvas")!.getBoundingClientRect();
       return { x: box.left + ox + view.scale("x")(step), y: box.top + oy + view.scale("y")(value) };
     },
@@ -47,10 +49,10 @@ async function pointAt(page: Page, cell: number, step: number, value: number): P
 
 async function selectedSignal(page: Page, cell: number): Promise<unknown> {
   return page.evaluate((cell) => {
-    type W = { widgets?: W[]; curves?: { view: { signal(n: string): unknown } | null } };
+    type W = { widgets?: W[]; charts?: { row: { name: string }; chart: { view: { signal(n: string): unknown } | null } }[] };
     const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { content: { widgets: { outputArea: W }[] } } } } }).jupyterapp;
-    const find = (w: W): W | undefined => (w.curves?.view ? w : (w.widgets ?? []).map(find).find(Boolean));
-    return find(app.shell.currentWidget.content.widgets[cell]!.outputArea)!.curves!.view!.signal("sel");
+    const find = (w: W): W | undefined => (w.charts ? w : (w.widgets ?? []).map(find).find(Boolean));
+    return find(app.shell.currentWidget.content.widgets[cell]!.outputArea)!.charts!.find((c) => c.row.name === "curves")!.chart.view!.signal("sel");
   }, cell);
 }
 
@@ -103,7 +105,7 @@ describe("learning curves of a study with brackets, in JupyterLab", () => {
     expect(await legend.locator(".tl-bracket").first().textContent()).toBe(`0(${data.trials.filter((t) => t.bracket === 0).length})`);
     expect(await legend.locator(".tl-end").allTextContents()).toEqual(["✖stopped at a rung", "▽median rule", "◇failed", "┆ rungs"]);
     expect(await hb.locator(".tl-panel-curves > .tl-caption").textContent()).toContain("by bracket");
-    expect(await plain.locator(".tl-panel-curves > .tl-caption").textContent()).toBe("Learning curves · dashed: pruned, dotted: failed");
+    expect(await plain.locator(".tl-panel-curves > .tl-caption").textContent()).toBe("Learning curves · each trial's reported values by step");
     expect(await chart.getAttribute("data-rungs")).toBe("1,3,9,27");
     expect(Number(await chart.getAttribute("data-stops"))).toBe(curveStops(data).length);
     expect(await chart.getAttribute("data-curves")).toBe(String(data.trials.length));

@@ -22,6 +22,14 @@ describe("checkPayload", () => {
     expect(checkPayload(JSON.parse(JSON.stringify(p))).ok).toBe(true); // as it arrives, through JSON
   });
 
+  it("accepts payloads of older tunelab, without paramOrder, metricOrder and storage", () => {
+    const p = kernelPayload(sampleTrials(), {}, true);
+    const { paramOrder: _p, metricOrder: _m, ...old } = p.study;
+    expect(p.study.paramOrder).toEqual(["lr", "layers", "opt", "momentum"]);
+    expect(checkPayload({ ...p, study: old }).ok).toBe(true);
+    expect(checkPayload({ ...p, study: { ...p.study, storage: "journal" } }).ok).toBe(true);
+  });
+
   it("accepts large synthetic studies and hostile strings (they are only ever shown as text)", () => {
     expect(checkPayload(syntheticPayload({ trials: 2000, params: 10 })).ok).toBe(true);
     expect(checkPayload(hostilePayload()).ok).toBe(true);
@@ -47,6 +55,13 @@ describe("checkPayload", () => {
     ["an error that is not text", () => broken((p) => (p.trials[3]!.error = { html: "<b>" })), "payload.not_string", "trials[3].error"],
     ["a missing system object", () => broken((p) => delete p.trials[0]!.system), "payload.not_object", "trials[0].system"],
     ["running that is not a boolean", () => broken((p) => (p.running = "yes")), "payload.not_boolean", "running"],
+    ["a paramOrder that is not a list", () => broken((p) => (p.study.paramOrder = "lr,layers")), "payload.not_array", "study.paramOrder"],
+    ["a paramOrder missing a parameter", () => broken((p) => (p.study.paramOrder = ["lr", "layers"])), "payload.bad_order", "study.paramOrder"],
+    ["a paramOrder naming one that isn't there", () => broken((p) => (p.study.paramOrder = ["lr", "layers", "opt", "nope"])), "payload.bad_order", "study.paramOrder"],
+    ["a paramOrder naming one twice", () => broken((p) => (p.study.paramOrder = ["lr", "layers", "lr", "opt"])), "payload.bad_order", "study.paramOrder"],
+    ["a paramOrder entry that is not text", () => broken((p) => (p.study.paramOrder = ["lr", 2, "opt"])), "payload.not_string", "study.paramOrder[1]"],
+    ["a metricOrder entry that is not text", () => broken((p) => (p.study.metricOrder = [{}])), "payload.not_string", "study.metricOrder[0]"],
+    ["an unknown storage", () => broken((p) => (p.study.storage = "cloud")), "payload.not_allowed", "study.storage"],
     ["an unknown view", () => broken((p) => (p.view = "graph")), "payload.not_allowed", "view"],
     ["too many trials", () => broken((p) => (p.trials = new Array(200_001))), "payload.too_large", "trials"],
   ])("rejects %s", (_what, make, code, field) => {

@@ -95,7 +95,7 @@ export function syntheticPayload(o: SyntheticOptions): StudyPayload {
   }
   return {
     version: 1,
-    study: { name, direction, metric: "loss", strategy: "random", space },
+    study: { name, direction, metric: "loss", strategy: "random", space, paramOrder: names, metricOrder: ["acc"] },
     trials,
     running: running > 0,
     updatedAt: t0 + n * 1500,

@@ -98,8 +98,8 @@ describe("the tunelab study renderer in JupyterLab", () => {
       expect(box!.width).toBeGreaterThan(200);
       expect(box!.height).toBeGreaterThan(150);
     }
-    // One line per trial with a value, one curve per trial that reported, one point per complete trial.
-    const withValue = STUDY.trials.filter((t) => t.value !== null).length;
+    // One line per trial with a value or failed, one curve per trial that reported, one point per complete trial.
+    const withValue = STUDY.trials.filter((t) => t.value !== null || t.state === "failed").length;
     expect(await study.locator(".tl-chart-parallel").getAttribute("data-lines")).toBe(String(withValue));
     expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(String(withValue));
     expect(await study.locator(".tl-chart-curves").getAttribute("data-curves")).toBe(String(STUDY.trials.filter((t) => t.intermediate.length > 0).length));
@@ -242,7 +242,7 @@ describe("the tunelab study renderer in JupyterLab", () => {
     await waitRenders(page, 0, renders + 2);
   });
 
-  it("follows the dark theme (a theme change redraws the charts and drops a brush)", async () => {
+  it("follows the dark theme (a theme change redraws the charts and keeps the brush)", async () => {
     const canvas = study.locator(".tl-chart-parallel canvas");
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + 4, box.y + box.height * 0.3);
@@ -254,11 +254,15 @@ describe("the tunelab study renderer in JupyterLab", () => {
     const lightChart = await study.locator(".tl-chart-parallel canvas").screenshot();
     await setTheme(page, "JupyterLab Dark");
     await expect.poll(() => study.evaluate((n) => getComputedStyle(n).backgroundColor)).not.toBe(lightBg);
-    // The charts are rebuilt with the dark theme's colours, without the brush.
+    // The charts are rebuilt with the dark theme's colours; the brush (ours, not vega's) stays.
+    const brushed = await study.locator(".tl-table").getAttribute("data-rows");
     await expect.poll(async () => (await study.locator(".tl-chart-parallel canvas").screenshot()).equals(lightChart)).toBe(false);
-    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBe(15);
     await page.waitForTimeout(300);
+    expect(await study.locator(".tl-table").getAttribute("data-rows")).toBe(brushed);
+    expect(JSON.parse((await study.locator(".tl-chart-parallel").getAttribute("data-brush"))!)).toHaveLength(1);
     await study.screenshot({ path: path.join(ARTIFACTS, "study-dark.png") });
+    await study.locator(".tl-button", { hasText: "Show all" }).click();
+    await expect.poll(async () => Number(await study.locator(".tl-table").getAttribute("data-rows"))).toBe(15);
     await hostile.screenshot({ path: path.join(ARTIFACTS, "hostile-dark.png") });
     await setTheme(page, "JupyterLab Light");
   });
@@ -297,7 +301,7 @@ describe("the tunelab study renderer in JupyterLab", () => {
     expect(await empty.locator(".tl-table").getAttribute("data-rows")).toBe("0");
     expect(await empty.locator(".tl-chart-parallel canvas").count()).toBe(1); // the axes, waiting for lines
     expect(await empty.locator(".tl-chart-error").count()).toBe(0);
-    expect(await empty.locator(".tl-empty").isVisible()).toBe(true); // "no intermediate values yet"
+    expect(await empty.locator(".tl-panel-curves").isHidden()).toBe(true); // nothing reported: no curves box
   });
 
   it("shows one view alone when the payload asks for it (study.show(\"parallel\"))", async () => {

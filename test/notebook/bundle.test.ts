@@ -144,9 +144,9 @@ describe("forStaticSvg", () => {
 });
 
 describe("renderSvg", () => {
-  it("draws one polyline per trial in the parallel-coordinates chart", async () => {
+  it("draws one polyline per trial in the parallel-coordinates chart, the failed one too", async () => {
     const svg = await renderSvg(parallelSpec(parallelData(payload())));
-    // vega draws each trial's line as a group of its own (a facet by trial).
-    expect(svg.match(/<g class="mark-line role-mark layer_1_marks"/g)).toHaveLength(3);
+    // vega draws each trial's line as a group of its own (a facet by trial): 3 with a value, 1 failed.
+    expect(svg.match(/<g class="mark-line role-mark layer_\d+_marks"/g)).toHaveLength(4);
   });
 });

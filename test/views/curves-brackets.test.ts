@@ -108,10 +108,10 @@ describe("the static curves spec", () => {
     expect(spec.layer[3]!.encoding["shape"].scale).toEqual({ domain: ["at a rung", "median rule", "failed"], range: [X_SHAPE, "triangle-down", "diamond"] });
   });
 
-  it("keeps the plain chart (state colours, no rules) for a study without brackets", () => {
+  it("keeps the plain chart (objective colours, no rules) for a study without brackets", () => {
     const spec = curvesSpec(curvesData(payload())) as unknown as { layer: Layer[] };
     expect(spec.layer.map((l) => l.mark.type)).toEqual(["line", "point"]);
-    expect(spec.layer[0]!.encoding["color"].field).toBe("state");
+    expect(spec.layer[0]!.encoding["color"].field).toBe("trialValue");
   });
 
   it("renders to an SVG with rung rules, stop markers and both legends, and without them for a plain study", async () => {

@@ -8,7 +8,7 @@
  *   d.byTrial; d.byTime; d.rows.length;
  */
 import { isBetter, type StudySnapshot, type TrialState } from "../../../src/model/trial";
-import { formatNumber } from "../../../src/views";
+import { formatParams } from "../../../src/views";
 
 export interface CompareInput {
   /** What tells the study apart in legends and the study column (its name, or name and folder). */
@@ -30,7 +30,7 @@ export interface CompareRow {
   readonly value: number | null;
   /** Seconds the trial ran, or null while it runs. */
   readonly seconds: number | null;
-  /** "lr=0.01, opt=adam" (text only). */
+  /** "lr=0.01, opt=adam" (text only), in the space's declared order. */
   readonly params: string;
 }
 
@@ -51,6 +51,7 @@ export function compareData(inputs: readonly CompareInput[]): CompareData {
   for (const { label, snapshot } of inputs) {
     const dir = snapshot.spec.direction;
     const trials = snapshot.trials;
+    const names = Object.keys(snapshot.spec.space);
     let start = Infinity;
     for (const t of trials) if (t.startedAt < start) start = t.startedAt;
     // By trial number.
@@ -64,7 +65,7 @@ export function compareData(inputs: readonly CompareInput[]): CompareData {
         state: t.state,
         value: typeof t.value === "number" && Number.isFinite(t.value) ? t.value : null,
         seconds: t.finishedAt !== undefined ? Math.max(0, (t.finishedAt - t.startedAt) / 1000) : null,
-        params: paramsText(t.params),
+        params: formatParams(t.params, names, snapshot.spec.space),
       });
       if (!isCompleteValue(t)) continue;
       if (best === undefined || isBetter(dir, t.value!, best)) {
@@ -91,14 +92,6 @@ export function compareData(inputs: readonly CompareInput[]): CompareData {
 
 function isCompleteValue(t: StudySnapshot["trials"][number]): boolean {
   return t.state === "complete" && typeof t.value === "number" && Number.isFinite(t.value) && typeof t.finishedAt === "number";
-}
-
-function paramsText(params: Readonly<Record<string, unknown>>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(params)) {
-    parts.push(`${k}=${typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : JSON.stringify(v)}`);
-  }
-  return parts.join(", ");
 }
 
 /** Labels for studies: the name, with the file's folder added where two share a name. */

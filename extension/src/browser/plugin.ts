@@ -14,7 +14,7 @@ import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { LabIcon } from "@jupyterlab/ui-components";
 import type { Widget } from "@lumino/widgets";
 import { CompareTab } from "./compare-tab";
-import { registerOpenInTab } from "./open-in-tab";
+import { notFoundMessage, registerOpenInTab } from "./open-in-tab";
 import { StudySidebar } from "./sidebar";
 import { DEFAULT_SETTINGS, StudyLibrary, type LibrarySettings } from "./study-files";
 import { StudyTab } from "./study-tab";
@@ -77,10 +77,10 @@ function activate(app: JupyterFrontEnd, palette: ICommandPalette | null, registr
       openStudy(found[0]!.path);
       return;
     }
-    Notification.warning(
-      `No study named "${name}" was found in the study browser's folders (${library.watchedFolders.join(", ") || "none"}). A study kept in memory, or in a folder the browser doesn't watch, can't be opened: add its folder under Settings → tunelab study browser.`,
-      { autoClose: 10_000 },
-    );
+    Notification.warning(notFoundMessage(name, library.watchedFolders), {
+      autoClose: 10_000,
+      actions: [{ label: "Settings", caption: "Open the study browser's settings", callback: () => void app.commands.execute("settingeditor:open", { query: "tunelab" }) }],
+    });
   };
   // Cell panels show "Open in tab" from now on (for as long as the page lives).
   registerOpenInTab((name) => void openByName(name));

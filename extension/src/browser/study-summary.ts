@@ -85,5 +85,5 @@ export function entryPayload(e: StudyEntry, now = Date.now()): StudyPayload | nu
   const r = e.reader.replica;
   if (!r) return null;
   const running = r.trials.some((t) => t.state === "running") && now - e.modified < STALE_MS;
-  return toPayload(r, running, now);
+  return toPayload(r, running, now, "journal");
 }

@@ -1,26 +1,30 @@
 /**
- * Learning curves: each shown trial's intermediate objective values by step. Complete trials are
- * solid, pruned ones dashed and ending in a cross, failed ones dotted and ending in a cross, in
- * the theme's state colours. Hover names the trial and its parameters (drawn by the widget).
+ * Learning curves: each shown trial's intermediate objective values by step, the metric's name on
+ * the y axis. Curves are coloured by their trial's objective value on the shared scale (green is
+ * better; running and failed trials grey), or by a parameter chosen above the chart; complete
+ * trials solid, pruned ones dashed and failed ones dotted, both ending in a cross. A log toggle
+ * above the chart switches the y axis (automatic: log when every value is positive and they span
+ * three decades). Hover names the trial and its parameters (drawn by the widget).
  *
  * A Hyperband/ASHA study (trials with brackets) is drawn by bracket instead: curves in bracket
  * colours (a legend of toggle buttons above the chart filters them), a dashed rule at every rung
  * resource, and a marker where each trial stopped (an x at a rung, a triangle for the median
  * rule, a diamond when it failed); hover says where and why it stopped.
  *
- * vega draws the axes, legend, markers and rung lines; the curves themselves are painted on a
- * canvas layer under it (line-layer.ts), every point of every shown curve (vega took a second at
- * 50,000 trials for one segment per trial). The vega chart gets a two-row "frame" dataset (the
- * shown curves' extent, drawn invisibly) so its scales span the curves. Hover and click find the
- * curve under the pointer themselves (`pick`).
+ * vega draws the axes, markers and rung lines; the curves themselves are painted on a canvas
+ * layer under it (line-layer.ts), every point of every shown curve (vega took a second at 50,000
+ * trials for one segment per trial). The vega chart gets a two-row "frame" dataset (the shown
+ * curves' extent, drawn invisibly) so its scales span the curves. Hover and click find the curve
+ * under the pointer themselves (`pick`).
  */
 import { bracketLabel, endKind, logSteps, type CurvesData } from "../../../src/views/curves";
 import { setText } from "../dom";
 import type { StudyModel } from "../study-model";
 import { BracketLegend, bracketScale, END_SHAPES } from "./curves-brackets";
+import { NO_VALUE_COLOR, STATE_DASHES } from "../../../src/views/encoding";
+import { curveColours, CurvesControls, type CurveColours } from "./curves-controls";
 import { HAIRLINES_ABOVE } from "./line-layer";
 import { LineLayerChart } from "./line-layer-chart";
-import { stateScale } from "./theme";
 import type { ChartContext, ChartEvents } from "./vega-chart";
 
 interface PointRow {
@@ -45,8 +49,13 @@ interface StopRow extends PointRow {
   readonly k: string;
 }
 
+/** Where a pruned or failed trial's curve ends (plain curves): its last point, in its curve's colour. */
+interface EndRow extends PointRow {
+  readonly c: string;
+}
+
 /** The vega datasets: the frame, crosses (plain) or stop markers (brackets), rung resources. */
-type CurveData = { frame: FrameRow[]; ends: PointRow[]; stops: StopRow[]; rungs: { x: number }[] };
+type CurveData = { frame: FrameRow[]; ends: EndRow[]; stops: StopRow[]; rungs: { x: number }[] };
 
 /** Curves stroked together: overlaps inside one stroke don't add up, across strokes they do. */
 const CURVES_PER_STROKE = 24;
@@ -63,12 +72,14 @@ interface Painted {
 }
 
 export class CurvesChart extends LineLayerChart {
-  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"] } | null = null;
+  private cache: { model: StudyModel; key: string; data: Record<string, readonly object[]>; shown: CurvesData["trials"]; colours: CurveColours } | null = null;
   /** The context of the last render asked for (set before vega runs; a bracket toggle renders it again). */
   private last: ChartContext | null = null;
   private painted: Painted | null = null;
   /** Above the chart in a study with brackets: the bracket toggles and the marker key. */
-  readonly legend = new BracketLegend(() => this.bracketsToggled());
+  readonly legend = new BracketLegend(() => this.controlsChanged());
+  /** Above the chart: what colours the curves, its key, the line styles and the log-y toggle. */
+  readonly controls = new CurvesControls(() => this.controlsChanged());
 
   constructor(name: string, events: ChartEvents) {
     super(name, events, "tl-lines-curves");
@@ -78,7 +89,7 @@ export class CurvesChart extends LineLayerChart {
 
   protected shapeKey({ model, theme }: ChartContext): string {
     const d = model.curves;
-    return [logY(model), integerSteps(model), theme.dark, theme.text, theme.states.complete, d.brackets.join(","), hasNone(d), logSteps(d)].join("|");
+    return [this.controls.logY(model), integerSteps(model), theme.dark, theme.text, theme.states.complete, d.brackets.join(","), hasNone(d), logSteps(d), model.metric].join("|");
   }
 
   protected spec(ctx: ChartContext): Record<string, unknown> {
@@ -93,13 +104,14 @@ export class CurvesChart extends LineLayerChart {
       scale: logX ? { type: "log", nice: false } : { zero: false, nice: false },
       axis: integerSteps(model) ? { tickMinStep: 1, format: "d" } : {},
     };
-    const y = { field: "y", type: "quantitative", title: null, scale: { zero: false, type: logY(model) ? "log" : "linear" } };
+    const log = this.controls.logY(model);
+    // The metric's name (a payload string) as the axis title: inert, as the charts' config turns
+    // vega-lite's ARIA descriptions (expressions built from titles) off.
+    const y = { field: "y", type: "quantitative", title: log ? `${model.metric} (log scale)` : model.metric, scale: { zero: false, type: log ? "log" : "linear" } };
     return { x, y };
   }
 
   private plainSpec(ctx: ChartContext): Record<string, unknown> {
-    const { theme } = ctx;
-    const states = stateScale(theme);
     const { x, y } = this.axes(ctx, false);
     return {
       width: "container",
@@ -108,28 +120,17 @@ export class CurvesChart extends LineLayerChart {
       params: [{ name: "sel", value: -1 }],
       layer: [
         {
-          // The curves' extent, invisible (the curves are painted on the line layer); it carries
-          // the state legend: solid for complete and running, dashed pruned, dotted failed.
+          // The curves' extent, invisible: the curves are painted on the line layer (their key is
+          // the row above the chart).
           data: { name: "frame" },
-          mark: { type: "rule", strokeWidth: 1.3, opacity: 0, interactive: false },
-          encoding: {
-            x,
-            y,
-            x2: { field: "x2" },
-            y2: { field: "y2" },
-            color: {
-              field: "s",
-              type: "nominal",
-              scale: states,
-              legend: { orient: "top", title: null, direction: "horizontal", symbolType: "stroke", symbolStrokeWidth: 2, symbolOpacity: 1 },
-            },
-            strokeDash: { field: "s", type: "nominal", scale: { domain: ["complete", "running", "pruned", "failed"], range: [[1, 0], [1, 0], [6, 3], [2, 2]] }, legend: null },
-          },
+          mark: { type: "rule", opacity: 0, interactive: false },
+          encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" } },
         },
         {
+          // Where pruned and failed trials ended: a cross in their curve's colour.
           data: { name: "ends" },
           mark: { type: "point", shape: "cross", size: 50, filled: true, opacity: 0.9 },
-          encoding: { x, y, color: { field: "s", type: "nominal", scale: states, legend: null } },
+          encoding: { x, y, color: { field: "c", type: "nominal", scale: null } },
         },
       ],
     };
@@ -198,14 +199,22 @@ export class CurvesChart extends LineLayerChart {
     this.legend.update(model.curves, theme);
     // The legend sits above the chart, in the chart's panel, whose caption says how to read it.
     if (!this.legend.node.isConnected && this.node.parentElement) this.node.before(this.legend.node);
-    this.caption(model.curves.brackets.length > 0);
+    if (!this.controls.node.isConnected && this.node.parentElement) this.legend.node.before(this.controls.node);
+    const byBracket = model.curves.brackets.length > 0;
+    this.controls.update(model, byBracket);
+    this.caption(byBracket);
+    const by = this.controls.colourBy;
+    this.node.dataset.colourBy = by.kind === "objective" ? "objective" : `param:${by.name}`;
+    this.node.dataset.logY = String(this.controls.logY(model));
+    this.node.dataset.yTitle = model.metric;
     const visible = state.visible(model);
-    const key = `${state.filterVersion}|${[...this.legend.hidden].join(",")}`;
+    const key = `${state.filterVersion}|${[...this.legend.hidden].join(",")}|${this.node.dataset.colourBy}`;
     if (this.cache?.model === model && this.cache.key === key) return this.cache.data;
-    const rows = curveRows(model.curves, visible, this.legend.hidden);
+    const colourOf = curveColours(model, by);
+    const rows = curveRows(model.curves, visible, this.legend.hidden, colourOf);
     // Only the datasets the spec of this study names (vega refuses others).
-    const data: Record<string, readonly object[]> = model.curves.brackets.length > 0 ? { frame: rows.frame, stops: rows.stops, rungs: rows.rungs } : { frame: rows.frame, ends: rows.ends };
-    this.cache = { model, key, data, shown: rows.shown };
+    const data: Record<string, readonly object[]> = byBracket ? { frame: rows.frame, stops: rows.stops, rungs: rows.rungs } : { frame: rows.frame, ends: rows.ends };
+    this.cache = { model, key, data, shown: rows.shown, colours: colourOf };
     this.node.dataset.curves = String(rows.shown.length);
     this.node.dataset.rungs = rows.rungs.map((r) => r.x).join(",");
     this.node.dataset.stops = String(rows.stops.length);
@@ -276,15 +285,31 @@ export class CurvesChart extends LineLayerChart {
       g.globalAlpha = 0.8;
       scale.domain.forEach((b, bi) => strokeAll((i) => bracketLabel(shown[i]!.bracket) === b, scale.range[bi]!));
     } else {
-      g.globalAlpha = 0.75;
-      for (const s of ["complete", "running"] as const) strokeAll((i) => shown[i]!.state === s, theme.states[s]);
-      // Pruned (dashed) and failed (dotted): fewer, and shorter; a dash pattern per stroke.
-      g.globalAlpha = 0.85;
-      g.lineCap = "butt";
-      g.setLineDash([6, 3]);
-      strokeAll((i) => shown[i]!.state === "pruned", theme.states.pruned);
-      g.setLineDash([2, 2]);
-      strokeAll((i) => shown[i]!.state === "failed", theme.states.failed);
+      // By colour (the objective's or a parameter's; grey without one), in buckets built in one
+      // pass: running and complete curves solid, then pruned (dashed) and failed (dotted) ones.
+      const colours = this.cache?.colours;
+      const palette = colours?.palette ?? [];
+      const groups = ["running", "complete", "pruned", "failed"] as const;
+      const buckets = groups.map(() => Array.from({ length: palette.length + 1 }, () => [] as number[]));
+      shown.forEach((c, i) => {
+        const g = groups.indexOf(c.state);
+        const k = colours?.index.get(c.number) ?? -1;
+        buckets[g < 0 ? 0 : g]![k < 0 ? palette.length : k]!.push(i);
+      });
+      groups.forEach((state, gi) => {
+        g.globalAlpha = state === "running" ? 0.6 : state === "complete" ? 0.75 : 0.85;
+        g.setLineDash([...STATE_DASHES[state]]);
+        g.lineCap = STATE_DASHES[state].length ? "butt" : "round";
+        buckets[gi]!.forEach((list, k) => {
+          if (list.length === 0) return;
+          g.strokeStyle = k < palette.length ? palette[k]! : NO_VALUE_COLOR;
+          for (let a = 0; a < list.length; a += CURVES_PER_STROKE) {
+            g.beginPath();
+            for (let b = a; b < Math.min(list.length, a + CURVES_PER_STROKE); b++) trace(list[b]!);
+            g.stroke();
+          }
+        });
+      });
       g.setLineDash([]);
       g.lineCap = "round";
     }
@@ -355,7 +380,8 @@ export class CurvesChart extends LineLayerChart {
     setText(cap, byBracket ? "Learning curves by bracket · dashed: rungs · click a bracket to hide it" : (this.plainCaption ?? ""));
   }
 
-  private bracketsToggled(): void {
+  /** A bracket toggled, the colouring or the log toggle changed: draw again with the last context. */
+  private controlsChanged(): void {
     if (!this.last) return;
     const ctx = this.last;
     void this.render(ctx).catch((err: unknown) => this.showFailure(err));
@@ -371,23 +397,10 @@ function integerSteps(model: StudyModel): boolean {
   return model.curves.trials.every((c) => c.points.every(([x]) => Number.isInteger(x)));
 }
 
-/** Log y when every intermediate value is positive and they span more than three decades. */
-function logY(model: StudyModel): boolean {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const c of model.curves.trials) {
-    for (const [, v] of c.points) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  return lo > 0 && hi / lo > 1e3;
-}
-
-function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>): CurveData & { shown: CurvesData["trials"] } {
+function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: ReadonlySet<string>, colourOf: CurveColours): CurveData & { shown: CurvesData["trials"] } {
   const byBracket = d.brackets.length > 0;
   const shown = d.trials.filter((c) => visible.has(c.number) && !(byBracket && hiddenBrackets.has(bracketLabel(c.bracket))));
-  const ends: PointRow[] = [];
+  const ends: EndRow[] = [];
   const stops: StopRow[] = [];
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (const c of shown) {
@@ -402,7 +415,8 @@ function curveRows(d: CurvesData, visible: ReadonlySet<number>, hiddenBrackets: 
       const k = endKind(c);
       if (k !== null) stops.push({ t: c.number, x, y, s: c.state, b: bracketLabel(c.bracket), k });
     } else if (c.state === "pruned" || c.state === "failed") {
-      ends.push({ t: c.number, x, y, s: c.state });
+      const k = colourOf.index.get(c.number) ?? -1;
+      ends.push({ t: c.number, x, y, s: c.state, c: k < 0 ? NO_VALUE_COLOR : colourOf.palette[k]! });
     }
   }
   // The extent as one invisible rule from corner to corner (nothing when no curve is shown).

@@ -3,6 +3,7 @@
  * number, and the best-so-far line over the study's complete trials (a step line, so it reads as
  * a record).
  */
+import { BEST_COLOR } from "../../../src/views/encoding";
 import type { StudyModel } from "../study-model";
 import { VegaChart, type ChartContext } from "./vega-chart";
 
@@ -11,12 +12,13 @@ export class HistoryChart extends VegaChart {
   private bestCache: { model: StudyModel; rows: readonly object[] } | null = null;
 
   protected shapeKey({ model, theme }: ChartContext): string {
-    return [logY(model), theme.dark, theme.text, theme.states.complete].join("|");
+    return [logY(model), theme.dark, theme.text, theme.states.complete, model.metric].join("|");
   }
 
   protected spec({ model, theme }: ChartContext): Record<string, unknown> {
     const x = { field: "t", type: "quantitative", title: "trial", scale: { zero: false, nice: false }, axis: { tickMinStep: 1, format: "d" } };
-    const y = { type: "quantitative", title: null, scale: { zero: false, type: logY(model) ? "log" : "linear" } };
+    // The metric's name as the y title (inert: the charts' config turns ARIA expressions off).
+    const y = { type: "quantitative", title: model.metric, scale: { zero: false, type: logY(model) ? "log" : "linear" } };
     return {
       width: "container",
       height: 220,
@@ -25,7 +27,7 @@ export class HistoryChart extends VegaChart {
       layer: [
         {
           data: { name: "best" },
-          mark: { type: "line", interpolate: "step-after", color: theme.best, strokeWidth: 2 },
+          mark: { type: "line", interpolate: "step-after", color: BEST_COLOR, strokeWidth: 2 },
           encoding: { x, y: { ...y, field: "b" } },
         },
         {

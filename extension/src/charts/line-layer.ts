@@ -14,6 +14,7 @@
  */
 type View = {
   origin(): [number, number];
+  padding(): unknown;
   width(): number;
   height(): number;
   scale(name: string): unknown;
@@ -103,7 +104,7 @@ export class LineLayer {
     if (!ctx) return null;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const [ox, oy] = view.origin();
+    const [ox, oy] = plotOrigin(view);
     ctx.setTransform(dpr, 0, 0, dpr, ox * dpr, oy * dpr);
     // The plot area only: a line never strays over the axis labels outside it.
     ctx.beginPath();
@@ -117,7 +118,7 @@ export class LineLayer {
     const vegaCanvas = chartNode.querySelector("canvas");
     if (!vegaCanvas || this.canvas.hidden) return null;
     const box = vegaCanvas.getBoundingClientRect();
-    const [ox, oy] = view.origin();
+    const [ox, oy] = plotOrigin(view);
     return { x: clientX - box.left - ox, y: clientY - box.top - oy };
   }
 
@@ -129,6 +130,14 @@ export class LineLayer {
   remove(): void {
     this.canvas.remove();
   }
+}
+
+/** Where vega's canvas puts the plot's (0, 0): its padding plus the layout's origin. */
+export function plotOrigin(view: View): [number, number] {
+  const [ox, oy] = view.origin();
+  const pad = view.padding() as number | { left?: number; top?: number } | undefined;
+  if (typeof pad === "number") return [ox + pad, oy + pad];
+  return [ox + (pad?.left ?? 0), oy + (pad?.top ?? 0)];
 }
 
 /** Runs `fn` once in the next animation frame however often it is asked for before then. */

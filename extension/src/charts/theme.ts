@@ -14,7 +14,6 @@ export interface ChartTheme {
   readonly border: string;
   /** The selected trial: the strongest text colour, so it stands out of any colour scheme. */
   readonly highlight: string;
-  readonly best: string;
   readonly states: Readonly<Record<TrialState, string>>;
 }
 
@@ -40,7 +39,6 @@ export function readTheme(node: Element): ChartTheme {
     faint: cssVar(s, "--jp-ui-font-color3", dark ? "#707070" : "#9e9e9e"),
     border: cssVar(s, "--jp-border-color1", dark ? "#616161" : "#bdbdbd"),
     highlight: cssVar(s, "--jp-ui-font-color0", dark ? "#ffffff" : "#000000"),
-    best: cssVar(s, "--jp-success-color1", "#388e3c"),
     states: {
       complete: cssVar(s, "--jp-brand-color1", "#1976d2"),
       pruned: cssVar(s, "--jp-warn-color1", "#f57c00"),
@@ -54,6 +52,9 @@ export function readTheme(node: Element): ChartTheme {
 export function chartConfig(t: ChartTheme): object {
   return {
     background: null,
+    // Off: the charts draw on a canvas (ARIA attributes are SVG only), and vega-lite would build
+    // ARIA description expressions from axis titles, which may be payload strings (a metric name).
+    aria: false,
     font: t.font,
     view: { stroke: null },
     axis: {

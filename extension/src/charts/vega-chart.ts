@@ -13,6 +13,7 @@
 import type { StudyModel } from "../study-model";
 import type { Brush } from "../brush";
 import type { ViewState } from "../view-state";
+import { plotOrigin } from "./line-layer";
 import { chartConfig, type ChartTheme } from "./theme";
 import { embedChart, type Chart } from "./vega";
 
@@ -45,6 +46,26 @@ interface Press {
   readonly clears: boolean;
 }
 type View = Chart["view"];
+
+/**
+ * The sides ("left bottom") where something the chart drew lies outside its canvas, "" when all of
+ * it is shown: a check on vega's layout, for tests and tools (the scenegraph's bounds are in plot
+ * coordinates; the canvas puts the plot at padding + origin).
+ */
+export function clippedSides(view: View, canvas: HTMLCanvasElement | null): string {
+  const root = (view.scenegraph() as { root?: { bounds?: { x1: number; y1: number; x2: number; y2: number } } }).root;
+  const b = root?.bounds;
+  if (!b || !canvas || !Number.isFinite(b.x1) || b.x2 < b.x1) return "";
+  const [x0, y0] = plotOrigin(view);
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  const sides: string[] = [];
+  if (b.x1 + x0 < -1) sides.push("left");
+  if (b.x2 + x0 > w + 1) sides.push("right");
+  if (b.y1 + y0 < -1) sides.push("top");
+  if (b.y2 + y0 > h + 1) sides.push("bottom");
+  return sides.join(" ");
+}
 
 /** The trial number a scenegraph item stands for (every dataset row carries it as `t`). */
 function trialOf(item: unknown): number | null {
@@ -86,6 +107,14 @@ export abstract class VegaChart {
   protected abstract spec(ctx: ChartContext): Record<string, unknown>;
   /** Every named dataset; return the same array object when a dataset hasn't changed. */
   protected abstract data(ctx: ChartContext): Datasets;
+  /** Signal values to set before each run (e.g. layout measured from the data). */
+  protected signals(_ctx: ChartContext): Record<string, unknown> {
+    return {};
+  }
+  /** Whether the chart used the last still click itself (it then selects nothing). */
+  protected clickUsed(): boolean {
+    return false;
+  }
   /** Extra listeners on a freshly embedded view. */
   protected attach(_view: View, _ctx: ChartContext): void {}
   /** Called after every vega run of `render` and `select` (charts with a line layer repaint it). */
@@ -131,14 +160,22 @@ export abstract class VegaChart {
       this.attach(chart.view, ctx);
     }
     const view = this.chart.view;
+    let fed = false;
     for (const [name, rows] of Object.entries(this.data(ctx))) {
       if (this.fed.get(name) === rows) continue;
       view.data(name, rows as object[]);
       this.fed.set(name, rows);
+      fed = true;
     }
+    // New data brings new axis labels, legend entries and titles: vega lays the chart out again
+    // only when asked (its autosize runs once, at embed, with no data yet), so without this a chart
+    // embedded empty and fed later keeps the margins of an empty chart and cuts off its labels.
+    if (fed) view.resize();
+    for (const [name, value] of Object.entries(this.signals(ctx))) if (view.signal(name) !== value) view.signal(name, value);
     view.signal("sel", ctx.state.selected ?? -1);
     await view.runAsync();
     this.lastCtx = ctx;
+    this.node.dataset.clipped = clippedSides(view, this.node.querySelector("canvas"));
     if (!this.disposed) this.drawn(ctx);
   }
 
@@ -209,7 +246,7 @@ export abstract class VegaChart {
       const e = event as MouseEvent;
       const p = this.press;
       // A drag (brushing) ends in a click on the canvas too; only a still click selects.
-      if (!p || Math.hypot(e.clientX - p.x, e.clientY - p.y) > CLICK_SLOP_PX) return;
+      if (!p || Math.hypot(e.clientX - p.x, e.clientY - p.y) > CLICK_SLOP_PX || this.clickUsed()) return;
       const t = trialOf(item) ?? p.trial;
       if (!this.pairClears) {
         if (t !== null) this.events.select(t, this.name);
