@@ -3,7 +3,7 @@ import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { Config, Params, SpaceDef } from "../space/types";
 import { JournalStorage } from "../storage/journal";
-import { defaultLocation, openStorage, parseLocation, showLocation, type StorageLocation } from "../storage/open";
+import { defaultLocation, openStorage, parseLocation, showLocation, stripPassword, type StorageLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { createStopper, createStrategy, strategyNames } from "../strategies/registry";
 import type { StoppingName, StoppingOptionsMap } from "../strategies/median";
@@ -355,7 +355,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     if (!this.dir) throw Msg.noDirection();
     if (!isCommandObjective(this.fn)) throw Msg.notSerializable("objective", "only a command([...]) objective can be written to a file (a function can't); give .objective(command([...]))");
     const c = this.storageChoice;
-    const storage = c === undefined ? ".tunelab" : typeof c === "string" ? c : isStorage(c) ? c.location : (c as { dir: string }).dir;
+    // A database URL is written without its password (give it with PGPASSWORD or ~/.pgpass).
+    const storage = c === undefined ? ".tunelab" : typeof c === "string" ? stripPassword(c) : isStorage(c) ? c.location : (c as { dir: string }).dir;
     return studyFileJSON({
       study: this.name,
       storage,

@@ -91,8 +91,9 @@ export function showLocation(location: string): string {
   return URL_SCHEME.test(location) ? redactUrl(location) : location;
 }
 
-/** A URL without its password: what a study file or a description may keep (PGPASSWORD or ~/.pgpass give it). */
+/** A URL without its password: what a study file or a description may keep (PGPASSWORD or ~/.pgpass give it). Other locations as they are. */
 export function stripPassword(url: string): string {
+  if (!URL_SCHEME.test(url)) return url;
   try {
     const u = new URL(url);
     u.password = "";

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { command } from "../../src/command/command";
 import { tune } from "../../src/dsl/tuner";
 import { float } from "../../src/space/builders";
 import { openStorage } from "../../src/storage/open";
@@ -99,6 +100,16 @@ describe("the DSL and TUNELAB_STORAGE on a database", () => {
     expect(trials.every((t) => t.state === "complete")).toBe(true);
     await a.study!.storage.close();
     await b.study!.storage.close();
+  });
+
+  it("a study file written from the DSL keeps the URL without its password", () => {
+    const t = tune("f").space({ x: float(0, 1) }).minimize().storage("postgresql://tuner:pw%40secret@db.example:5432/studies?sslmode=require").objective(command(["python", "t.py", "{x}"]));
+    expect(t.toJSON()["storage"]).toBe("postgresql://tuner@db.example:5432/studies?sslmode=require");
+    expect(JSON.stringify(t.toJSON())).not.toContain("secret");
+    // What console.log(tuner) prints names the database with the password hidden.
+    const shown = (t as unknown as Record<symbol, () => string>)[Symbol.for("nodejs.util.inspect.custom")]!.call(t);
+    expect(shown).toContain("tuner:***@db.example:5432/studies");
+    expect(shown).not.toContain("secret");
   });
 
   it("TUNELAB_STORAGE sets where a tuner without .storage() keeps its study", async () => {
