@@ -13,6 +13,11 @@ import type { ReportDecision, Storage, WriteContext } from "./storage";
  * WriteContext gets this object.
  */
 export abstract class Tx implements WriteContext {
+  /**
+   * Set while a caller's callback runs (propose, decide): ops written from then on must be
+   * taken back if it throws. Storages that keep every write's undo anyway ignore it.
+   */
+  guarded = false;
   abstract readonly replica: StudyReplica;
   abstract readonly now: number;
   abstract write(op: StudyOp): void;
@@ -63,7 +68,9 @@ export abstract class ReplicaStorage implements Storage {
     return this.tx(study, (tx) => {
       const r = tx.replica;
       const n = r.trials.length;
+      tx.guarded = true;
       const p = propose(r, n, tx);
+      tx.guarded = false;
       if (!p) return { snapshot: r };
       // Optional keys are assigned rather than spread (same keys, same order).
       const op: Mutable<Extract<StudyOp, { op: "trial" }>> = { op: "trial", n, params: p.params, t: tx.now };
@@ -83,8 +90,12 @@ export abstract class ReplicaStorage implements Storage {
   ): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot; decision?: D }> {
     return this.tx(study, (tx) => {
       const r = tx.replica;
+      if (!decide) {
+        tx.write({ op: "report", n: trial, step, v: values });
+        return { trial: r.trials[trial]!, snapshot: r };
+      }
+      tx.guarded = true;
       tx.write({ op: "report", n: trial, step, v: values });
-      if (!decide) return { trial: r.trials[trial]!, snapshot: r };
       const decision = decide(r, r.trials[trial]!, tx);
       if (decision?.system && hasOwnKeys(decision.system)) tx.write({ op: "sys", n: trial, sys: decision.system });
       return decision === undefined ? { trial: r.trials[trial]!, snapshot: r } : { trial: r.trials[trial]!, snapshot: r, decision };
@@ -144,7 +155,9 @@ export function applyChecked(r: StudyReplica, op: StudyOp): void {
 /** The write of a MemoryStorage study: one object per study, reused (asks and tells are microseconds). */
 class MemoryTx extends Tx {
   now = 0;
-  /** How to take back this write's ops, should its callback throw after writing some. */
+  /** Ops written (the watchers are told when there were some). */
+  writes = 0;
+  /** How to take back this write's guarded ops, should its callback throw after writing some. */
   readonly log: Undo[] = [];
   readonly beats = new Map<number, { readonly owner: string; readonly at: number }>();
   readonly listeners = new Set<() => void>();
@@ -152,9 +165,11 @@ class MemoryTx extends Tx {
     super();
   }
   write(op: StudyOp): void {
-    const u = this.replica.undoPoint(op);
+    // An undo point only while a callback runs: a plain ask or tell checks before it writes.
+    const u = this.guarded ? this.replica.undoPoint(op) : undefined;
     applyChecked(this.replica, op);
-    this.log.push(u);
+    this.writes++;
+    if (u) this.log.push(u);
   }
   lastBeat(trial: number): number | undefined {
     return this.beats.get(trial)?.at;
@@ -210,10 +225,12 @@ export class MemoryStorage extends ReplicaStorage {
     const s = this.studies.get(study);
     if (!s) return Promise.reject(Msg.studyUnknown(study));
     s.now = Date.now();
-    s.log.length = 0;
+    s.writes = 0;
+    s.guarded = false;
+    if (s.log.length) s.log.length = 0;
     try {
       const out = fn(s);
-      if (s.log.length && s.listeners.size) for (const l of [...s.listeners]) queueMicrotask(l);
+      if (s.writes && s.listeners.size) for (const l of [...s.listeners]) queueMicrotask(l);
       return Promise.resolve(out);
     } catch (e) {
       for (let i = s.log.length - 1; i >= 0; i--) s.replica.undo(s.log[i]!);
