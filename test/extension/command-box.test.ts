@@ -82,7 +82,9 @@ async function selectTrial(study: Locator, n: number): Promise<Locator> {
 async function checkCommand(box: Locator, log: string): Promise<void> {
   const line = box.locator(".tl-command-line");
   expect(await line.isVisible()).toBe(true);
-  expect(await line.textContent()).toBe(`${PYTHON} train.py --x ${(await line.textContent())!.split(" ")[3]} --trial ${FAILS} --data ${DATA} --note '${XSS_ARG}'`);
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Shell-quoted for reading: the argument with markup in quotes, as text.
+  expect(await line.textContent()).toMatch(new RegExp(`^${esc(PYTHON)} train\\.py --x [-+0-9.e]+ --trial ${FAILS} --data ${esc(DATA)} --note ${esc(`'${XSS_ARG}'`)}$`));
   expect(await box.locator(".tl-command-log").textContent()).toContain(log);
   expect(await box.locator(".tl-command-log").isVisible()).toBe(true);
 }
