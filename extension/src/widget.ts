@@ -21,7 +21,7 @@ import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
-import { SelectionLine, TrialTooltip } from "./trial-info";
+import { SelectionLine, TrialTooltip, type StorageFolder } from "./trial-info";
 import { ViewState, type Change } from "./view-state";
 
 export const WIDGET_CLASS = "tl-study";
@@ -87,6 +87,16 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.modelMs = (performance.now() - t0).toFixed(1);
     this.drawing ??= this.drain();
     return this.drawing;
+  }
+
+  /**
+   * Where the study's storage folder is from the server's root (a study tab knows: its
+   * journal's folder) and how to open a file there: the selection line then names a trial's
+   * whole log from the root and offers to open it.
+   */
+  setStorageFolder(folder: StorageFolder): void {
+    this.selection.setFolder(folder);
+    this.updateSelection();
   }
 
   protected override onAfterAttach(): void {

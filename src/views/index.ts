@@ -5,7 +5,7 @@
  */
 export { STUDY_MIME, PAYLOAD_VERSION, StorageKinds, toPayload, toPayloadTrial } from "./payload";
 export type { StudyPayload, PayloadTrial, StorageKind } from "./payload";
-export { commandInfo } from "./command";
+export { commandInfo, logLocation } from "./command";
 export type { CommandInfo } from "./command";
 export { formatNumber, formatValue, formatDuration, formatParams } from "./format";
 export { summarize, summaryText, paramNames, otherMetricNames, bestPayloadTrial } from "./summary";

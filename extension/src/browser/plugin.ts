@@ -59,7 +59,9 @@ function activate(app: JupyterFrontEnd, palette: ICommandPalette | null, registr
     app.shell.activateById(w.id);
     return w;
   };
-  const openStudy = (path: string) => addTab(`study:${path}`, () => new StudyTab(library, path));
+  // A trial's whole log (command() objectives) opens as text, whatever its extension.
+  const openFile = (path: string) => void app.commands.execute("docmanager:open", { path, factory: "Editor" });
+  const openStudy = (path: string) => addTab(`study:${path}`, () => new StudyTab(library, path, openFile));
   const compare = (paths: readonly string[]) => addTab(`compare:${[...paths].sort().join("\n")}`, () => new CompareTab(library, paths));
 
   const sidebar = new StudySidebar(library, { open: openStudy, compare });

@@ -21,6 +21,7 @@ export class StudyTab extends Widget {
   constructor(
     private readonly library: StudyLibrary,
     readonly path: string,
+    openFile?: (path: string) => void,
   ) {
     super();
     this.addClass("tl-study-tab");
@@ -29,6 +30,8 @@ export class StudyTab extends Widget {
     this.title.caption = path;
     this.title.label = path.slice(path.lastIndexOf("/") + 1);
     this.study = new StudyWidget({} as IRenderMime.IRendererOptions);
+    // The journal's folder is the study's storage folder: trial logs are named from there.
+    this.study.setStorageFolder({ path: path.slice(0, Math.max(0, path.lastIndexOf("/"))), ...(openFile ? { open: openFile } : {}) });
     const layout = new PanelLayout();
     this.layout = layout;
     this.notice.hidden = true;
