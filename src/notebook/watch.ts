@@ -49,6 +49,7 @@ export async function watchStudy(study: Study, options: WatchOptions = {}): Prom
   let again = false;
   let lastRead = performance.now();
   let failed = false;
+  let seen = signature(study);
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));
   // Referenced while following, so that a script awaiting `done` is not ended for lack of work
@@ -70,7 +71,9 @@ export async function watchStudy(study: Study, options: WatchOptions = {}): Prom
     reading = study.refresh().then(
       () => {
         failed = false;
-        live?.changed();
+        const now = signature(study);
+        if (now !== seen) live?.changed();
+        seen = now;
         if (complete()) void stop();
       },
       (e: unknown) => {
@@ -113,6 +116,17 @@ export async function watchStudy(study: Study, options: WatchOptions = {}): Prom
   changed();
   if (complete()) await stop();
   return Object.assign(() => stop(), { done });
+}
+
+/** What the panel shows changed when this does (trials started, finished, reported, their records). */
+function signature(study: Study): string {
+  let finished = 0;
+  let reports = 0;
+  for (const t of study.snapshot.trials) {
+    if (t.state !== "running") finished++;
+    reports += t.intermediate.length;
+  }
+  return `${study.snapshot.trials.length}/${finished}/${reports}/${study.snapshot.sysOps ?? ""}`;
 }
 
 function noop(): void {}
