@@ -291,7 +291,9 @@ class TrialHandle<P> implements TrialContext<P> {
 
   constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
-    this.params = t.params as unknown as P;
+    // A copy: an objective that changes its params (p.lr *= 2) changes neither the stored trial
+    // nor what the strategies learn from (the values are strings, numbers and booleans).
+    this.params = { ...t.params } as unknown as P;
     if (t.budget !== undefined) this.budget = t.budget;
     this.report = (step, values) => {
       if (run.settled) return Promise.resolve(true);
