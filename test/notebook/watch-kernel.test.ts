@@ -25,12 +25,12 @@ beforeAll(async () => {
   // The worker creates the study, then waits: the cell opens it by name before any trial runs.
   // (From the kernel's own build of the sources: one compile, not two.)
   const build = fs.realpathSync(path.join(dir, "node_modules", "tunelab", "dist"));
-  worker = startWorker("mixed-dsl.js", build, { storage: url, name: "elsewhere", trials: TRIALS, parallel: 1, seed: 9, workMs: 250 });
+  worker = startWorker("mixed-dsl.js", build, { storage: url, name: "elsewhere", trials: TRIALS, parallel: 1, seed: 9, workMs: 400 });
   await worker.waitFor((m) => m["ready"] === true);
   const cells = [
     `import { tune } from "tunelab";
 import * as fs from "fs";`,
-    `const stop = await tune("elsewhere").storage(${JSON.stringify(url)}).watch({ trials: ${TRIALS}, minIntervalMs: 100 });
+    `const stop = await tune("elsewhere").storage(${JSON.stringify(url)}).watch({ trials: ${TRIALS}, minIntervalMs: 100, costFactor: 5 });
 fs.writeFileSync(${JSON.stringify(marker)}, "watching");
 await stop.done;
 console.log("watched to the end");`,

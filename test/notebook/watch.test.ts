@@ -112,6 +112,29 @@ describe("study.watch() on a study another handle writes", () => {
     }
   }, 20_000);
 
+  it("show() and log() need only the name and the storage too; a study made with a strategy this process lacks can be read, not asked", async () => {
+    const w = await worker("shown");
+    await w.trial();
+    const bundle = await tune("shown").storage(w.dir).show("table");
+    expect((bundle![STUDY_MIME] as StudyPayload).trials).toHaveLength(1);
+    const custom = await Study.open({
+      name: "custom",
+      space: { x: { type: "float", low: 0, high: 1 } },
+      direction: "maximize",
+      strategy: { name: "mine", propose: () => ({ params: { x: 0.5 } }) },
+      storage: new JournalStorage(w.dir),
+    });
+    await custom.tell((await custom.ask())!.number, { value: 1 });
+    const read = await Study.openStored("custom", new JournalStorage(w.dir));
+    expect(read.direction).toBe("maximize");
+    expect(read.best?.value).toBe(1);
+    const e = await read.ask().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isTunelabError(e) && e.code).toBe("study.strategy_unavailable");
+  });
+
   it("a declared study (space and direction given) is watched as declared; outside a kernel it only keeps the study fresh", async () => {
     const w = await worker("declared");
     const t = tune("declared").space({ x: float(0, 1) }).minimize().storage(w.dir);
