@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import { decodeRecord } from "../../src/record/journal-format";
 import type { SpaceDef } from "../../src/space/types";
 
 /** The space on both sides (Optuna's worker suggests the same three parameters). */
@@ -163,4 +164,31 @@ export function checkIntegrity(stored: readonly StoredTrial[], given: readonly (
     }
   }
   return { recorded: stored.length, lost, duplicate, problems };
+}
+
+/** Counts trial and end operations per trial number in a study's raw log (not through the replica, which refuses a second end). */
+export function storedFromOps(ops: Iterable<string>, checked: boolean, where: string): StoredTrial[] {
+  const trials = new Map<number, number>();
+  const ends = new Map<number, { state: string; count: number }>();
+  for (const text of ops) {
+    const d = decodeRecord(text, checked);
+    if (!d.ok) throw new Error(`bench: a damaged record in ${where}: ${d.reason}`);
+    const op = d.op;
+    if (op.op === "trial") trials.set(op.n, (trials.get(op.n) ?? 0) + 1);
+    else if (op.op === "end") {
+      const e = ends.get(op.n);
+      ends.set(op.n, { state: e?.state ?? op.state, count: (e?.count ?? 0) + 1 });
+    }
+  }
+  const out: StoredTrial[] = [];
+  for (const [n, count] of trials) {
+    const e = ends.get(n);
+    for (let i = 0; i < count; i++) out.push({ number: n, state: e ? e.state : "running", finished: e?.count ?? 0 });
+  }
+  return out;
+}
+
+/** What a tunelab journal file holds, read line by line (checksums checked). */
+export function storedJournal(file: string): StoredTrial[] {
+  return storedFromOps(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== ""), true, file);
 }

@@ -19,18 +19,17 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { decodeRecord } from "../../src/record/journal-format";
 import { journalFileName } from "../../src/storage/journal";
 import { psql, startCluster, stopCluster, urlOf, type Cluster } from "../../test/helpers/pg-cluster";
 import { runHeader } from "../lib/env";
 import { BENCH_DIR } from "../lib/paths";
-import { ensureVenv } from "../lib/python";
+import { REQUIREMENTS, ensureVenv } from "../lib/python";
 import { percentile } from "../lib/stats";
 import { log, tempDir, type Suite, type SuiteOptions, type SuiteResult } from "../lib/suite";
-import { checkIntegrity, runWorkers, type Integrity, type StoredTrial, type WorkerResult, type WorkerSpec } from "../lib/workers";
+import { checkIntegrity, runWorkers, storedFromOps, storedJournal, type Integrity, type StoredTrial, type WorkerResult, type WorkerSpec } from "../lib/workers";
 
-/** The venv's packages: Optuna 5.1.0 (the anchor of every suite) and psycopg2 for its RDBStorage on PostgreSQL. */
-const REQUIREMENTS = ["optuna==5.1.0", "numpy==2.4.6", "scipy==1.17.1", "psycopg2-binary==2.9.13"];
+/** The venv's packages: the pinned Optuna anchor and psycopg2 for its RDBStorage on PostgreSQL. */
+const VENV_PACKAGES = [REQUIREMENTS.optuna, REQUIREMENTS.numpy, REQUIREMENTS.scipy, REQUIREMENTS.psycopg2];
 
 /** The server's settings: PostgreSQL's defaults (durable commits) plus connections for 16 workers of both sides. */
 const PG_SETTINGS = { max_connections: "200" } as const;
@@ -152,28 +151,6 @@ function latencies(results: readonly WorkerResult[]): [number, number][] {
   return out;
 }
 
-/** Counts trial and end operations per trial number in a study's raw log (not through the replica, which refuses a second end). */
-function storedFromOps(ops: Iterable<string>, checked: boolean, where: string): StoredTrial[] {
-  const trials = new Map<number, number>();
-  const ends = new Map<number, { state: string; count: number }>();
-  for (const text of ops) {
-    const d = decodeRecord(text, checked);
-    if (!d.ok) throw new Error(`bench: a damaged record in ${where}: ${d.reason}`);
-    const op = d.op;
-    if (op.op === "trial") trials.set(op.n, (trials.get(op.n) ?? 0) + 1);
-    else if (op.op === "end") {
-      const e = ends.get(op.n);
-      ends.set(op.n, { state: e?.state ?? op.state, count: (e?.count ?? 0) + 1 });
-    }
-  }
-  const out: StoredTrial[] = [];
-  for (const [n, count] of trials) {
-    const e = ends.get(n);
-    for (let i = 0; i < count; i++) out.push({ number: n, state: e ? e.state : "running", finished: e?.count ?? 0 });
-  }
-  return out;
-}
-
 async function storedPostgres(url: string, study: string): Promise<StoredTrial[]> {
   const pg = require("pg") as typeof import("pg");
   const c = new pg.Client({ connectionString: url });
@@ -186,9 +163,6 @@ async function storedPostgres(url: string, study: string): Promise<StoredTrial[]
   }
 }
 
-function storedJournal(file: string): StoredTrial[] {
-  return storedFromOps(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== ""), true, file);
-}
 
 // ---- the report -------------------------------------------------------------------------------
 
@@ -256,7 +230,7 @@ async function run(o: SuiteOptions): Promise<SuiteResult> {
   let pyEnv: Record<string, unknown> = {};
   if (!o.optuna) note = "Optuna rows left out (--no-optuna).";
   else {
-    const venv = ensureVenv(REQUIREMENTS);
+    const venv = ensureVenv(VENV_PACKAGES);
     if (venv.ok) {
       python = venv.python;
       const v = spawnSync(python, ["-c", "import sys, json, optuna, sqlalchemy, psycopg2; print(json.dumps({'python': sys.version.split()[0], 'optuna': optuna.__version__, 'sqlalchemy': sqlalchemy.__version__, 'psycopg2': psycopg2.__version__.split()[0]}))"], { encoding: "utf8" });
