@@ -3,6 +3,8 @@ import { MemoryStorage } from "../storage/base";
 import { locationProblem, openStorage, parseLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
+import { resolveRetries } from "../study/retry";
+import { checkHeartbeat } from "../study/heartbeat";
 import { createStopper } from "../strategies/registry";
 import type { Stopper } from "../strategies/strategy";
 import { TunelabError, errorText } from "../util/errors";
@@ -27,7 +29,7 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "retries", "heartbeat"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
@@ -110,6 +112,8 @@ export class ProtocolSession {
 
   /** Releases the storages. */
   async close(): Promise<void> {
+    // Trials asked and never told are this process's no longer: they go stale (and are retried) elsewhere.
+    for (const s of this.studies.values()) s.releaseHeartbeat(true);
     this.studies.clear();
     await this.memory.close();
     for (const s of this.storages.values()) await s.then((x) => x.close()).catch(() => undefined);
@@ -157,8 +161,12 @@ export class ProtocolSession {
       if (rule === undefined || rule === null) throw Msg.missingField("create", "stopping.rule", '"median"');
       stopping = createStopper(rule, rest, "stopping.rule");
     }
+    const retries = resolveRetries(optional(r["retries"]));
+    const heartbeat = checkHeartbeat(optional(r["heartbeat"]));
     const storage = await this.storageFor(r["storage"]);
     const study = await Study.open({
+      ...(retries ? { retries } : {}),
+      ...(heartbeat ? { heartbeat } : {}),
       ...(stopping ? { stopping } : {}),
       name,
       space: r["space"] as never,

@@ -62,7 +62,13 @@
  *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
  *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
  *   "compare": "running-average" | "value"}`; `report` then answers
- *   `"prune": true` when the rule stops the trial).
+ *   `"prune": true` when the rule stops the trial), `retries` (an addition:
+ *   `{"max": n}`: a trial lost to the infrastructure, here a stale one, is run
+ *   again up to n times) and `heartbeat` (an addition: `{"intervalSeconds": 10,
+ *   "graceSeconds": 60}`; this process beats for the trials it handed out until
+ *   they are told or it ends, and an `ask` fails another worker's trial that has
+ *   been silent for longer than the grace period as stale; a study in memory has
+ *   no heartbeats).
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null, or "memory"): in memory, for the life of the
  *     process (TUNELAB_STORAGE does not change this default: PROTOCOL.md pins it).

@@ -10,6 +10,8 @@ import { TunelabError, errorText } from "../util/errors";
 import { Msg } from "../util/messages";
 import { ReplicaStorage, Tx, applyChecked } from "./base";
 import { DEFAULT_LOCK_GRACE_MS, FileLocks } from "./lock";
+import type { HeartbeatTarget } from "./storage";
+import { threadId } from "worker_threads";
 
 export interface JournalOptions {
   /**
@@ -154,16 +156,13 @@ export class JournalStorage extends ReplicaStorage {
   async heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void> {
     const of = this.files.get(study);
     if (!of) throw Msg.studyUnknown(study);
-    const dir = beatsDir(of.file);
-    const file = path.join(dir, createHash("sha256").update(owner).digest("hex").slice(0, 32) + ".json");
-    if (trials.length === 0) {
-      fs.rmSync(file, { force: true });
-      return;
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ owner, trials }));
-    fs.renameSync(tmp, file);
+    writeBeat(of.file, owner, trials);
+  }
+
+  /** Where another handle (a heartbeat thread) beats for a study of this journal: its file. */
+  heartbeatTarget(study: string): HeartbeatTarget | undefined {
+    const of = this.files.get(study);
+    return of ? { kind: "journal", file: of.file, study } : undefined;
   }
 
   /** Calls `listener` when the journal grows (the file's size is checked four times a second). */
@@ -263,6 +262,24 @@ class JournalTx extends Tx {
     this.beats ??= readBeats(beatsDir(this.file));
     return this.beats.get(trial);
   }
+}
+
+/**
+ * Records a heartbeat of `owner`'s running `trials` beside the journal `file` (see
+ * JournalStorage.heartbeat); no trials removes the owner's file. Needs no open study: a
+ * heartbeat thread calls it with the journal's path.
+ */
+export function writeBeat(file: string, owner: string, trials: readonly number[]): void {
+  const dir = beatsDir(file);
+  const beat = path.join(dir, createHash("sha256").update(owner).digest("hex").slice(0, 32) + ".json");
+  if (trials.length === 0) {
+    fs.rmSync(beat, { force: true });
+    return;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${beat}.${process.pid}.${threadId}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ owner, trials }));
+  fs.renameSync(tmp, beat);
 }
 
 function beatsDir(journal: string): string {

@@ -253,6 +253,8 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   } finally {
     clearLongTimeout(timer);
     holdProcess(false);
+    // The heartbeat thread stops with the run (unless trials asked by hand still run).
+    study.releaseHeartbeat();
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
     if (lifecycle?.afterRun) {

@@ -229,6 +229,12 @@ export const Msg = {
     err("storage.newer_format", "storage", `the tunelab tables in ${url} are schema version ${version}, newer than this tunelab uses (version ${reads}); upgrade tunelab to use them.`),
   pgNoPermission: (url: string, detail: string) =>
     err("storage.permission", "storage", `the PostgreSQL user of ${url} may not create or use tunelab's tables (${detail}); grant it CREATE on the database's schema (or have an administrator open the storage once), then try again.`),
+
+  // ---- heartbeats and stale trials (issue 14 part 4: src/study/heartbeat*.ts) ----
+  heartbeatRange: (field: string, got: unknown, min: number, max: number) =>
+    err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),
+  heartbeatGrace: (field: string, grace: number, interval: number, intervals: number) =>
+    err("heartbeat.grace_too_short", field, `${field} (${grace} s) must be at least ${intervals} heartbeat intervals (${intervals} × ${interval} s = ${intervals * interval} s), or one late beat would fail a live trial as stale; give a longer graceSeconds or a shorter intervalSeconds.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {
