@@ -224,11 +224,12 @@ function startThread(): Worker | undefined {
       const source = path.join(__dirname, "heartbeat-thread.ts");
       w = new Worker(`${TS_LOADER}\nrequire(${JSON.stringify(source)});`, { eval: true, workerData: { typescript: require.resolve("typescript") } });
     }
-    w.unref();
     w.on("message", (m: { type?: unknown; message?: unknown }) => {
       if (m && m.type === "warning" && typeof m.message === "string") warn(m.message);
     });
     w.on("error", (e) => warn(`the heartbeat thread failed: ${errorText(e)}; running trials of this process may be failed as stale by other workers`));
+    // After the listeners: adding a "message" listener refs the worker again.
+    w.unref();
     thread = w;
     return w;
   } catch (e) {
