@@ -35,8 +35,15 @@ export class StaleSweep {
     private readonly retries: RetryPolicy | undefined,
   ) {}
 
+  /**
+   * After a sweep: how long until the first trial of another worker that has missed beats (silent
+   * for more than two intervals, yet within the grace period) would be stale; undefined when none has.
+   */
+  suspectMs: number | undefined;
+
   /** Fails every stale or orphaned trial of another worker in the write `w`; returns their numbers. */
   sweep(snap: StudySnapshot, w: WriteContext): number[] | undefined {
+    this.suspectMs = undefined;
     const trials = snap.trials;
     if (trials.length < this.seen) {
       this.open = [];
@@ -58,6 +65,7 @@ export class StaleSweep {
     for (let i = this.seen; i < trials.length; i++) look(i);
     this.open = still;
     this.seen = trials.length;
+    if (this.signs.size > still.length) for (const k of this.signs.keys()) if (trials[k]?.state !== "running") this.signs.delete(k);
     return failed;
   }
 
@@ -71,7 +79,10 @@ export class StaleSweep {
     // A beat older than the trial's start is some earlier study's (a journal deleted and made again).
     const last = beat !== undefined && beat > t.startedAt ? beat : t.startedAt;
     const silent = w.now - last;
-    if (!(silent > this.policy.graceMs)) return undefined;
+    if (!(silent > this.policy.graceMs)) {
+      this.suspect(t.number, last, silent);
+      return undefined;
+    }
     const who = owner ? `its worker (process ${owner.pid} on ${owner.host})` : "its worker";
     return this.failed(
       t,
@@ -79,6 +90,25 @@ export class StaleSweep {
       `stale: ${who} sent no heartbeat for ${(silent / 1000).toFixed(1)} s, longer than the grace period of ${this.policy.graceMs / 1000} s; it was presumably killed, or lost its machine or its network`,
     );
   }
+
+  /**
+   * Whether a live trial of another worker leaves doubt, and until when: silent for more than
+   * two intervals (missed beats), it is checked again when it would be stale; silent for less,
+   * and not seen to beat since the last sweep, it is checked again once two intervals have
+   * passed (a live worker beats by then).
+   */
+  private suspect(trial: number, last: number, silent: number): void {
+    const { intervalMs, graceMs } = this.policy;
+    const before = this.signs.get(trial);
+    this.signs.set(trial, last);
+    let wait: number | undefined;
+    if (silent > 2 * intervalMs) wait = graceMs - silent;
+    else if (before === undefined || before >= last) wait = 2 * intervalMs - silent;
+    if (wait !== undefined) this.suspectMs = Math.min(this.suspectMs ?? Infinity, Math.max(0, wait));
+  }
+
+  /** The last sign of life seen of other workers' running trials. */
+  private readonly signs = new Map<number, number>();
 
   private failed(t: FrozenTrial, cause: InfrastructureCause, error: string): TrialOutcome {
     // A command() trial keeps the record it started with under `process.origin`: what a retry starts from.

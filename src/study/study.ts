@@ -4,7 +4,7 @@ import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
-import { OWNER_KEY, QUEUE_KEY } from "../record/system";
+import { OWNER_KEY, QUEUE_KEY, ownerOf, workerKey } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -276,6 +276,35 @@ export class Study {
   private beat(trial: number): void {
     this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat!);
     this.lease?.add(trial);
+  }
+
+  /** Whether trials of other workers run (with heartbeats only: a study in memory has no other worker). */
+  othersRunning(): boolean {
+    if (!this.heartbeat) return false;
+    const me = ownOwner().key;
+    for (const t of this.snap.trials) {
+      if (t.state !== "running") continue;
+      const o = ownerOf(t.system);
+      if (!o || workerKey(o) !== me) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Fails other workers' stale trials now (a write that creates nothing), and says how long to
+   * wait before asking again when some trial of another worker has missed beats without being
+   * stale yet: what a run whose limit is reached does before it ends (the trial may be lost, and
+   * then it must not count toward limits.trials). Undefined: nothing to wait for.
+   */
+  async sweepStale(): Promise<number | undefined> {
+    const sweep = this.sweep;
+    if (!sweep) return undefined;
+    const { snapshot } = await this.storage.createTrial(this.name, (snap, _n, write) => {
+      sweep.sweep(snap, write);
+      return undefined;
+    });
+    this.snap = snapshot;
+    return sweep.suspectMs;
   }
 
   /**

@@ -44,7 +44,7 @@ const STORAGES = [
   { label: "PostgreSQL", location: async () => (await testDatabase("heartbeat")).url },
 ];
 
-function worker(storage: string, name: string, mode: "hang" | "busy", elsewhere: boolean, extra: Record<string, unknown> = {}): WorkerProcess {
+function worker(storage: string, name: string, mode: "hang" | "busy" | "quick", elsewhere: boolean, extra: Record<string, unknown> = {}): WorkerProcess {
   const args = { storage, name, mode, intervalSeconds: INTERVAL, graceSeconds: GRACE, ...extra };
   return startWorker("heartbeat-worker.js", dist, args, undefined, elsewhere ? ELSEWHERE : undefined);
 }
@@ -121,6 +121,24 @@ describe.each(STORAGES)("heartbeats on $label, with worker processes", ({ locati
     } finally {
       await storage.close();
     }
+  }, 60_000);
+
+  it("limits.trials filled by a killed worker's trial: the last worker waits for it to go stale, then runs its retry in its place", async () => {
+    const where = await location();
+    const name = "limit";
+    const a = worker(where, name, "hang", true);
+    await a.waitFor((m) => m["running"] === 0);
+    await killed(a);
+    // 3 trials: the killed one counts while it runs; once stale (retry requested) it no longer does.
+    const b = worker(where, name, "quick", false, { trials: 3 });
+    const done = await b.waitFor((m) => m["done"] === true);
+    expect((await b.exited).code).toBe(0);
+    expect(done["reason"]).toBe("trials");
+    const trials = done["trials"] as { number: number; state: string; system: Record<string, unknown> }[];
+    expect(trials[0]).toMatchObject({ number: 0, state: "failed" });
+    expect(failureOf(trials[0]!.system)).toMatchObject({ cause: "stale", retry: "requested" });
+    expect(trials.slice(1).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+    expect(trials.filter((t) => retryOf(t.system)?.from === 0)).toHaveLength(1);
   }, 60_000);
 
   it("a worker whose synchronous objective blocks for longer than the grace period keeps beating: its trial completes", async () => {

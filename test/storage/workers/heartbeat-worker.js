@@ -8,6 +8,8 @@
 // - "busy": runs one trial whose objective keeps the main thread busy (a synchronous loop, no
 //   await) for busyMs, then returns 1; prints {"busy": n} when it starts and
 //   {"done": true, "trials": [...]} at the end.
+// - "quick": runs until limits.trials = `trials` with an objective that returns at once; prints
+//   {"done": true, "reason": ..., "trials": [...]} (each trial's number, state, error, system).
 "use strict";
 const path = require("path");
 const { tune, float } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
@@ -28,6 +30,8 @@ async function main() {
       out({ running: trial.number, system: tuner.study.snapshot.trials[trial.number].system });
       await new Promise(() => undefined);
     });
+  } else if (args.mode === "quick") {
+    tuner.limits({ trials: args.trials }).objective((p) => p.x);
   } else {
     tuner.limits({ trials: 1 }).objective((p, trial) => {
       out({ busy: trial.number });
@@ -38,8 +42,9 @@ async function main() {
       return p.x;
     });
   }
-  await tuner.run({ handleSigint: false });
-  out({ done: true, trials: tuner.trials.map((t) => ({ number: t.number, state: t.state, error: t.error ?? null })) });
+  const summary = await tuner.run({ handleSigint: false });
+  const trials = tuner.trials.map((t) => ({ number: t.number, state: t.state, error: t.error ?? null, ...(args.mode === "quick" ? { system: t.system } : {}) }));
+  out({ done: true, reason: summary.reason, trials });
 }
 
 main().catch((e) => {
