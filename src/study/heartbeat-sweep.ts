@@ -72,15 +72,17 @@ export class StaleSweep {
   private judge(t: FrozenTrial, w: WriteContext): TrialOutcome | undefined {
     const owner = ownerOf(t.system);
     if (owner && workerKey(owner) === this.me) return undefined;
-    if (owner && !processOf(t.system) && this.verdict(t.system) === "dead") {
-      return this.failed(t, "orphaned", `orphaned: its worker, process ${owner.pid} on this machine, ended while the trial ran`);
+    const verdict = owner ? this.verdict(t.system) : "unknown";
+    if (verdict === "dead" && !processOf(t.system)) {
+      return this.failed(t, "orphaned", `orphaned: its worker, process ${owner!.pid} on this machine, ended while the trial ran`);
     }
     const beat = w.lastBeat(t.number);
     // A beat older than the trial's start is some earlier study's (a journal deleted and made again).
     const last = beat !== undefined && beat > t.startedAt ? beat : t.startedAt;
     const silent = w.now - last;
     if (!(silent > this.policy.graceMs)) {
-      this.suspect(t.number, last, silent);
+      // A worker seen running on this machine leaves no doubt; others are judged by their beats.
+      if (verdict !== "alive") this.suspect(t.number, last, silent);
       return undefined;
     }
     const who = owner ? `its worker (process ${owner.pid} on ${owner.host})` : "its worker";

@@ -28,6 +28,10 @@ interface Group {
   busy: Promise<void> | undefined;
   /** Whether the last beat written named any trial (then an empty set is written once, to clear it). */
   named: boolean;
+  /** The trials the last beat named, and when it was sent (performance.now()). */
+  beaten: Set<number>;
+  beatAt: number;
+  readonly intervalMs: number;
   failing: boolean;
 }
 
@@ -39,17 +43,27 @@ function warn(message: string): void {
   port.postMessage({ type: "warning", message });
 }
 
+/**
+ * Looks at the running trials a few times per interval: beats once an interval has passed since
+ * the last beat, and at once when a trial appeared that the last beat did not name (its first
+ * beat then comes within a fraction of an interval of its start, however loaded the machine).
+ */
 function tick(g: Group): void {
   if (g.busy) return;
   const trials = new Set<number>();
   for (const l of g.leases) readTrialSet(l.view, trials);
   if (trials.size === 0 && !g.named) return;
+  let fresh = false;
+  for (const t of trials) if (!g.beaten.has(t)) fresh = true;
+  if (!fresh && performance.now() - g.beatAt < g.intervalMs) return;
   const list = [...trials].sort((a, b) => a - b);
+  g.beatAt = performance.now();
   g.busy = g.writer
     .beat(g.owner, list)
     .then(
       () => {
         g.named = list.length > 0;
+        g.beaten = trials;
         if (g.failing) warn(`heartbeats of ${g.key} are recorded again`);
         g.failing = false;
       },
@@ -65,7 +79,8 @@ function open(m: Extract<ThreadMessage, { type: "lease" }>): void {
   let g = groups.get(m.key);
   if (!g) {
     const writer = openBeatWriter(m.target as HeartbeatTarget, { retryMs: m.intervalMs, onWarning: () => undefined });
-    const made: Group = { key: m.key, owner: m.owner, writer, leases: new Set(), timer: setInterval(() => tick(made), m.intervalMs), busy: undefined, named: false, failing: false };
+    const poll = Math.max(25, Math.min(m.intervalMs / 4, 1000));
+    const made: Group = { key: m.key, owner: m.owner, writer, leases: new Set(), timer: setInterval(() => tick(made), poll), busy: undefined, named: false, failing: false, beaten: new Set(), beatAt: -Infinity, intervalMs: m.intervalMs };
     g = made;
     groups.set(m.key, g);
   }

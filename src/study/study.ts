@@ -274,8 +274,16 @@ export class Study {
 
   /** Beats for a trial this process started (the heartbeat thread starts with the first). */
   private beat(trial: number): void {
-    this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat!);
+    this.prepareHeartbeat();
     this.lease?.add(trial);
+  }
+
+  /**
+   * Starts the heartbeat thread ahead of the first trial (the run loop does, so a trial's first
+   * beat never waits for the thread to boot); nothing in memory.
+   */
+  prepareHeartbeat(): void {
+    if (this.heartbeat) this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat);
   }
 
   /** Whether trials of other workers run (with heartbeats only: a study in memory has no other worker). */

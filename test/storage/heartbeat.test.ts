@@ -18,7 +18,7 @@ import type { Storage } from "../../src/storage/storage";
 import { Study } from "../../src/study/study";
 import { tune, float } from "../../src/index";
 import { testDatabase } from "../helpers/postgres";
-import { ensureBuilt, startWorker, tempDir, type WorkerProcess } from "./workers/build";
+import { ensureBuilt, startNode, startWorker, tempDir, type WorkerProcess } from "./workers/build";
 
 const INTERVAL = 0.25;
 const GRACE = 1.5;
@@ -184,6 +184,42 @@ describe.each(STORAGES)("heartbeats on $label, with worker processes", ({ locati
       await tuner.tell(next!, 0.25);
     } finally {
       await tuner.study!.storage.close();
+    }
+  }, 60_000);
+});
+
+describe("heartbeats of command() trials", () => {
+  it("tunelab run beats for its command's trial from the parent: a trial running 3x the grace period (heartbeat from the study file) completes while another worker asks", async () => {
+    const where = path.join(folder, "cmd");
+    const file = path.join(folder, "cmd.json");
+    const slow = `setTimeout(() => console.log("tunelab: " + JSON.stringify({ value: Number(process.argv[1]) })), ${3 * GRACE * 1000})`;
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ study: "cmd", storage: where, space: SPACE, direction: "minimize", limits: { trials: 1 }, command: [process.execPath, "-e", slow, "{x}"], heartbeat: { intervalSeconds: INTERVAL, graceSeconds: GRACE } }),
+    );
+    const run = startNode([path.join(dist, "cli", "main.js"), "run", file, "--quiet"]);
+    run.end();
+    // Once the run has asked its trial (limits.trials counts every worker's: asking first would take its place).
+    const t0 = Date.now();
+    const journal = path.join(where, "cmd.jsonl");
+    while (!(fs.existsSync(journal) && fs.readFileSync(journal, "utf8").includes('"op":"trial"'))) {
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { study, storage } = await ownWorker(where, "cmd");
+    try {
+      let exited = false;
+      const ended = run.exited.then((e) => ((exited = true), e));
+      await askUntil(study, () => exited, 30_000);
+      const e = await ended;
+      expect(e, e.stderr).toMatchObject({ code: 0 });
+      await study.refresh();
+      const theirs = study.snapshot.trials.filter((t) => t.system["command"] !== undefined);
+      expect(theirs).toHaveLength(1);
+      expect(theirs[0]).toMatchObject({ state: "complete", value: theirs[0]!.params["x"] });
+      expect(study.snapshot.trials.filter((t) => t.state === "failed")).toEqual([]);
+    } finally {
+      await storage.close();
     }
   }, 60_000);
 });
