@@ -87,6 +87,7 @@ function open(m: Extract<ThreadMessage, { type: "lease" }>): void {
   const lease: Lease = { view: new Int32Array(m.buffer), group: g };
   leases.set(m.id, lease);
   g.leases.add(lease);
+  port.postMessage({ type: "ready", id: m.id });
 }
 
 async function close(id: number): Promise<void> {

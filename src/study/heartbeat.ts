@@ -135,6 +135,7 @@ export function readTrialSet(view: Int32Array, out: Set<number>): void {
 }
 
 let thread: Worker | undefined;
+const readyWaiters = new Map<number, () => void>();
 let openLeases = 0;
 let nextLease = 0;
 
@@ -149,9 +150,13 @@ export class BeatLease {
   private readonly trials: number[] = [];
   private closed = false;
 
+  /** Resolves once the thread has taken the lease (it then beats within a fraction of an interval of any trial's start). */
+  readonly ready: Promise<void>;
+
   private constructor(private readonly worker: Worker, target: HeartbeatTarget, key: string, intervalMs: number) {
     const buffer = new SharedArrayBuffer(4 * (HEAD + 16));
     this.view = new Int32Array(buffer);
+    this.ready = new Promise<void>((resolve) => readyWaiters.set(this.id, resolve));
     const m: ThreadMessage = { type: "lease", id: this.id, key, target, owner: ownOwner().key, intervalMs, buffer };
     worker.postMessage(m);
   }
@@ -189,6 +194,8 @@ export class BeatLease {
     if (this.closed) return;
     this.closed = true;
     this.trials.length = 0;
+    readyWaiters.get(this.id)?.();
+    readyWaiters.delete(this.id);
     this.worker.postMessage({ type: "close", id: this.id } satisfies ThreadMessage);
     if (--openLeases === 0 && thread === this.worker) {
       thread.postMessage({ type: "stop" } satisfies ThreadMessage);
@@ -224,8 +231,17 @@ function startThread(): Worker | undefined {
       const source = path.join(__dirname, "heartbeat-thread.ts");
       w = new Worker(`${TS_LOADER}\nrequire(${JSON.stringify(source)});`, { eval: true, workerData: { typescript: require.resolve("typescript") } });
     }
-    w.on("message", (m: { type?: unknown; message?: unknown }) => {
+    w.on("message", (m: { type?: unknown; message?: unknown; id?: unknown }) => {
       if (m && m.type === "warning" && typeof m.message === "string") warn(m.message);
+      if (m && m.type === "ready" && typeof m.id === "number") {
+        readyWaiters.get(m.id)?.();
+        readyWaiters.delete(m.id);
+      }
+    });
+    w.on("exit", () => {
+      // A thread that ended (or failed to start) takes no lease: nobody waits for it.
+      for (const resolve of readyWaiters.values()) resolve();
+      readyWaiters.clear();
     });
     w.on("error", (e) => warn(`the heartbeat thread failed: ${errorText(e)}; running trials of this process may be failed as stale by other workers`));
     // After the listeners: adding a "message" listener refs the worker again.

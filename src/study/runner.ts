@@ -82,7 +82,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const timed = Number.isFinite(lim.trialMs);
   // An objective that holds resources across trials (command()) is told about the run.
   const lifecycle = lifecycleOf(objective);
-  study.prepareHeartbeat();
+  await study.prepareHeartbeat();
   await lifecycle?.beforeRun?.(study);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;

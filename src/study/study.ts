@@ -274,16 +274,22 @@ export class Study {
 
   /** Beats for a trial this process started (the heartbeat thread starts with the first). */
   private beat(trial: number): void {
-    this.prepareHeartbeat();
+    if (this.heartbeat) this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat);
     this.lease?.add(trial);
   }
 
   /**
-   * Starts the heartbeat thread ahead of the first trial (the run loop does, so a trial's first
-   * beat never waits for the thread to boot); nothing in memory.
+   * Starts the heartbeat thread ahead of the first trial; resolves once it is ready (at most
+   * `READY_WAIT_MS` later: a machine too loaded to start it does not hold the run up). The run
+   * loop does, so a trial's first beat never waits for the thread to boot. Nothing in memory.
    */
-  prepareHeartbeat(): void {
+  prepareHeartbeat(): Promise<void> {
     if (this.heartbeat) this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat);
+    const lease = this.lease;
+    if (!lease) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, READY_WAIT_MS)));
+    return Promise.race([lease.ready, late]).finally(() => clearTimeout(timer));
   }
 
   /** Whether trials of other workers run (with heartbeats only: a study in memory has no other worker). */
@@ -451,6 +457,9 @@ export class Study {
     this.snap = await this.storage.enqueue(this.name, params);
   }
 }
+
+/** How long a run waits for its heartbeat thread to start before its first trial. */
+const READY_WAIT_MS = 10_000;
 
 /** Rounds of proposing outside the write before a costly strategy proposes inside it (Study.askPrepared). */
 const MAX_PREPARED_ATTEMPTS = 3;
