@@ -20,6 +20,7 @@ export { STUDY_MIME } from "./views/payload";
 export type { StudyPayload, PayloadTrial } from "./views/payload";
 export type { ViewName } from "./views/specs";
 export type { StudyBundle } from "./notebook/bundle";
+export type { WatchOptions, Watching } from "./notebook/watch";
 export { float, int, choice, when } from "./space/builders";
 export type { FloatOptions, IntOptions, ChoiceOptions } from "./space/builders";
 export type { Params, Config, Choice, Condition, SpaceDef, ParamDef, FloatParam, IntParam, CategoricalParam, ValueOf } from "./space/types";

@@ -5,6 +5,8 @@ import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
 import { resolveRetries } from "../study/retry";
 import { checkHeartbeat } from "../study/heartbeat";
+import { resolveLimits } from "../study/limits";
+import { LimitWatch } from "../study/reached";
 import { createStopper } from "../strategies/registry";
 import type { Stopper } from "../strategies/strategy";
 import { TunelabError, errorText } from "../util/errors";
@@ -29,7 +31,7 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "retries", "heartbeat"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
@@ -68,6 +70,8 @@ type Request = Readonly<Record<string, unknown>>;
  */
 export class ProtocolSession {
   private readonly studies = new Map<string, Study>();
+  /** limits.trials of the studies created with one: `ask` checks it inside its write. */
+  private readonly rooms = new Map<string, LimitWatch["room"]>();
   private readonly memory = new MemoryStorage();
   private readonly storages = new Map<string, Promise<Storage>>();
   private readonly log: (message: string) => void;
@@ -161,6 +165,7 @@ export class ProtocolSession {
       if (rule === undefined || rule === null) throw Msg.missingField("create", "stopping.rule", '"median"');
       stopping = createStopper(rule, rest, "stopping.rule");
     }
+    const room = trialsRoom(optional(r["limits"]));
     const retries = resolveRetries(optional(r["retries"]));
     const heartbeat = checkHeartbeat(optional(r["heartbeat"]));
     const storage = await this.storageFor(r["storage"]);
@@ -176,13 +181,16 @@ export class ProtocolSession {
       storage,
     });
     this.studies.set(name, study);
+    if (room) this.rooms.set(name, room(study));
+    else this.rooms.delete(name);
     return { study: name };
   }
 
   private async ask(r: Request): Promise<ReplyBody> {
     const study = this.study(r);
-    const t = await study.ask();
-    if (!t) return { done: true };
+    const room = this.rooms.get(study.name);
+    const t = await study.ask(room);
+    if (!t) return room && !room(study.snapshot) ? { done: true, reason: "trials" } : { done: true };
     return { trial: t.number, params: t.params as JsonValue, ...(t.budget !== undefined ? { budget: t.budget } : {}) };
   }
 
@@ -297,6 +305,21 @@ function requestId(request: unknown): JsonValue {
   if (!isPlainObject(request)) return null;
   const id = request["id"];
   return id === undefined ? null : (id as JsonValue);
+}
+
+/**
+ * `limits` of create (an addition to PROTOCOL.md): `{"trials": n}`, the most trials the study
+ * may hold across every process sharing it (as `limits.trials` counts them); `ask` then
+ * answers `{"done": true, "reason": "trials"}` once it holds them. The other limits belong to
+ * a run loop, which serve has not.
+ */
+function trialsRoom(raw: unknown): ((study: Study) => LimitWatch["room"]) | undefined {
+  if (raw === undefined) return undefined;
+  if (!isPlainObject(raw)) throw Msg.badField("limits", raw, 'an object {"trials": n}');
+  for (const key of Object.keys(raw)) if (key !== "trials") throw Msg.unknownRequestField("create", `limits.${key}`, ["limits.trials"]);
+  const lim = resolveLimits({ trials: optional(raw["trials"]) });
+  if (!Number.isFinite(lim.trials)) return undefined;
+  return (study) => new LimitWatch(study, lim).room;
 }
 
 /** The reply to a bad request. */

@@ -62,13 +62,16 @@
  *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
  *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
  *   "compare": "running-average" | "value"}`; `report` then answers
- *   `"prune": true` when the rule stops the trial), `retries` (an addition:
- *   `{"max": n}`: a trial lost to the infrastructure, here a stale one, is run
- *   again up to n times) and `heartbeat` (an addition: `{"intervalSeconds": 10,
- *   "graceSeconds": 60}`; this process beats for the trials it handed out until
- *   they are told or it ends, and an `ask` fails another worker's trial that has
- *   been silent for longer than the grace period as stale; a study in memory has
- *   no heartbeats).
+ *   `"prune": true` when the rule stops the trial), `limits` (an addition:
+ *   `{"trials": n}`, the most trials the study may hold, counted over every
+ *   process that shares its storage as `limits.trials` counts them; checked
+ *   inside the write that creates a trial, so many workers together never
+ *   make more), `retries` (an addition: `{"max": n}`: a trial lost to the
+ *   infrastructure, here a stale one, is run again up to n times) and
+ *   `heartbeat` (an addition: `{"intervalSeconds": 10, "graceSeconds": 60}`;
+ *   this process beats for the trials it handed out until they are told or it
+ *   ends, and an `ask` fails another worker's trial that has been silent for
+ *   longer than the grace period as stale; a study in memory has no heartbeats).
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null, or "memory"): in memory, for the life of the
  *     process (TUNELAB_STORAGE does not change this default: PROTOCOL.md pins it).
@@ -89,7 +92,9 @@
  *     before other ops can name it.
  * - `ask`: `study` → `{"ok": true, "trial": n, "params": {...}}`, plus
  *   `"budget"` when the strategy gives the trial one; `{"ok": true, "done":
- *   true}` when the strategy has nothing left (a finished grid).
+ *   true}` when the strategy has nothing left (a finished grid), and `{"ok":
+ *   true, "done": true, "reason": "trials"}` once a study created with
+ *   `limits.trials` holds that many trials.
  * - `report`: `study`, `trial`, `step` (integer >= 0, greater than the trial's
  *   last step), `value` (finite number) → `{"ok": true, "prune": bool}`. Only a
  *   running trial reports.

@@ -21,6 +21,7 @@ import type { DataFrame } from "danfojs-node";
 import { showStudy } from "../notebook/show";
 import type { StudyBundle } from "../notebook/bundle";
 import { startLiveDisplay } from "../notebook/live";
+import { watchStudy, type WatchOptions, type Watching } from "../notebook/watch";
 import { trialsDataFrame } from "../notebook/dataframe";
 import { describeTuner } from "./describe";
 import { isViewName, type ViewName } from "../views/specs";
@@ -343,9 +344,51 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    */
   async show(view?: ViewName): Promise<StudyBundle | undefined> {
     if (view !== undefined && !isViewName(view)) throw Msg.badOption("view", view, '"table", "parallel", "curves" or "history"');
-    const study = await this.open();
+    const study = await this.openToRead();
     if (!this.running) await study.refresh();
     return showStudy(study, view, this.running);
+  }
+
+  /**
+   * Follows the study while other processes run it (workers on other machines, a Kubernetes
+   * Job, a Slurm array): in a notebook the live panel updates as they write, told by the
+   * storage (LISTEN/NOTIFY on PostgreSQL, the journal file growing), with no polling. Needs only
+   * the name and the storage: a study declared without a space is opened as it was created.
+   * Resolves to the function that stops following; `.done` resolves when it has stopped, by
+   * that call or once `trials` trials have finished and none is running.
+   *
+   * @example
+   * const stop = await tune("mlp").storage("postgresql://tuner@db/studies").watch({ trials: 200 });
+   * await stop.done; // or: await stop()
+   */
+  async watch(options: WatchOptions = {}): Promise<Watching> {
+    if (!isPlainObject(options)) throw Msg.badOption("watch options", options, "an object such as { trials: 100 }");
+    return watchStudy(await this.openToRead(), options);
+  }
+
+  /** The study, declared (open()) or, when no space and direction were given, as stored. */
+  private openToRead(): Promise<Study> {
+    return this.spaceDef && this.dir ? this.open() : this.openStored();
+  }
+
+  /** Opens the stored study of this name as it was created (nothing declared but the storage). */
+  private openStored(): Promise<Study> {
+    if (!this.opened) {
+      this.opened = toStorage(this.storageChoice)
+        .then((storage) => Study.openStored(this.name, storage))
+        .then(
+          (study) => {
+            this.studyObj = study;
+            for (const [e, l] of this.pendingListeners) study.events.on(e, l as never);
+            return study;
+          },
+          (e: unknown) => {
+            this.opened = undefined;
+            throw e;
+          },
+        );
+    }
+    return this.opened;
   }
 
   /**
@@ -397,7 +440,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * @example console.log(await study.log(17))
    */
   async log(trial: number | { readonly number: number }): Promise<string> {
-    const study = await this.open();
+    const study = await this.openToRead();
     if (!this.running) await study.refresh();
     return readTrialLog(study, typeof trial === "number" ? trial : trial.number);
   }

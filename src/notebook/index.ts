@@ -9,6 +9,8 @@ export { studyBundle, studyDisplay } from "./bundle";
 export type { StudyBundle, StudyDisplay } from "./bundle";
 export { LiveDisplay, startLiveDisplay, lastLiveStats } from "./live";
 export type { LiveOptions, LiveStats } from "./live";
+export { watchStudy } from "./watch";
+export type { WatchOptions, Watching } from "./watch";
 export { trialsDataFrame, trialColumns } from "./dataframe";
 export type { TrialColumns } from "./dataframe";
 export { kernelWriter, inKernel } from "./tslab";

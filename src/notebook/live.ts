@@ -138,6 +138,14 @@ export class LiveDisplay {
     return { ...s, elapsedMs, share: elapsedMs > 0 ? spent / elapsedMs : 0 };
   }
 
+  /**
+   * The study changed in a way its events don't tell (another process wrote it, and it was
+   * read again): an update is due, throttled like any other.
+   */
+  changed(): void {
+    this.touch(true);
+  }
+
   /** True while the first `promptTrials` finished trials have not all been shown. */
   private get prompting(): boolean {
     return this.finishedShown - this.finishedAtStart < this.promptTrials;

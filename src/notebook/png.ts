@@ -32,5 +32,21 @@ function load(): ResvgModule | null {
 export function svgToPng(svg: string, scale = 1): Buffer | undefined {
   const m = load();
   if (!m) return undefined;
-  return new m.Resvg(svg, { fitTo: { mode: "zoom", value: scale }, background: "white", font: { loadSystemFonts: true } }).render().asPng();
+  return new m.Resvg(rasterReady(svg), { fitTo: { mode: "zoom", value: scale }, background: "white", font: { loadSystemFonts: true } }).render().asPng();
+}
+
+/**
+ * The same picture, cheaper to rasterise: vega's SVG gives every solid line
+ * of a strokeDash encoding the dash pattern "1,0", which resvg draws as one
+ * dash per pixel, and puts a mark's opacity on the element, which resvg draws
+ * through a layer of the element's size. A path without a fill of its own
+ * (vega's marks group sets fill="none") looks the same with the opacity on its
+ * stroke and with no dash pattern. At 500 trials, parallel coordinates took
+ * about 7x less time to draw (4 s to 0.5 s, same pixels).
+ */
+export function rasterReady(svg: string): string {
+  return svg.replace(/<path\b[^>]*>/g, (tag) => {
+    if (/\s(fill|stroke-opacity)="/.test(tag)) return tag;
+    return tag.replace(/ stroke-dasharray="1,0"/, "").replace(/ opacity="/, ' stroke-opacity="');
+  });
 }

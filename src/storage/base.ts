@@ -64,6 +64,9 @@ export abstract class ReplicaStorage implements Storage {
     return this.openReplica(spec);
   }
 
+  /** The stored study of that name, opened with its own spec; undefined when there is none. */
+  abstract openExisting(study: string): Promise<StudySnapshot | undefined>;
+
   createTrial(study: string, propose: (s: StudySnapshot, n: number, w: WriteContext) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }> {
     return this.tx(study, (tx) => {
       const r = tx.replica;
@@ -199,6 +202,10 @@ export class MemoryStorage extends ReplicaStorage {
       this.studies.set(spec.name, s);
     }
     return s.replica;
+  }
+
+  async openExisting(study: string): Promise<StudySnapshot | undefined> {
+    return this.studies.get(study)?.replica;
   }
 
   /**

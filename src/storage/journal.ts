@@ -94,6 +94,18 @@ export class JournalStorage extends ReplicaStorage {
     return this.transact(study, (tx) => tx.replica);
   }
 
+  /**
+   * Opens the study whose journal is there, with the spec of its first record (so even a
+   * journal deleted meanwhile would be made again as it was); undefined when there is none.
+   */
+  async openExisting(study: string): Promise<StudySnapshot | undefined> {
+    const open = this.files.get(study);
+    if (open) return open.replica;
+    const file = path.resolve(this.fileFor(study));
+    if (sizeOf(file) === 0) return undefined;
+    return this.openReplica(readHeader(file).spec);
+  }
+
   protected async openReplica(spec: StudySpec): Promise<StudyReplica> {
     const existing = this.files.get(spec.name);
     if (existing) return existing.replica;

@@ -317,6 +317,21 @@ export class PostgresStorage extends ReplicaStorage {
     return st.replica;
   }
 
+  /** The stored study of that name, read with its own spec; undefined when there is none. */
+  async openExisting(name: string): Promise<StudySnapshot | undefined> {
+    const known = this.studies.get(name);
+    if (known) return known.replica;
+    const found = await this.withClient("opening the study", (c) => c.query("SELECT id FROM tunelab_studies WHERE name = $1", [JSON.stringify(name)]), true).catch((e: unknown) => {
+      throw e instanceof TunelabError ? e : isConnectionError(e) ? Msg.pgUnreachable(this.shown, describe(e)) : this.failure(e);
+    });
+    if (found.rows.length === 0) return undefined;
+    const raced = this.studies.get(name);
+    if (raced) return raced.replica;
+    const st = await this.readStudy(Number(found.rows[0].id), name);
+    this.studies.set(name, st);
+    return st.replica;
+  }
+
   /** Reads a study's log from its first op. */
   private async readStudy(id: number, name: string): Promise<PgStudy> {
     const rows = await this.withClient("reading the study", (c) => c.query("SELECT seq, op FROM tunelab_ops WHERE study_id = $1 ORDER BY seq", [id])).catch((e: unknown) => {

@@ -37,7 +37,8 @@ export interface ReportDecision {
  * for all of them in test/storage/contract.test.ts):
  *
  * - `openStudy` creates a study, or opens the existing one of that name and
- *   returns its stored spec (the caller decides whether it matches).
+ *   returns its stored spec (the caller decides whether it matches);
+ *   `openExisting` opens only an existing one.
  * - `createTrial` reads the latest state (including other processes' writes),
  *   calls `propose` with it and the new trial's number, and records the new
  *   running trial — atomically, so two workers never get the same number and
@@ -76,6 +77,12 @@ export interface Storage {
   /** Where one study is kept, for messages: its journal file, "memory", or the database (password hidden). */
   where(study: string): string;
   openStudy(spec: StudySpec): Promise<StudySnapshot>;
+  /**
+   * Opens the stored study of that name, with the spec it was created with (a notebook that
+   * watches a study run elsewhere knows only its name), or resolves to undefined when there is
+   * none. Never creates a study.
+   */
+  openExisting(study: string): Promise<StudySnapshot | undefined>;
   /** The latest snapshot of an open study. */
   load(study: string): Promise<StudySnapshot>;
   createTrial(study: string, propose: (snapshot: StudySnapshot, number: number, write: WriteContext) => NewTrial | undefined): Promise<{ trial?: FrozenTrial; snapshot: StudySnapshot }>;

@@ -32,6 +32,14 @@ export class LimitWatch {
     return this.toward.count(this.study.snapshot);
   }
 
+  /**
+   * Whether `snapshot` leaves room for another trial under `limits.trials`: asked inside the
+   * write that would create it (Study.ask), on the state every worker sharing the storage has
+   * written, so N workers together start `limits.trials` trials, not up to N - 1 more.
+   * (An arrow made once per run: Study.ask keeps the guard it builds around it.)
+   */
+  readonly room = (snapshot: StudySnapshot): boolean => this.toward.countNow(snapshot) < this.lim.trials;
+
   /** The limit reached, if any; `ownRunning` is how many trials of this run are in flight. */
   reached(ownRunning: number): StopReason | undefined {
     const { study, lim } = this;
@@ -47,7 +55,7 @@ export class LimitWatch {
 }
 
 /** Stopped by an interrupt or the time limit, or lost to the infrastructure and run again (retry.ts): not counted. */
-function stoppedByRun(t: FrozenTrial): boolean {
+export function stoppedByRun(t: FrozenTrial): boolean {
   const s = stopCauseOf(t.system);
   return s === "interrupt" || s === "time" || isRetryRequested(t);
 }
@@ -84,6 +92,11 @@ class TowardLimit {
     this.countedPass = this.pass;
     this.counted = this.scan(snapshot);
     return this.counted;
+  }
+
+  /** The count on `snapshot` now, whatever the pass (inside a write, on the state it holds). */
+  countNow(snapshot: StudySnapshot): number {
+    return this.scan(snapshot);
   }
 
   private scan(snapshot: StudySnapshot): number {

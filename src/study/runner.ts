@@ -88,6 +88,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const deadline = t0 + lim.ms;
   const inFlight = new InFlight();
   const limit = new LimitWatch(study, lim);
+  const bounded = Number.isFinite(lim.trials);
   let started = 0;
   let reason: StopReason | undefined;
   let wake: (() => void) | undefined;
@@ -240,13 +241,17 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       if (inFlight.size < lim.parallel && limit.count() < lim.trials) {
         let t: FrozenTrial | undefined;
         try {
-          t = await study.ask();
+          // limits.trials is checked again inside the write, on what every worker sharing the
+          // storage has written: the count above may be behind theirs.
+          t = await study.ask(bounded ? limit.room : undefined);
         } catch (e) {
           // The strategy or the storage failed: no trial may be left running behind the error.
           await stopAll("interrupt", `interrupted: the run stopped because the next trial could not be started (${errorText(e)})`);
           throw e;
         }
         if (!t) {
+          // Full (other workers took the last places): wait for this run's own trials.
+          if (bounded && !limit.room(study.snapshot)) continue;
           reason = "done";
           break;
         }
@@ -306,7 +311,9 @@ class TrialHandle<P> implements TrialContext<P> {
 
   constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
     this.number = t.number;
-    this.params = t.params as unknown as P;
+    // A copy: an objective that changes its params (p.lr *= 2) changes neither the stored trial
+    // nor what the strategies learn from (the values are strings, numbers and booleans).
+    this.params = { ...t.params } as unknown as P;
     if (t.budget !== undefined) this.budget = t.budget;
     this.report = (step, values) => {
       if (run.settled) return Promise.resolve(true);

@@ -158,6 +158,32 @@ export class Study {
     });
   }
 
+  /**
+   * Opens the study stored under `name` as it was created (space, direction, metric, strategy,
+   * seed): how a notebook follows a study that workers elsewhere run, knowing only where it is
+   * and its name. Throws study.not_found when the storage holds none of that name. A strategy
+   * this process has no factory for (a custom one, registered elsewhere) refuses to propose.
+   */
+  static async openStored(name: string, storage: Storage): Promise<Study> {
+    if (typeof name !== "string" || name.length === 0 || name.length > 200) throw Msg.badStudyName(name);
+    const snapshot = await storage.openExisting(name);
+    if (!snapshot) throw Msg.studyNotFound(name, storage.where(name));
+    const spec = snapshot.spec;
+    const space = SearchSpace.parse(spec.space);
+    let strategy: Strategy;
+    try {
+      strategy = createStrategy(spec.strategy.name, space, spec.strategy.options);
+    } catch {
+      strategy = {
+        name: spec.strategy.name,
+        propose: () => {
+          throw Msg.strategyUnavailable(name, spec.strategy.name);
+        },
+      };
+    }
+    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot });
+  }
+
   /** The latest snapshot this process has seen (read-only; valid until the next call). */
   get snapshot(): StudySnapshot {
     return this.snap;
@@ -182,20 +208,43 @@ export class Study {
   /**
    * Starts a trial: the next enqueued configuration, else the strategy's
    * proposal. Resolves to undefined when the strategy has nothing left (a
-   * finished grid).
+   * finished grid), or when `room`, asked inside the write on the latest state
+   * of the storage, says the study is full (a limit shared by many workers:
+   * the caller tells which by asking `room(study.snapshot)` again).
    */
-  ask(): Promise<FrozenTrial | undefined> {
+  ask(room?: (snapshot: StudySnapshot) => boolean): Promise<FrozenTrial | undefined> {
     // Not `async`, and with callbacks made once per study: an async method keeps its whole
     // frame on the heap for every call, which with the closures made per call was most of
     // what a trial allocated (and so most of the garbage collector's work in a fast study).
     // A synchronous throw still becomes a rejection.
     try {
-      if (this.strategy.costly) return this.askPrepared(0);
-      return this.storage.createTrial(this.name, this.proposeNext).then(this.afterAsk);
+      if (this.strategy.costly) return this.askPrepared(0, room);
+      return this.storage.createTrial(this.name, room === undefined ? this.proposeNext : this.guarded(room)).then(this.afterAsk);
     } catch (e) {
       return Promise.reject(e);
     }
   }
+
+  /**
+   * `proposeNext` behind `room`, asked first inside the write (on the state every worker
+   * sharing the storage has written): no room, no trial. Kept for the last `room` given, so a
+   * run that passes the same guard to every ask builds it once.
+   */
+  private guarded(room: (snapshot: StudySnapshot) => boolean): typeof this.proposeNext {
+    if (this.guard?.room !== room) {
+      // Other workers' stale trials are failed before the room is judged: one failed with a
+      // retry owed no longer counts, and its retry takes the room it leaves.
+      this.guard = {
+        room,
+        propose: (snap, n, write) => {
+          if (this.sweep) this.sweep.sweep(snap, write);
+          return room(snap) ? this.proposeSwept(snap, n) : undefined;
+        },
+      };
+    }
+    return this.guard.propose;
+  }
+  private guard: { room: (snapshot: StudySnapshot) => boolean; propose: (snap: StudySnapshot, n: number, write: WriteContext) => NewTrial | undefined } | undefined;
 
   /**
    * Asks a strategy whose proposals fit a model (`costly`: a GP fit takes up to seconds): the
@@ -208,8 +257,8 @@ export class Study {
    * state, and after MAX_PREPARED_ATTEMPTS such rounds inside the write (so a busy study
    * still makes progress).
    */
-  private async askPrepared(attempt: number): Promise<FrozenTrial | undefined> {
-    if (attempt >= MAX_PREPARED_ATTEMPTS) return this.afterAsk(await this.storage.createTrial(this.name, this.proposeNext));
+  private async askPrepared(attempt: number, room: ((snapshot: StudySnapshot) => boolean) | undefined): Promise<FrozenTrial | undefined> {
+    if (attempt >= MAX_PREPARED_ATTEMPTS) return this.afterAsk(await this.storage.createTrial(this.name, room === undefined ? this.proposeNext : this.guarded(room)));
     const seen = await this.storage.load(this.name);
     const seenCount = seen.trials.length;
     // Retries and enqueued configurations are cheap and decided inside the write.
@@ -219,6 +268,7 @@ export class Study {
     const r = await this.storage.createTrial(this.name, (snap, n, write) => {
       stale = false;
       this.sweep?.sweep(snap, write);
+      if (room !== undefined && !room(snap)) return undefined;
       const first = this.proposeCheap(snap);
       if (first) return this.owned(first);
       if (!prepared || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
@@ -229,7 +279,7 @@ export class Study {
       }
       return isDone(prepared) ? undefined : this.owned(prepared);
     });
-    if (stale) return this.askPrepared(attempt + 1);
+    if (stale) return this.askPrepared(attempt + 1, room);
     return this.afterAsk(r);
   }
 
@@ -249,12 +299,16 @@ export class Study {
   private readonly proposeNext = (snap: StudySnapshot, n: number, write: WriteContext): NewTrial | undefined => {
     // Other workers' stale trials are failed first, in this write: a retry owed is then handed out now.
     if (this.sweep) this.sweep.sweep(snap, write);
+    return this.proposeSwept(snap, n);
+  };
+
+  private proposeSwept(snap: StudySnapshot, n: number): NewTrial | undefined {
     const cheap = this.proposeCheap(snap);
     if (cheap) return this.owned(cheap);
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
     return this.owned(r);
-  };
+  }
 
   /** The new trial with its owner, this process, when trials have heartbeats (a study in memory has no other worker). */
   private owned(p: NewTrial): NewTrial {

@@ -230,6 +230,12 @@ export const Msg = {
   pgNoPermission: (url: string, detail: string) =>
     err("storage.permission", "storage", `the PostgreSQL user of ${url} may not create or use tunelab's tables (${detail}); grant it CREATE on the database's schema (or have an administrator open the storage once), then try again.`),
 
+  // ---- following a study run elsewhere (issue 14 part 3: Study.openStored, study.watch()) ----
+  studyNotFound: (name: string, where: string) =>
+    err("study.not_found", "study", `there is no study named ${show(name)} at ${where}; check the name and the storage (the location the workers use, e.g. TUNELAB_STORAGE), or start a worker first.`),
+  strategyUnavailable: (name: string, strategy: string) =>
+    err("study.strategy_unavailable", "strategy", `study ${show(name)} was created with the strategy ${show(strategy)}, which this process has not registered; it can be watched and read here, but to ask for trials register the strategy (registerStrategy) or open the study with it.`),
+
   // ---- heartbeats and stale trials (issue 14 part 4: src/study/heartbeat*.ts) ----
   heartbeatRange: (field: string, got: unknown, min: number, max: number) =>
     err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),

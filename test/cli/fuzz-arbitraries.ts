@@ -52,7 +52,7 @@ export const oddString = (maxLength = 12): fc.Arbitrary<string> => fc.string({ u
 export const oddKey: fc.Arbitrary<string> = fc.oneof(
   oddString(8),
   fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "toJSON", "prototype", "length", "then", ""),
-  fc.constantFrom("op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "trial", "step", "value", "state", "error"),
+  fc.constantFrom("op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "trial", "step", "value", "state", "error"),
   fc.constantFrom("type", "low", "high", "scale", "step", "when", "choices", "rule", "candidates", "maxResource", "startupTrials"),
 );
 

@@ -172,7 +172,7 @@ function readConfig(file: string): ts.ParsedCommandLine {
 }
 
 describe("the compiler", () => {
-  it("accepts this file's type assertions under test/tsconfig.json, and rejects a wrong one", { timeout: 60_000 }, () => {
+  it("accepts this file's type assertions under test/tsconfig.json, and rejects a wrong one", { timeout: 180_000 }, () => {
     const { options } = readConfig(path.join(ROOT, "test/tsconfig.json"));
     const host = ts.createCompilerHost(options);
     const probe = path.join(ROOT, "test/dsl/__types_probe__.ts");
@@ -197,7 +197,7 @@ describe("the compiler", () => {
     expect(errors.join("\n")).toContain("__types_probe__.ts:4");
   });
 
-  it("the emitted declarations and a notebook snippet compile with tslab's TypeScript 5.0", { timeout: 90_000 }, () => {
+  it("the emitted declarations and a notebook snippet compile with tslab's TypeScript 5.0", { timeout: 180_000 }, () => {
     // tslab compiles cells with its own TypeScript (@tslab/typescript-for-tslab), resolved from tslab.
     const tslabTs = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(require.resolve("tslab/package.json"))] })) as typeof ts;
     expect(tslabTs.version).toMatch(/^5\.0\./);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chartSubset, renderCharts, studyBundle, studyDisplay } from "../../src/notebook/bundle";
 import { PICTURE_ROWS, SCALE, studyPictureSvg } from "../../src/notebook/picture";
+import { rasterReady } from "../../src/notebook/png";
 import { forStaticSvg, renderSvg } from "../../src/notebook/vega";
 import { curvesData, curvesSpec } from "../../src/views/curves";
 import { STUDY_MIME, type StudyPayload } from "../../src/views/payload";
@@ -148,5 +149,38 @@ describe("renderSvg", () => {
     const svg = await renderSvg(parallelSpec(parallelData(payload())));
     // vega draws each trial's line as a group of its own (a facet by trial): 3 with a value, 1 failed.
     expect(svg.match(/<g class="mark-line role-mark layer_\d+_marks"/g)).toHaveLength(4);
+  });
+});
+
+describe("rasterReady", () => {
+  /** The RGBA pixels resvg draws for an SVG document, as svgToPng draws it (white background, system fonts). */
+  function pixels(svg: string): Uint8Array {
+    const { Resvg } = require("@resvg/resvg-js") as { Resvg: new (svg: string, o: object) => { render(): { pixels: Uint8Array } } };
+    return new Resvg(svg, { background: "white", font: { loadSystemFonts: true } }).render().pixels;
+  }
+
+  it("draws the charts' pixels as they are, without per-pixel dashes or per-line layers", async () => {
+    // Complete, pruned and failed trials: solid, dashed and dotted lines, each with a mark opacity.
+    const p = payload();
+    for (const svg of [await renderSvg(parallelSpec(parallelData(p))), await renderSvg(curvesSpec(curvesData(p)))]) {
+      const ready = rasterReady(svg);
+      expect(svg).toMatch(/<path [^>]*stroke-dasharray="1,0"/);
+      expect(ready).not.toMatch(/stroke-dasharray="1,0"/);
+      expect(ready).not.toMatch(/<path (?![^>]*\sfill=")[^>]*\sopacity="/);
+      // The pruned and failed lines keep their patterns.
+      expect(ready.match(/stroke-dasharray="(?!1,0)[^"]+"/g)?.length ?? 0).toBe(svg.match(/stroke-dasharray="(?!1,0)[^"]+"/g)?.length ?? 0);
+      const [a, b] = [pixels(svg), pixels(ready)];
+      expect(b.length).toBe(a.length);
+      let off = 0;
+      for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > 8) off++;
+      expect(off / a.length).toBeLessThan(0.001);
+    }
+  });
+
+  it("leaves filled marks alone (their opacity covers fill and stroke together)", () => {
+    const tag = '<path d="M0,0h5v5h-5Z" fill="#4c78a8" stroke="#000" opacity="0.5"/>';
+    expect(rasterReady(`<svg>${tag}</svg>`)).toBe(`<svg>${tag}</svg>`);
+    const both = '<path d="M0,0L5,5" stroke="#000" stroke-opacity="0.3" opacity="0.5"/>';
+    expect(rasterReady(both)).toBe(both);
   });
 });

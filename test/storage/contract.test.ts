@@ -119,6 +119,23 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
     expect(s.description.length).toBeGreaterThan(0);
   });
 
+  it("openExisting opens a stored study with its own spec and trials (another handle), and never creates one", async () => {
+    expect(await s.openExisting("nobody")).toBeUndefined();
+    expect(await s.listStudies()).toEqual([]);
+    await open();
+    await s.createTrial(study, trial(3));
+    const other = b.another();
+    expect(await other.openExisting("nobody")).toBeUndefined();
+    const snap = await other.openExisting(study);
+    expect(snap?.spec).toEqual(spec(study));
+    expect(snap?.trials.map((t) => t.params)).toEqual([{ x: 0.3, k: "a" }]);
+    // Opened like any study: it writes and reads as one.
+    const made = await other.createTrial(study, trial(4));
+    expect(made.trial?.number).toBe(1);
+    expect((await s.load(study)).trials).toHaveLength(2);
+    expect(await s.listStudies()).toEqual([study]);
+  });
+
   it("openStudy creates a study with the given spec and no trials", async () => {
     const snap = await open();
     expect(snap.spec).toEqual(spec(study));

@@ -3,6 +3,9 @@
 // trial ends settled with the best error text obtainable, and nothing escapes as an unhandled
 // rejection or an uncaught exception. Several of these cases made run() hang (a trial left
 // `running`) or ended a plain Node script before this was fixed; they stay as explicit examples.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { float, tune, type Limits } from "../../src/index";
 import type { Strategy } from "../../src/strategies/strategy";
@@ -116,6 +119,35 @@ describe("hostile results and throws", () => {
     await run(s);
     expect(s.trials[0]!.state).toBe("complete");
     expect(Object.getOwnPropertyDescriptor(s.trials[0]!.metrics, "__proto__")?.value).toBe(2);
+  });
+});
+
+describe("an objective that changes its params", () => {
+  it("changes neither the stored trial nor what a resumed study reads (memory and journal)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-mutate-"));
+    try {
+      for (const storage of ["memory", { dir }] as const) {
+        const seen: number[] = [];
+        const name = `mutating-${n++}`;
+        const s = tune(name).space({ x: float(0, 1) }).minimize().storage(storage).display(false).limits({ trials: 3 });
+        s.objective((p: { x: number }) => {
+          seen.push(p.x);
+          p.x = 42;
+          delete (p as { x?: number }).x;
+          (p as Record<string, unknown>)["extra"] = 1;
+          return seen.length;
+        });
+        await run(s);
+        expect(s.trials.map((t) => t.params)).toEqual(seen.map((x) => ({ x })));
+        if (storage !== "memory") {
+          const again = tune(name).space({ x: float(0, 1) }).minimize().storage(storage).display(false);
+          await again.limits({ trials: 3 }).objective(() => 0).run({ handleSigint: false });
+          expect(again.trials.map((t) => t.params)).toEqual(seen.map((x) => ({ x })));
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,13 +7,13 @@
  * Everything shown comes from src/views/curves (`curvesData`), which reads the untrusted system
  * record defensively; labels are numbers formatted here and go into the DOM as text.
  */
-import { bracketLabel, EndKinds, type CurvesData, type EndKind } from "../../../src/views";
+import { BRACKET_COLORS, bracketLabel, EndKinds, type CurvesData, type EndKind } from "../../../src/views";
 import { el } from "../dom";
 import type { StudyModel } from "../study-model";
 import type { ChartTheme } from "./theme";
 
-/** Bracket colours (Tableau 10), and brighter ones for dark themes. Theme values only, never payload. */
-const LIGHT = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6", "#79706e"];
+/** Bracket colours: the saved picture's (Tableau 10), and brighter ones for dark themes. Theme values only, never payload. */
+const LIGHT: readonly string[] = BRACKET_COLORS;
 const DARK = ["#6fa8ff", "#ffa94d", "#74d680", "#d6a4f0", "#ff7a7a", "#7fd8d0", "#ffe066", "#d2a679", "#ffb3c1", "#c8c8c8"];
 
 /** The colour scale of a study's brackets (labels "0", "1", ..., then "none" for trials without one). */

@@ -151,3 +151,27 @@ export function startNode(argv: readonly string[], env: Record<string, string> =
     exited,
   };
 }
+
+/** A `tunelab serve` process: each request gets a fresh id, and its reply is the line with that id. */
+export interface ServeProcess {
+  send(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Closes its input (it then ends) and resolves to its exit code. */
+  end(): Promise<number | null>;
+}
+
+/** Starts `tunelab serve` from a fresh build of src/ (ensureBuilt). */
+export function startServe(cwd?: string): ServeProcess {
+  const child = startNode([path.join(ensureBuilt(), "cli", "main.js"), "serve"], {}, cwd);
+  let ids = 0;
+  return {
+    send(request) {
+      const id = `r${++ids}`;
+      child.send(JSON.stringify({ ...request, id }));
+      return child.waitFor((m) => m["id"] === id);
+    },
+    async end() {
+      child.end();
+      return (await child.exited).code;
+    },
+  };
+}
