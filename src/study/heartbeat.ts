@@ -135,6 +135,9 @@ export function readTrialSet(view: Int32Array, out: Set<number>): void {
 }
 
 let thread: Worker | undefined;
+let stopTimer: ReturnType<typeof setTimeout> | undefined;
+/** How long the thread outlives its last lease (it is unref'd: it never holds the process). */
+const LINGER_MS = 2000;
 const readyWaiters = new Map<number, () => void>();
 let openLeases = 0;
 let nextLease = 0;
@@ -198,8 +201,15 @@ export class BeatLease {
     readyWaiters.delete(this.id);
     this.worker.postMessage({ type: "close", id: this.id } satisfies ThreadMessage);
     if (--openLeases === 0 && thread === this.worker) {
-      thread.postMessage({ type: "stop" } satisfies ThreadMessage);
-      thread = undefined;
+      // Stopped a moment later, unless another run starts meanwhile (a notebook's next cell).
+      const w = thread;
+      stopTimer = setTimeout(() => {
+        stopTimer = undefined;
+        if (openLeases > 0 || thread !== w) return;
+        w.postMessage({ type: "stop" } satisfies ThreadMessage);
+        thread = undefined;
+      }, LINGER_MS);
+      stopTimer.unref?.();
     }
   }
 
@@ -220,6 +230,10 @@ export class BeatLease {
 
 /** The thread of this process, started with the first lease; unref'd: it never keeps the process alive. */
 function startThread(): Worker | undefined {
+  if (stopTimer !== undefined) {
+    clearTimeout(stopTimer);
+    stopTimer = undefined;
+  }
   if (thread) return thread;
   try {
     const { Worker } = require("worker_threads") as typeof import("worker_threads");
@@ -239,6 +253,7 @@ function startThread(): Worker | undefined {
       }
     });
     w.on("exit", () => {
+      if (thread === w) thread = undefined;
       // A thread that ended (or failed to start) takes no lease: nobody waits for it.
       for (const resolve of readyWaiters.values()) resolve();
       readyWaiters.clear();
