@@ -11,7 +11,7 @@ import { Msg } from "../util/messages";
 import { ReplicaStorage, Tx, applyChecked } from "./base";
 import { DEFAULT_LOCK_GRACE_MS, FileLocks } from "./lock";
 import type { HeartbeatTarget } from "./storage";
-import { threadId } from "worker_threads";
+import { beatsDir, readBeats, writeBeat } from "./beats";
 
 export interface JournalOptions {
   /**
@@ -274,52 +274,6 @@ class JournalTx extends Tx {
     this.beats ??= readBeats(beatsDir(this.file));
     return this.beats.get(trial);
   }
-}
-
-/**
- * Records a heartbeat of `owner`'s running `trials` beside the journal `file` (see
- * JournalStorage.heartbeat); no trials removes the owner's file. Needs no open study: a
- * heartbeat thread calls it with the journal's path.
- */
-export function writeBeat(file: string, owner: string, trials: readonly number[]): void {
-  const dir = beatsDir(file);
-  const beat = path.join(dir, createHash("sha256").update(owner).digest("hex").slice(0, 32) + ".json");
-  if (trials.length === 0) {
-    fs.rmSync(beat, { force: true });
-    return;
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${beat}.${process.pid}.${threadId}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ owner, trials }));
-  fs.renameSync(tmp, beat);
-}
-
-function beatsDir(journal: string): string {
-  return journal + ".beats";
-}
-
-/** The latest beat of each trial named by the heartbeat files in `dir` (their modification times). */
-function readBeats(dir: string): Map<number, number> {
-  const out = new Map<number, number>();
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!name.endsWith(".json")) continue;
-    try {
-      const f = path.join(dir, name);
-      const at = fs.statSync(f).mtimeMs;
-      const trials = (JSON.parse(fs.readFileSync(f, "utf8")) as { trials?: unknown }).trials;
-      if (!Array.isArray(trials)) continue;
-      for (const n of trials) if (typeof n === "number" && !((out.get(n) ?? -Infinity) >= at)) out.set(n, at);
-    } catch {
-      /* removed or being replaced meanwhile: its worker beats again soon */
-    }
-  }
-  return out;
 }
 
 /** Bytes [start, end) of a Buffer as UTF-8 (the reader is only given Buffers here). */

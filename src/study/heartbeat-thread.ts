@@ -9,8 +9,7 @@
 import { parentPort } from "worker_threads";
 import { openBeatWriter, type BeatWriter } from "../storage/beats";
 import type { HeartbeatTarget } from "../storage/storage";
-import { errorText } from "../util/errors";
-import { readTrialSet, type ThreadMessage } from "./heartbeat";
+import { readTrialSet, type ThreadMessage } from "./heartbeat-shm";
 
 interface Lease {
   view: Int32Array;
@@ -68,7 +67,7 @@ function tick(g: Group): void {
         g.failing = false;
       },
       (e: unknown) => {
-        if (!g.failing) warn(`a heartbeat of ${g.key} could not be recorded (${errorText(e)}); trying again every interval`);
+        if (!g.failing) warn(`a heartbeat of ${g.key} could not be recorded (${e instanceof Error ? e.message : String(e)}); trying again every interval`);
         g.failing = true;
       },
     )

@@ -8,6 +8,7 @@ import { errorText, isTunelabError } from "../util/errors";
 import { isPlainObject, type JsonObject } from "../util/json";
 import { Msg } from "../util/messages";
 import { warn } from "./events";
+import { HEAD, type ThreadMessage } from "./heartbeat-shm";
 
 /**
  * Heartbeats: each running trial names its owner (this process: host, pid, start) and the owner
@@ -105,34 +106,6 @@ export function ownOwner(): { readonly record: JsonObject; readonly key: string 
 }
 
 // ---- the thread --------------------------------------------------------------------------------
-
-/** What the main thread tells the heartbeat thread. */
-export type ThreadMessage =
-  | { readonly type: "lease"; readonly id: number; readonly key: string; readonly target: HeartbeatTarget; readonly owner: string; readonly intervalMs: number; readonly buffer: SharedArrayBuffer }
-  | { readonly type: "buffer"; readonly id: number; readonly buffer: SharedArrayBuffer }
-  | { readonly type: "close"; readonly id: number }
-  | { readonly type: "stop" };
-
-/**
- * A lease's shared memory: [version, count, trial, trial, ...]. The main thread alone writes
- * it: the version is odd while it writes (a seqlock), so the thread reads a whole set or
- * reads again.
- */
-const HEAD = 2;
-
-/** Adds the trial numbers a lease's shared memory holds to `out` (nothing if it can't get a stable read). */
-export function readTrialSet(view: Int32Array, out: Set<number>): void {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const v = Atomics.load(view, 0);
-    if (v & 1) continue;
-    const n = Math.min(Atomics.load(view, 1), view.length - HEAD);
-    const got: number[] = [];
-    for (let i = 0; i < n; i++) got.push(Atomics.load(view, HEAD + i));
-    if (Atomics.load(view, 0) !== v) continue;
-    for (const t of got) out.add(t);
-    return;
-  }
-}
 
 let thread: Worker | undefined;
 let stopTimer: ReturnType<typeof setTimeout> | undefined;
