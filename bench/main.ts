@@ -12,9 +12,10 @@ import { suite as random } from "./suites/random";
 import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
 import { suite as run } from "./suites/run";
 import { suite as journal } from "./suites/journal";
+import { suite as workers } from "./suites/workers";
 
 /** Every suite, by name; the first is the default. */
-const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband, run, journal];
+const SUITES: readonly Suite[] = [random, notebook, bayes, hyperband, run, journal, workers];
 
 const USAGE = `usage: npm run bench [-- <suite>... [options]]
 
@@ -29,6 +30,7 @@ options:
   --methods a,b      hyperband suite: only these methods (tunelab tl_*, par_*, mlp_* and
                      mf_bench.py's Optuna methods; default all)
   --no-optuna        tunelab rows only (no Python)
+  --quick            workers suite: fewer trials per run and a 3k-trial long study
   --cpu-prof DIR     write V8 CPU profiles of tunelab's worker processes into DIR
   --readme           write bench/README.md even for non-default options or without Optuna rows
   --no-readme        never write bench/README.md
@@ -50,6 +52,7 @@ function parse(argv: string[]): Parsed | undefined {
   let cpuProf: string | undefined;
   let readme: Parsed["readme"] = "auto";
   let methods: string[] | undefined;
+  let quick = false;
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, not ${v}`);
@@ -68,6 +71,7 @@ function parse(argv: string[]): Parsed | undefined {
       methods = (argv[++i] ?? "").split(",").filter(Boolean);
       for (const m of methods) if (!HYPERBAND_METHOD_KEYS.includes(m)) throw new Error(`unknown method ${m} (methods: ${HYPERBAND_METHOD_KEYS.join(", ")})`);
     } else if (a === "--no-optuna") optuna = false;
+    else if (a === "--quick") quick = true;
     else if (a === "--cpu-prof") cpuProf = argv[++i];
     else if (a === "--readme") readme = "yes";
     else if (a === "--no-readme") readme = "no";
@@ -80,9 +84,9 @@ function parse(argv: string[]): Parsed | undefined {
     return s;
   });
   if (cpuProf) fs.mkdirSync(cpuProf, { recursive: true });
-  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf && !methods;
+  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf && !methods && !quick;
   const command = process.env["npm_lifecycle_event"] === "bench" ? `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` : `node bench/run.js ${argv.join(" ")}`.trim();
-  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), ...(methods ? { methods } : {}), isDefault, command } };
+  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), ...(methods ? { methods } : {}), ...(quick ? { quick } : {}), isDefault, command } };
 }
 
 async function main(): Promise<void> {

@@ -29,6 +29,8 @@ export const REQUIREMENTS = {
   scipy: "scipy==1.17.1",
   torch: "torch==2.13.0",
   greenlet: "greenlet",
+  /** PostgreSQL's driver for Optuna's RDBStorage (the workers suite). */
+  psycopg2: "psycopg2-binary==2.9.13",
 } as const;
 
 /** Where the reference script is: shared/ beside the repo, or TUNELAB_OPTUNA_BENCH. */

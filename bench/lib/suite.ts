@@ -18,6 +18,8 @@ export interface SuiteOptions {
   readonly optuna: boolean;
   /** The hyperband suite's methods (--methods; default all). */
   readonly methods?: readonly string[];
+  /** A shorter run (--quick; the suites that have one say what it leaves out). */
+  readonly quick?: boolean;
   /** When set, tunelab's worker processes write V8 CPU profiles (.cpuprofile) here. */
   readonly cpuProf?: string;
   /** Whether these are the defaults (only then is the README rewritten, unless --readme). */
