@@ -3,6 +3,8 @@ import { MemoryStorage } from "../storage/base";
 import { locationProblem, openStorage, parseLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
+import { resolveRetries } from "../study/retry";
+import { checkHeartbeat } from "../study/heartbeat";
 import { resolveLimits } from "../study/limits";
 import { LimitWatch } from "../study/reached";
 import { createStopper } from "../strategies/registry";
@@ -29,7 +31,7 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
@@ -114,6 +116,8 @@ export class ProtocolSession {
 
   /** Releases the storages. */
   async close(): Promise<void> {
+    // Trials asked and never told are this process's no longer: they go stale (and are retried) elsewhere.
+    for (const s of this.studies.values()) s.releaseHeartbeat(true);
     this.studies.clear();
     await this.memory.close();
     for (const s of this.storages.values()) await s.then((x) => x.close()).catch(() => undefined);
@@ -162,8 +166,12 @@ export class ProtocolSession {
       stopping = createStopper(rule, rest, "stopping.rule");
     }
     const room = trialsRoom(optional(r["limits"]));
+    const retries = resolveRetries(optional(r["retries"]));
+    const heartbeat = checkHeartbeat(optional(r["heartbeat"]));
     const storage = await this.storageFor(r["storage"]);
     const study = await Study.open({
+      ...(retries ? { retries } : {}),
+      ...(heartbeat ? { heartbeat } : {}),
       ...(stopping ? { stopping } : {}),
       name,
       space: r["space"] as never,

@@ -47,7 +47,8 @@ The file (relative paths are relative to its folder):
    "limits": {"trials": 60, "parallel": 4},
    "command": ["python", "train.py", "--alpha", "{alpha}", "--epochs", "{budget}"],
    "metrics": [{"name": "val_loss", "regex": "val_loss=([-+0-9.eE]+)"}],
-   "env": {"OMP_NUM_THREADS": "1"}, "retries": {"max": 2}}
+   "env": {"OMP_NUM_THREADS": "1"}, "retries": {"max": 2},
+   "heartbeat": {"intervalSeconds": 10, "graceSeconds": 60}}
 
 Exit status: 0 when a limit is reached, 130 after Ctrl-C, 2 for a bad file.
 `;
@@ -106,6 +107,7 @@ function openStudy(spec: StudyFile, storage: Storage): Promise<Study> {
     ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
     ...(spec.stopping ? { stopping: spec.stopping } : {}),
     ...(spec.retries ? { retries: spec.retries } : {}),
+    ...(spec.heartbeat ? { heartbeat: spec.heartbeat } : {}),
     storage,
   });
 }

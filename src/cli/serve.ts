@@ -62,11 +62,16 @@
  *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
  *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
  *   "compare": "running-average" | "value"}`; `report` then answers
- *   `"prune": true` when the rule stops the trial), and `limits` (an addition:
+ *   `"prune": true` when the rule stops the trial), `limits` (an addition:
  *   `{"trials": n}`, the most trials the study may hold, counted over every
  *   process that shares its storage as `limits.trials` counts them; checked
  *   inside the write that creates a trial, so many workers together never
- *   make more).
+ *   make more), `retries` (an addition: `{"max": n}`: a trial lost to the
+ *   infrastructure, here a stale one, is run again up to n times) and
+ *   `heartbeat` (an addition: `{"intervalSeconds": 10, "graceSeconds": 60}`;
+ *   this process beats for the trials it handed out until they are told or it
+ *   ends, and an `ask` fails another worker's trial that has been silent for
+ *   longer than the grace period as stale; a study in memory has no heartbeats).
  *   → `{"ok": true, "study": name}`.
  *   - `storage` omitted (or null, or "memory"): in memory, for the life of the
  *     process (TUNELAB_STORAGE does not change this default: PROTOCOL.md pins it).

@@ -8,6 +8,7 @@ import { createStopper, createStrategy } from "../strategies/registry";
 import type { Stopper, Strategy } from "../strategies/strategy";
 import { LIMIT_KEYS, resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
 import { resolveRetries, type RetryPolicy } from "../study/retry";
+import { checkHeartbeat, type HeartbeatOptions } from "../study/heartbeat";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
 import { defaultLocation, parseLocation } from "../storage/open";
@@ -26,7 +27,8 @@ import { COMMAND_OPTIONS, commandSpec, type CommandSpec } from "./command";
  * - `limits` (as the DSL's: trials, parallel, minutes | seconds, target, patience, trialSeconds);
  * - `command` (argv with placeholders), `metrics` (`[{name, regex}]`), `env`, `cwd`,
  *   `retries` (`{"max": n}`), and command()'s other options: `final`, `trialDir`, `shell`,
- *   `graceSeconds`, `logBytes`, `maxLineLength`, `logs`.
+ *   `graceSeconds`, `logBytes`, `maxLineLength`, `logs`;
+ * - `heartbeat` (`{"intervalSeconds": 10, "graceSeconds": 60}`: src/study/heartbeat.ts).
  *
  * Relative paths (`storage`, `cwd`, `logs`) are relative to the file's folder. Every field is
  * checked, and an error names the field (`limits.trials`, `metrics[0].regex`, `space.lr.low`).
@@ -49,6 +51,7 @@ export const STUDY_FILE_FIELDS = [
   "command",
   ...COMMAND_OPTIONS,
   "retries",
+  "heartbeat",
 ] as const;
 
 /** A checked study file, ready to run. */
@@ -65,6 +68,7 @@ export interface StudyFile {
   readonly limits: ResolvedLimits;
   readonly command: CommandSpec;
   readonly retries?: RetryPolicy;
+  readonly heartbeat?: HeartbeatOptions;
 }
 
 /** Reads a study file's text; `file` names it in messages and its folder anchors relative paths. */
@@ -136,6 +140,7 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
     ...(spec.logs !== undefined ? { logs: path.resolve(baseDir, spec.logs) } : {}),
   };
   const retries = resolveRetries(raw["retries"]);
+  const heartbeat = checkHeartbeat(raw["heartbeat"]);
   return {
     study,
     storage,
@@ -148,6 +153,7 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
     limits,
     command: cmd,
     ...(retries ? { retries } : {}),
+    ...(heartbeat ? { heartbeat } : {}),
   };
 }
 
@@ -164,6 +170,7 @@ export interface StudyDeclaration {
   readonly limits: Limits;
   readonly command: CommandSpec;
   readonly retries?: RetryPolicy;
+  readonly heartbeat?: HeartbeatOptions;
 }
 
 /** The study file of a declaration (the fields in the documented order; defaults left out). */
@@ -191,6 +198,7 @@ export function studyFileJSON(d: StudyDeclaration): JsonObject {
   if (Object.keys(c.env).length) out["env"] = { ...c.env };
   if (c.cwd !== undefined) out["cwd"] = c.cwd;
   if (d.retries) out["retries"] = { max: d.retries.max };
+  if (d.heartbeat) out["heartbeat"] = { ...d.heartbeat } as JsonObject;
   if (c.final !== "last") out["final"] = c.final;
   if (c.trialDir) out["trialDir"] = true;
   if (c.shell) out["shell"] = true;

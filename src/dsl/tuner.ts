@@ -29,6 +29,7 @@ import { isCommandObjective } from "../command/command";
 import { readTrialLog } from "../command/trial-log";
 import { studyFileJSON } from "../command/study-file";
 import { resolveRetries, type RetryPolicy } from "../study/retry";
+import { checkHeartbeat, type HeartbeatOptions } from "../study/heartbeat";
 import type { JsonObject } from "../util/json";
 
 /** A trial record whose params have the space's type. */
@@ -94,6 +95,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private lim: ResolvedLimits = resolveLimits({});
   private limRaw: Limits = {};
   private retryPolicy?: RetryPolicy;
+  private heartbeatOptions?: Required<HeartbeatOptions>;
   private fn?: ObjectiveFn<Params<S>>;
   private opened?: Promise<Study>;
   private studyObj?: Study;
@@ -181,6 +183,20 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   }
 
   /**
+   * How often this worker's running trials say they are alive (from a thread of their own, so
+   * a busy objective can't starve them), and how long a silent trial of another worker is
+   * waited for before the next ask fails it as stale (and retries it, with `.retries()`).
+   * Default `{ intervalSeconds: 10, graceSeconds: 60 }`; a study in memory has none.
+   * @example tune("mlp").storage("postgresql://tuner@db/studies").heartbeat({ graceSeconds: 120 })
+   */
+  heartbeat(options: HeartbeatOptions): this {
+    this.mutable("heartbeat");
+    this.heartbeatOptions = checkHeartbeat(options, "heartbeat");
+    if (!this.heartbeatOptions) throw Msg.badOption("heartbeat", options, "an object { intervalSeconds, graceSeconds }");
+    return this;
+  }
+
+  /**
    * Where the study is kept: a folder for the on-disk journal, "memory", a postgresql:// URL
    * (many workers on many machines share the study), a Storage, or `{ dir, durable }`.
    * Default: TUNELAB_STORAGE, else the journal in `.tunelab/` under the working directory.
@@ -262,6 +278,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
         storage,
         ...(this.stopper ? { stopping: this.stopper } : {}),
         ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
+        ...(this.heartbeatOptions ? { heartbeat: this.heartbeatOptions } : {}),
       })).then(
         (study) => {
           this.studyObj = study;
@@ -412,6 +429,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
       limits: this.limRaw,
       command: this.fn.spec,
       ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
+      ...(this.heartbeatOptions ? { heartbeat: this.heartbeatOptions } : {}),
     });
   }
 

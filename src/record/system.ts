@@ -21,7 +21,9 @@ import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
  * | `process`   | command()                                | the trial's process (ProcessRecord)                     |
  * | `command`   | command()                                | `{ argv, log, tail, ... }` (CommandRecord)              |
  * | `lost`      | the journal reader                       | `{ line }`: a placeholder of a lost trial               |
- * | `owner`     | the worker that runs the trial           | `{ host, pid, start }` (WorkerIdentity)                 |
+ * | `owner`     | the worker that runs the trial           | `{ host, pid, start }` (WorkerIdentity), plus `boot`,   |
+ * |             | (Study.ask, with heartbeats)             | `pidns`, `ticks`: a dead process of this machine is     |
+ * |             |                                          | known at once (src/study/heartbeat.ts OwnerRecord)      |
  *
  * A trial's liveness (its heartbeat) is not in this record: a heartbeat every few seconds would
  * rewrite the record and grow the study's log by a line each time. Storages keep it beside the

@@ -10,6 +10,8 @@ import { TunelabError, errorText } from "../util/errors";
 import { Msg } from "../util/messages";
 import { ReplicaStorage, Tx, applyChecked } from "./base";
 import { DEFAULT_LOCK_GRACE_MS, FileLocks } from "./lock";
+import type { HeartbeatTarget } from "./storage";
+import { beatsDir, readBeats, writeBeat } from "./beats";
 
 export interface JournalOptions {
   /**
@@ -166,16 +168,13 @@ export class JournalStorage extends ReplicaStorage {
   async heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void> {
     const of = this.files.get(study);
     if (!of) throw Msg.studyUnknown(study);
-    const dir = beatsDir(of.file);
-    const file = path.join(dir, createHash("sha256").update(owner).digest("hex").slice(0, 32) + ".json");
-    if (trials.length === 0) {
-      fs.rmSync(file, { force: true });
-      return;
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ owner, trials }));
-    fs.renameSync(tmp, file);
+    writeBeat(of.file, owner, trials);
+  }
+
+  /** Where another handle (a heartbeat thread) beats for a study of this journal: its file. */
+  heartbeatTarget(study: string): HeartbeatTarget | undefined {
+    const of = this.files.get(study);
+    return of ? { kind: "journal", file: of.file, study } : undefined;
   }
 
   /** Calls `listener` when the journal grows (the file's size is checked four times a second). */
@@ -275,34 +274,6 @@ class JournalTx extends Tx {
     this.beats ??= readBeats(beatsDir(this.file));
     return this.beats.get(trial);
   }
-}
-
-function beatsDir(journal: string): string {
-  return journal + ".beats";
-}
-
-/** The latest beat of each trial named by the heartbeat files in `dir` (their modification times). */
-function readBeats(dir: string): Map<number, number> {
-  const out = new Map<number, number>();
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!name.endsWith(".json")) continue;
-    try {
-      const f = path.join(dir, name);
-      const at = fs.statSync(f).mtimeMs;
-      const trials = (JSON.parse(fs.readFileSync(f, "utf8")) as { trials?: unknown }).trials;
-      if (!Array.isArray(trials)) continue;
-      for (const n of trials) if (typeof n === "number" && !((out.get(n) ?? -Infinity) >= at)) out.set(n, at);
-    } catch {
-      /* removed or being replaced meanwhile: its worker beats again soon */
-    }
-  }
-  return out;
 }
 
 /** Bytes [start, end) of a Buffer as UTF-8 (the reader is only given Buffers here). */

@@ -61,7 +61,7 @@ export interface LockHolder {
   readonly token: string;
 }
 
-type Verdict = "alive" | "dead" | "unknown";
+export type Verdict = "alive" | "dead" | "unknown";
 
 interface Judged {
   readonly verdict: Verdict;
@@ -152,7 +152,6 @@ export function judge(text: string, graceMs: number): Judged {
   if (text.trim() === "") return { verdict: "unknown", who: "nobody (the lock is empty)", why: "it was empty (left by a process that died while taking it, or by a power cut)", graceMs: short };
   const h = parseHolder(text.trim());
   if (h === null) return { verdict: "unknown", who: "nobody (the lock is unreadable)", why: "its content was not a lock holder (damaged)", graceMs: short };
-  const self = ownHolder();
   if ("legacyPid" in h) {
     const pid = h.legacyPid;
     const who = `process ${pid} (an older tunelab)`;
@@ -160,6 +159,16 @@ export function judge(text: string, graceMs: number): Judged {
     // Its age is the time it records: an older tunelab held a lock for one transaction.
     return { verdict: "unknown", who, since: h.since, why: `it was left by an older tunelab as process ${pid}, a pid now in use that can't be checked, and is older than the grace period`, graceMs };
   }
+  return judgeHolder(h, graceMs);
+}
+
+/** Whether the process a holder record names is alive, dead, or can't be checked from here (another machine or container). */
+export function holderVerdict(h: LockHolder): Verdict {
+  return judgeHolder(h, 0).verdict;
+}
+
+function judgeHolder(h: LockHolder, graceMs: number): Judged {
+  const self = ownHolder();
   const where = h.host === self.host ? "on this machine" : `on ${h.host}`;
   const who = `process ${h.pid} ${where}`;
   if (h.host === self.host && h.boot !== null && self.boot !== null && h.boot !== self.boot) {

@@ -8,6 +8,7 @@ import { TunelabError, errorText } from "../util/errors";
 import { Msg } from "../util/messages";
 import { ReplicaStorage, Tx, applyChecked } from "./base";
 import { redactUrl, stripPassword } from "./open";
+import type { HeartbeatTarget } from "./storage";
 
 /**
  * The PostgreSQL storage: many workers, on many machines, share a study through one database.
@@ -489,17 +490,38 @@ export class PostgresStorage extends ReplicaStorage {
   }
 
   async heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void> {
-    const st = this.study(study);
+    // A heartbeat thread's handle has not opened the study (that reads its whole log): its id is looked up once.
+    const id = this.studies.get(study)?.id ?? (await this.studyId(study));
     await this.withClient("recording a heartbeat", (c) =>
       c.query(
         `WITH gone AS (DELETE FROM tunelab_heartbeats WHERE study_id = $1 AND owner = $2 AND NOT (trial = ANY($3::int[])))
          INSERT INTO tunelab_heartbeats (study_id, trial, owner, beat_at) SELECT $1, t, $2, statement_timestamp() FROM unnest($3::int[]) AS t
          ON CONFLICT (study_id, trial) DO UPDATE SET owner = excluded.owner, beat_at = excluded.beat_at`,
-        [st.id, owner, trials],
+        [id, owner, trials],
       ),
     ).catch((e: unknown) => {
       throw e instanceof TunelabError ? e : this.failure(e);
     });
+  }
+
+  private readonly ids = new Map<string, number>();
+
+  /** The id of a stored study this handle has not opened. */
+  private async studyId(study: string): Promise<number> {
+    const known = this.ids.get(study);
+    if (known !== undefined) return known;
+    const r = await this.withClient("finding the study", (c) => c.query("SELECT id FROM tunelab_studies WHERE name = $1", [JSON.stringify(study)])).catch((e: unknown) => {
+      throw e instanceof TunelabError ? e : this.failure(e);
+    });
+    if (r.rows.length === 0) throw Msg.studyUnknown(study);
+    const id = Number(r.rows[0].id);
+    this.ids.set(study, id);
+    return id;
+  }
+
+  /** Another handle on this database (a heartbeat thread's) beats for `study` through the URL. */
+  heartbeatTarget(study: string): HeartbeatTarget | undefined {
+    return this.studies.has(study) ? { kind: "postgresql", url: this.url, study } : undefined;
   }
 
   /** The database's clock (epoch ms): what heartbeats and trial times are measured in. */

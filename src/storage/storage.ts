@@ -103,6 +103,12 @@ export interface Storage {
    */
   heartbeat(study: string, owner: string, trials: readonly number[]): Promise<void>;
   /**
+   * How another handle on this storage, in another thread, beats for `study` (src/storage/beats.ts
+   * opens it): undefined, or no such method, when there is nothing to beat for (memory: a study
+   * in memory ends with its process, so no trial of it can outlive its worker).
+   */
+  heartbeatTarget?(study: string): HeartbeatTarget | undefined;
+  /**
    * Calls `listener` (with no arguments: `load` reads what changed) soon after another handle
    * writes to the study: at once in memory, through LISTEN/NOTIFY on PostgreSQL, by watching the
    * file for the journal. Returns the function that stops watching.
@@ -113,3 +119,8 @@ export interface Storage {
   /** Flushes and releases resources. */
   close(): Promise<void>;
 }
+
+/** Where a heartbeat thread writes beats (plain data: it is sent to the thread). */
+export type HeartbeatTarget =
+  | { readonly kind: "journal"; readonly file: string; readonly study: string }
+  | { readonly kind: "postgresql"; readonly url: string; readonly study: string };

@@ -1,6 +1,6 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
 import type { NewTrial } from "../record/ops";
-import { COMMAND_KEY, FAILURE_KEY, failureOf, PROCESS_KEY, RETRY_KEY, retryFromOf, retryOf, STOPPED_KEY, type InfrastructureCause } from "../record/system";
+import { COMMAND_KEY, FAILURE_KEY, failureOf, OWNER_KEY, PROCESS_KEY, RETRY_KEY, retryFromOf, retryOf, STOPPED_KEY, type InfrastructureCause } from "../record/system";
 import { errorText } from "../util/errors";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
@@ -64,7 +64,7 @@ export class InfrastructureFailure extends Error {
 }
 
 /** Keys of a trial's system record that belong to this run of it, not to the configuration. */
-const RUN_KEYS: ReadonlySet<string> = new Set([FAILURE_KEY, RETRY_KEY, STOPPED_KEY, PROCESS_KEY, COMMAND_KEY]);
+const RUN_KEYS: ReadonlySet<string> = new Set([FAILURE_KEY, RETRY_KEY, STOPPED_KEY, PROCESS_KEY, COMMAND_KEY, OWNER_KEY]);
 
 /**
  * How `tell` records a trial that failed with `error`. For an infrastructure failure it adds

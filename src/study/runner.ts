@@ -82,6 +82,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   const timed = Number.isFinite(lim.trialMs);
   // An objective that holds resources across trials (command()) is told about the run.
   const lifecycle = lifecycleOf(objective);
+  await study.prepareHeartbeat();
   await lifecycle?.beforeRun?.(study);
   const t0 = Date.now();
   const deadline = t0 + lim.ms;
@@ -219,6 +220,23 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
       limit.nextPass();
       if (!reason) reason = limit.reached(inFlight.size);
+      if (reason === "trials" && !aborted && !timeUp && study.othersRunning()) {
+        // Other workers' trials fill the limit: one whose worker has stopped beating may be
+        // lost. It is waited for until it beats again, ends, or is failed as stale (a retry
+        // then takes its place and the limit is not reached after all).
+        let wait: number | undefined;
+        try {
+          wait = await study.sweepStale();
+        } catch (e) {
+          warn(`could not check other workers' trials: ${errorText(e)}`);
+        }
+        limit.nextPass();
+        if (wait !== undefined || limit.count() < lim.trials) {
+          reason = undefined;
+          if (wait !== undefined) await sleepOrWake(Math.max(50, Math.min(wait + 50, study.heartbeat!.intervalMs)), (w) => (wake = w));
+          continue;
+        }
+      }
       if (reason) break;
       if (inFlight.size < lim.parallel && limit.count() < lim.trials) {
         let t: FrozenTrial | undefined;
@@ -258,6 +276,8 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
   } finally {
     clearLongTimeout(timer);
     holdProcess(false);
+    // The heartbeat thread stops with the run (unless trials asked by hand still run).
+    study.releaseHeartbeat();
     options.signal?.removeEventListener("abort", onAbort);
     offSigint?.();
     if (lifecycle?.afterRun) {
@@ -415,6 +435,17 @@ function lifecycleOf(objective: unknown): ObjectiveLifecycle | undefined {
  * wait, at most, beyond the trial in hand (a turn also runs V8's pending tasks, so not often).
  */
 const TURN_MS = 50;
+
+/** Waits `ms`, or less when the run loop is woken (an abort, the time limit). */
+function sleepOrWake(ms: number, setWake: (w: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    setWake(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
 
 /** Resolves after the event loop has had a turn (timers, I/O, signals). */
 function nextTurn(): Promise<void> {

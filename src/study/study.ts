@@ -4,7 +4,7 @@ import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
-import { QUEUE_KEY } from "../record/system";
+import { OWNER_KEY, QUEUE_KEY, ownerOf, workerKey } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -15,6 +15,9 @@ import { Rng } from "../util/rng";
 import { StudyEvents } from "./events";
 import { finiteMetrics } from "./result";
 import { resolveRetries, RetryQueue, type RetryPolicy } from "./retry";
+import { BeatLease, ownOwner, resolveHeartbeat, type HeartbeatOptions, type HeartbeatPolicy } from "./heartbeat";
+import { StaleSweep } from "./heartbeat-sweep";
+import type { WriteContext } from "../storage/storage";
 
 /** The key, in a trial's system record, of the enqueued configuration it ran. */
 export { QUEUE_KEY };
@@ -35,6 +38,12 @@ export interface StudyOptions {
   readonly stopping?: Stopper;
   /** Run a trial lost to the infrastructure again, up to `max` times (retry.ts). Default: never. */
   readonly retries?: RetryPolicy;
+  /**
+   * How often this worker's running trials say they are alive, and how long a silent trial of
+   * another worker is waited for before it is failed as stale (heartbeat.ts). Default: a beat
+   * every 10 s, a grace of 60 s. Storages in memory have none (nothing outlives the process).
+   */
+  readonly heartbeat?: HeartbeatOptions;
 }
 
 /** How a trial ended, as told by the caller. */
@@ -58,9 +67,15 @@ export class Study {
   readonly stopping?: Stopper;
   readonly storage: Storage;
   readonly retries?: RetryPolicy;
+  /** The heartbeat policy, when the storage has heartbeats (not in memory). */
+  readonly heartbeat?: HeartbeatPolicy;
   readonly events = new StudyEvents();
   private snap: StudySnapshot;
   private readonly retryQueue = new RetryQueue();
+  /** Fails other workers' stale trials inside each ask's write (with heartbeats only). */
+  private readonly sweep?: StaleSweep;
+  /** This process's beats for the trials it runs of this study (opened with its first trial). */
+  private lease: BeatLease | undefined;
 
   private constructor(o: {
     name: string;
@@ -73,6 +88,7 @@ export class Study {
     storage: Storage;
     snapshot: StudySnapshot;
     retries?: RetryPolicy;
+    heartbeat?: HeartbeatPolicy;
   }) {
     this.name = o.name;
     this.space = o.space;
@@ -84,6 +100,10 @@ export class Study {
     this.storage = o.storage;
     this.snap = o.snapshot;
     if (o.retries) this.retries = o.retries;
+    if (o.heartbeat) {
+      this.heartbeat = o.heartbeat;
+      this.sweep = new StaleSweep(o.heartbeat, ownOwner().key, o.retries);
+    }
   }
 
   /**
@@ -97,10 +117,11 @@ export class Study {
     if (typeof metric !== "string" || metric.length === 0) throw Msg.badMetricName(metric);
     const space = SearchSpace.parse(o.space);
     const retries = resolveRetries(o.retries);
+    const heartbeat = resolveHeartbeat(o.heartbeat);
     if (o.seed !== undefined && !(typeof o.seed === "number" && Number.isSafeInteger(o.seed))) throw Msg.badOption("seed", o.seed, "an integer");
     const strategySpec = o.strategy ?? { name: "random" };
     const strategy = isStrategy(strategySpec) ? strategySpec : createStrategy(strategySpec.name, space, strategySpec.options);
-    const storage = o.storage ?? new MemoryStorage();
+    const storage: Storage = o.storage ?? new MemoryStorage();
     const spec: StudySpec = {
       name: o.name,
       space: space.toJSON(),
@@ -132,6 +153,8 @@ export class Study {
       storage,
       snapshot,
       ...(retries ? { retries } : {}),
+      // Only a storage another handle can beat to (heartbeatTarget) outlives this process.
+      ...(typeof storage.heartbeatTarget === "function" ? { heartbeat } : {}),
     });
   }
 
@@ -209,12 +232,19 @@ export class Study {
    */
   private guarded(room: (snapshot: StudySnapshot) => boolean): typeof this.proposeNext {
     if (this.guard?.room !== room) {
-      const next = this.proposeNext;
-      this.guard = { room, propose: (snap, n) => (room(snap) ? next(snap, n) : undefined) };
+      // Other workers' stale trials are failed before the room is judged: one failed with a
+      // retry owed no longer counts, and its retry takes the room it leaves.
+      this.guard = {
+        room,
+        propose: (snap, n, write) => {
+          if (this.sweep) this.sweep.sweep(snap, write);
+          return room(snap) ? this.proposeSwept(snap, n) : undefined;
+        },
+      };
     }
     return this.guard.propose;
   }
-  private guard: { room: (snapshot: StudySnapshot) => boolean; propose: (snap: StudySnapshot, n: number) => NewTrial | undefined } | undefined;
+  private guard: { room: (snapshot: StudySnapshot) => boolean; propose: (snap: StudySnapshot, n: number, write: WriteContext) => NewTrial | undefined } | undefined;
 
   /**
    * Asks a strategy whose proposals fit a model (`costly`: a GP fit takes up to seconds): the
@@ -235,18 +265,19 @@ export class Study {
     const cheap = this.proposeCheap(seen);
     const prepared: ProposeResult | undefined = cheap ? undefined : this.strategy.propose(proposeContext(seen, this.space, seenCount, this.seed));
     let stale = false;
-    const r = await this.storage.createTrial(this.name, (snap, n) => {
+    const r = await this.storage.createTrial(this.name, (snap, n, write) => {
       stale = false;
+      this.sweep?.sweep(snap, write);
       if (room !== undefined && !room(snap)) return undefined;
       const first = this.proposeCheap(snap);
-      if (first) return first;
+      if (first) return this.owned(first);
       if (!prepared || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
         // What it was to be (a retry, a queued configuration) was taken meanwhile, or a
         // worker that saw the same state proposed the same configuration first.
         stale = true;
         return undefined;
       }
-      return isDone(prepared) ? undefined : prepared;
+      return isDone(prepared) ? undefined : this.owned(prepared);
     });
     if (stale) return this.askPrepared(attempt + 1, room);
     return this.afterAsk(r);
@@ -265,19 +296,95 @@ export class Study {
   private readonly queuePosition = new FreePosition(QUEUE_KEY);
 
   /** What `ask` records: a retry owed (retry.ts), else the next enqueued configuration, else the strategy's proposal. */
-  private readonly proposeNext = (snap: StudySnapshot, n: number): NewTrial | undefined => {
+  private readonly proposeNext = (snap: StudySnapshot, n: number, write: WriteContext): NewTrial | undefined => {
+    // Other workers' stale trials are failed first, in this write: a retry owed is then handed out now.
+    if (this.sweep) this.sweep.sweep(snap, write);
+    return this.proposeSwept(snap, n);
+  };
+
+  private proposeSwept(snap: StudySnapshot, n: number): NewTrial | undefined {
     const cheap = this.proposeCheap(snap);
-    if (cheap) return cheap;
+    if (cheap) return this.owned(cheap);
     const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
     if (isDone(r)) return undefined;
-    return r;
-  };
+    return this.owned(r);
+  }
+
+  /** The new trial with its owner, this process, when trials have heartbeats (a study in memory has no other worker). */
+  private owned(p: NewTrial): NewTrial {
+    if (!this.heartbeat) return p;
+    const system = { ...p.system, [OWNER_KEY]: ownOwner().record };
+    return p.budget === undefined ? { params: p.params, system } : { params: p.params, system, budget: p.budget };
+  }
 
   private readonly afterAsk = ({ trial, snapshot }: { trial?: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial | undefined => {
     this.snap = snapshot;
-    if (trial) this.events.emit("trialStarted", { trial });
+    if (trial) {
+      if (this.heartbeat) this.beat(trial.number);
+      this.events.emit("trialStarted", { trial });
+    }
     return trial;
   };
+
+  /** Beats for a trial this process started (the heartbeat thread starts with the first). */
+  private beat(trial: number): void {
+    if (this.heartbeat) this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat);
+    this.lease?.add(trial);
+  }
+
+  /**
+   * Starts the heartbeat thread ahead of the first trial; resolves once it is ready (at most
+   * `READY_WAIT_MS` later: a machine too loaded to start it does not hold the run up). The run
+   * loop does, so a trial's first beat never waits for the thread to boot. Nothing in memory.
+   */
+  prepareHeartbeat(): Promise<void> {
+    if (this.heartbeat) this.lease ??= BeatLease.open(this.storage, this.name, this.heartbeat);
+    const lease = this.lease;
+    if (!lease) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, READY_WAIT_MS)));
+    return Promise.race([lease.ready, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** Whether trials of other workers run (with heartbeats only: a study in memory has no other worker). */
+  othersRunning(): boolean {
+    if (!this.heartbeat) return false;
+    const me = ownOwner().key;
+    for (const t of this.snap.trials) {
+      if (t.state !== "running") continue;
+      const o = ownerOf(t.system);
+      if (!o || workerKey(o) !== me) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Fails other workers' stale trials now (a write that creates nothing), and says how long to
+   * wait before asking again when some trial of another worker has missed beats without being
+   * stale yet: what a run whose limit is reached does before it ends (the trial may be lost, and
+   * then it must not count toward limits.trials). Undefined: nothing to wait for.
+   */
+  async sweepStale(): Promise<number | undefined> {
+    const sweep = this.sweep;
+    if (!sweep) return undefined;
+    const { snapshot } = await this.storage.createTrial(this.name, (snap, _n, write) => {
+      sweep.sweep(snap, write);
+      return undefined;
+    });
+    this.snap = snapshot;
+    return sweep.suspectMs;
+  }
+
+  /**
+   * Stops beating when none of this handle's trials runs (the heartbeat thread ends with its
+   * last study): what the run loop does when a run ends. With `force`, beats stop even for
+   * trials still running (they are then left to the grace period): what closing serve does.
+   */
+  releaseHeartbeat(force = false): void {
+    if (!this.lease || (!force && this.lease.size > 0)) return;
+    this.lease.close();
+    this.lease = undefined;
+  }
 
   /**
    * Reports intermediate values of a running trial (a number is the
@@ -343,15 +450,23 @@ export class Study {
       return Promise.reject(isTunelabError(e) ? e : Msg.unreadableValue("tell", errorText(e)));
     }
     try {
-      return this.storage.finishTrial(this.name, trial, outcome).then(this.afterTell);
+      const told = this.storage.finishTrial(this.name, trial, outcome);
+      // Whatever the outcome (recorded, or refused: another worker ended it), this process no longer runs it.
+      return this.lease ? told.then(this.afterTell, (e: unknown) => this.endBeat(trial, e)) : told.then(this.afterTell);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
+  private endBeat(trial: number, e: unknown): never {
+    this.lease?.delete(trial);
+    throw e;
+  }
+
 
   private readonly afterTell = ({ trial, snapshot }: { trial: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial => {
     this.snap = snapshot;
+    this.lease?.delete(trial.number);
     this.events.emit("trialFinished", { trial });
     return trial;
   };
@@ -396,6 +511,9 @@ export class Study {
     this.snap = await this.storage.enqueue(this.name, params);
   }
 }
+
+/** How long a run waits for its heartbeat thread to start before its first trial. */
+const READY_WAIT_MS = 10_000;
 
 /** Rounds of proposing outside the write before a costly strategy proposes inside it (Study.askPrepared). */
 const MAX_PREPARED_ATTEMPTS = 3;

@@ -235,6 +235,12 @@ export const Msg = {
     err("study.not_found", "study", `there is no study named ${show(name)} at ${where}; check the name and the storage (the location the workers use, e.g. TUNELAB_STORAGE), or start a worker first.`),
   strategyUnavailable: (name: string, strategy: string) =>
     err("study.strategy_unavailable", "strategy", `study ${show(name)} was created with the strategy ${show(strategy)}, which this process has not registered; it can be watched and read here, but to ask for trials register the strategy (registerStrategy) or open the study with it.`),
+
+  // ---- heartbeats and stale trials (issue 14 part 4: src/study/heartbeat*.ts) ----
+  heartbeatRange: (field: string, got: unknown, min: number, max: number) =>
+    err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),
+  heartbeatGrace: (field: string, grace: number, interval: number, intervals: number) =>
+    err("heartbeat.grace_too_short", field, `${field} (${grace} s) must be at least ${intervals} heartbeat intervals (${intervals} × ${interval} s = ${intervals * interval} s), or one late beat would fail a live trial as stale; give a longer graceSeconds or a shorter intervalSeconds.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

@@ -79,14 +79,19 @@ export interface WorkerProcess {
  * Starts `node <worker> <json args>` with TUNELAB_DIST set. Workers speak JSON
  * lines on stdout and read commands (one per line) on stdin.
  */
-export function startWorker(script: string, dist: string, args: unknown, cwd?: string): WorkerProcess {
-  return startNode([path.join(WORKERS, script), JSON.stringify(args)], { TUNELAB_DIST: dist }, cwd);
+export function startWorker(script: string, dist: string, args: unknown, cwd?: string, wrap?: readonly string[]): WorkerProcess {
+  return startNode([path.join(WORKERS, script), JSON.stringify(args)], { TUNELAB_DIST: dist }, cwd, wrap);
 }
 
-/** Starts `node <argv>` (a worker, `tunelab serve`, ...) that speaks JSON lines on stdout. */
-export function startNode(argv: readonly string[], env: Record<string, string> = {}, cwd?: string): WorkerProcess {
+/**
+ * Starts `node <argv>` (a worker, `tunelab serve`, ...) that speaks JSON lines on stdout; with
+ * `wrap`, through that command (e.g. `unshare --pid --fork --kill-child`: a process in a pid
+ * namespace of its own, as in another container).
+ */
+export function startNode(argv: readonly string[], env: Record<string, string> = {}, cwd?: string, wrap?: readonly string[]): WorkerProcess {
   const script = path.basename(argv[0] ?? "node");
-  const child = spawn(process.execPath, [...argv], {
+  const [program, ...prefix] = wrap && wrap.length ? [...wrap, process.execPath] : [process.execPath];
+  const child = spawn(program!, [...prefix, ...argv], {
     cwd: cwd ?? REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
