@@ -86,8 +86,11 @@ export class JournalStorage extends ReplicaStorage {
     return path.join(this.dir, journalFileName(study));
   }
 
+  /** The journal's file for messages: relative to the working directory when it is under it. */
   where(study: string): string {
-    return this.fileFor(study);
+    const file = this.fileFor(study);
+    const rel = path.relative(process.cwd(), file);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
   }
 
   load(study: string): Promise<StudySnapshot> {
