@@ -20,8 +20,12 @@ import { ensureBuilt, startNode, startServe, startWorker, tempDir } from "./work
 const N = 40;
 const SPACE = { x: { type: "float", low: 0, high: 1 } };
 const SEED = 5;
-/** A trial of `tunelab run`: a node program that prints its objective value after a short while. */
-const PROGRAM = "setTimeout(() => console.log('tunelab: ' + JSON.stringify({ value: Number(process.argv[1]) })), 15)";
+/**
+ * A trial of `tunelab run`: a node program that waits until the file named by TUNELAB_RELEASE
+ * exists, then prints its objective value after a short while.
+ */
+const PROGRAM =
+  "const fs = require('fs'); const go = () => fs.existsSync(process.env.TUNELAB_RELEASE) ? setTimeout(() => console.log('tunelab: ' + JSON.stringify({ value: Number(process.argv[1]) })), 15) : setTimeout(go, 10); go()";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dirs: string[] = [];
@@ -39,24 +43,25 @@ interface Outcome {
 async function eightWorkers(storage: string, name: string, dir: string): Promise<Outcome> {
   const dist = ensureBuilt();
   const file = path.join(dir, "workers.json");
+  // Every kind's first trials wait for this file, which appears once each kind has begun one:
+  // however slowly one kind starts (a node process per command() trial, a heartbeat thread),
+  // the others can't take all N trials before it.
+  const release = path.join(dir, "release");
   fs.writeFileSync(
     file,
-    JSON.stringify({ study: name, storage, space: SPACE, direction: "minimize", strategy: "random", seed: SEED, limits: { trials: N, parallel: 2 }, command: [process.execPath, "-e", PROGRAM, "{x}"] }),
+    JSON.stringify({ study: name, storage, space: SPACE, direction: "minimize", strategy: "random", seed: SEED, limits: { trials: N, parallel: 2 }, command: [process.execPath, "-e", PROGRAM, "{x}"], env: { TUNELAB_RELEASE: release } }),
   );
-  const dsl = [0, 1, 2].map(() => startWorker("mixed-dsl.js", dist, { storage, name, trials: N, parallel: 2, seed: SEED, workMs: 20 }));
+  const dsl = [0, 1, 2].map(() => startWorker("mixed-dsl.js", dist, { storage, name, trials: N, parallel: 2, seed: SEED, workMs: 20, release }));
   const serves = [0, 1, 2].map(() => startServe(dir));
   await Promise.all(dsl.map((w) => w.waitFor((m) => m["ready"] === true)));
   for (const s of serves) {
     expect(await s.send({ op: "create", study: name, space: SPACE, direction: "minimize", strategy: "random", seed: SEED, storage, limits: { trials: N } })).toMatchObject({ ok: true });
   }
-  // The tunelab run processes start first (each trial is a process of its own, slower to
-  // start): the others go once both have begun their trials, so every kind runs some.
   const main = path.join(dist, "cli", "main.js");
   const runs = [0, 1].map(() => startNode([main, "run", file, "--quiet"], {}, dir));
   for (const r of runs) r.end();
-  await commandTrialsStarted(storage, name, 2);
   for (const w of dsl) w.send("go");
-  const serveLoop = async (s: (typeof serves)[number]): Promise<number[]> => {
+  const serveLoop = async (s: (typeof serves)[number], first: Promise<void>): Promise<number[]> => {
     const mine: number[] = [];
     for (;;) {
       const a = await s.send({ op: "ask", study: name });
@@ -66,11 +71,19 @@ async function eightWorkers(storage: string, name: string, dir: string): Promise
         return mine;
       }
       mine.push(a["trial"] as number);
+      if (mine.length === 1) await first;
       await sleep(20);
       expect(await s.send({ op: "tell", study: name, trial: a["trial"], value: (a["params"] as { x: number }).x })).toMatchObject({ ok: true });
     }
   };
-  const serveMine = await Promise.all(serves.map(serveLoop));
+  let open!: () => void;
+  const released = new Promise<void>((r) => (open = r));
+  const serveDone = Promise.all(serves.map((s) => serveLoop(s, released)));
+  await commandTrialsStarted(storage, name, 1);
+  await Promise.race(dsl.map((w) => w.waitFor((m) => m["first"] !== undefined)));
+  fs.writeFileSync(release, "");
+  open();
+  const serveMine = await serveDone;
   const dslDone = await Promise.all(dsl.map((w) => w.waitFor((m) => m["done"] === true || m["error"] !== undefined)));
   for (const d of dslDone) expect(d).toMatchObject({ done: true, reason: "trials" });
   for (const w of dsl) expect(await w.exited).toMatchObject({ code: 0 });

@@ -5,9 +5,11 @@
 //   node mixed-dsl.js '{"storage": ..., "name": ..., "trials": 40, "parallel": 2, "seed": 5, "workMs": 20}'
 //
 // Prints {"ready":true} once the study is open, waits for "go" on stdin (so that every worker
-// starts together), runs, and ends with {"done":true,"reason":...,"started":n,"mine":[...]}: the
+// starts together), runs (with "release": each trial first waits for that file to exist; the
+// first trial's number is printed as {"first":n}), and ends with {"done":true,"reason":...,"started":n,"mine":[...]}: the
 // numbers of the trials its objective ran.
 "use strict";
+const fs = require("fs");
 const path = require("path");
 const { waitForGo } = require("./go");
 const { tune, float } = require(path.join(process.env.TUNELAB_DIST, "index.js"));
@@ -26,6 +28,10 @@ async function main() {
     .display(false)
     .objective(async (p, trial) => {
       mine.push(trial.number);
+      if (mine.length === 1) out({ first: trial.number });
+      // With args.release: wait until that file exists (the test's signal that every kind of
+      // worker has begun a trial).
+      while (args.release && !fs.existsSync(args.release)) await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, args.workMs));
       return p.x;
     });
