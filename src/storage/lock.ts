@@ -233,12 +233,7 @@ export class FileLocks {
     const ino = this.held.get(lock);
     if (ino === undefined) return;
     this.held.delete(lock);
-    try {
-      if (fs.lstatSync(lock).ino !== ino) return;
-      fs.unlinkSync(lock);
-    } catch {
-      /* already gone */
-    }
+    removeIfSame(lock, ino);
   }
 
   private tryTake(lock: string): boolean {
