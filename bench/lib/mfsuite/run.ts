@@ -332,6 +332,7 @@ export function runPool<J, R>(o: {
       let current = -1;
       let started = 0;
       const give = () => {
+        current = -1;
         if (nextJob >= o.jobs.length) {
           child.stdin!.end();
           return;
@@ -349,6 +350,7 @@ export function runPool<J, R>(o: {
         } catch {
           return fail(new Error(`${o.side} worker wrote a line that is not JSON: ${line.slice(0, 200)}`));
         }
+        if (current < 0) return fail(new Error(`${o.side} worker wrote a line without a job: ${line.slice(0, 200)}`));
         if (r && typeof r === "object" && "error" in r) return fail(new Error(`${o.side} job ${JSON.stringify(o.jobs[current]!.job).slice(0, 300)} failed: ${(r as { error: string }).error}`));
         const key = o.jobs[current]!.key;
         if (!durations.has(key)) durations.set(key, []);
@@ -357,13 +359,14 @@ export function runPool<J, R>(o: {
         done++;
         o.onRecord?.(r as R, { side: o.side, done, total: o.jobs.length, etaS: eta() });
         if (done === o.jobs.length) {
+          current = -1;
           for (const c of procs) c.stdin!.end();
           resolve(out);
         } else give();
       });
       child.on("error", (e) => fail(e));
       child.on("exit", (code, signal) => {
-        if (done < o.jobs.length && !failed) fail(new Error(`${o.side} worker exited with ${code ?? signal} after ${done} of ${o.jobs.length} jobs (${(Date.now() - t0) / 1000} s)`));
+        if (current >= 0 && !failed) fail(new Error(`${o.side} worker exited with ${code ?? signal} after ${done} of ${o.jobs.length} jobs (${(Date.now() - t0) / 1000} s)`));
       });
       give();
     }
