@@ -143,7 +143,7 @@ function countTarget(name: string, problems: readonly ProblemInfo[], need: numbe
 export function targets(o: TargetInput): string[] {
   const L: string[] = ["\n### The targets of issue 15\n"];
   L.push("Medians over seeds, side by side in this run. \"a vs b\": the default's cell, then the one it must not exceed; ✗ marks a problem where it does.");
-  const hb = o.defaults.find((d) => d.key === "tl_hb");
+  const hb = o.records.some((r) => r.method === "tl_hb");
   for (const set of ["dev", "validation"] as const) {
     const ps = o.problems.filter((p) => p.set === set);
     if (!ps.length) continue;
