@@ -28,7 +28,7 @@ export const POW3_MLP: LcProblem = lcProblem({
     weight_decay: lr(1e-6, 1e-1),
   },
   maxResource: 81,
-  fStar: 0.081226,
+  fStar: 0.065399,
   salt: 0x706f7733,
   curve(x) {
     const batch = num(x, "batch"), lw = lg(num(x, "width") / 128);
@@ -72,7 +72,7 @@ export const EXP3_NOISY: LcProblem = lcProblem({
     dropout: { type: "float", low: 0, high: 0.8 },
   },
   maxResource: 27,
-  fStar: 0.1,
+  fStar: 0.100098,
   salt: 0x65787033,
   curve(x) {
     const batch = num(x, "batch"), m = num(x, "momentum"), dropout = num(x, "dropout");
@@ -111,7 +111,7 @@ export const MMF_RESNET: LcProblem = lcProblem({
     warmup: { type: "float", low: 0, high: 0.3 },
   },
   maxResource: 81,
-  fStar: 0.05,
+  fStar: 0.057132,
   salt: 0x6d6d66,
   curve(x) {
     const depth = num(x, "depth"), lw = lg(num(x, "width") / 64), warmup = num(x, "warmup");
@@ -159,7 +159,7 @@ export const WEIBULL_ADAM: LcProblem = lcProblem({
     batch: { type: "categorical", choices: [32, 64, 128, 256, 512] },
   },
   maxResource: 81,
-  fStar: 0.1,
+  fStar: 0.12,
   salt: 0x77626c,
   curve(x) {
     const batch = num(x, "batch"), warmup = num(x, "warmup"), beta1 = num(x, "beta1"), dropout = num(x, "dropout");
@@ -184,24 +184,28 @@ export const WEIBULL_ADAM: LcProblem = lcProblem({
   },
 });
 
-/** ilog2 (c + a / ln t, shifted), 2 parameters: a slow curve whose best rate sits just below divergence. */
+/**
+ * ilog2 (c + a / ln t, shifted), 2 parameters: a slow curve whose best rate sits just below
+ * divergence, and weight decay that slows early progress but lowers the asymptote.
+ */
 export const ILOG2_2D: LcProblem = lcProblem({
   name: "ilog2_2d",
   set: "validation",
   source:
     "Parametric: Domhan et al. 2015's ilog2 family, loss = linf + (0.9 - linf) ln 2 / ln(2 + t/tau): a curve so " +
     "slow that the final loss rewards the highest rate that does not diverge (0.6 decades above the asymptote's " +
-    "optimum), with weight decay whose optimum moves with the lr (their product is what regularises, " +
-    "Loshchilov & Hutter 2019). Two parameters. Synthetic.",
-  space: { lr: lr(1e-4, 1), weight_decay: lr(1e-6, 1e-1) },
+    "optimum); weight decay slows the start but lowers the asymptote, so under-regularised runs lead early and " +
+    "lose late, and its optimum moves with the lr (their product is what regularises, Loshchilov & Hutter 2019). " +
+    "Two parameters. Synthetic.",
+  space: { lr: lr(1e-5, 1), weight_decay: lr(1e-6, 1e-1) },
   maxResource: 27,
-  fStar: 0.2,
+  fStar: 0.250863,
   salt: 0x696c6f67,
   curve(x) {
-    const u = lg(num(x, "lr") / 3e-2);
+    const u = lg(num(x, "lr") / 3e-3);
     const uw = lg(num(x, "weight_decay") / 3e-4) + 0.3 * u;
-    const linf = 0.15 + lrPenalty(u, 0.05, 0.01) + lrPenalty(uw, 0.04, 0.01);
-    const tau = 10 ** -u;
+    const linf = 0.15 + lrPenalty(u, 0.05, 0.01) + lrPenalty(uw, 0.02, 0.12);
+    const tau = 10 ** (0.6 * uw - 2 * u);
     return {
       linf,
       decay: (t) => Math.LN2 / Math.log(2 + t / tau),
@@ -265,7 +269,7 @@ export const COND_ARCH: LcProblem = lcProblem({
     warmup: { type: "float", low: 0, high: 0.3, when: { arch: ["transformer"] } },
   },
   maxResource: 81,
-  fStar: 0.08,
+  fStar: 0.079058,
   salt: 0x636f6e64,
   curve(x) {
     const arch = x["arch"] as Arch, opt = x["optimizer"] as "sgd" | "adam";
@@ -286,7 +290,7 @@ export const COND_ARCH: LcProblem = lcProblem({
       uDiv = 0.8;
     } else {
       const heads = num(x, "heads"), warmup = num(x, "warmup");
-      linf += 0.07 + (0.02 * sq(Math.log2(heads) - 2)) / 4 + 0.03 * warmup;
+      linf += 0.07 + (0.02 * sq(Math.log2(heads) - 2)) / 4 + 0.5 * sq(warmup - 0.1);
       decay = SHAPES.transformer(5 * 10 ** (-0.8 * u), warmup * 81 * 0.2);
       uDiv = (opt === "sgd" ? 0.2 : 0.3) + 2 * warmup;
     }

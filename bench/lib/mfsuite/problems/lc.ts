@@ -37,10 +37,12 @@ export interface Curve {
 
 /** The noise-free loss of curve c after t epochs, clamped to the constant predictor's. */
 export function cleanLoss(c: Curve, t: number): number {
-  let v = c.linf + (CHANCE - c.linf) * c.decay(t);
+  // A configuration so bad that its asymptote is above chance learns nothing: it stays at chance.
+  const linf = c.linf < CHANCE ? c.linf : CHANCE;
+  let v = linf + (CHANCE - linf) * c.decay(t);
   if (t > c.overfitAt) v += c.overfit * (t - c.overfitAt);
   // Divergence: the loss grows exponentially from its onset until it reaches the cap.
-  if (t > c.onset) v += 0.02 * (CHANCE - c.linf) * Math.expm1(Math.min(40, c.growth * (t - c.onset)));
+  if (t > c.onset) v += 0.02 * (CHANCE - linf) * Math.expm1(Math.min(40, c.growth * (t - c.onset)));
   return v < CHANCE ? v : CHANCE;
 }
 
