@@ -14,8 +14,11 @@ import { decode, SearchSpace } from "../../src/index";
 const REAL = new Set(["mlp_digits", "gbrt_digits"]);
 
 /** A configuration of p's space from a point of the unit cube (conditions applied, as tunelab decodes). */
+const spaces = new Map<MfProblem, SearchSpace>();
 function configAt(p: MfProblem, u: readonly number[]): Record<string, unknown> {
-  return decode(SearchSpace.parse(p.space), u) as Record<string, unknown>;
+  let space = spaces.get(p);
+  if (!space) spaces.set(p, (space = SearchSpace.parse(p.space)));
+  return decode(space, u) as Record<string, unknown>;
 }
 const unitPoint = (p: MfProblem) => {
   const d = Object.keys(p.space).length;
@@ -59,7 +62,7 @@ describe("the suite", () => {
 });
 
 describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
-  const runs = REAL.has(p.name) ? 4 : 40;
+  const runs = REAL.has(p.name) ? 4 : 15;
 
   it("is deterministic in (x, seed, trial), and trials do not share state", () => {
     fc.assert(
@@ -85,33 +88,29 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
   it("is finite over the whole space, and no full-budget loss is below fStar", () => {
     fc.assert(
       fc.property(unitPoint(p), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(10_000), (u, seed, trial) => {
-        const curve = curveOf(p, configAt(p, u), seed, trial, REAL.has(p.name) ? p.maxResource : p.maxResource);
-        for (const v of curve) expect(Number.isFinite(v)).toBe(true);
+        const curve = curveOf(p, configAt(p, u), seed, trial);
+        expect(curve.filter((v) => !Number.isFinite(v))).toEqual([]);
         if (p.fStar !== undefined) expect(curve[p.maxResource - 1]!).toBeGreaterThanOrEqual(p.fStar);
       }),
-      { numRuns: REAL.has(p.name) ? 3 : 100 },
+      { numRuns: REAL.has(p.name) ? 3 : 60 },
     );
   });
 
   if (!REAL.has(p.name) && !p.name.includes("h6")) {
     it("reports error rates: every step's loss is in [0, chance] (a diverged or hopeless run stays at chance)", () => {
-      const check = (x: Record<string, unknown>, seed: number, trial: number) => {
-        for (const v of curveOf(p, x, seed, trial)) {
-          expect(v).toBeGreaterThanOrEqual(0);
-          expect(v).toBeLessThanOrEqual(CHANCE);
-        }
-      };
-      fc.assert(fc.property(unitPoint(p), fc.nat(), fc.nat(), (u, seed, trial) => check(configAt(p, u), seed, trial)), { numRuns: 200 });
-      // Every corner of the cube, where the asymptote formulas are at their extremes.
+      const check = (x: Record<string, unknown>, seed: number, trial: number) =>
+        expect(curveOf(p, x, seed, trial).filter((v) => !(v >= 0 && v <= CHANCE))).toEqual([]);
+      fc.assert(fc.property(unitPoint(p), fc.nat(), fc.nat(), (u, seed, trial) => check(configAt(p, u), seed, trial)), { numRuns: 100 });
+      // Corners of the cube, where the asymptote formulas are at their extremes (all of them up to 7 parameters).
       const d = Object.keys(p.space).length;
-      for (let k = 0; k < Math.min(2 ** d, 512); k++) check(configAt(p, Array.from({ length: d }, (_, i) => (k >> i) & 1)), 1, k);
+      for (let k = 0; k < Math.min(2 ** d, 128); k++) check(configAt(p, Array.from({ length: d }, (_, i) => ((k * 0x9e3779b1) >>> i) & 1)), 1, k);
       // Regression: an asymptote above chance (sgd at lr 1 with momentum 0.999) once made the diverging term negative.
       if (p.name === "cond_arch") check({ arch: "transformer", optimizer: "sgd", lr: 1, momentum: 0.999, heads: 1, warmup: 0.3 }, 0, 0);
     });
   }
 
   it("has curves that cross: a pair whose order at step 1 and at the full budget differ", () => {
-    const n = REAL.has(p.name) ? 12 : 150;
+    const n = REAL.has(p.name) ? 10 : 150;
     const curves = points(p, n).map((u, i) => curveOf(p, configAt(p, u), 7, i));
     const T = p.maxResource - 1;
     const spread = Math.max(...curves.map((c) => c[T]!)) - Math.min(...curves.map((c) => c[T]!));
@@ -237,7 +236,8 @@ describe.each(FAMILIES.map((p) => [p.name, p] as const))("%s (parametric)", (_na
     console.log(`${p.name}: optimum ${opt.f.toFixed(8)} at ${JSON.stringify(opt.x)}`);
     expect(opt.f).toBeGreaterThanOrEqual(p.fStar);
     // No configuration of a wide sample does better than the search found.
-    for (const u of points(p, 3000, 5)) expect(p.clean(configAt(p, u), p.maxResource)).toBeGreaterThanOrEqual(opt.f);
+    const below = points(p, 1000, 5).map((u) => configAt(p, u)).filter((x) => p.clean(x, p.maxResource) < opt.f);
+    expect(below).toEqual([]);
     expect(opt.f - p.fStar).toBeLessThan(2e-6);
     // The optimum is a valid configuration of the space.
     expect(() => SearchSpace.parse(p.space).check(opt.x)).not.toThrow();
@@ -290,7 +290,7 @@ describe("cost per step", () => {
   it("measures each problem's CPU time per step (printed, not asserted)", () => {
     const rows: string[] = [];
     for (const p of MF_SUITE) {
-      const configs = points(p, REAL.has(p.name) ? 6 : 40, 4).map((u) => configAt(p, u));
+      const configs = points(p, REAL.has(p.name) ? 4 : 40, 4).map((u) => configAt(p, u));
       curveOf(p, configs[0]!, 1, 0, 2); // warm-up (loads the digits)
       const c0 = process.cpuUsage();
       let steps = 0;
