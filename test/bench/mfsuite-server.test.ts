@@ -77,6 +77,19 @@ describe("the problem server, a child process", () => {
     }
   });
 
+  it("next with n: the next n steps of the same curve, as single steps would give them", async () => {
+    for (const p of MF_SUITE) {
+      const x = configOf(p, 0.6);
+      const { id } = (await c.call({ op: "open", problem: p.name, x, seed: 2, trial: 3 })) as { id: number };
+      const run = p.open(x, 2, 3);
+      const want = Array.from({ length: Math.min(p.maxResource, 7) }, () => run.next());
+      const got = [(await c.call({ op: "next", id }))["value"], ...((await c.call({ op: "next", id, n: 2 }))["values"] as number[]), ...((await c.call({ op: "next", id, n: want.length - 3 }))["values"] as number[])];
+      expect(got).toEqual(want);
+      expect((await c.call({ op: "next", id, n: 0 }))["error"]).toMatch(/n must be/);
+      await c.call({ op: "close", id });
+    }
+  });
+
   it("two runs open at once keep their own state", async () => {
     const p = MF_SUITE[0]!;
     const x = configOf(p, 0.4);

@@ -60,6 +60,8 @@ export interface SuiteRecord {
   /** Workers (1 = sequential). */
   readonly workers?: number;
   readonly cached?: boolean;
+  /** CPU time of the run's process (user + system; for Optuna the Python process only, the server's not included). */
+  readonly cpu_s?: number;
 }
 
 export interface TunelabJob {
@@ -83,6 +85,11 @@ function medianOf(xs: readonly number[]): number {
   const a = [...xs].sort((x, y) => x - y);
   const h = a.length >> 1;
   return a.length % 2 ? a[h]! : (a[h - 1]! + a[h]!) / 2;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
 }
 
 function maxOf(xs: readonly number[]): number {
@@ -111,6 +118,7 @@ export async function runTunelabOne(p: MfProblem, key: string, m: TlMethod, seed
   let nTrials = 0;
   let evalMs = 0;
   let reportMs = 0;
+  const cpu0 = process.cpuUsage();
   const tStart = performance.now();
   while (spent < budget && nTrials < MAX_TRIALS) {
     const ta = performance.now();
@@ -168,6 +176,7 @@ export async function runTunelabOne(p: MfProblem, key: string, m: TlMethod, seed
     ask_ms_median: medianOf(askMs),
     ask_ms_max: maxOf(askMs),
     workers: 1,
+    cpu_s: cpuSeconds(cpu0),
   };
 }
 
@@ -203,6 +212,7 @@ export async function runParallelOne(p: MfProblem, key: string, m: TlMethod, see
     return v;
   });
   await tuner.open();
+  const cpu0 = process.cpuUsage();
   const tStart = performance.now();
   await tuner.run({ display: false, handleSigint: false, signal: ac.signal });
   const wallMs = performance.now() - tStart;
@@ -226,6 +236,7 @@ export async function runParallelOne(p: MfProblem, key: string, m: TlMethod, see
     ask_ms_median: NaN,
     ask_ms_max: NaN,
     workers,
+    cpu_s: cpuSeconds(cpu0),
   };
 }
 

@@ -6,6 +6,10 @@
  *   {"op":"describe"}                                    -> {"problems":[{name,set,source,space,maxResource,fStar}]}
  *   {"op":"open","problem":P,"x":{...},"seed":s,"trial":n} -> {"id":k}     (x is checked against P's space)
  *   {"op":"next","id":k}                                 -> {"value":v}   (one more step's loss)
+ *   {"op":"next","id":k,"n":m}                           -> {"values":[...]} (the next m steps' losses: the
+ *                                                           Optuna side trains ahead in chunks to save round
+ *                                                           trips; the curve is the same, steps not reported
+ *                                                           are not counted as spent)
  *   {"op":"close","id":k}                                -> {"ok":true}
  *   {"op":"validate","problem":P,"x":{...}}              -> {"ok":true} or {"error":...}
  *   {"op":"fingerprint","problem":P}                     -> {"hash":h}    (space, maxResource, fStar and the
@@ -62,6 +66,14 @@ export function fingerprint(p: MfProblem): string {
   return h.digest("hex").slice(0, 16);
 }
 
+/** The most steps one `next` may ask for. */
+const MAX_CHUNK = 100_000;
+
+function finite(v: number): number {
+  if (!Number.isFinite(v)) throw new Error(`the problem returned ${v}, not a finite loss`);
+  return v;
+}
+
 /** The server's state: the open runs. Exported for the test of the protocol's pure part. */
 export class ProblemServer {
   private readonly runs = new Map<number, MfRun>();
@@ -80,9 +92,12 @@ export class ProblemServer {
         case "next": {
           const run = this.runs.get(req["id"] as number);
           if (!run) throw new Error(`no open run with id ${JSON.stringify(req["id"])}`);
-          const v = run.next();
-          if (!Number.isFinite(v)) throw new Error(`the problem returned ${v}, not a finite loss`);
-          return { value: v };
+          const n = req["n"];
+          if (n === undefined) return { value: finite(run.next()) };
+          if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_CHUNK) throw new Error(`n must be an integer from 1 to ${MAX_CHUNK}, not ${JSON.stringify(n)}`);
+          const values: number[] = [];
+          for (let i = 0; i < (n as number); i++) values.push(finite(run.next()));
+          return { values };
         }
         case "open": {
           const p = problem(req["problem"]);
