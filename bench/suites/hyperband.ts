@@ -94,7 +94,10 @@ export const suite: Suite = {
     );
     const progress = new Map<string, PoolProgress>();
     let lastLog = 0;
+    const partial = path.join(dir, "records.partial.jsonl");
+    log(`records as they come: ${partial}`);
     const onRecord = (r: SuiteRecord, p: PoolProgress) => {
+      fs.appendFileSync(partial, JSON.stringify(r) + "\n");
       progress.set(p.side, p);
       const now = Date.now();
       if (now - lastLog < 5000 && p.done !== p.total) return;
@@ -110,6 +113,7 @@ export const suite: Suite = {
         : Promise.resolve({ records: [] as SuiteRecord[], note: "Optuna rows left out (--no-optuna).", version: "", cached: 0 }),
     ]);
     const suiteSeconds = (Date.now() - t0) / 1000;
+    const cpuSeconds = [...tlRecs, ...opt.records].filter((r) => !r.cached).reduce((s, r) => s + (r.cpu_s ?? 0), 0);
     if (opt.note) log(opt.note);
     log(`suite runs done in ${fmtS(suiteSeconds)}`);
 
@@ -141,7 +145,8 @@ export const suite: Suite = {
         "(ask / report / tell, in-memory storage, `.seed(s)`), Optuna's (Optuna " +
         `${opt.version || "?"}, bench/lib/mf_suite.py, ask/tell with define-by-run suggestions) through the problem server (bench/lib/mfsuite/server.ts); overhead = wall minus time in the problem's steps ` +
         `(for Optuna: in the server calls). tunelab's defaults measured here: hyperband samples with "${samplers.get("tl_hb") ?? "?"}", asha with "${samplers.get("tl_asha") ?? "?"}". ` +
-        `Wall time of the suite's runs: ${fmtS(suiteSeconds)} (${jobs} tunelab + ${jobs} Optuna processes on this machine).`,
+        `Wall time of the suite's runs: ${fmtS(suiteSeconds)} (${jobs} tunelab + ${jobs} Optuna processes on this machine), CPU time of the runs ${fmtS(cpuSeconds)} ` +
+        "(the Optuna side's problem servers not included).",
     );
     L.push("\n### Aggregate ranks\n");
     L.push(

@@ -76,7 +76,8 @@ export function ranksAt(records: readonly SuiteRecord[], methods: readonly strin
 const RANK_MULTS = [3, 10, 30, 100] as const;
 
 export function rankTable(title: string, records: readonly SuiteRecord[], methods: readonly MethodInfo[], problems: readonly ProblemInfo[]): string[] {
-  const L: string[] = [`\n**${title}** (${problems.map((p) => p.name).join(", ") || "no problem"})\n`];
+  if (problems.length === 0) return [];
+  const L: string[] = [`\n**${title}** (${problems.map((p) => p.name).join(", ")})\n`];
   L.push("| method | cells | " + RANK_MULTS.map((m) => `rank@${m}x median / mean`).join(" | ") + " |");
   L.push("|---|---|" + RANK_MULTS.map(() => "---|").join(""));
   const per = RANK_MULTS.map((m) => ranksAt(records, methods.map((x) => x.key), problems, m));
