@@ -109,6 +109,23 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     });
   }
 
+  it("rejects a configuration outside its space with tunelab's config error (missing, extra, out of range)", () => {
+    const x = configAt(p, points(p, 1, 9)[0]!);
+    const name = Object.keys(x)[0]!;
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return "no error";
+    };
+    const { [name]: _dropped, ...missing } = x;
+    expect(code(() => p.open(missing, 1, 0))).toBe("config.missing");
+    expect(code(() => p.open({ ...x, not_a_parameter: 1 }, 1, 0))).toBe("config.extra");
+    expect(code(() => p.open({ ...x, [name]: "?" }, 1, 0))).toBe("config.bad_value");
+  });
+
   it("has curves that cross: a pair whose order at step 1 and at the full budget differ", () => {
     const n = REAL.has(p.name) ? 10 : 150;
     const curves = points(p, n).map((u, i) => curveOf(p, configAt(p, u), 7, i));
