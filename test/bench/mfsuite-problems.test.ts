@@ -98,8 +98,9 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
 
   if (!REAL.has(p.name) && !p.name.includes("h6")) {
     it("reports error rates: every step's loss is in [0, chance] (a diverged or hopeless run stays at chance)", () => {
-      const check = (x: Record<string, unknown>, seed: number, trial: number) =>
+      const check = (x: Record<string, unknown>, seed: number, trial: number): void => {
         expect(curveOf(p, x, seed, trial).filter((v) => !(v >= 0 && v <= CHANCE))).toEqual([]);
+      };
       fc.assert(fc.property(unitPoint(p), fc.nat(), fc.nat(), (u, seed, trial) => check(configAt(p, u), seed, trial)), { numRuns: 100 });
       // Corners of the cube, where the asymptote formulas are at their extremes (all of them up to 7 parameters).
       const d = Object.keys(p.space).length;
