@@ -85,6 +85,17 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     );
   });
 
+  it("draws its noise (initial weights, batch order, subsamples) from (seed, trial); mf_bench's from x alone", () => {
+    const x = configAt(p, Object.keys(p.space).map(() => 0.5));
+    const steps = stepsFor(p);
+    const base = curveOf(p, x, 11, 3, steps);
+    const others = [curveOf(p, x, 11, 4, steps), curveOf(p, x, 12, 3, steps)];
+    for (const c of others) {
+      if (p.name.includes("h6")) expect(c).toEqual(base);
+      else expect(c).not.toEqual(base);
+    }
+  });
+
   it("is finite over the whole space, and no full-budget loss is below fStar", () => {
     fc.assert(
       fc.property(unitPoint(p), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(10_000), (u, seed, trial) => {
