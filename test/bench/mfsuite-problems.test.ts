@@ -85,6 +85,17 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     );
   });
 
+  it("draws its noise (initial weights, batch order, subsamples) from (seed, trial); mf_bench's from x alone", () => {
+    const x = configAt(p, Object.keys(p.space).map(() => 0.5));
+    const steps = stepsFor(p);
+    const base = curveOf(p, x, 11, 3, steps);
+    const others = [curveOf(p, x, 11, 4, steps), curveOf(p, x, 12, 3, steps)];
+    for (const c of others) {
+      if (p.name.includes("h6")) expect(c).toEqual(base);
+      else expect(c).not.toEqual(base);
+    }
+  });
+
   it("is finite over the whole space, and no full-budget loss is below fStar", () => {
     fc.assert(
       fc.property(unitPoint(p), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(10_000), (u, seed, trial) => {
@@ -98,8 +109,9 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
 
   if (!REAL.has(p.name) && !p.name.includes("h6")) {
     it("reports error rates: every step's loss is in [0, chance] (a diverged or hopeless run stays at chance)", () => {
-      const check = (x: Record<string, unknown>, seed: number, trial: number) =>
+      const check = (x: Record<string, unknown>, seed: number, trial: number): void => {
         expect(curveOf(p, x, seed, trial).filter((v) => !(v >= 0 && v <= CHANCE))).toEqual([]);
+      };
       fc.assert(fc.property(unitPoint(p), fc.nat(), fc.nat(), (u, seed, trial) => check(configAt(p, u), seed, trial)), { numRuns: 100 });
       // Corners of the cube, where the asymptote formulas are at their extremes (all of them up to 7 parameters).
       const d = Object.keys(p.space).length;
@@ -108,6 +120,23 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
       if (p.name === "cond_arch") check({ arch: "transformer", optimizer: "sgd", lr: 1, momentum: 0.999, heads: 1, warmup: 0.3 }, 0, 0);
     });
   }
+
+  it("rejects a configuration outside its space with tunelab's config error (missing, extra, out of range)", () => {
+    const x = configAt(p, points(p, 1, 9)[0]!);
+    const name = Object.keys(x)[0]!;
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return "no error";
+    };
+    const { [name]: _dropped, ...missing } = x;
+    expect(code(() => p.open(missing, 1, 0))).toBe("config.missing");
+    expect(code(() => p.open({ ...x, not_a_parameter: 1 }, 1, 0))).toBe("config.extra");
+    expect(code(() => p.open({ ...x, [name]: "?" }, 1, 0))).toBe("config.bad_value");
+  });
 
   it("has curves that cross: a pair whose order at step 1 and at the full budget differ", () => {
     const n = REAL.has(p.name) ? 10 : 150;

@@ -8,7 +8,7 @@
  * fStar is the noise-free loss minimised over the space (test/bench/mfsuite-problems.test.ts
  * recomputes it).
  */
-import { lcProblem, lg, lrPenalty, num, onsetOf, sq, type LcProblem } from "./lc";
+import { diverges, lcProblem, lg, lrPenalty, num, settling, sq, type LcProblem } from "./lc";
 
 const lr = (low: number, high: number) => ({ type: "float", low, high, scale: "log" });
 
@@ -41,11 +41,8 @@ export const POW3_MLP: LcProblem = lcProblem({
     return {
       linf,
       decay: (t) => (1 + t / tau) ** -alpha,
-      onset: onsetOf(u, uDiv, 81),
-      growth: 0.25 + 0.5 * Math.max(0, u - uDiv),
-      overfit: 0,
-      overfitAt: Infinity,
-      sigma: (t) => 0.003 + (0.01 * Math.sqrt(64 / batch)) / Math.sqrt(t),
+      ...diverges(u, uDiv, 81, 0.25),
+      sigma: settling(0.003, 0.01 * Math.sqrt(64 / batch)),
       rho: 0.5,
     };
   },
@@ -84,11 +81,8 @@ export const EXP3_NOISY: LcProblem = lcProblem({
     return {
       linf,
       decay: (t) => Math.exp(-t / tau),
-      onset: onsetOf(u, uDiv, 27),
-      growth: 0.4 + 0.5 * Math.max(0, u - uDiv),
-      overfit: 0,
-      overfitAt: Infinity,
-      sigma: (t) => scale * (0.6 + 0.4 / Math.sqrt(t)),
+      ...diverges(u, uDiv, 27, 0.4),
+      sigma: settling(0.6 * scale, 0.4 * scale),
       rho: 0.3,
     };
   },
@@ -126,11 +120,8 @@ export const MMF_RESNET: LcProblem = lcProblem({
     return {
       linf,
       decay: (t) => 1 / (1 + (Math.max(0, t - delay) / tau) ** delta),
-      onset: onsetOf(u, uDiv, 81),
-      growth: 0.3 + 0.5 * Math.max(0, u - uDiv),
-      overfit: 0,
-      overfitAt: Infinity,
-      sigma: (t) => 0.002 + 0.008 / Math.sqrt(t),
+      ...diverges(u, uDiv, 81, 0.3),
+      sigma: settling(0.002, 0.008),
       rho: 0.6,
     };
   },
@@ -174,11 +165,10 @@ export const WEIBULL_ADAM: LcProblem = lcProblem({
     return {
       linf,
       decay: (t) => Math.exp(-((t / tau) ** delta)),
-      onset: onsetOf(u, uDiv, 81),
-      growth: 0.3 + 0.5 * Math.max(0, u - uDiv),
+      ...diverges(u, uDiv, 81, 0.3),
       overfit: 0.0015 * Math.max(0, 1.4 - reg),
       overfitAt: 2 * tau,
-      sigma: (t) => 0.003 + 0.006 / Math.sqrt(t),
+      sigma: settling(0.003, 0.006),
       rho: 0.5,
     };
   },
@@ -209,11 +199,8 @@ export const ILOG2_2D: LcProblem = lcProblem({
     return {
       linf,
       decay: (t) => Math.LN2 / Math.log(2 + t / tau),
-      onset: onsetOf(u, 0.6, 27),
-      growth: 0.5 + 0.5 * Math.max(0, u - 0.6),
-      overfit: 0,
-      overfitAt: Infinity,
-      sigma: (t) => 0.002 + 0.01 / Math.sqrt(t),
+      ...diverges(u, 0.6, 27, 0.5),
+      sigma: settling(0.002, 0.01),
       rho: 0.5,
     };
   },
@@ -297,11 +284,8 @@ export const COND_ARCH: LcProblem = lcProblem({
     return {
       linf,
       decay,
-      onset: onsetOf(u, uDiv, 81),
-      growth: 0.3 + 0.5 * Math.max(0, u - uDiv),
-      overfit: 0,
-      overfitAt: Infinity,
-      sigma: (t) => 0.002 + 0.008 / Math.sqrt(t),
+      ...diverges(u, uDiv, 81, 0.3),
+      sigma: settling(0.002, 0.008),
       rho: 0.5,
     };
   },

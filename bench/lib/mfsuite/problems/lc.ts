@@ -26,9 +26,9 @@ export interface Curve {
   readonly onset: number;
   /** e-folding rate per epoch of the diverging loss. */
   readonly growth: number;
-  /** Validation loss added per epoch after `overfitAt` (0: no overfitting). */
-  readonly overfit: number;
-  readonly overfitAt: number;
+  /** Validation loss added per epoch after `overfitAt` (default: no overfitting). */
+  readonly overfit?: number;
+  readonly overfitAt?: number;
   /** Noise scale at epoch t (heteroscedastic problems vary it with the configuration and t). */
   readonly sigma: (t: number) => number;
   /** Epoch-to-epoch correlation of the noise. */
@@ -40,17 +40,29 @@ export function cleanLoss(c: Curve, t: number): number {
   // A configuration so bad that its asymptote is above chance learns nothing: it stays at chance.
   const linf = c.linf < CHANCE ? c.linf : CHANCE;
   let v = linf + (CHANCE - linf) * c.decay(t);
-  if (t > c.overfitAt) v += c.overfit * (t - c.overfitAt);
+  if (c.overfit && t > c.overfitAt!) v += c.overfit * (t - c.overfitAt!);
   // Divergence: the loss grows exponentially from its onset until it reaches the cap.
   if (t > c.onset) v += 0.02 * (CHANCE - linf) * Math.expm1(Math.min(40, c.growth * (t - c.onset)));
   return v < CHANCE ? v : CHANCE;
 }
 
-/** Divergence onset for a learning rate `u` decades above the optimum when it diverges past `uDiv` decades:
- * at the edge the onset is the last epoch, one decade further it is 31x earlier. */
-export function onsetOf(u: number, uDiv: number, maxResource: number): number {
-  return u > uDiv ? maxResource * 10 ** (-1.5 * (u - uDiv)) : Infinity;
+/**
+ * Divergence of a learning rate `u` decades above the optimum when training diverges past `uDiv`
+ * decades: at the edge the onset is the last epoch and one decade further it is 31x earlier; the
+ * loss then grows by e every 1 / growth epochs, faster the further past the edge.
+ */
+export function diverges(u: number, uDiv: number, maxResource: number, growth: number): Pick<Curve, "onset" | "growth"> {
+  return {
+    onset: u > uDiv ? maxResource * 10 ** (-1.5 * (u - uDiv)) : Infinity,
+    growth: growth + 0.5 * Math.max(0, u - uDiv),
+  };
 }
+
+/** Noise that settles from a + b after the first epoch towards a. */
+export const settling =
+  (a: number, b: number) =>
+  (t: number): number =>
+    a + b / Math.sqrt(t);
 
 /** Asymptote penalty of a learning rate u decades from the optimum: too high costs more than too low. */
 export function lrPenalty(u: number, high: number, low: number): number {
