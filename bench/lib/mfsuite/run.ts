@@ -155,29 +155,7 @@ export async function runTunelabOne(p: MfProblem, key: string, m: TlMethod, seed
   const wallMs = performance.now() - tStart;
   const stored = study.snapshot.trials;
   if (stored.length !== nTrials) throw new Error(`${p.name}/${key}/seed ${seed}: ${stored.length} trials stored, ${nTrials} run`);
-  const ovh = wallMs - evalMs;
-  return {
-    side: "tunelab",
-    problem: p.name,
-    set: p.set,
-    method: key,
-    seed,
-    max_resource: R,
-    budget_mult: budgetMult,
-    n_trials: nTrials,
-    n_complete: complete.length,
-    total_steps: spent,
-    complete,
-    wall_s: wallMs / 1000,
-    eval_s: evalMs / 1000,
-    overhead_ms_per_trial: ovh / nTrials,
-    overhead_ms_per_step: ovh / spent,
-    report_ms_per_step: reportMs / spent,
-    ask_ms_median: medianOf(askMs),
-    ask_ms_max: maxOf(askMs),
-    workers: 1,
-    cpu_s: cpuSeconds(cpu0),
-  };
+  return tunelabRecord(p, key, seed, budgetMult, { nTrials, complete, spent, wallMs, evalMs, cpu0, workers: 1, reportMs, askMs });
 }
 
 /**
@@ -216,27 +194,39 @@ export async function runParallelOne(p: MfProblem, key: string, m: TlMethod, see
   const tStart = performance.now();
   await tuner.run({ display: false, handleSigint: false, signal: ac.signal });
   const wallMs = performance.now() - tStart;
-  const ovh = wallMs - evalMs;
+  return tunelabRecord(p, key, seed, budgetMult, { nTrials, complete, spent, wallMs, evalMs, cpu0, workers });
+}
+
+/** The record of a tunelab run, from what its loop counted. */
+function tunelabRecord(
+  p: MfProblem,
+  key: string,
+  seed: number,
+  budgetMult: number,
+  c: { nTrials: number; complete: [number, number][]; spent: number; wallMs: number; evalMs: number; cpu0: NodeJS.CpuUsage; workers: number; reportMs?: number; askMs?: number[] },
+): SuiteRecord {
+  const ovh = c.wallMs - c.evalMs;
   return {
     side: "tunelab",
     problem: p.name,
     set: p.set,
     method: key,
     seed,
-    max_resource: R,
+    max_resource: p.maxResource,
     budget_mult: budgetMult,
-    n_trials: nTrials,
-    n_complete: complete.length,
-    total_steps: spent,
-    complete,
-    wall_s: wallMs / 1000,
-    eval_s: evalMs / 1000,
-    overhead_ms_per_trial: ovh / nTrials,
-    overhead_ms_per_step: ovh / spent,
-    ask_ms_median: NaN,
-    ask_ms_max: NaN,
-    workers,
-    cpu_s: cpuSeconds(cpu0),
+    n_trials: c.nTrials,
+    n_complete: c.complete.length,
+    total_steps: c.spent,
+    complete: c.complete,
+    wall_s: c.wallMs / 1000,
+    eval_s: c.evalMs / 1000,
+    overhead_ms_per_trial: ovh / c.nTrials,
+    overhead_ms_per_step: ovh / c.spent,
+    ...(c.reportMs !== undefined ? { report_ms_per_step: c.reportMs / c.spent } : {}),
+    ask_ms_median: c.askMs ? medianOf(c.askMs) : NaN,
+    ask_ms_max: c.askMs ? maxOf(c.askMs) : NaN,
+    workers: c.workers,
+    cpu_s: cpuSeconds(c.cpu0),
   };
 }
 
