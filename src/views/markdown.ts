@@ -137,15 +137,22 @@ const ESCAPABLE = "\\`*_{}[]()#+-.!<>|~\"'";
 function parseInline(s: string, depth: number): MdInline[] {
   const out: MdInline[] = [];
   let text = "";
-  const noCloser = new Set<string>();
+  const found = new Map<string, { from: number; at: number }>();
   const flush = () => {
     if (text) out.push({ t: "text", text });
     text = "";
   };
+  /**
+   * The first closer of `delim` at or after `from` (-1: none). "_" and "__" close only where
+   * no letter or digit follows (snake_case_names are words). Searches only move forward: the
+   * last answer stands for any later start up to it, so every delimiter scans the text once.
+   */
   const closer = (delim: string, from: number): number => {
-    if (noCloser.has(delim)) return -1;
-    const at = s.indexOf(delim, from);
-    if (at < 0) noCloser.add(delim);
+    const m = found.get(delim);
+    if (m && from >= m.from && (m.at < 0 || from <= m.at)) return m.at;
+    let at = s.indexOf(delim, from);
+    if (delim[0] === "_") while (at >= 0 && isWordChar(s[at + delim.length])) at = s.indexOf(delim, at + 1);
+    found.set(delim, { from, at });
     return at;
   };
   let i = 0;
@@ -180,7 +187,7 @@ function parseInline(s: string, depth: number): MdInline[] {
       const double = s[i + 1] === c;
       const delim = double ? c + c : c;
       // "_" inside a word (snake_case) is a letter, as in CommonMark.
-      const intraword = c === "_" && i > 0 && /[\p{L}\p{N}]/u.test(s[i - 1]!);
+      const intraword = c === "_" && i > 0 && isWordChar(s[i - 1]);
       const start = i + delim.length;
       const end = intraword || start >= s.length || /\s/.test(s[start]!) ? -1 : closer(delim, start + 1);
       if (end > start) {
@@ -225,4 +232,8 @@ function parseInline(s: string, depth: number): MdInline[] {
   }
   flush();
   return out;
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}]/u.test(c);
 }

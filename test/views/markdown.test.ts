@@ -51,6 +51,12 @@ describe("parseMarkdown", () => {
     ]);
   });
 
+  it('"_" and "__" inside words are letters, opening or closing (snake_case, window.__x=1)', () => {
+    expect(parseMarkdown("*use my_var_name*")).toEqual([{ t: "p", children: [{ t: "em", children: [text("use my_var_name")] }] }]);
+    expect(parseMarkdown('a window.__pwned=2"> b window.__pwned=3')).toEqual([{ t: "p", children: [text('a window.__pwned=2"> b window.__pwned=3')] }]);
+    expect(parseMarkdown("__init__ and __bold__ x")).toEqual([{ t: "p", children: [{ t: "strong", children: [text("init")] }, text(" and "), { t: "strong", children: [text("bold")] }, text(" x")] }]);
+  });
+
   it("keeps HTML as text, drops links that are not http(s) to their text, and shows images as their alt text", () => {
     const md = '<script>window.__pwned=1</script> [x](javascript:alert(1)) [y](data:text/html,<b>) ![alt](https://e.org/i.png) <img src=x onerror=alert(1)>';
     const blocks = parseMarkdown(md);
