@@ -91,6 +91,8 @@ export interface StudySnapshot {
   readonly sysOps?: number;
   /** The study's markdown note (study.note), when it has one. */
   readonly note?: string;
+  /** Present on a storage's replica: operations applied so far (any write changes it). */
+  readonly applied?: number;
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */
