@@ -52,6 +52,8 @@ export interface ReportDecision {
  *   bookkeeping), so a reported value and the decision made on it are stored
  *   together or not at all.
  * - `finishTrial` ends a running trial once; ending it again is an error.
+ * - `setAttr` and `setNote` record the user's attributes and notes (src/record/user.ts bounds)
+ *   of a trial in any state, or the study's note; another handle and a fresh reader see them.
  * - `heartbeat` records, in the storage's clock, that a worker is alive and
  *   running some trials; writes read it back through WriteContext.lastBeat.
  * - `watch` calls a listener when other handles write to the study.

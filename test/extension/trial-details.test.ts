@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepoTempDir, REPO_ROOT, removeDir, tslabNotebook, writeNotebook } from "../helpers/jupyter";
-import { setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
+import { openStudyTab, runNotebook, setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
 
 const DOCS = path.join(REPO_ROOT, "docs");
 const STUDY = "noted";
@@ -49,15 +49,6 @@ const CELLS = [
 await study.note(${JSON.stringify(HOSTILE_STUDY)});
 await study.run();`,
 ];
-
-type App = {
-  jupyterapp: {
-    shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } };
-    commands: { execute(id: string, args?: unknown): Promise<unknown> };
-    restored: Promise<void>;
-  };
-};
-const exec = (page: Page, id: string) => page.evaluate((id) => void (window as unknown as App).jupyterapp.commands.execute(id), id);
 
 /** Clicks trial `n`'s row and returns the selection line once it shows that trial. */
 async function selectTrial(study: Locator, n: number): Promise<Locator> {
@@ -100,10 +91,10 @@ async function checkDetails(line: Locator): Promise<void> {
 async function checkNothingRan(page: Page, study: Locator): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   const found = await study.evaluate((root) => {
-    const handlers = [...root.querySelectorAll("*")].filter((e) => [...e.attributes].some((a) => a.name.toLowerCase().startsWith("on")));
-    const markdown = [...root.querySelectorAll(".tl-markdown")];
-    const bad = markdown.flatMap((m) => [...m.querySelectorAll("script, img, iframe, svg, style, object, embed, input, form")]);
-    const links = markdown.flatMap((m) => [...m.querySelectorAll("a")]).map((a) => a.getAttribute("href") ?? "");
+    const handlers = Array.from(root.querySelectorAll("*")).filter((e) => Array.from(e.attributes).some((a) => a.name.toLowerCase().startsWith("on")));
+    const markdown = Array.from(root.querySelectorAll(".tl-markdown"));
+    const bad = markdown.flatMap((m) => Array.from(m.querySelectorAll("script, img, iframe, svg, style, object, embed, input, form")));
+    const links = markdown.flatMap((m) => Array.from(m.querySelectorAll("a"))).map((a) => a.getAttribute("href") ?? "");
     return { handlers: handlers.length, bad: bad.length, links };
   });
   expect(found.handlers).toBe(0);
@@ -138,9 +129,7 @@ describe("trial details and notes", () => {
   });
 
   it("the cell panel: a failed trial's error, its note as markdown, its details and attributes, the study's note on top; the hostile notes run nothing", async () => {
-    const page = await lb.openNotebook("notes.ipynb");
-    await page.waitForFunction(() => (window as unknown as App).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", null, { timeout: 90_000 });
-    await exec(page, "notebook:run-all-cells");
+    const page = await runNotebook(lb, "notes.ipynb");
     const study = page.locator(".jp-OutputArea .tl-study").first();
     await page.waitForFunction(
       (n) => {
@@ -175,14 +164,7 @@ describe("trial details and notes", () => {
   }, 300_000);
 
   it("the study browser's tab, reading the journal from disk, shows the same notes and details", async () => {
-    const page = await lb.openLab();
-    await page.evaluate(() => (window as unknown as App).jupyterapp.restored);
-    await exec(page, "tunelab:show-studies");
-    const item = page.locator("#tunelab-studies .tl-sb-item", { has: page.locator(".tl-sb-open", { hasText: STUDY }) });
-    await item.waitFor({ timeout: 30_000 });
-    await item.locator(".tl-sb-open").click();
-    const study = page.locator(".tl-study-tab:not(.lm-mod-hidden) .tl-study");
-    await page.waitForFunction((n) => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-study")?.getAttribute("data-trials") === String(n), TRIALS, { timeout: 30_000 });
+    const { page, study } = await openStudyTab(lb, STUDY, TRIALS);
     await checkStudyNote(study);
     const line = await selectTrial(study, FAILS);
     await checkDetails(line);
