@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepoTempDir, REPO_ROOT, removeDir, tslabNotebook, writeNotebook } from "../helpers/jupyter";
 import { openStudyTab, runNotebook, setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
 
-const DOCS = path.join(REPO_ROOT, "docs");
+// The pictures in docs/ are retaken on request (TUNELAB_DOCS=1); other runs leave them to tmp/.
+const SHOTS = process.env["TUNELAB_DOCS"] === "1" ? path.join(REPO_ROOT, "docs") : (process.env["TUNELAB_ARTIFACTS"] ?? path.join(REPO_ROOT, "tmp", "artifacts"));
 const STUDY = "noted";
 const TRIALS = 4;
 const FAILS = 1;
@@ -119,6 +120,7 @@ describe("trial details and notes", () => {
 
   beforeAll(async () => {
     root = makeRepoTempDir("trial-details");
+    fs.mkdirSync(SHOTS, { recursive: true });
     writeNotebook(path.join(root, "notes.ipynb"), tslabNotebook(CELLS));
     lb = await startLabBrowser(root, { width: 1100, height: 1000, labArgs: ["--ContentsManager.allow_hidden=True"] });
   }, 120_000);
@@ -155,9 +157,9 @@ describe("trial details and notes", () => {
     const box = await study.boundingBox();
     const sel = await study.locator(".tl-selection").boundingBox();
     const clip = { x: box!.x, y: box!.y, width: box!.width, height: sel!.y + sel!.height - box!.y + 4 };
-    await page.screenshot({ path: path.join(DOCS, "trial-details.png"), clip });
+    await page.screenshot({ path: path.join(SHOTS, "trial-details.png"), clip });
     await setTheme(page, "JupyterLab Dark");
-    await page.screenshot({ path: path.join(DOCS, "trial-details-dark.png"), clip });
+    await page.screenshot({ path: path.join(SHOTS, "trial-details-dark.png"), clip });
     await setTheme(page, "JupyterLab Light");
     await checkNothingRan(page, study);
     await page.close();
