@@ -179,6 +179,9 @@ function checkTrial(v: unknown, i: number): void {
   numberOrNull(t.finishedAt, `${field}.finishedAt`);
   if (t.error !== null) string(t.error, `${field}.error`);
   checkSystem(object(t.system, `${field}.system`), `${field}.system`);
+  // The user's record: shown as text (attributes as JSON, the note as sanitized markdown, details.ts).
+  if (t.attrs !== undefined) object(t.attrs, `${field}.attrs`);
+  if (t.note !== undefined) string(t.note, `${field}.note`);
 }
 
 /**
@@ -232,6 +235,7 @@ export function checkPayload(data: unknown): PayloadCheck {
     if (study.paramOrder !== undefined) checkParamOrder(study.paramOrder, study.space as Record<string, unknown>);
     if (study.metricOrder !== undefined) names(study.metricOrder, "study.metricOrder", MAX_METRICS);
     if (study.storage !== undefined) oneOf(study.storage, StorageKinds, "study.storage");
+    if (study.note !== undefined) string(study.note, "study.note");
     need(Array.isArray(p.trials), "payload.not_array", "trials", "must be an array", p.trials);
     const trials = p.trials as unknown[];
     need(trials.length <= MAX_TRIALS, "payload.too_large", "trials", `must have at most ${MAX_TRIALS} entries`, trials.length);

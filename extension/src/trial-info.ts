@@ -5,6 +5,7 @@
  */
 import { commandInfo, logLocation, type CommandInfo, type TableRow } from "../../src/views";
 import { curveNote } from "./charts/curves-brackets";
+import { detailsOf, TrialDetailsView } from "./details";
 import { el } from "./dom";
 import type { StudyModel } from "./study-model";
 
@@ -36,6 +37,7 @@ interface Shown {
   readonly number: number;
   readonly running: boolean;
   readonly folder: string | undefined;
+  readonly details: ReturnType<typeof detailsOf>;
 }
 
 export class SelectionLine {
@@ -46,6 +48,7 @@ export class SelectionLine {
   private drawn: string | undefined;
   /** Whether the output's last lines are unfolded: the user's choice, kept for the next trial selected. */
   private outputOpen = false;
+  private readonly details = new TrialDetailsView();
 
   constructor(private readonly onClear: () => void) {}
 
@@ -73,13 +76,15 @@ export class SelectionLine {
     this.node.append(el("strong", "", shown.head), el("span", "tl-params", shown.params), close);
     if (shown.error) this.node.append(el("span", "tl-error-text", shown.error));
     if (shown.command) this.node.append(this.commandBox(shown.command, shown.number, shown.running));
+    if (shown.details) this.node.append(...this.details.nodes(shown.details));
   }
 
   private describe(model: StudyModel, row: TableRow): Shown {
     const [head, params] = trialLines(model, row);
     const trial = model.payload.trials.find((t) => t.number === row.number);
     const command = trial ? commandInfo(trial) : null;
-    return { head, params, error: row.error || null, command, number: row.number, running: row.state === "running", folder: this.folder?.path };
+    const details = detailsOf(model.payload, row.number);
+    return { head, params, error: row.error || null, command, number: row.number, running: row.state === "running", folder: this.folder?.path, details };
   }
 
   /**

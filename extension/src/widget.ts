@@ -22,6 +22,7 @@ import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
 import { SelectionLine, TrialTooltip, type StorageFolder } from "./trial-info";
+import { StudyNoteView } from "./details";
 import { ViewState, type Change } from "./view-state";
 
 export const WIDGET_CLASS = "tl-study";
@@ -42,6 +43,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly selection = new SelectionLine(() => this.state.select(null, "selection"));
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
+  private readonly studyNote = new StudyNoteView();
   private readonly content = el("div", "tl-content");
   private readonly table: TrialTable;
   /** The charts of CHARTS, in its order. */
@@ -164,7 +166,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
     this.content.append(this.filters.node, this.selection.node, charts, this.table.node);
-    this.node.append(this.header, this.errorBox, this.content);
+    this.node.append(this.header, this.studyNote.node, this.errorBox, this.content);
   }
 
   private async drain(): Promise<void> {
@@ -199,6 +201,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.status = "ready";
     this.node.dataset.trials = String(model.rows.length);
     this.updateHeader(model);
+    this.studyNote.show(model.payload);
     this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();
@@ -308,6 +311,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
   private showProblem(problem: PayloadProblem): void {
     this.model = null;
+    this.studyNote.show(null);
     this.content.hidden = true;
     this.live.hidden = true;
     setText(this.heading, "tunelab");

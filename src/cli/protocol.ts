@@ -22,7 +22,7 @@ import { Msg } from "../util/messages";
  */
 
 /** The ops, in the order the protocol lists them (error messages list them so). */
-export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit"] as const;
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit", "attr", "note"] as const;
 export type Op = (typeof OPS)[number];
 
 function isOp(v: unknown): v is Op {
@@ -38,6 +38,9 @@ export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
   best: ["op", "id", "study"],
   trials: ["op", "id", "study"],
   exit: ["op", "id"],
+  // ---- the user's record (additions to PROTOCOL.md, issue 16 part 4) ----
+  attr: ["op", "id", "study", "trial", "key", "value"],
+  note: ["op", "id", "study", "trial", "note"],
 };
 
 /** What the strategy field may name, for messages (createStrategy has the last word). */
@@ -139,6 +142,10 @@ export class ProtocolSession {
         return this.trials(r);
       case "exit":
         return Promise.resolve({});
+      case "attr":
+        return this.attr(r);
+      case "note":
+        return this.note(r);
     }
   }
 
@@ -246,7 +253,29 @@ export class ProtocolSession {
   private async trials(r: Request): Promise<ReplyBody> {
     const study = this.study(r);
     await study.refresh();
-    return { trials: study.trials.map(trialJson) };
+    const note = study.snapshot.note;
+    return note === undefined ? { trials: study.trials.map(trialJson) } : { trials: study.trials.map(trialJson), note };
+  }
+
+  // ---- the user's record (additions to PROTOCOL.md) ----
+
+  /** `{"op": "attr", "study", "trial", "key", "value"}`: sets a trial's attribute (any JSON value, null included). */
+  private async attr(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const trial = trialField("attr", r["trial"]);
+    if (r["key"] === undefined || r["key"] === null) throw Msg.missingField("attr", "key", "the attribute's name (a non-empty string)");
+    if (!Object.prototype.hasOwnProperty.call(r, "value")) throw Msg.missingField("attr", "value", "a JSON value (null included)");
+    await study.setAttr(trial, r["key"] as string, r["value"]);
+    return {};
+  }
+
+  /** `{"op": "note", "study", "trial"?, "note"}`: replaces a trial's markdown note, or the study's without `trial`. */
+  private async note(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const trial = optional(r["trial"]) === undefined ? null : trialField("note", r["trial"]);
+    if (r["note"] === undefined || r["note"] === null) throw Msg.missingField("note", "note", 'the markdown text ("" clears the note)');
+    await study.note(trial, r["note"] as string);
+    return {};
   }
 
   private study(r: Request): Study {
@@ -362,5 +391,7 @@ export function trialJson(t: FrozenTrial): ReplyBody {
     intermediate: t.intermediate.map(([s, v]) => [s, v]),
     ...(t.budget !== undefined ? { budget: t.budget } : {}),
     ...(t.state === "failed" && t.error !== undefined ? { error: t.error } : {}),
+    ...(t.attrs !== undefined ? { attrs: t.attrs } : {}),
+    ...(t.note !== undefined ? { note: t.note } : {}),
   };
 }

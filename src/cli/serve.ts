@@ -108,6 +108,16 @@
  *   ...]}`; a trial also carries `"budget"` when it has one and `"error"` when
  *   it failed with a message. `best` and `trials` first read what other
  *   processes sharing the storage wrote.
+ *   (Additions, issue 16:) a trial also carries `"attrs"` and `"note"` when it
+ *   has them, and the reply carries the study's `"note"` when it has one.
+ * - `attr` (an addition): `study`, `trial`, `key` (1-200 characters, not a
+ *   name every JavaScript object has), `value` (any JSON value, null included;
+ *   at most 16 KiB as JSON, 16 levels deep; at most 64 attributes a trial)
+ *   → `{"ok": true}`. Sets one attribute of a trial in any state (codes
+ *   `attr.bad_key`, `attr.bad_value`, `attr.too_large`, `attr.too_many`).
+ * - `note` (an addition): `study`, `trial` (optional: without it, the study's
+ *   note), `note` (markdown, at most 64 KiB as UTF-8; "" clears it) →
+ *   `{"ok": true}`. Replaces the note (codes `note.bad_text`, `note.too_large`).
  * - `exit` → `{"ok": true}`, then the process ends with status 0 (requests
  *   after it are not read). End of input also ends it with status 0, after
  *   every earlier request has its reply.

@@ -463,6 +463,27 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return (await this.open()).report(n, step, values);
   }
 
+  // ---- the user's record: notes and attributes (issue 16 part 4) ----
+
+  /**
+   * Replaces the study's markdown note (shown at the top of the panel and the study tab), or,
+   * given a trial first, that trial's note; "" clears it. Objectives use `trial.note(md)`.
+   * @example await study.note("Baseline: **0.31**. Next: widen `lr`.")
+   * @example await study.note(17, "diverged after the warm-up")
+   */
+  async note(trialOrMarkdown: number | { readonly number: number } | string, markdown?: string): Promise<this> {
+    const study = await this.openToRead();
+    if (typeof trialOrMarkdown === "string" && markdown === undefined) await study.note(null, trialOrMarkdown);
+    else await study.note(typeof trialOrMarkdown === "object" && trialOrMarkdown !== null ? trialOrMarkdown.number : (trialOrMarkdown as number), markdown as string);
+    return this;
+  }
+
+  /** Sets an attribute of a trial (a JSON value); objectives use `trial.setAttr(key, value)`. */
+  async setAttr(trial: number | { readonly number: number }, key: string, value: unknown): Promise<this> {
+    await (await this.openToRead()).setAttr(typeof trial === "number" ? trial : trial.number, key, value);
+    return this;
+  }
+
   /** Tries this configuration before the strategy's own proposals. */
   async enqueue(config: Params<S>): Promise<this> {
     await (await this.open()).enqueue(config as unknown as Config);

@@ -52,6 +52,10 @@ export interface FrozenTrial {
   readonly system: Readonly<JsonObject>;
   /** The most steps this trial should run, when the strategy sets a budget. */
   readonly budget?: number;
+  /** The user's attributes (trial.setAttr): plain JSON values by name. */
+  readonly attrs?: Readonly<JsonObject>;
+  /** The user's markdown note (trial.note). */
+  readonly note?: string;
 }
 
 /** What a study is: fixed when it is created, checked when it is opened again. */
@@ -85,6 +89,10 @@ export interface StudySnapshot {
    * run loop's limit count and the retry queue keep counts that way).
    */
   readonly sysOps?: number;
+  /** The study's markdown note (study.note), when it has one. */
+  readonly note?: string;
+  /** Present on a storage's replica: operations applied so far (any write changes it). */
+  readonly applied?: number;
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */

@@ -113,7 +113,7 @@ export class LiveDisplay {
     live.finishedAtStart = live.finishedShown = finishedCount(study.snapshot.trials);
     await live.send(false, true);
     const touch = () => live.touch(false);
-    live.unsubscribe.push(study.events.on("trialStarted", touch), study.events.on("trialReported", touch), study.events.on("trialFinished", () => live.touch(true)));
+    live.unsubscribe.push(study.events.on("trialStarted", touch), study.events.on("trialReported", touch), study.events.on("noted", touch), study.events.on("trialFinished", () => live.touch(true)));
     return live;
   }
 

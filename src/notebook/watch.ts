@@ -118,7 +118,7 @@ export async function watchStudy(study: Study, options: WatchOptions = {}): Prom
   return Object.assign(() => stop(), { done });
 }
 
-/** What the panel shows changed when this does (trials started, finished, reported, their records). */
+/** What the panel shows changed when this does (trials started, finished, reported, their records, the user's notes and attributes). */
 function signature(study: Study): string {
   let finished = 0;
   let reports = 0;
@@ -126,7 +126,7 @@ function signature(study: Study): string {
     if (t.state !== "running") finished++;
     reports += t.intermediate.length;
   }
-  return `${study.snapshot.trials.length}/${finished}/${reports}/${study.snapshot.sysOps ?? ""}`;
+  return `${study.snapshot.trials.length}/${finished}/${reports}/${study.snapshot.sysOps ?? ""}/${study.snapshot.applied ?? ""}`;
 }
 
 function noop(): void {}

@@ -18,7 +18,7 @@ import { JOURNAL_VERSION, type StudyOp } from "./ops";
  * glued to another, or a NUL block is recognised even when what is left still parses.
  */
 
-export const KNOWN_OPS: ReadonlySet<string> = new Set(["study", "trial", "report", "sys", "end", "enqueue"]);
+export const KNOWN_OPS: ReadonlySet<string> = new Set(["study", "trial", "report", "sys", "end", "enqueue", "attr", "note"]);
 
 /** `,"c":"` + 8 hex digits + `"}` */
 const SUM_SUFFIX = 16;
@@ -130,6 +130,16 @@ export function checkOpFields(op: StudyOp): string | null {
     case "enqueue":
       if (!isPlainObject(o["params"])) return "params";
       if (o["i"] !== undefined && !isInt(o["i"])) return "i";
+      return null;
+    // The user's record: values and sizes are checked with the study (replica.check).
+    case "attr":
+      if (!isInt(o["n"])) return "n";
+      if (typeof o["k"] !== "string") return "k";
+      if (!Object.prototype.hasOwnProperty.call(o, "v")) return "v";
+      return null;
+    case "note":
+      if (o["n"] !== undefined && !isInt(o["n"])) return "n";
+      if (typeof o["md"] !== "string") return "md";
       return null;
     default:
       return "op";

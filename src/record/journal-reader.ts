@@ -255,19 +255,15 @@ export class JournalLineReader {
       }
       default: {
         const n = op.n;
+        // The study's own note: no trial to find.
+        if (n === undefined) return fitted(r, op);
         if (n >= r.trials.length) {
           if (n > most) return `trial ${n} is more than the file before it can hold`;
           this.lose(n);
           return SET_ASIDE;
         }
         if (r.isLost(n)) return SET_ASIDE;
-        try {
-          r.check(op);
-        } catch (e) {
-          return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
-        }
-        r.apply(op);
-        return null;
+        return fitted(r, op);
       }
     }
   }
@@ -336,6 +332,17 @@ export class JournalLineReader {
     if (p.aside) parts.push(`${p.aside} ${p.aside === 1 ? "record" : "records"} of lost or not yet created trials ${p.aside === 1 ? "was" : "were"} set aside (the first at line ${p.asideLine}).`);
     if (parts.length) this.warn(`${this.where}: ${parts.join(" ")}`);
   }
+}
+
+/** Applies `op` when it fits the study: null, else why not. */
+function fitted(r: StudyReplica, op: StudyOp): string | null {
+  try {
+    r.check(op);
+  } catch (e) {
+    return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  r.apply(op);
+  return null;
 }
 
 function size(bytes: number): string {

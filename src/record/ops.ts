@@ -1,6 +1,6 @@
 import type { StudySpec, TrialState } from "../model/trial";
 import type { Config } from "../space/types";
-import type { JsonObject } from "../util/json";
+import type { JsonObject, JsonValue } from "../util/json";
 
 /**
  * The operations a study is made of. Every storage reduces to appending
@@ -31,7 +31,12 @@ export type StudyOp =
       readonly error?: string;
     }
   /** `i`: the configuration's queue position (absent in journals written before format 2). */
-  | { readonly op: "enqueue"; readonly params: Config; readonly i?: number };
+  | { readonly op: "enqueue"; readonly params: Config; readonly i?: number }
+  // ---- the user's record (format 3; bounds in user.ts) ----
+  /** Sets attribute `k` of trial `n` (any state) to the JSON value `v`. */
+  | { readonly op: "attr"; readonly n: number; readonly k: string; readonly v: JsonValue }
+  /** Replaces the markdown note of trial `n`, or of the study when `n` is absent ("" clears it). */
+  | { readonly op: "note"; readonly n?: number; readonly md: string };
 
 /**
  * The journal format this code writes; it reads this version and older.
@@ -42,8 +47,13 @@ export type StudyOp =
  *    (lines with a checksum are checked; lines without one are taken as they are) and keep
  *    their version when appended to; new files are version 2, which older tunelab refuses
  *    (storage.newer_format) rather than appending records it would not check.
+ * 3: "attr" and "note" records (the user's attributes and notes, user.ts). A version-2 reader
+ *    would skip them as damaged lines with a warning, so new files are version 3, which older
+ *    tunelab refuses. Files of versions 1 and 2 keep their version when appended to, with
+ *    attributes and notes too (this code reads them in any version; an older tunelab reading
+ *    such a file skips those lines, with a warning, and reads the rest).
  */
-export const JOURNAL_VERSION = 2;
+export const JOURNAL_VERSION = 3;
 
 /** What a finished trial ends with. */
 export interface TrialOutcome {

@@ -2,6 +2,7 @@ import type { FrozenTrial, StepValue, StudySnapshot, StudySpec } from "../model/
 import type { Config } from "../space/types";
 import { Msg } from "../util/messages";
 import { lostTrial } from "./lost";
+import { attrKeyError, attrValueError, MAX_ATTRS, noteError, withAttr } from "./user";
 import type { StudyOp } from "./ops";
 
 /** What applying one op replaced, so that a failed append can put it back (see `undoPoint`). */
@@ -11,6 +12,7 @@ export interface Undo {
   readonly queue: number;
   readonly applied: number;
   readonly sysOps: number;
+  readonly note: string | undefined;
 }
 
 /**
@@ -30,6 +32,8 @@ export class StudyReplica implements StudySnapshot {
    * while this stays the same).
    */
   sysOps = 0;
+  /** The study's note (a "note" record without a trial). */
+  note: string | undefined = undefined;
   /** Numbers of the trials that are lost trials' placeholders. */
   private readonly lost = new Set<number>();
 
@@ -45,6 +49,7 @@ export class StudyReplica implements StudySnapshot {
       if (op.i !== undefined && op.i !== this.queue.length) throw new Error(`journal: queue position ${op.i} recorded out of order (expected ${this.queue.length})`);
       return;
     }
+    if (op.op === "attr" || op.op === "note") return this.checkUser(op);
     if (op.op === "report" || op.op === "sys" || op.op === "end") {
       const t = this.trials[op.n];
       if (!t) throw Msg.trialUnknown(op.n);
@@ -54,6 +59,21 @@ export class StudyReplica implements StudySnapshot {
         if (last !== undefined && op.step <= last) throw Msg.badReportStep(op.step, last);
       }
     }
+  }
+
+  /** The checks of the user's records (user.ts): bounds and an existing trial, in any state. */
+  private checkUser(op: Extract<StudyOp, { op: "attr" | "note" }>): void {
+    const t = op.n === undefined ? undefined : this.trials[op.n];
+    if (op.n !== undefined && !t) throw Msg.trialUnknown(op.n);
+    if (op.op === "note") {
+      const e = noteError("note", op.md);
+      if (e) throw e;
+      return;
+    }
+    const e = attrKeyError("key", op.k) ?? attrValueError("value", op.v);
+    if (e) throw e;
+    const attrs = t!.attrs;
+    if (attrs && !Object.prototype.hasOwnProperty.call(attrs, op.k) && Object.keys(attrs).length >= MAX_ATTRS) throw Msg.tooManyAttrs("key", op.n, MAX_ATTRS);
   }
 
   /**
@@ -91,8 +111,8 @@ export class StudyReplica implements StudySnapshot {
 
   /** What `undo` needs to take `op` back; taken before applying it. */
   undoPoint(op: StudyOp): Undo {
-    const n = op.op === "trial" || op.op === "report" || op.op === "sys" || op.op === "end" ? op.n : -1;
-    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps };
+    const n = op.op === "enqueue" || op.op === "study" || op.n === undefined ? -1 : op.n;
+    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps, note: this.note };
   }
 
   /** Takes back one applied op (the last not yet taken back): a write that failed. */
@@ -104,6 +124,7 @@ export class StudyReplica implements StudySnapshot {
     this.queue.length = u.queue;
     this.applied = u.applied;
     this.sysOps = u.sysOps;
+    this.note = u.note;
   }
 
   apply(op: StudyOp): void {
@@ -163,6 +184,24 @@ export class StudyReplica implements StudySnapshot {
         this.trials[op.n] = next as unknown as FrozenTrial;
         return;
       }
+      case "attr": {
+        const t = this.trials[op.n]!;
+        this.trials[op.n] = { ...t, attrs: withAttr(t.attrs, op.k, op.v) };
+        return;
+      }
+      case "note": {
+        if (op.n === undefined) {
+          this.note = op.md === "" ? undefined : op.md;
+          return;
+        }
+        const t = this.trials[op.n]!;
+        if (op.md !== "") this.trials[op.n] = { ...t, note: op.md };
+        else if (t.note !== undefined) {
+          const { note: _cleared, ...rest } = t;
+          this.trials[op.n] = rest;
+        }
+        return;
+      }
     }
   }
 }
@@ -171,11 +210,12 @@ export class StudyReplica implements StudySnapshot {
  * Whether `t` is a running record that only "trial", "report" and "sys" ops have shaped.
  * Records are made only by `apply`: "trial" gives number, state, params, metrics,
  * intermediate, curves, startedAt, system (and budget), "report" and "sys" keep those keys
- * in place, and only "end" adds finishedAt, value and error. So the fast "end" literal
+ * in place, only "end" adds finishedAt, value and error, and only "attr" and "note" add attrs
+ * and note (a trial that has them takes the general form). So the fast "end" literal
  * reproduces exactly what the spread form gives.
  */
 function isFreshRunning(t: FrozenTrial): boolean {
-  return t.state === "running" && !("finishedAt" in t) && !("value" in t) && !("error" in t);
+  return t.state === "running" && !("finishedAt" in t) && !("value" in t) && !("error" in t) && !("attrs" in t) && !("note" in t);
 }
 
 /** The last step reported for a trial, any metric. */

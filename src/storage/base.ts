@@ -1,6 +1,6 @@
 import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
 import type { Config } from "../space/types";
-import type { JsonObject } from "../util/json";
+import type { JsonObject, JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
 import type { NewTrial, StudyOp, TrialOutcome } from "../record/ops";
 import { JOURNAL_VERSION } from "../record/ops";
@@ -123,6 +123,21 @@ export abstract class ReplicaStorage implements Storage {
     });
   }
 
+  // ---- the user's record (src/record/user.ts) ----
+  setAttr(study: string, trial: number, key: string, value: JsonValue): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }> {
+    return this.tx(study, (tx) => {
+      tx.write({ op: "attr", n: trial, k: key, v: value });
+      return { trial: tx.replica.trials[trial]!, snapshot: tx.replica };
+    });
+  }
+
+  setNote(study: string, trial: number | null, md: string): Promise<StudySnapshot> {
+    return this.tx(study, (tx) => {
+      tx.write(trial === null ? { op: "note", md } : { op: "note", n: trial, md });
+      return tx.replica;
+    });
+  }
+
   /**
    * `transact`, returned as is: these methods used to be `async` wrappers around it, which
    * cost every ask and tell another promise and its resolution jobs. A synchronous throw
@@ -218,6 +233,7 @@ export class MemoryStorage extends ReplicaStorage {
     r.apply({ op: "study", v: JOURNAL_VERSION, spec: snapshot.spec });
     r.trials.push(...snapshot.trials);
     r.queue.push(...snapshot.queue);
+    r.note = snapshot.note;
     m.studies.set(snapshot.spec.name, new MemoryTx(r));
     return m;
   }

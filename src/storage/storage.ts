@@ -1,6 +1,6 @@
 import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
 import type { Config } from "../space/types";
-import type { JsonObject } from "../util/json";
+import type { JsonObject, JsonValue } from "../util/json";
 import type { NewTrial, TrialOutcome } from "../record/ops";
 
 /**
@@ -52,6 +52,8 @@ export interface ReportDecision {
  *   bookkeeping), so a reported value and the decision made on it are stored
  *   together or not at all.
  * - `finishTrial` ends a running trial once; ending it again is an error.
+ * - `setAttr` and `setNote` record the user's attributes and notes (src/record/user.ts bounds)
+ *   of a trial in any state, or the study's note; another handle and a fresh reader see them.
  * - `heartbeat` records, in the storage's clock, that a worker is alive and
  *   running some trials; writes read it back through WriteContext.lastBeat.
  * - `watch` calls a listener when other handles write to the study.
@@ -96,6 +98,11 @@ export interface Storage {
   setSystem(study: string, trial: number, system: JsonObject): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
   finishTrial(study: string, trial: number, outcome: TrialOutcome): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
   enqueue(study: string, params: Config): Promise<StudySnapshot>;
+  // ---- the user's record (src/record/user.ts) ----
+  /** Sets attribute `key` of a trial (in any state) to a JSON value; checked against user.ts's bounds. */
+  setAttr(study: string, trial: number, key: string, value: JsonValue): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
+  /** Replaces the markdown note of a trial, or of the study when `trial` is null ("" clears it). */
+  setNote(study: string, trial: number | null, md: string): Promise<StudySnapshot>;
   /**
    * Records the storage's current time as the last heartbeat of `trials` (running trials of
    * the worker `owner`, see record/system.ts workerKey). Kept beside the study's operations,

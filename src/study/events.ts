@@ -11,11 +11,13 @@ export interface StudyEventMap {
   trialFinished: { readonly trial: FrozenTrial };
   /** `run()` ended. */
   studyFinished: { readonly reason: StopReason; readonly trials: number };
+  /** The user's record changed: a trial's attribute or note (`trial`), or the study's note (no `trial`). */
+  noted: { readonly trial?: FrozenTrial };
 }
 
 export type StudyEventName = keyof StudyEventMap;
 
-export const STUDY_EVENT_NAMES: readonly StudyEventName[] = ["trialStarted", "trialReported", "trialFinished", "studyFinished"];
+export const STUDY_EVENT_NAMES: readonly StudyEventName[] = ["trialStarted", "trialReported", "trialFinished", "studyFinished", "noted"];
 
 export function isStudyEventName(v: unknown): v is StudyEventName {
   return typeof v === "string" && (STUDY_EVENT_NAMES as readonly string[]).includes(v);

@@ -30,6 +30,14 @@ export interface TrialContext<P> {
   report(step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean>;
   /** Whether the engine has asked this trial to stop. */
   readonly shouldStop: boolean;
+  /**
+   * Sets an attribute of the trial to a JSON value (bounded: src/record/user.ts), stored with
+   * it and shown in the trial's details. A bad key or value rejects with a TunelabError and
+   * fails the trial with that error (awaited or not), as a bad report does.
+   */
+  setAttr(key: string, value: unknown): Promise<void>;
+  /** Replaces the trial's markdown note (at most 64 KiB; "" clears it); shown, sanitized, in its details. */
+  note(markdown: string): Promise<void>;
 }
 
 export type Objective<P> = (params: P, trial: TrialContext<P>) => unknown;
@@ -171,9 +179,9 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     return settle(run, r.ok ? { value: r.value, metrics: r.metrics } : { state: "failed", error: r.error, metrics: r.metrics });
   };
 
-  /** A report() the objective made was refused (or could not be stored): the trial fails with why. */
-  const reportFailed = (run: Running, e: unknown): void => {
-    if (!run.settled) void settle(run, { state: "failed", error: isTunelabError(e) ? `trial.report() was refused: ${e.message}` : `trial.report() failed: ${errorText(e)}` });
+  /** A report() (setAttr(), note()) the objective made was refused (or could not be stored): the trial fails with why. */
+  const reportFailed = (run: Running, e: unknown, what = "report"): void => {
+    if (!run.settled) void settle(run, { state: "failed", error: isTunelabError(e) ? `trial.${what}() was refused: ${e.message}` : `trial.${what}() failed: ${errorText(e)}` });
   };
 
   // A promise chain rather than an async arrow (whose heap frame every trial would allocate).
@@ -294,6 +302,7 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
 }
 
 const RUN = Symbol("run");
+const FAILED = Symbol("failed");
 
 /**
  * The handle an objective gets (TrialContext). A class rather than an object literal with
@@ -308,8 +317,9 @@ class TrialHandle<P> implements TrialContext<P> {
   readonly report: TrialContext<P>["report"];
   private readonly [RUN]: Running;
   readonly [TRIAL_STUDY]: Study;
+  private readonly [FAILED]: (run: Running, e: unknown, what?: string) => void;
 
-  constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown) => void) {
+  constructor(t: FrozenTrial, run: Running, study: Study, failed: (run: Running, e: unknown, what?: string) => void) {
     this.number = t.number;
     // A copy: an objective that changes its params (p.lr *= 2) changes neither the stored trial
     // nor what the strategies learn from (the values are strings, numbers and booleans).
@@ -335,6 +345,27 @@ class TrialHandle<P> implements TrialContext<P> {
     };
     this[RUN] = run;
     this[TRIAL_STUDY] = study;
+    this[FAILED] = failed;
+  }
+
+  // On the prototype (not per-trial closures): most objectives never call them.
+  setAttr(key: string, value: unknown): Promise<void> {
+    return this.userWrite("setAttr", this[TRIAL_STUDY].setAttr(this.number, key, value));
+  }
+
+  note(markdown: string): Promise<void> {
+    return this.userWrite("note", this[TRIAL_STUDY].note(this.number, markdown));
+  }
+
+  /** A refused write fails the running trial with why; an unawaited one must not end the process as an unhandled rejection. */
+  private userWrite(what: string, write: Promise<unknown>): Promise<void> {
+    const run = this[RUN];
+    const answer = write.then(noop, (e: unknown) => {
+      this[FAILED](run, e, what);
+      throw e;
+    });
+    answer.then(undefined, noop);
+    return answer;
   }
 
   /**

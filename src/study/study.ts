@@ -7,7 +7,8 @@ import type { NewTrial, TrialOutcome } from "../record/ops";
 import { OWNER_KEY, QUEUE_KEY, ownerOf, workerKey } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
-import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
+import { canonicalJson, isPlainObject, type JsonObject, type JsonValue } from "../util/json";
+import { attrKeyError, attrValueError, noteError } from "../record/user";
 import { errorText, isTunelabError } from "../util/errors";
 import { Msg } from "../util/messages";
 import { FreePosition } from "../util/positions";
@@ -504,6 +505,56 @@ export class Study {
     }
     return outcome;
   }
+
+  // ---- the user's record (src/record/user.ts) ----
+
+  /**
+   * Sets attribute `key` of a trial (running or finished) to a JSON value, stored with the
+   * trial. A copy is stored: changing `value` afterwards changes nothing.
+   * @example await study.setAttr(3, "dataset", { rows: 50_000, version: "v2" })
+   */
+  setAttr(trial: number, key: string, value: unknown): Promise<FrozenTrial> {
+    try {
+      this.knownTrial(trial);
+      const bad = attrKeyError("key", key) ?? attrValueError("value", value);
+      if (bad) throw bad;
+      const copy = JSON.parse(JSON.stringify(value)) as JsonValue;
+      return this.storage.setAttr(this.name, trial, key, copy).then(this.afterNote);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Replaces the markdown note of a trial (`trial` a number) or of the study (`trial` null);
+   * "" clears it. Notes are rendered as sanitized markdown in the views.
+   * @example await study.note(null, "Baseline: **0.31**. Next: try wider lr.")
+   */
+  note(trial: number | null, md: string): Promise<StudySnapshot> {
+    try {
+      if (trial !== null) this.knownTrial(trial);
+      const bad = noteError("note", md);
+      if (bad) throw bad;
+      return this.storage.setNote(this.name, trial, md).then((snapshot) => {
+        this.snap = snapshot;
+        this.events.emit("noted", trial === null ? {} : { trial: snapshot.trials[trial]! });
+        return snapshot;
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private knownTrial(trial: number): void {
+    // The storage checks too, on its latest state; this one names the error before any write.
+    if (!Number.isSafeInteger(trial) || trial < 0) throw Msg.trialUnknown(trial);
+  }
+
+  private readonly afterNote = ({ trial, snapshot }: { trial: FrozenTrial; snapshot: StudySnapshot }): FrozenTrial => {
+    this.snap = snapshot;
+    this.events.emit("noted", { trial });
+    return trial;
+  };
 
   /** Queues a configuration to be tried before the strategy's proposals. */
   async enqueue(config: Readonly<Config>): Promise<void> {

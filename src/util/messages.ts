@@ -241,6 +241,19 @@ export const Msg = {
     err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),
   heartbeatGrace: (field: string, grace: number, interval: number, intervals: number) =>
     err("heartbeat.grace_too_short", field, `${field} (${grace} s) must be at least ${intervals} heartbeat intervals (${intervals} × ${interval} s = ${intervals * interval} s), or one late beat would fail a live trial as stale; give a longer graceSeconds or a shorter intervalSeconds.`),
+  // ---- trial attributes and notes (issue 16 part 4: src/record/user.ts) ----
+  badAttrKey: (field: string, got: unknown, max: number) =>
+    err("attr.bad_key", field, `${field} must be an attribute name: a non-empty string of at most ${max} characters that is not a name every JavaScript object has ("__proto__", "constructor", "toString", ...), but got ${show(got)}; rename the attribute.`),
+  badAttrValue: (field: string, why: string) =>
+    err("attr.bad_value", field, `${field} must be plain JSON (null, a boolean, a finite number, a string, or arrays and plain objects of those), but ${why}; convert it (e.g. String(x), x.toISOString(), Object.fromEntries(map)).`),
+  attrTooLarge: (field: string, bytes: number, max: number) =>
+    err("attr.too_large", field, `${field} is ${bytes} bytes as JSON, more than the ${max} an attribute may hold; keep large results in a file and store its path.`),
+  tooManyAttrs: (field: string, trial: number, max: number) =>
+    err("attr.too_many", field, `trial ${trial} already has ${max} attributes, the most a trial may have; set fewer keys (group values in one object attribute).`),
+  badNote: (field: string, got: unknown) =>
+    err("note.bad_text", field, `${field} must be a string of markdown, but got ${show(got)}.`),
+  noteTooLarge: (field: string, bytes: number, max: number) =>
+    err("note.too_large", field, `${field} is ${bytes} bytes (UTF-8), more than the ${max} a note may hold; shorten it, or keep long text in a file and link to it.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

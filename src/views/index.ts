@@ -24,3 +24,8 @@ export { viewSpecs, ViewNames, isViewName } from "./specs";
 export type { ViewName, ChartName } from "./specs";
 export { VEGA_LITE_SCHEMA, STATE_COLORS, BRACKET_COLORS } from "./vegalite";
 export type { VegaLiteSpec } from "./vegalite";
+// ---- trial details and notes (issue 16 part 4) ----
+export { trialDetails, MAX_CURVE_POINTS } from "./details";
+export type { TrialDetails, NameText } from "./details";
+export { parseMarkdown, safeHref, MAX_MARKDOWN_CHARS } from "./markdown";
+export type { MdBlock, MdInline } from "./markdown";

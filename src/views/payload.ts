@@ -32,13 +32,18 @@ export interface PayloadTrial {
   readonly error: string | null;
   /** Strategy bookkeeping worth showing (e.g. Hyperband bracket, the rung where it stopped). */
   readonly system: Readonly<Record<string, unknown>>;
+  /** The user's attributes (trial.setAttr); absent when none (and in outputs of older tunelab). */
+  readonly attrs?: Readonly<Record<string, unknown>>;
+  /** The user's markdown note (trial.note); absent when none. Rendered sanitized: it is hostile like every string here. */
+  readonly note?: string;
 }
 
 /**
  * Everything the views need about a study at one moment.
  *
  * Additions to version 1 are optional fields that a renderer without them can ignore and still
- * draw correctly what it drew before (`view`, `paramOrder`, `metricOrder`, `storage`); the
+ * draw correctly what it drew before (`view`, `paramOrder`, `metricOrder`, `storage`, the
+ * notes and attributes); the
  * version goes up only when an older renderer would misread a payload.
  */
 export interface StudyPayload {
@@ -59,6 +64,8 @@ export interface StudyPayload {
     readonly metricOrder?: readonly string[];
     /** Where the study is stored; absent in outputs of older tunelab. */
     readonly storage?: StorageKind;
+    /** The study's markdown note (study.note), shown at the panel's top; absent when none. */
+    readonly note?: string;
   };
   readonly trials: readonly PayloadTrial[];
   /** Whether a run is in progress (the views say "running" and expect updates). */
@@ -91,6 +98,7 @@ export function toPayload(snapshot: StudySnapshot, running: boolean, now: number
       paramOrder: Object.keys(spec.space),
       metricOrder: metricNames(snapshot.trials, spec.metric),
       ...(storage !== undefined ? { storage } : {}),
+      ...(snapshot.note !== undefined ? { note: snapshot.note } : {}),
     },
     trials: snapshot.trials.map(toPayloadTrial),
     running,
@@ -106,7 +114,7 @@ function metricNames(trials: readonly FrozenTrial[], objective: string): string[
 }
 
 export function toPayloadTrial(t: FrozenTrial): PayloadTrial {
-  return {
+  const p: PayloadTrial = {
     number: t.number,
     state: t.state,
     params: t.params,
@@ -118,4 +126,6 @@ export function toPayloadTrial(t: FrozenTrial): PayloadTrial {
     error: t.error ?? null,
     system: t.system,
   };
+  // The user's record, only when there is one (most trials have none: no extra keys to send).
+  return t.attrs === undefined && t.note === undefined ? p : { ...p, ...(t.attrs !== undefined ? { attrs: t.attrs } : {}), ...(t.note !== undefined ? { note: t.note } : {}) };
 }

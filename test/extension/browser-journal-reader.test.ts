@@ -103,9 +103,9 @@ describe("JournalReader", () => {
 
   it("says clearly that a file is in a newer format version, and reads nothing of it", async () => {
     const r = new JournalReader("runs/new.jsonl");
-    await r.feed(enc(header(3) + line({ op: "trial", n: 0, params: {}, t: 1 })), true);
+    await r.feed(enc(header(4) + line({ op: "trial", n: 0, params: {}, t: 1 })), true);
     expect(r.error?.code).toBe("storage.newer_format");
-    expect(r.error?.message).toMatch(/runs\/new\.jsonl was written in journal format version 3, newer than this tunelab reads \(version 2\); upgrade tunelab/);
+    expect(r.error?.message).toMatch(/runs\/new\.jsonl was written in journal format version 4, newer than this tunelab reads \(version 3\); upgrade tunelab/);
     expect(r.replica).toBeNull();
   });
 

@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { startJupyterLab, type JupyterLab } from "../helpers/jupyter";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -112,4 +112,41 @@ export async function replaceOutput(page: Page, cellIndex: number, output: unkno
     },
     { cellIndex, outputIndex, output },
   );
+}
+
+// ---- shared steps of tests that run a notebook and open its study in a tab ----
+
+/** `window.jupyterapp` (--expose-app-in-browser), as far as the tests use it. */
+export type LabApp = {
+  jupyterapp: {
+    shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } };
+    commands: { execute(id: string, args?: unknown): Promise<unknown> };
+    restored: Promise<void>;
+  };
+};
+
+/** Starts a JupyterLab command (not awaited inside the page: run-all would hold the evaluate until every cell ran). */
+export function runCommand(page: Page, id: string): Promise<void> {
+  return page.evaluate((id) => void (window as unknown as LabApp).jupyterapp.commands.execute(id), id);
+}
+
+/** Opens a notebook, waits for its kernel to be idle and starts running every cell. */
+export async function runNotebook(lb: LabBrowser, relPath: string): Promise<Page> {
+  const page = await lb.openNotebook(relPath);
+  await page.waitForFunction(() => (window as unknown as LabApp).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", null, { timeout: 90_000 });
+  await runCommand(page, "notebook:run-all-cells");
+  return page;
+}
+
+/** Opens study `name` from the Studies sidebar in a main-area tab; resolves once its panel shows `trials` trials. */
+export async function openStudyTab(lb: LabBrowser, name: string, trials: number): Promise<{ page: Page; study: Locator }> {
+  const page = await lb.openLab();
+  await page.evaluate(() => (window as unknown as LabApp).jupyterapp.restored);
+  await runCommand(page, "tunelab:show-studies");
+  const item = page.locator("#tunelab-studies .tl-sb-item", { has: page.locator(".tl-sb-open", { hasText: name }) });
+  await item.waitFor({ timeout: 30_000 });
+  await item.locator(".tl-sb-open").click();
+  const study = page.locator(".tl-study-tab:not(.lm-mod-hidden) .tl-study");
+  await page.waitForFunction((n) => document.querySelector(".tl-study-tab:not(.lm-mod-hidden) .tl-study")?.getAttribute("data-trials") === String(n), trials, { timeout: 30_000 });
+  return { page, study };
 }

@@ -428,10 +428,10 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
   });
 
   it("property: any interleaving of writes through two handles leaves one history that every handle and a fresh reader agree on", async () => {
-    type Step = { via: 0 | 1; kind: "ask" | "report" | "tell" | "fail" | "sys" | "enqueue"; pick: number; step: number; value: number };
+    type Step = { via: 0 | 1; kind: "ask" | "report" | "tell" | "fail" | "sys" | "enqueue" | "attr" | "note" | "studyNote"; pick: number; step: number; value: number };
     const step: fc.Arbitrary<Step> = fc.record({
       via: fc.constantFrom(0 as const, 1 as const),
-      kind: fc.constantFrom("ask", "ask", "report", "tell", "fail", "sys", "enqueue"),
+      kind: fc.constantFrom("ask", "ask", "report", "tell", "fail", "sys", "enqueue", "attr", "note", "studyNote"),
       pick: fc.nat(20),
       step: fc.integer({ min: 0, max: 5 }),
       value: fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }),
@@ -460,12 +460,15 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
           else if (st.kind === "tell") await attempt(h.finishTrial(name, n, { state: "complete", value: st.value }));
           else if (st.kind === "fail") await attempt(h.finishTrial(name, n, { state: "failed", error: "e", system: { why: st.pick } }));
           else if (st.kind === "sys") await attempt(h.setSystem(name, n, { note: st.pick }));
+          else if (st.kind === "attr") await attempt(h.setAttr(name, n, `a${st.step}`, { v: st.value, by: st.via }));
+          else if (st.kind === "note") await attempt(h.setNote(name, n, st.step === 0 ? "" : `**${st.value}**`));
+          else if (st.kind === "studyNote") await h.setNote(name, null, `study <${st.pick}>`);
           else await h.enqueue(name, { x: st.pick / 20, k: "b" });
         }
         // Only the refusals the contract names.
         for (const c of refused) expect(["trial.unknown", "trial.finished", "trial.bad_step"]).toContain(c);
         const views = [await handles[0]!.load(name), await handles[1]!.load(name), await b.another().openStudy(spec(name))];
-        const plain = (v: StudySnapshot) => JSON.parse(JSON.stringify({ trials: v.trials, queue: v.queue })) as unknown;
+        const plain = (v: StudySnapshot) => JSON.parse(JSON.stringify({ trials: v.trials, queue: v.queue, note: v.note })) as unknown;
         expect(plain(views[1]!)).toEqual(plain(views[0]!));
         expect(plain(views[2]!)).toEqual(plain(views[0]!));
         const trials = views[0]!.trials;
@@ -483,6 +486,57 @@ describe.each(implementations)("Storage contract: %s", (_name, makeBackend) => {
       { numRuns: 12 },
     );
   }, 60_000);
+
+  // ---- the user's record: attributes and notes (issue 16 part 4) ----
+
+  it("setAttr and setNote record on a trial in any state and on the study; another handle and a fresh reader read them", async () => {
+    await open();
+    await s.createTrial(study, trial(1));
+    await s.createTrial(study, trial(2));
+    await s.finishTrial(study, 1, { state: "failed", error: "boom" });
+    await s.setAttr(study, 0, "dataset", { rows: 5, tags: ["a", "é"] });
+    await s.setAttr(study, 0, "seed", 3);
+    await s.setAttr(study, 0, "seed", null); // set again: the last value stays
+    await s.setAttr(study, 1, "gpu", "A100"); // a failed trial takes attributes too
+    const { trial: t } = await s.setAttr(study, 0, "lr-note", "x");
+    expect(t.attrs).toEqual({ dataset: { rows: 5, tags: ["a", "é"] }, seed: null, "lr-note": "x" });
+    await s.setNote(study, 1, "# why\n<script>x</script>");
+    await s.setNote(study, 0, "first");
+    await s.setNote(study, 0, "");
+    await s.setNote(study, null, "study **note**");
+    await s.finishTrial(study, 0, { state: "complete", value: 0.5 });
+    for (const snap of [await s.load(study), await b.another().openStudy(spec(study))]) {
+      expect(snap.note).toBe("study **note**");
+      expect(snap.trials[0]).toMatchObject({ state: "complete", value: 0.5, attrs: { dataset: { rows: 5, tags: ["a", "é"] }, seed: null, "lr-note": "x" } });
+      expect(snap.trials[0]!.note).toBeUndefined(); // "" cleared it
+      expect(snap.trials[1]).toMatchObject({ state: "failed", error: "boom", attrs: { gpu: "A100" }, note: "# why\n<script>x</script>" });
+      expect(snap.trials[1]!.attrs).toEqual({ gpu: "A100" });
+    }
+    await s.setNote(study, null, "");
+    expect((await b.another().openStudy(spec(study))).note).toBeUndefined();
+  });
+
+  it("setAttr and setNote refuse what the bounds exclude with catalog codes, and record nothing then", async () => {
+    await open();
+    await s.createTrial(study, trial(1));
+    expect(await code(s.setAttr(study, 5, "k", 1))).toBe("trial.unknown");
+    expect(await code(s.setNote(study, 5, "x"))).toBe("trial.unknown");
+    expect(await code(s.setAttr(study, 0, "", 1))).toBe("attr.bad_key");
+    expect(await code(s.setAttr(study, 0, "__proto__", 1))).toBe("attr.bad_key");
+    expect(await code(s.setAttr(study, 0, "k".repeat(201), 1))).toBe("attr.bad_key");
+    expect(await code(s.setAttr(study, 0, "k", Number.NaN))).toBe("attr.bad_value");
+    expect(await code(s.setAttr(study, 0, "k", "x".repeat(17 * 1024)))).toBe("attr.too_large");
+    expect(await code(s.setNote(study, null, "é".repeat(33 * 1024)))).toBe("note.too_large");
+    expect(await code(s.setNote(study, 0, 5 as unknown as string))).toBe("note.bad_text");
+    for (let i = 0; i < 64; i++) await s.setAttr(study, 0, `k${i}`, i);
+    expect(await code(s.setAttr(study, 0, "one-more", 1))).toBe("attr.too_many");
+    await s.setAttr(study, 0, "k3", "replaced"); // an existing key may still change
+    const snap = await b.another().openStudy(spec(study));
+    expect(Object.keys(snap.trials[0]!.attrs!)).toHaveLength(64);
+    expect(snap.trials[0]!.attrs!["k3"]).toBe("replaced");
+    expect(snap.trials[0]!.note).toBeUndefined();
+    expect(snap.note).toBeUndefined();
+  });
 
   it("unknown studies are refused", async () => {
     expect(await code(s.load("nope"))).toBe("study.unknown");

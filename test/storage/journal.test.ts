@@ -57,10 +57,10 @@ async function readTrials(name = "s"): Promise<readonly FrozenTrial[]> {
 /** Everything but the timestamps, for comparing two readers. */
 const shape = (ts: readonly FrozenTrial[]) => ts.map(({ startedAt: _s, finishedAt: _f, ...rest }) => rest);
 
-describe.each([1, 2])("golden file: format version %i", (version) => {
+describe.each([1, 2, 3])("golden file: format version %i", (version) => {
   const FIXTURE = path.join(FIXTURES, `journal-v${version}.jsonl`);
   const GOLDEN = `golden v${version}`;
-  const expected: FrozenTrial[] = [
+  const stored: FrozenTrial[] = [
     {
       number: 0,
       state: "complete",
@@ -109,6 +109,9 @@ describe.each([1, 2])("golden file: format version %i", (version) => {
       system: {},
     },
   ];
+  // Format 3 adds the user's attributes and notes ("attr" and "note" records).
+  const expected: FrozenTrial[] =
+    version < 3 ? stored : stored.map((t) => (t.number === 1 ? { ...t, attrs: { gpu: "A100" }, note: "OOM at **batch 512**" } : t.number === 3 ? { ...t, attrs: { data: { rows: 5, tags: ["a", "b"] } } } : t));
   const expectedSpec: StudySpec = {
     name: GOLDEN,
     space: {
@@ -136,6 +139,7 @@ describe.each([1, 2])("golden file: format version %i", (version) => {
     expect(snap.spec).toEqual(expectedSpec);
     expect(snap.trials).toEqual(expected);
     expect(snap.queue).toEqual([{ lr: 0.01, layers: 1, opt: "sgd" }]);
+    expect(snap.note).toBe(version < 3 ? undefined : "Study note: <b>hi</b>");
     expect(warnings).toEqual([]);
   });
 
@@ -169,10 +173,10 @@ function checksumOk(line: string): boolean {
 }
 
 describe("writing today", () => {
-  const FIXTURE = path.join(FIXTURES, "journal-v2.jsonl");
+  const FIXTURE = path.join(FIXTURES, "journal-v3.jsonl");
   const expectedSpec: StudySpec = { ...readHeader(FIXTURE).spec, name: "fresh" };
 
-  it("gives the records of the version-2 golden file (timestamps aside), each with the CRC-32 of the rest", async () => {
+  it("gives the records of the version-3 golden file (timestamps aside), each with the CRC-32 of the rest", async () => {
     const s = journal();
     const name = "fresh";
     await s.openStudy({ ...expectedSpec, name });
@@ -183,12 +187,16 @@ describe("writing today", () => {
     await s.enqueue(name, { lr: 0.01, layers: 1, opt: "sgd" });
     await s.createTrial(name, () => ({ params: { lr: 0.01, layers: 1, opt: "sgd" }, system: { queued: 0 } }));
     await s.finishTrial(name, 1, { state: "failed", error: "timed out: the trial ran longer than limits.trialSeconds=5", system: { stopped: "timeout" } });
+    await s.setAttr(name, 1, "gpu", "A100");
+    await s.setNote(name, 1, "OOM at **batch 512**");
+    await s.setNote(name, null, "Study note: <b>hi</b>");
     await s.createTrial(name, () => ({ params: { lr: 0.0003, layers: 4, opt: "sgd" }, system: { bracket: 1 }, budget: 9 }));
     await s.report(name, 2, 0, { val_loss: 0.8 });
     await s.setSystem(name, 2, { rung: 0 });
     await s.finishTrial(name, 2, { state: "pruned", value: 0.8 });
     await s.createTrial(name, () => ({ params: { lr: 0.05, layers: 3, opt: "adam" } }));
     await s.report(name, 3, 0, { val_loss: 1.25, acc: 0.125 });
+    await s.setAttr(name, 3, "data", { rows: 5, tags: ["a", "b"] });
     const norm = (text: string) =>
       text
         .trimEnd()
@@ -206,16 +214,16 @@ describe("writing today", () => {
 });
 
 describe("format version check", () => {
-  it('a journal from a newer format ("v": 3) is refused with storage.newer_format', async () => {
+  it('a journal from a newer format ("v": 4) is refused with storage.newer_format', async () => {
     const file = path.join(dir, journalFileName("next"));
-    const text = JSON.stringify({ op: "study", v: 3, spec: spec("next") }) + "\n" + JSON.stringify({ op: "trial2", n: 0 }) + "\n";
+    const text = JSON.stringify({ op: "study", v: 4, spec: spec("next") }) + "\n" + JSON.stringify({ op: "trial2", n: 0 }) + "\n";
     fs.writeFileSync(file, text);
     const e = await thrown(journal().openStudy(spec("next")));
     expect(e.code).toBe("storage.newer_format");
     expect(e.field).toBe("storage");
     expect(e.message).toContain(file);
+    expect(e.message).toMatch(/version 4\b/);
     expect(e.message).toMatch(/version 3\b/);
-    expect(e.message).toMatch(/version 2\b/);
     expect(e.message).toContain("upgrade tunelab");
     expect(fs.readFileSync(file, "utf8")).toBe(text); // untouched
     expect(fs.existsSync(file + ".lock")).toBe(false);

@@ -73,7 +73,7 @@ function checkNumbering(done: Done[], total: number): void {
 
 function checkJournal(name: string, total: number): void {
   const lines = journalLines(name);
-  expect(lines[0]).toMatchObject({ op: "study", v: 2 });
+  expect(lines[0]).toMatchObject({ op: "study", v: 3 });
   const created = lines.filter((l) => l["op"] === "trial").map((l) => l["n"]);
   expect(created).toEqual([...Array(total).keys()]); // in order, once each
   const ended = lines.filter((l) => l["op"] === "end").map((l) => l["n"] as number);
