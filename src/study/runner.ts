@@ -57,7 +57,10 @@ export interface RunOptions {
 }
 
 export interface RunSummary {
+  /** Which criterion ended the run: trials, time (minutes/seconds), target, patience, convergence, done (a finished grid), interrupted. */
   readonly reason: StopReason;
+  /** Why that criterion holds, in words (patience and convergence: the values it judged). */
+  readonly detail?: string;
   /** Trials started by this run. */
   readonly started: number;
   readonly best?: FrozenTrial;
@@ -288,7 +291,14 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
     }
   }
-  const summary: RunSummary = { reason, started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
+  const detail = reason === "patience" || reason === "convergence" ? limit.detail : undefined;
+  // Kept with the study, so that `tunelab status`, a reopened study and the study browser can say what ended it.
+  try {
+    await study.recordRunEnd(reason, detail);
+  } catch (e) {
+    warn(`could not record why the run ended: ${errorText(e)}`);
+  }
+  const summary: RunSummary = { reason, ...(detail !== undefined ? { detail } : {}), started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
   study.events.emit("studyFinished", { reason, trials: study.snapshot.trials.length });
   return summary;
 }
