@@ -2,6 +2,7 @@ import type { Direction, FrozenTrial } from "../model/trial";
 import { TrialStates } from "../model/trial";
 import type { ParamDef, SpaceDef } from "../space/types";
 import type { ResolvedLimits } from "../study/limits";
+import { lastRunEnd } from "../record/system";
 import { formatDuration, formatNumber, formatParams } from "../views/format";
 
 /** What a builder knows about itself, for its printed form. */
@@ -47,6 +48,8 @@ export function describeTuner(f: TunerFacts): string {
   if (f.stopping !== undefined) rows.push(["stopping", f.stopping]);
   rows.push(["limits", describeLimits(f.limits)], ["storage", f.storage]);
   if (!f.hasObjective) rows.push(["objective", "none yet: call .objective(async (params, trial) => ...)"]);
+  const end = f.trials ? lastRunEnd(f.trials) : undefined;
+  if (end) rows.push(["last run", `ended by ${end.reason}${end.detail ? `: ${end.detail}` : ""}`]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   // A list (the space) goes on one line when short, else one item per line, aligned.
   const wrap = (v: string | string[]) => (typeof v === "string" ? v : v.join(", ").length <= 80 ? v.join(", ") : v.join(`\n  ${" ".repeat(width)} `));
@@ -91,7 +94,11 @@ function describeLimits(l: ResolvedLimits): string {
   if (l.parallel > 1) parts.push(`${l.parallel} parallel`);
   if (Number.isFinite(l.ms)) parts.push(formatDuration(l.ms));
   if (l.target !== undefined) parts.push(`target ${formatNumber(l.target)}`);
-  if (Number.isFinite(l.patience)) parts.push(`patience ${l.patience}`);
+  if (Number.isFinite(l.patience)) {
+    const least = [l.minImprovement > 0 ? `${formatNumber(l.minImprovement * 100)}%` : "", l.minDelta > 0 ? `${formatNumber(l.minDelta)}` : ""].filter(Boolean).join(" or ");
+    parts.push(`patience ${l.patience}${least ? ` (by at least ${least})` : ""}`);
+  }
+  if (l.convergence) parts.push(`convergence (${l.convergence.tolerance !== undefined ? `tolerance ${formatNumber(l.convergence.tolerance)}` : `${formatNumber(l.convergence.relative * 100)}% of the IQR`})`);
   if (Number.isFinite(l.trialMs)) parts.push(`${formatDuration(l.trialMs)} per trial`);
   return parts.join(", ");
 }
