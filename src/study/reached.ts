@@ -56,7 +56,12 @@ export class LimitWatch {
     if (Number.isFinite(lim.patience) || this.convergence) this.order.update(study.snapshot, study.direction);
     if (Number.isFinite(lim.patience) && patienceReached(this.order, lim, study.direction)) {
       const k = this.order.finished.length;
-      this.detail = `the best did not improve ${lim.minImprovement > 0 || lim.minDelta > 0 ? "enough " : ""}over the last ${lim.patience} finished trial${lim.patience === 1 ? "" : "s"} (best ${this.order.bestAt[k]} after ${this.order.bestAt[k - lim.patience]})`;
+      const [ref, cur] = [this.order.bestAt[k - lim.patience]!, this.order.bestAt[k]!];
+      const last = `the last ${lim.patience} finished trial${lim.patience === 1 ? "" : "s"}`;
+      const least = [lim.minImprovement > 0 ? `${round(lim.minImprovement * 100)}%` : "", lim.minDelta > 0 ? round(lim.minDelta) : ""].filter(Boolean).join(" or ");
+      this.detail = least
+        ? `the best moved from ${round(ref)} to ${round(cur)} over ${last}, less than ${least}`
+        : `the best (${round(cur)}) did not improve over ${last}`;
       return "patience";
     }
     const verdict = this.convergence?.judge(this.order, study);

@@ -103,7 +103,7 @@ describe("limits.patience { trials, minImprovement, minDelta }", () => {
     const { study, summary } = await runScript([10, 9.95, 9.92, 9.91, 5, 4], "minimize", { patience: { trials: 3 } });
     expect(summary.reason).toBe("patience");
     expect(study.trials.length).toBe(4);
-    expect(summary.detail).toMatch(/last 3 finished trials/);
+    expect(summary.detail).toMatch(/from 10 to 9.91 over the last 3 finished trials, less than 1%/);
     // With the plain count each of those improvements resets it.
     expect((await runScript([10, 9.95, 9.92, 9.91, 5, 4], "minimize", { patience: 3 })).summary.reason).toBe("trials");
   });
