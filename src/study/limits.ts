@@ -153,7 +153,7 @@ function resolvePatience(v: unknown): { patience: number; minImprovement: number
     if (!Number.isInteger(v) || v < 1) throw Msg.badOption("limits.patience", v, "an integer >= 1, or { trials, minImprovement, minDelta }");
     return { patience: v, minImprovement: 0, minDelta: 0 };
   }
-  const o = readCriterion("limits.patience", v, ["trials", "minImprovement", "minDelta"], "an integer >= 1, or { trials, minImprovement, minDelta }");
+  const o = readFields("limits.patience", v, ["trials", "minImprovement", "minDelta"], "an integer >= 1, or { trials, minImprovement, minDelta }");
   const trials = o["trials"];
   if (typeof trials !== "number" || !Number.isInteger(trials) || trials < 1) throw Msg.badOption("limits.patience.trials", trials, "an integer >= 1");
   return {
@@ -164,7 +164,7 @@ function resolvePatience(v: unknown): { patience: number; minImprovement: number
 }
 
 function resolveConvergence(v: unknown): ResolvedConvergence {
-  const o = v === true ? {} : readCriterion("limits.convergence", v, ["tolerance", "relative", "minTrials", "window"], "true or { tolerance, relative, minTrials, window }");
+  const o = v === true ? {} : readFields("limits.convergence", v, ["tolerance", "relative", "minTrials", "window"], "true or { tolerance, relative, minTrials, window }");
   const tolerance = o["tolerance"];
   if (tolerance !== undefined && !(typeof tolerance === "number" && tolerance > 0 && Number.isFinite(tolerance))) {
     throw Msg.badOption("limits.convergence.tolerance", tolerance, "a finite number > 0 (in the metric's units)");
@@ -191,8 +191,8 @@ function boundedNumber(field: string, v: unknown, min: number, max: number, dflt
   return v === 0 ? 0 : v; // -0 is 0
 }
 
-/** A criterion's options object, each known field read once; unknown fields refused. */
-function readCriterion(field: string, v: unknown, keys: readonly string[], expected: string): Record<string, unknown> {
+/** An options object (the limits, a criterion's options), each known field read once; unknown fields refused. */
+function readFields(field: string, v: unknown, keys: readonly string[], expected: string): Record<string, unknown> {
   let own: string[];
   try {
     if (!isPlainObject(v)) throw Msg.badOption(field, v, expected);
@@ -216,24 +216,5 @@ function readCriterion(field: string, v: unknown, keys: readonly string[], expec
 
 /** The given limits as a plain record, each known field read once; unknown fields refused. */
 function readLimits(input: unknown): Record<string, unknown> {
-  if (input === undefined) return {};
-  let keys: string[];
-  try {
-    if (!isPlainObject(input)) throw Msg.badOption("limits", input, "an object");
-    keys = Object.keys(input);
-  } catch (e) {
-    throw isTunelabError(e) ? e : Msg.unreadableValue("limits", errorText(e));
-  }
-  const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    let v: unknown;
-    try {
-      v = (input as Record<string, unknown>)[k];
-    } catch (e) {
-      throw Msg.unreadableValue(`limits.${k}`, errorText(e));
-    }
-    if ((LIMIT_KEYS as readonly string[]).includes(k)) out[k] = v;
-    else if (v !== undefined) throw Msg.unknownOption("limits", k, LIMIT_KEYS);
-  }
-  return out;
+  return input === undefined ? {} : readFields("limits", input, LIMIT_KEYS, "an object");
 }
