@@ -19,7 +19,6 @@ export type { TrialOf, ObjectiveFn, StorageChoice, TunerRunOptions } from "./dsl
 // Re-attaching to a stored study (issue 17 part 4).
 export { open } from "./dsl/open";
 export type { OpenOptions } from "./dsl/open";
-export type { RunEndRecord } from "./record/system";
 export type { PatienceOptions, ConvergenceOptions } from "./study/limits";
 export { STUDY_MIME } from "./views/payload";
 export type { StudyPayload, PayloadTrial } from "./views/payload";

@@ -1,7 +1,7 @@
 /**
  * `tunelab status NAME [--storage LOCATION] [--json]`: what a study holds, from any shell that
- * reaches its storage: trials by state, the best trial and its parameters, what ended its last
- * run, and whether the trials still running have live workers (their heartbeats). Reads only:
+ * reaches its storage: trials by state, the best trial and its parameters, and whether the
+ * trials still running have live workers (their heartbeats). Reads only:
  * the heartbeats are read inside a write that appends nothing (the storage's own clock, as the
  * workers' stale check uses).
  *
@@ -10,7 +10,7 @@
  */
 import type { Writable } from "stream";
 import { bestTrial, TrialStates, type StudySnapshot } from "../model/trial";
-import { lastRunEnd, ownerOf, workerKey } from "../record/system";
+import { ownerOf, workerKey } from "../record/system";
 import { openStorage } from "../storage/open";
 import type { Storage } from "../storage/storage";
 import { DEFAULT_GRACE_SECONDS } from "../study/heartbeat";
@@ -21,8 +21,8 @@ import { formatNumber, formatParams } from "../views/format";
 export const STATUS_USAGE = `usage: tunelab status NAME [--storage LOCATION] [--json]
 
 Prints what the study NAME holds: trials by state, the best trial and its
-parameters, what ended its last run, and whether trials still running have
-live workers (from their heartbeats).
+parameters, and whether trials still running have live workers (from their
+heartbeats).
 
   --storage LOCATION   a folder, or postgresql://... (default: TUNELAB_STORAGE,
                        else .tunelab)
@@ -58,7 +58,6 @@ export interface StudyStatus {
   readonly trials: number;
   readonly counts: Readonly<Record<string, number>>;
   readonly best: { readonly number: number; readonly value: number; readonly params: Readonly<Record<string, unknown>> } | null;
-  readonly lastRun: { readonly reason: string; readonly at: string; readonly detail?: string } | null;
   readonly running: readonly RunningStatus[];
 }
 
@@ -133,7 +132,6 @@ export async function readStatus(storage: Storage, name: string, graceMs = DEFAU
 function statusOf(s: StudySnapshot, where: string, running: readonly RunningStatus[]): StudyStatus {
   const counts = Object.fromEntries(TrialStates.map((st) => [st, s.trials.filter((t) => t.state === st).length]));
   const best = bestTrial(s.spec.direction, s.trials);
-  const end = lastRunEnd(s.trials);
   return {
     study: s.spec.name,
     storage: where,
@@ -144,7 +142,6 @@ function statusOf(s: StudySnapshot, where: string, running: readonly RunningStat
     trials: s.trials.length,
     counts,
     best: best && best.value !== undefined ? { number: best.number, value: best.value, params: best.params } : null,
-    lastRun: end ? { reason: end.reason, at: new Date(end.at).toISOString(), ...(end.detail !== undefined ? { detail: end.detail } : {}) } : null,
     running,
   };
 }
@@ -156,7 +153,6 @@ export function formatStatus(st: StudyStatus): string {
     ["strategy", `${st.strategy} (seed ${st.seed}), ${st.direction} ${st.metric}`],
     ["trials", `${st.trials}${counts.length ? `: ${counts.join(", ")}` : ""}`],
     ["best", st.best ? `trial ${st.best.number}: ${st.metric} ${formatNumber(st.best.value)} (${formatParams(st.best.params, Object.keys(st.best.params)) || "no parameters"})` : "none yet (no trial completed)"],
-    ["last run", st.lastRun ? `ended by ${st.lastRun.reason}${st.lastRun.detail ? `: ${st.lastRun.detail}` : ""} (${st.lastRun.at})` : "no run has ended yet"],
     ["workers", workers(st.running)],
   ];
   return [`study ${JSON.stringify(st.study)} in ${st.storage}`, ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`)].join("\n") + "\n";

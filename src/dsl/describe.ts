@@ -2,7 +2,6 @@ import type { Direction, FrozenTrial } from "../model/trial";
 import { TrialStates } from "../model/trial";
 import type { ParamDef, SpaceDef } from "../space/types";
 import type { ResolvedLimits } from "../study/limits";
-import { lastRunEnd } from "../record/system";
 import { formatDuration, formatNumber, formatParams } from "../views/format";
 
 /** What a builder knows about itself, for its printed form. */
@@ -48,8 +47,6 @@ export function describeTuner(f: TunerFacts): string {
   if (f.stopping !== undefined) rows.push(["stopping", f.stopping]);
   rows.push(["limits", describeLimits(f.limits)], ["storage", f.storage]);
   if (!f.hasObjective) rows.push(["objective", "none yet: call .objective(async (params, trial) => ...)"]);
-  const end = f.trials ? lastRunEnd(f.trials) : undefined;
-  if (end) rows.push(["last run", `ended by ${end.reason}${end.detail ? `: ${end.detail}` : ""}`]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   // A list (the space) goes on one line when short, else one item per line, aligned.
   const wrap = (v: string | string[]) => (typeof v === "string" ? v : v.join(", ").length <= 80 ? v.join(", ") : v.join(`\n  ${" ".repeat(width)} `));

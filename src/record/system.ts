@@ -40,11 +40,10 @@ export const RETRY_KEY = "retry";
 export const PROCESS_KEY = "process";
 export const COMMAND_KEY = "command";
 export const LOST_KEY = "lost";
-export const RUN_END_KEY = "runEnd";
 export const OWNER_KEY = "owner";
 
 /** Every key of the schema. */
-export const SYSTEM_KEYS = [GRID_KEY, QUEUE_KEY, HYPERBAND_KEY, MODEL_KEY, GP_KEY, STOPPED_KEY, FAILURE_KEY, RETRY_KEY, PROCESS_KEY, COMMAND_KEY, LOST_KEY, OWNER_KEY, RUN_END_KEY] as const;
+export const SYSTEM_KEYS = [GRID_KEY, QUEUE_KEY, HYPERBAND_KEY, MODEL_KEY, GP_KEY, STOPPED_KEY, FAILURE_KEY, RETRY_KEY, PROCESS_KEY, COMMAND_KEY, LOST_KEY, OWNER_KEY] as const;
 
 /** A trial's system record as readers get it (a FrozenTrial's, or a payload's, which may be missing). */
 export type SystemRecord = Readonly<Record<string, unknown>> | null | undefined;
@@ -114,41 +113,6 @@ export function gpThetaOf(system: SystemRecord): number[] | undefined {
   if (!isPlainObject(g)) return undefined;
   const theta = g["theta"];
   return Array.isArray(theta) && theta.every((v) => typeof v === "number" && Number.isFinite(v)) ? (theta as number[]) : undefined;
-}
-
-// ---- why a run ended (issue 17 part 1): kept on the last trial the run finished ----------------
-
-/**
- * What ended a `run()`: the criterion (`trials`, `time`, `target`, `patience`, `convergence`,
- * `done`, `interrupted`, or what a newer tunelab wrote), when, and in words. Written, when the
- * run ends, into the system record of the trial that finished last, so every storage and the
- * study browser read it with the study, with no new kind of operation.
- */
-export interface RunEndRecord {
-  readonly reason: string;
-  readonly at: number;
-  readonly detail?: string;
-}
-
-export function runEndOf(system: SystemRecord): RunEndRecord | undefined {
-  const r = system?.[RUN_END_KEY];
-  if (!isPlainObject(r) || typeof r["reason"] !== "string" || typeof r["at"] !== "number") return undefined;
-  return { reason: r["reason"].slice(0, 64), at: r["at"], ...(typeof r["detail"] === "string" ? { detail: r["detail"].slice(0, 500) } : {}) };
-}
-
-/** The latest run end recorded among `trials` (the one with the latest time). */
-export function lastRunEnd(trials: readonly { readonly system?: SystemRecord }[]): RunEndRecord | undefined {
-  let last: RunEndRecord | undefined;
-  for (const t of trials) {
-    const r = runEndOf(t.system);
-    if (r && (!last || r.at >= last.at)) last = r;
-  }
-  return last;
-}
-
-/** The system entry that records a run's end. */
-export function runEndEntry(r: RunEndRecord): JsonObject {
-  return { [RUN_END_KEY]: { reason: r.reason, at: r.at, ...(r.detail !== undefined ? { detail: r.detail } : {}) } };
 }
 
 // ---- why the engine stopped a trial ----------------------------------------------------------

@@ -292,12 +292,6 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
     }
   }
   const detail = reason === "patience" || reason === "convergence" ? limit.detail : undefined;
-  // Kept with the study, so that `tunelab status`, a reopened study and the study browser can say what ended it.
-  try {
-    await study.recordRunEnd(reason, detail);
-  } catch (e) {
-    warn(`could not record why the run ended: ${errorText(e)}`);
-  }
   const summary: RunSummary = { reason, ...(detail !== undefined ? { detail } : {}), started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
   study.events.emit("studyFinished", { reason, trials: study.snapshot.trials.length });
   return summary;

@@ -4,7 +4,7 @@ import type { Config, SpaceDef } from "../space/types";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
-import { OWNER_KEY, QUEUE_KEY, ownerOf, runEndEntry, workerKey } from "../record/system";
+import { OWNER_KEY, QUEUE_KEY, ownerOf, workerKey } from "../record/system";
 import { createStrategy } from "../strategies/registry";
 import { isDone, proposeContext, type ProposeResult, type StopDecision, type Stopper, type Strategy } from "../strategies/strategy";
 import { canonicalJson, isPlainObject, type JsonObject } from "../util/json";
@@ -517,20 +517,6 @@ export class Study {
       throw Msg.badState((input as { state?: unknown }).state);
     }
     return outcome;
-  }
-
-  /**
-   * Records why a run ended (RunEndRecord) on the trial that finished last, if any trial has
-   * finished: a "sys" operation, so every storage keeps it and the study browser reads it.
-   */
-  async recordRunEnd(reason: string, detail?: string): Promise<void> {
-    let last: FrozenTrial | undefined;
-    for (const t of this.snap.trials) {
-      if (t.finishedAt !== undefined && t.state !== "running" && (!last || t.finishedAt >= last.finishedAt!)) last = t;
-    }
-    if (!last) return;
-    const { snapshot } = await this.storage.setSystem(this.name, last.number, runEndEntry({ reason, at: Date.now(), ...(detail !== undefined ? { detail } : {}) }));
-    this.snap = snapshot;
   }
 
   /** Queues a configuration to be tried before the strategy's proposals. */

@@ -4,16 +4,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/storage/base";
-import { JournalStorage } from "../../src/storage/journal";
-import { lastRunEnd } from "../../src/record/system";
 import { resolveLimits, type Limits } from "../../src/study/limits";
 import { runStudy } from "../../src/study/runner";
 import { Study } from "../../src/study/study";
 import { isTunelabError } from "../../src/util/errors";
 import { Rng } from "../../src/util/rng";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 type Dir = "minimize" | "maximize";
 /** A scripted result: a value, or a failed trial. */
@@ -270,24 +265,4 @@ describe("limits.convergence (regret bound: the bayesian strategy)", () => {
     const { summary } = await runScript(values, "minimize", { convergence: true }, "bayesian");
     expect(summary.reason).toBe("trials");
   }, 60_000);
-});
-
-describe("what ended the run is kept with the study", () => {
-  it("on the last finished trial's record, read back from the journal by a new process's open", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "criteria-"));
-    try {
-      const storage = new JournalStorage(dir);
-      const study = await Study.open({ name: "j", space: SPACE, direction: "minimize", seed: 1, storage });
-      await runStudy(study, () => 1, { trials: 50, patience: 4 }, { handleSigint: false });
-      const reopened = await Study.openStored("j", new JournalStorage(dir));
-      const end = lastRunEnd(reopened.trials);
-      expect(end?.reason).toBe("patience");
-      expect(end?.detail).toMatch(/last 4 finished trials/);
-      // A later run records its own end, which is then the latest.
-      await runStudy(reopened, () => 0.5, { trials: 8 }, { handleSigint: false });
-      expect(lastRunEnd((await Study.openStored("j", new JournalStorage(dir))).trials)?.reason).toBe("trials");
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });
