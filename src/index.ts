@@ -16,6 +16,10 @@
  */
 export { tune, Tuner } from "./dsl/tuner";
 export type { TrialOf, ObjectiveFn, StorageChoice, TunerRunOptions } from "./dsl/tuner";
+// Re-attaching to a stored study (issue 17 part 4).
+export { open } from "./dsl/open";
+export type { OpenOptions } from "./dsl/open";
+export type { PatienceOptions, ConvergenceOptions } from "./study/limits";
 export { STUDY_MIME } from "./views/payload";
 export type { StudyPayload, PayloadTrial } from "./views/payload";
 export type { ViewName } from "./views/specs";

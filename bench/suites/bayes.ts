@@ -24,6 +24,7 @@ import { functionTable, longTable, overheadRatio, summarize, summarizeLong, type
 import { fmt, fmtMs, fmtRatio } from "../lib/stats";
 import { log, runTunelabWorker, tempDir, type Suite, type SuiteOptions, type SuiteResult } from "../lib/suite";
 import { TUNELAB_SAMPLERS } from "../lib/tunelab-run";
+import { CONVERGENCE_SETTINGS, convergenceTable, runCriterion } from "../lib/convergence-rows";
 
 const BAYES = "tunelab_bayesian";
 const PAR4 = "tunelab_bayesian_par4";
@@ -109,6 +110,7 @@ export const suite: Suite = {
     for (const f of o.functions) L.push(...functionTable(f, rows, ratios));
     L.push(...longTable("Overhead growth: Hartmann6, long study, 1 seed", longRows, [{ label: "overhead ratio (Optuna TPE / tunelab tpe)", num: TPE_LABEL, den: label(TPE) }]));
     L.push(...verdicts(o, bayes, par4, gp, tpe, otpe, longRows));
+    L.push(...(await convergenceRows(o)));
     L.push(
       "\nNotes: timing follows bench.py (interval between consecutive trial completions minus time in the function; sampling counts as overhead; in-memory storage; " +
         "an untimed 12-trial Branin warm-up study per sampler in each process). tunelab and Optuna draw different random numbers, so regrets agree only in distribution; " +
@@ -129,6 +131,23 @@ export const suite: Suite = {
     return { markdown: L.join("\n") + "\n", complete: optunaNote === "" };
   },
 };
+
+/**
+ * The completion-criteria rows (issue 17 part 1): each function and seed with `limits.convergence`,
+ * in this process (no overhead is timed: only where it stopped and the regret then).
+ */
+async function convergenceRows(o: SuiteOptions): Promise<string[]> {
+  const rows = [];
+  for (const setting of CONVERGENCE_SETTINGS) {
+    log(`tunelab (${setting.label}): ${o.seeds} seeds x up to ${o.trials} trials on ${o.functions.join(",")} ...`);
+    const runs = [];
+    for (const f of o.functions) {
+      for (let seed = 0; seed < o.seeds; seed++) runs.push(await runCriterion(f, setting.strategy, seed, o.trials, { convergence: setting.convergence }));
+    }
+    rows.push({ label: setting.label, runs });
+  }
+  return convergenceTable(rows, o.functions, o.trials);
+}
 
 function median(row: Row, fname: string, budget: number): number {
   const rs = row.records.filter((r) => r.function === fname && r.n_trials === 100);

@@ -145,6 +145,7 @@ const REASONS: Record<StopReason, string> = {
   time: "the time limit was reached",
   target: "the target was reached",
   patience: "the best value stopped improving (patience)",
+  convergence: "further trials are unlikely to improve the best (convergence)",
   done: "the strategy has nothing left to try",
   interrupted: "interrupted",
 };
@@ -176,23 +177,24 @@ async function runStudyFile(spec: StudyFile, io: RunIo, quiet: boolean): Promise
   const off = progress.follow(study);
   let reason: StopReason;
   let seconds: number;
+  let detail: string | undefined;
   try {
-    ({ reason, seconds } = await runStudy(study, commandObjective(spec.command), spec.limits, { signal: controller.signal, handleSigint: false }));
+    ({ reason, seconds, detail } = await runStudy(study, commandObjective(spec.command), spec.limits, { signal: controller.signal, handleSigint: false }));
   } finally {
     off();
     signals.off("SIGINT", onInt);
     signals.off("SIGTERM", onTerm);
     await storage.close();
   }
-  io.stdout.write(summary(study, reason, seconds));
+  io.stdout.write(summary(study, reason, seconds, detail));
   if (reason !== "interrupted") return 0;
   return signal === "SIGTERM" ? 143 : 130;
 }
 
-function summary(study: Study, reason: StopReason, seconds: number): string {
+function summary(study: Study, reason: StopReason, seconds: number, detail?: string): string {
   const trials = study.snapshot.trials;
   const count = (s: string) => trials.filter((t) => t.state === s).length;
-  const lines = [`study ${JSON.stringify(study.name)}: stopped after ${seconds.toFixed(1)} s: ${REASONS[reason]}; ${trials.length} trials (${count("complete")} complete, ${count("pruned")} pruned, ${count("failed")} failed)`];
+  const lines = [`study ${JSON.stringify(study.name)}: stopped after ${seconds.toFixed(1)} s: ${REASONS[reason]}${detail ? ` (${detail})` : ""}; ${trials.length} trials (${count("complete")} complete, ${count("pruned")} pruned, ${count("failed")} failed)`];
   const best = study.best;
   lines.push(best ? `best: trial ${best.number}, ${study.metric} ${fmt(best.value!)}, params ${JSON.stringify(best.params)}` : "best: none yet (no trial completed)");
   return lines.join("\n") + "\n";

@@ -24,7 +24,7 @@ import { COMMAND_OPTIONS, commandSpec, type CommandSpec } from "./command";
  *   (default "value");
  * - `strategy` (default "random"), `options` (the strategy's), `stopping`
  *   (`{"rule": "median", ...its options}`), `seed`;
- * - `limits` (as the DSL's: trials, parallel, minutes | seconds, target, patience, trialSeconds);
+ * - `limits` (as the DSL's: trials, parallel, minutes | seconds, target, patience, convergence, trialSeconds);
  * - `command` (argv with placeholders), `metrics` (`[{name, regex}]`), `env`, `cwd`,
  *   `retries` (`{"max": n}`), and command()'s other options: `final`, `trialDir`, `shell`,
  *   `graceSeconds`, `logBytes`, `maxLineLength`, `logs`;
@@ -189,7 +189,7 @@ export function studyFileJSON(d: StudyDeclaration): JsonObject {
   const limits: Record<string, JsonValue> = {};
   for (const k of LIMIT_KEYS) {
     const v = d.limits[k];
-    if (v !== undefined && Number.isFinite(v)) limits[k] = v;
+    if (typeof v === "number" ? Number.isFinite(v) : v !== undefined && v !== false) limits[k] = JSON.parse(JSON.stringify(v)) as JsonValue;
   }
   if (Object.keys(limits).length) out["limits"] = limits;
   const c = d.command;

@@ -91,7 +91,11 @@ function describeLimits(l: ResolvedLimits): string {
   if (l.parallel > 1) parts.push(`${l.parallel} parallel`);
   if (Number.isFinite(l.ms)) parts.push(formatDuration(l.ms));
   if (l.target !== undefined) parts.push(`target ${formatNumber(l.target)}`);
-  if (Number.isFinite(l.patience)) parts.push(`patience ${l.patience}`);
+  if (Number.isFinite(l.patience)) {
+    const least = [l.minImprovement > 0 ? `${formatNumber(l.minImprovement * 100)}%` : "", l.minDelta > 0 ? `${formatNumber(l.minDelta)}` : ""].filter(Boolean).join(" or ");
+    parts.push(`patience ${l.patience}${least ? ` (by at least ${least})` : ""}`);
+  }
+  if (l.convergence) parts.push(`convergence (${l.convergence.tolerance !== undefined ? `tolerance ${formatNumber(l.convergence.tolerance)}` : `${formatNumber(l.convergence.relative * 100)}% of the IQR`})`);
   if (Number.isFinite(l.trialMs)) parts.push(`${formatDuration(l.trialMs)} per trial`);
   return parts.join(", ");
 }

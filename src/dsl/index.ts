@@ -1,2 +1,3 @@
 export { tune, Tuner, setRunHooks } from "./tuner";
+export { open } from "./open";
 export type { TrialOf, ObjectiveFn, StorageChoice, RunHooks } from "./tuner";

@@ -260,9 +260,15 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
-  /** Opens the study: creates it, or resumes the stored one of this name. */
+  /**
+   * Opens the study: creates it, or resumes the stored one of this name. With nothing declared
+   * but the name (and the storage), it re-attaches to the stored study as it was created (space,
+   * direction, metric, strategy, seed), from any process or machine: its views, best trial and
+   * dataframe are there, and `.objective(fn).run()` continues it (see `open(name)`).
+   */
   open(): Promise<Study> {
     if (!this.opened) {
+      if (!this.spaceDef && !this.dir) return this.openStored();
       // Rejected, not thrown: callers chain .then/.catch on what every async method returns.
       if (!this.spaceDef) return Promise.reject(Msg.noSpace());
       if (!this.dir) return Promise.reject(Msg.noDirection());
@@ -375,9 +381,16 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private openStored(): Promise<Study> {
     if (!this.opened) {
       this.opened = toStorage(this.storageChoice)
-        .then((storage) => Study.openStored(this.name, storage))
+        .then((storage) =>
+          Study.openStored(this.name, storage, {
+            ...(this.stopper ? { stopping: this.stopper } : {}),
+            ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
+            ...(this.heartbeatOptions ? { heartbeat: this.heartbeatOptions } : {}),
+          }),
+        )
         .then(
           (study) => {
+            this.adopt(study);
             this.studyObj = study;
             for (const [e, l] of this.pendingListeners) study.events.on(e, l as never);
             return study;
@@ -389,6 +402,18 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
         );
     }
     return this.opened;
+  }
+
+  /** Takes the stored study's declaration as the builder's, so `.objective(fn).run()` and toJSON() work on it. */
+  private adopt(study: Study): void {
+    const spec = study.snapshot.spec;
+    this.spaceDef = study.space;
+    this.dir = study.direction;
+    this.metricName = study.metric;
+    if (typeof (this.strategySpec as Strategy).propose !== "function") {
+      this.strategySpec = { name: spec.strategy.name, ...(Object.keys(spec.strategy.options ?? {}).length ? { options: spec.strategy.options } : {}) };
+    }
+    this.seedValue = study.seed;
   }
 
   /**

@@ -24,7 +24,7 @@ export function isStudyEventName(v: unknown): v is StudyEventName {
 }
 
 /** Why `run()` stopped. */
-export type StopReason = "trials" | "time" | "target" | "patience" | "done" | "interrupted";
+export type StopReason = "trials" | "time" | "target" | "patience" | "convergence" | "done" | "interrupted";
 
 type Listener<K extends StudyEventName> = (event: StudyEventMap[K]) => void;
 

@@ -1,5 +1,6 @@
 import { isBetter, type Direction, type FrozenTrial, type StudySnapshot } from "../model/trial";
 import { STOPPED_KEY, stopCauseOf } from "../record/system";
+import { judgeConvergence, type ConvergenceSettings, type ConvergenceVerdict } from "../strategies/convergence";
 import type { StopReason } from "./events";
 import type { ResolvedLimits } from "./limits";
 import { isRetryRequested } from "./retry";
@@ -15,12 +16,17 @@ export { STOPPED_KEY };
  */
 export class LimitWatch {
   private readonly toward = new TowardLimit();
-  private readonly patience = new SinceBest();
+  private readonly order = new FinishOrder();
+  private readonly convergence?: ConvergenceWatch;
+  /** Why the last criterion that was reached holds, in words (for the run's summary). */
+  detail?: string;
 
   constructor(
     private readonly study: Study,
     private readonly lim: ResolvedLimits,
-  ) {}
+  ) {
+    if (lim.convergence) this.convergence = new ConvergenceWatch(lim.convergence);
+  }
 
   /** A new pass of the run loop (see TowardLimit.nextPass). */
   nextPass(): void {
@@ -47,7 +53,22 @@ export class LimitWatch {
       const best = study.best;
       if (best && best.value !== undefined && (best.value === lim.target || isBetter(study.direction, best.value, lim.target))) return "target";
     }
-    if (Number.isFinite(lim.patience) && this.patience.since(study.snapshot, study.direction) >= lim.patience) return "patience";
+    if (Number.isFinite(lim.patience) || this.convergence) this.order.update(study.snapshot, study.direction);
+    if (Number.isFinite(lim.patience) && patienceReached(this.order, lim, study.direction)) {
+      const k = this.order.finished.length;
+      const [ref, cur] = [this.order.bestAt[k - lim.patience]!, this.order.bestAt[k]!];
+      const last = `the last ${lim.patience} finished trial${lim.patience === 1 ? "" : "s"}`;
+      const least = [lim.minImprovement > 0 ? `${round(lim.minImprovement * 100)}%` : "", lim.minDelta > 0 ? round(lim.minDelta) : ""].filter(Boolean).join(" or ");
+      this.detail = least
+        ? `the best moved from ${round(ref)} to ${round(cur)} over ${last}, less than ${least}`
+        : `the best (${round(cur)}) did not improve over ${last}`;
+      return "patience";
+    }
+    const verdict = this.convergence?.judge(this.order, study);
+    if (verdict?.converged) {
+      this.detail = `${verdict.rule === "regret-bound" ? "GP regret bound" : "forecast improvement"} ${round(verdict.expected)} <= tolerance ${round(verdict.tolerance)} after ${verdict.trials} complete trials`;
+      return "convergence";
+    }
     // Trials running in other processes are theirs to finish: only wait for our own.
     if (ownRunning === 0 && this.toward.count(study.snapshot) >= lim.trials) return "trials";
     return undefined;
@@ -130,22 +151,24 @@ class TowardLimit {
 }
 
 /**
- * What `limits.patience` counts: finished trials in a row, in the order they finished, since
- * the best complete one. Only a running trial can finish and a finished record never changes
- * again, so each pass looks only at the trials that were running last time and at new ones;
- * a trial that finishes later than the last one counted (the usual case) updates the count
- * in place, and only one stamped earlier (another process's clock) sorts them all again.
+ * The finished trials in the order they finished, with the best value after each: what
+ * `limits.patience` and `limits.convergence` read. Only a running trial can finish and a
+ * finished record never changes again, so each pass looks only at the trials that were running
+ * last time and at new ones; a trial that finishes later than the last one counted (the usual
+ * case) is appended, and only one stamped earlier (another process's clock) sorts them again.
  */
-class SinceBest {
+export class FinishOrder {
   private trials: readonly FrozenTrial[] | undefined;
   private seenLength = 0;
   private open: number[] = [];
-  private finished: FrozenTrial[] = [];
-  private best: number | undefined;
-  private sinceBest = 0;
+  /** Finished trials, by finishedAt then number. */
+  readonly finished: FrozenTrial[] = [];
+  /** bestAt[k]: the best complete value among the first k finished trials (NaN: none yet). */
+  readonly bestAt: number[] = [NaN];
+  /** Changes whenever `finished` does. */
+  version = 0;
 
-  /** The count, or -1 while no trial is complete (patience waits for a best). */
-  since(snapshot: StudySnapshot, direction: Direction): number {
+  update(snapshot: StudySnapshot, direction: Direction): void {
     const trials = snapshot.trials;
     if (trials !== this.trials || trials.length < this.seenLength) this.reset(trials);
     let fresh: FrozenTrial[] | undefined;
@@ -160,37 +183,77 @@ class SinceBest {
     this.open = stillOpen;
     this.seenLength = trials.length;
     if (fresh) this.add(fresh.sort(byFinish), direction);
-    return this.best === undefined ? -1 : this.sinceBest;
   }
 
   private reset(trials: readonly FrozenTrial[]): void {
     this.trials = trials;
     this.seenLength = 0;
     this.open = [];
-    this.finished = [];
-    this.best = undefined;
-    this.sinceBest = 0;
+    this.finished.length = 0;
+    this.bestAt.length = 1;
+    this.version++;
   }
 
   private add(fresh: FrozenTrial[], direction: Direction): void {
+    this.version++;
     const last = this.finished[this.finished.length - 1];
     if (last !== undefined && byFinish(fresh[0]!, last) < 0) {
-      this.finished = this.finished.concat(fresh).sort(byFinish);
-      this.best = undefined;
-      this.sinceBest = 0;
-      fresh = this.finished;
-    } else {
-      for (const t of fresh) this.finished.push(t);
+      const all = this.finished.concat(fresh).sort(byFinish);
+      this.finished.length = 0;
+      this.bestAt.length = 1;
+      fresh = all;
     }
     for (const t of fresh) {
-      if (t.state === "complete" && t.value !== undefined && (this.best === undefined || isBetter(direction, t.value, this.best))) {
-        this.best = t.value;
-        this.sinceBest = 0;
-      } else this.sinceBest++;
+      this.finished.push(t);
+      const best = this.bestAt[this.bestAt.length - 1]!;
+      const better = t.state === "complete" && t.value !== undefined && (Number.isNaN(best) || isBetter(direction, t.value, best));
+      this.bestAt.push(better ? t.value! : best);
     }
+  }
+}
+
+/**
+ * `limits.patience` on the finished trials: with k of them, whether b(k - patience) exists and
+ * b(k) does not improve on it by at least max(minImprovement × |b(k - patience)|, minDelta)
+ * (any strict improvement when both are 0). See PatienceOptions.
+ */
+export function patienceReached(order: FinishOrder, lim: ResolvedLimits, direction: Direction): boolean {
+  const k = order.finished.length;
+  if (k - lim.patience < 1) return false;
+  const ref = order.bestAt[k - lim.patience]!;
+  if (Number.isNaN(ref)) return false;
+  const cur = order.bestAt[k]!;
+  if (!isBetter(direction, cur, ref)) return true;
+  return Math.abs(cur - ref) < Math.max(lim.minImprovement * Math.abs(ref), lim.minDelta);
+}
+
+/** `limits.convergence`, judged again only when a trial has finished since the last verdict. */
+class ConvergenceWatch {
+  private version = -1;
+  verdict: ConvergenceVerdict | undefined;
+
+  constructor(private readonly settings: ConvergenceSettings) {}
+
+  judge(order: FinishOrder, study: Study): ConvergenceVerdict | undefined {
+    if (order.version === this.version) return this.verdict;
+    this.version = order.version;
+    const complete = order.finished.filter((t) => t.state === "complete" && t.value !== undefined && Number.isFinite(t.value));
+    if (this.verdict && complete.length === this.verdict.trials) return this.verdict;
+    this.verdict = judgeConvergence(this.settings, complete, {
+      direction: study.direction,
+      space: study.space,
+      strategy: study.strategy.name,
+      seed: study.seed,
+      all: study.snapshot.trials,
+    });
+    return this.verdict;
   }
 }
 
 function byFinish(a: FrozenTrial, b: FrozenTrial): number {
   return a.finishedAt! - b.finishedAt! || a.number - b.number;
+}
+
+function round(x: number): string {
+  return Number(x.toPrecision(3)).toString();
 }

@@ -65,7 +65,10 @@ export interface RunOptions {
 }
 
 export interface RunSummary {
+  /** Which criterion ended the run: trials, time (minutes/seconds), target, patience, convergence, done (a finished grid), interrupted. */
   readonly reason: StopReason;
+  /** Why that criterion holds, in words (patience and convergence: the values it judged). */
+  readonly detail?: string;
   /** Trials started by this run. */
   readonly started: number;
   readonly best?: FrozenTrial;
@@ -296,7 +299,8 @@ export async function runStudy<P>(study: Study, objective: Objective<P>, limits:
       }
     }
   }
-  const summary: RunSummary = { reason, started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
+  const detail = reason === "patience" || reason === "convergence" ? limit.detail : undefined;
+  const summary: RunSummary = { reason, ...(detail !== undefined ? { detail } : {}), started, ...(study.best ? { best: study.best } : {}), seconds: (Date.now() - t0) / 1000 };
   study.events.emit("studyFinished", { reason, trials: study.snapshot.trials.length });
   return summary;
 }

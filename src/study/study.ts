@@ -165,10 +165,10 @@ export class Study {
    * and its name. Throws study.not_found when the storage holds none of that name. A strategy
    * this process has no factory for (a custom one, registered elsewhere) refuses to propose.
    */
-  static async openStored(name: string, storage: Storage): Promise<Study> {
+  static async openStored(name: string, storage: Storage, o: { stopping?: Stopper; retries?: RetryPolicy; heartbeat?: HeartbeatOptions } = {}): Promise<Study> {
     if (typeof name !== "string" || name.length === 0 || name.length > 200) throw Msg.badStudyName(name);
     const snapshot = await storage.openExisting(name);
-    if (!snapshot) throw Msg.studyNotFound(name, storage.where(name));
+    if (!snapshot) throw Msg.studyNotFound(name, storage.where(name), await storage.listStudies().catch(() => undefined));
     const spec = snapshot.spec;
     const space = SearchSpace.parse(spec.space);
     let strategy: Strategy;
@@ -182,7 +182,21 @@ export class Study {
         },
       };
     }
-    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot });
+    const retries = resolveRetries(o.retries);
+    return new Study({
+      name,
+      space,
+      direction: spec.direction,
+      metric: spec.metric,
+      seed: spec.seed,
+      strategy,
+      storage,
+      snapshot,
+      ...(o.stopping ? { stopping: o.stopping } : {}),
+      ...(retries ? { retries } : {}),
+      // As Study.open: a re-attached study's run beats like any other (its trials may outlive it otherwise).
+      ...(typeof storage.heartbeatTarget === "function" ? { heartbeat: resolveHeartbeat(o.heartbeat) } : {}),
+    });
   }
 
   /** The latest snapshot this process has seen (read-only; valid until the next call). */

@@ -231,8 +231,8 @@ export const Msg = {
     err("storage.permission", "storage", `the PostgreSQL user of ${url} may not create or use tunelab's tables (${detail}); grant it CREATE on the database's schema (or have an administrator open the storage once), then try again.`),
 
   // ---- following a study run elsewhere (issue 14 part 3: Study.openStored, study.watch()) ----
-  studyNotFound: (name: string, where: string) =>
-    err("study.not_found", "study", `there is no study named ${show(name)} at ${where}; check the name and the storage (the location the workers use, e.g. TUNELAB_STORAGE), or start a worker first.`),
+  studyNotFound: (name: string, where: string, existing?: readonly string[]) =>
+    err("study.not_found", "study", `there is no study named ${show(name)} at ${where}${existingStudies(existing)}; check the name and the storage (the location the workers use, e.g. TUNELAB_STORAGE), or start a worker first.`),
   strategyUnavailable: (name: string, strategy: string) =>
     err("study.strategy_unavailable", "strategy", `study ${show(name)} was created with the strategy ${show(strategy)}, which this process has not registered; it can be watched and read here, but to ask for trials register the strategy (registerStrategy) or open the study with it.`),
 
@@ -255,6 +255,16 @@ export const Msg = {
   noteTooLarge: (field: string, bytes: number, max: number) =>
     err("note.too_large", field, `${field} is ${bytes} bytes (UTF-8), more than the ${max} a note may hold; shorten it, or keep long text in a file and link to it.`),
 } as const;
+
+// ---- re-attaching to a stored study (issue 17 part 4: open(), tunelab status) ----
+
+/** The studies a storage holds, for a not-found message (at most 20 names). */
+function existingStudies(existing: readonly string[] | undefined): string {
+  if (existing === undefined) return "";
+  if (existing.length === 0) return " (it holds no studies)";
+  const shown = [...existing].sort().slice(0, 20).map((n) => show(n));
+  return ` (it holds ${existing.length === 1 ? "one study" : `${existing.length} studies`}: ${shown.join(", ")}${existing.length > 20 ? ", ..." : ""})`;
+}
 
 function err(code: string, field: string, message: string): TunelabError {
   return new TunelabError(code, message, field);

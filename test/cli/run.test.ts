@@ -218,6 +218,23 @@ describe("tunelab run --dry-run", () => {
 });
 
 describe("tunelab run", () => {
+  it("names the completion criterion that ended the run on its final line, with why it holds", async () => {
+    const dir = scratch("run-criterion");
+    // Every trial prints the same loss: no improvement at all, so patience ends the run after 1 + 3 trials.
+    const file = writeStudy(dir, {
+      ...VALID,
+      strategy: "random",
+      options: undefined,
+      limits: { trials: 30, patience: { trials: 3, minImprovement: 0.5 } },
+      command: [NODE, "-e", "console.log('loss=0.25')"],
+      metrics: [{ name: "loss", regex: "loss=([0-9.]+)" }],
+    });
+    const r = await runIn([file, "--quiet"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/stopped after \d+\.\d s: the best value stopped improving \(patience\) \(the best moved from 0\.25 to 0\.25 over the last 3 finished trials, less than 50%\); 4 trials/);
+    expect((await Study.openStored("digits", new JournalStorage(path.join(dir, ".tunelab")))).trials).toHaveLength(4);
+  });
+
   it("runs to the limit with a line per trial on a pipe and a summary, exit 0", async () => {
     const dir = scratch("run");
     const r = await runIn([writeStudy(dir, VALID)]);

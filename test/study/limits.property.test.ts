@@ -97,8 +97,11 @@ describe("invalid limits", () => {
         expect(isTunelabError(thrown), `no TunelabError for ${fc.stringify(b)}`).toBe(true);
         const e = thrown as { code: string; field: string; message: string };
         expect(["option.bad_value", "option.unknown", "value.unreadable"]).toContain(e.code);
-        expect(e.field).toBe(field);
-        expect(e.message).toContain(field === "limits" || e.code === "option.unknown" ? "limits" : field);
+        // An object given as patience is its object form ({ trials, minImprovement, minDelta }): the field at fault is inside it.
+        const inPatience = b.kind === "value" && b.key === "patience" && typeof b.value === "object" && b.value !== null && !Array.isArray(b.value);
+        if (inPatience) expect(e.field).toMatch(/^limits\.patience\./);
+        else expect(e.field).toBe(field);
+        expect(e.message).toContain(field === "limits" || e.code === "option.unknown" ? "limits" : inPatience ? e.field : field);
         if (e.code === "option.bad_value" && field !== "limits" && field !== "limits.seconds") {
           // the allowed range
           expect(e.message).toMatch(/must be (an integer >= 1|an integer from 1 to \d+|a number > 0|a finite number)/);
