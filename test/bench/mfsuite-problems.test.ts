@@ -315,6 +315,20 @@ describe("exp3_noisy's noise", () => {
   });
 });
 
+describe("gbrt_digits", () => {
+  it("overfits at a high rate with little regularisation: the validation log-loss bottoms out early and climbs", () => {
+    const p = mfProblem("gbrt_digits");
+    const x = { lr: 1, max_depth: 8, min_leaf: 1, subsample: 1, feature_fraction: 1, reg_lambda: 1e-3 };
+    const curve = curveOf(p, x, 1, 0);
+    const best = Math.min(...curve);
+    expect(curve.indexOf(best)).toBeLessThan(20);
+    expect(curve[p.maxResource - 1]!).toBeGreaterThan(best + 0.05);
+    // ... while a slow, regularised one keeps improving to the end.
+    const slow = curveOf(p, { lr: 0.05, max_depth: 4, min_leaf: 8, subsample: 0.8, feature_fraction: 0.5, reg_lambda: 1 }, 1, 0);
+    expect(slow[p.maxResource - 1]!).toBeLessThan(Math.min(...slow.slice(0, 60)));
+  });
+});
+
 describe("cost per step", () => {
   it("measures each problem's CPU time per step (printed, not asserted)", () => {
     const rows: string[] = [];
