@@ -71,7 +71,7 @@ export const suite: Suite = {
     const adhoc = (o.tlMethods ?? []).map(parseTlMethod);
     const tl: Record<string, TlMethod> = { ...TL_METHODS, ...Object.fromEntries(adhoc) };
     const want = (k: string) => !o.methods || o.methods.includes(k);
-    const tlKeys = [...DEFAULT_TL_METHODS.filter(want), ...adhoc.map(([k]) => k)];
+    const tlKeys = [...(o.methods ? Object.keys(TL_METHODS).filter(want) : DEFAULT_TL_METHODS), ...adhoc.map(([k]) => k)];
     const optKeys = o.methods ? Object.keys(OPTUNA_METHODS).filter(want) : DEFAULT_OPTUNA_METHODS;
     const parMethods = Object.keys(PARALLEL_METHODS).filter(want);
     const seeds = Array.from({ length: o.seeds }, (_, i) => i);

@@ -17,7 +17,8 @@ rl.on("line", (l) => {
 });`;
 const start = () => spawn(process.execPath, ["-e", WORKER], { stdio: ["pipe", "pipe", "inherit"] });
 
-describe("runPool", () => {
+// Each test starts node child processes: seconds apiece on a loaded 2-core machine.
+describe("runPool", { timeout: 90_000 }, () => {
   it("answers every job once, in the jobs' order, spread over the processes; progress counts up to the total", async () => {
     const jobs = Array.from({ length: 12 }, (_, n) => ({ job: { n, wait: (n * 7) % 5 }, key: n % 2 ? "odd" : "even" }));
     const seen: number[] = [];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runParallelOne, runTunelabOne } from "../../bench/lib/mfsuite/run";
-import { TL_METHODS } from "../../bench/lib/mfsuite/methods";
+import { parseTlMethod, samplerOf, TL_METHODS } from "../../bench/lib/mfsuite/methods";
 import type { MfProblem } from "../../bench/lib/mfsuite/problem";
 import { MF_SUITE } from "../../bench/lib/mfsuite/problems/index";
 
@@ -72,5 +72,21 @@ describe("runParallelOne", () => {
     expect(r.total_steps).toBeGreaterThanOrEqual(5 * R);
     for (const [steps] of r.complete) expect(steps).toBeLessThanOrEqual(5 * R);
     expect(r.complete.length).toBeGreaterThan(0);
+  });
+});
+
+describe("methods", () => {
+  it("samplerOf reads the sampler a hyperband/asha method proposes with from the code measured", () => {
+    expect(samplerOf(TL_METHODS["tl_hb_classic"]!)).toBe("random");
+    expect(samplerOf(TL_METHODS["tl_hb_bayes"]!)).toBe("bayesian");
+    expect(samplerOf({ label: "", strategy: "asha", options: { sampler: "tpe" } })).toBe("tpe");
+    expect(samplerOf(TL_METHODS["tl_random_full"]!)).toBeUndefined();
+  });
+
+  it("--tl-method: key=JSON, maxResource left to the problem; bad specs are refused", () => {
+    const [k, m] = parseTlMethod('hb_eta4={"strategy":"hyperband","options":{"eta":4}}');
+    expect(k).toBe("hb_eta4");
+    expect(m).toMatchObject({ strategy: "hyperband", options: { eta: 4 } });
+    for (const bad of ["nokey", 'tl_hb={"strategy":"hyperband"}', 'k={"options":{}}', "k={not json", 'k={"strategy":"random","options":[1]}']) expect(() => parseTlMethod(bad)).toThrow(/--tl-method/);
   });
 });
