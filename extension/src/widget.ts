@@ -12,9 +12,9 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { formatNumber, STUDY_MIME, type ChartName, type ViewName } from "../../src/views";
-import { CHARTS, type ChartRow } from "./charts/chart-table";
+import { CHARTS, type ChartRow, type PanelChart } from "./charts/chart-table";
 import { readTheme } from "./charts/theme";
-import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
+import type { ChartContext, ChartEvents } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
 import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
@@ -45,7 +45,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly content = el("div", "tl-content");
   private readonly table: TrialTable;
   /** The charts of CHARTS, in its order. */
-  private readonly charts: { readonly row: ChartRow; readonly chart: VegaChart }[];
+  private readonly charts: { readonly row: ChartRow; readonly chart: PanelChart }[];
   private readonly panels = new Map<ChartName, HTMLElement>();
   private model: StudyModel | null = null;
   private pending: StudyModel | null = null;
@@ -152,14 +152,18 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     const charts = el("div", "tl-charts");
     const pair = el("div", "tl-pair");
+    // Wide charts before the first pair chart sit above the pair, later ones below it.
     for (const { row, chart } of this.charts) {
       const box = el("figure", `tl-panel tl-panel-${row.name}`);
       box.append(el("figcaption", "tl-caption", row.caption), chart.node);
       this.panels.set(row.name, box);
       if (row.place === "wide") charts.append(box);
-      else pair.append(box);
+      else {
+        if (pair.parentElement !== charts) charts.append(pair);
+        pair.append(box);
+      }
     }
-    charts.append(pair);
+    if (pair.parentElement !== charts) charts.append(pair);
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { serve } from "./serve";
 import { runCommand } from "./run";
+import { exportCommand } from "./export";
 
 const USAGE = `usage: tunelab <command>
 
@@ -19,6 +20,8 @@ commands:
                  (the protocol: PROTOCOL.md; the README lists every op)
   run FILE.json  run the study a study file describes, each trial a run of its
                  command (tunelab run --help shows the format)
+  export STUDY   write a stored study's trials as CSV, JSON or JSON lines
+                 (tunelab export --help shows the options)
 
 options:
   -h, --help     show this help
@@ -69,6 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return runServe();
   }
   if (command === "run") return runCommand(rest);
+  if (command === "export") return exportCommand(rest);
   process.stderr.write(command === undefined ? USAGE : `tunelab: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;
 }

@@ -241,6 +241,18 @@ export const Msg = {
     err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),
   heartbeatGrace: (field: string, grace: number, interval: number, intervals: number) =>
     err("heartbeat.grace_too_short", field, `${field} (${grace} s) must be at least ${intervals} heartbeat intervals (${intervals} × ${interval} s = ${intervals * interval} s), or one late beat would fail a live trial as stale; give a longer graceSeconds or a shorter intervalSeconds.`),
+
+  // ---- export (issue 16 part 5: src/views/analysis/export.ts, tunelab export, study.toCSV) ----
+  exportBadFormat: (field: string, got: unknown) =>
+    err("export.bad_format", field, `${field} must be one of "csv", "json", "jsonl", but got ${show(got)}.`),
+  exportMemory: (field: string) =>
+    err("export.memory_storage", field, `${field} is "memory": a study in memory lives only in the process that ran it, so another process can't read it. Export from that process (study.toCSV()), or run the study with a journal folder (e.g. ".tunelab") or a PostgreSQL URL and export from there.`),
+  exportNoStudyName: () =>
+    err("export.no_study", "study", `tunelab export needs the study's name, e.g. \`tunelab export mlp --storage .tunelab\`.`),
+  exportBadArgument: (got: string) =>
+    err("export.bad_argument", "argv", `tunelab export: unexpected argument ${show(got)}; the arguments are STUDY, --storage LOCATION, --format csv|json|jsonl and --out FILE.`),
+  exportMissingValue: (option: string) =>
+    err("export.missing_value", option, `tunelab export: ${option} needs a value, e.g. ${option === "--format" ? "--format csv" : option === "--out" ? "--out trials.csv" : "--storage .tunelab"}.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {

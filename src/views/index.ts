@@ -24,3 +24,13 @@ export { viewSpecs, ViewNames, isViewName } from "./specs";
 export type { ViewName, ChartName } from "./specs";
 export { VEGA_LITE_SCHEMA, STATE_COLORS, BRACKET_COLORS } from "./vegalite";
 export type { VegaLiteSpec } from "./vegalite";
+// ---- export (issue 16 part 5): one CSV writer and JSON form for the panel, study.toCSV() and tunelab export ----
+export { exportData, toCSV, toJSONText, exportText, csvText, csvCell, ExportFormats, isExportFormat } from "./analysis/export";
+export type { ExportData, ExportRecord, ExportCell, ExportFormat } from "./analysis/export";
+// ---- slice, contour and EDF plots (issue 16 part 2) ----
+export { sliceData, sliceSpec, paramAxis, objectiveAxis, jitterOf } from "./slice";
+export type { SliceData, SlicePanel, SlicePoint, SliceAxis } from "./slice";
+export { contourData, contourSpec, defaultPair, interpolate, CONTOUR_GRID } from "./contour";
+export type { ContourData, ContourPoint } from "./contour";
+export { edfLine, EDF_POINTS } from "./edf";
+export type { EdfPoint } from "./edf";
