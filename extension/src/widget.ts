@@ -17,6 +17,8 @@ import { readTheme } from "./charts/theme";
 import type { ChartContext, ChartEvents } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
+import { ExportButtons } from "./export-buttons";
+import { exportData } from "../../src/views/analysis/export";
 import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
@@ -43,6 +45,8 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
   private readonly content = el("div", "tl-content");
+  /** Downloads the table's rows as shown (filtered, sorted). */
+  private readonly exports = new ExportButtons(() => (this.model ? { name: this.model.summary.name, data: exportData(this.model.payload, this.table.rows.map((r) => r.number)) } : null));
   private readonly table: TrialTable;
   /** The charts of CHARTS, in its order. */
   private readonly charts: { readonly row: ChartRow; readonly chart: PanelChart }[];
@@ -167,7 +171,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
-    this.content.append(this.filters.node, this.selection.node, charts, this.table.node);
+    this.content.append(this.filters.node, this.selection.node, charts, this.exports.node, this.table.node);
     this.node.append(this.header, this.errorBox, this.content);
   }
 
@@ -218,6 +222,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private showOnly(view: ViewName | undefined, model: StudyModel): void {
     for (const { row } of this.charts) this.panels.get(row.name)!.hidden = (view !== undefined && view !== row.name) || !(row.has?.(model) ?? true);
     this.table.node.hidden = view !== undefined && view !== "table";
+    this.exports.node.hidden = this.table.node.hidden;
     this.node.dataset.view = view ?? "all";
   }
 

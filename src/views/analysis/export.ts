@@ -184,3 +184,37 @@ export function csvCell(v: ExportCell): string {
   if (FORMULA_START.test(s)) s = `'${s}`;
   return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** One study's export and the label that tells it apart (the compare tab's study column). */
+export interface LabelledExport {
+  readonly label: string;
+  readonly data: ExportData;
+}
+
+/**
+ * Several studies' exports as one table: a `study` column first, then the union of their
+ * columns (in order of first appearance; a study without a column leaves it empty), rows in the
+ * order of `order` ({ study, number } pairs, e.g. the compare table's sort), else study by study.
+ * JSON records carry `study` too.
+ *
+ * @example combineExports([{ label: "a", data: exportData(pa) }, { label: "b", data: exportData(pb) }]).columns[0] // "study"
+ */
+export function combineExports(parts: readonly LabelledExport[], order?: readonly { readonly study: string; readonly number: number }[]): ExportData & { readonly records: readonly (ExportRecord & { readonly study: string })[] } {
+  const columns: string[] = ["study"];
+  const seen = new Set(columns);
+  for (const { data } of parts) for (const c of data.columns) if (!seen.has(c)) (seen.add(c), columns.push(c));
+  const at = new Map(columns.map((c, i) => [c, i]));
+  const index = new Map<string, { part: LabelledExport; row: number }>();
+  for (const part of parts) part.data.records.forEach((r, row) => index.set(`${part.label}\u0000${r.number}`, { part, row }));
+  const picks = order ? order.flatMap((o) => index.get(`${o.study}\u0000${o.number}`) ?? []) : parts.flatMap((part) => part.data.records.map((_, row) => ({ part, row })));
+  const rows: ExportCell[][] = [];
+  const records: (ExportRecord & { study: string })[] = [];
+  for (const { part, row } of picks) {
+    const out: ExportCell[] = new Array(columns.length).fill(null);
+    out[0] = part.label;
+    part.data.columns.forEach((c, i) => (out[at.get(c)!] = part.data.rows[row]![i]!));
+    rows.push(out);
+    records.push({ study: part.label, ...part.data.records[row]! });
+  }
+  return { columns, rows, records };
+}
