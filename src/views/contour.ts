@@ -156,7 +156,8 @@ export function contourSpec(d: ContourData, size: ChartSize = {}): VegaLiteSpec 
     height,
     padding: { top: 8, left: 70, right: 10, bottom: 36 },
     config: { aria: false, view: { stroke: "#888" } },
-    title: { text: `${d.x.name} × ${d.y.name}`, subtitle: `contour of ${d.metric} (inverse-distance surface; green is better)`, anchor: "start" },
+    // Payload strings in the title's text only (a subtitle is not inert after vega-lite compiles it).
+    title: { text: `${d.metric}: ${d.x.name} × ${d.y.name}`, subtitle: "contour (inverse-distance surface; green is better)", anchor: "start" },
     layer: [
       { data: { values: cells }, mark: { type: "rect", opacity: 0.9 }, encoding: { x, x2: { field: "x2" }, y, y2: { field: "y2" }, color: { field: "c", type: "nominal", scale: null } } },
       { data: { values: d.points.map((pt) => ({ x: pt.x, y: pt.y, t: pt.trial })) }, mark: { type: "point", filled: true, size: 14, color: "#222", opacity: 0.7 }, encoding: { x, y } },

@@ -150,15 +150,20 @@ export function sliceSpec(d: SliceData, size: ChartSize = {}): VegaLiteSpec {
   const width = size.width ?? 220;
   const height = size.height ?? 160;
   const yLog = d.objective.kind === "log";
-  const y = { field: "v", type: "quantitative", title: d.metric, scale: { zero: false, nice: false, type: yLog ? "log" : "linear", domain: [...d.range] } };
+  const y = { field: "v", type: "quantitative", title: d.metric, scale: { nice: false, ...(yLog ? { type: "log" } : { zero: false }), domain: [...d.range] } };
   const color = objectiveColorChannel(d.direction, "v", d.range);
   const charts = d.panels.map((panel, i) => {
     const first = i === 0;
     const cat = panel.axis.bands > 0;
-    const values = panel.points.map((pt) => (cat ? { t: pt.trial, c: pt.label, j: pt.x * panel.axis.bands - Math.floor(pt.x * panel.axis.bands) - 0.5, v: pt.value } : { t: pt.trial, x: pt.raw, v: pt.value }));
+    const values = panel.points.map((pt) => {
+      if (!cat) return { t: pt.trial, x: pt.raw, v: pt.value };
+      const band = Math.min(panel.axis.bands - 1, Math.floor(pt.x * panel.axis.bands));
+      return { t: pt.trial, c: pt.label, i: band, j: pt.x * panel.axis.bands - band - 0.5, v: pt.value };
+    });
+    // Choices are data values (sorted by their declared index), never a scale domain in the spec.
     const x = cat
-      ? { field: "c", type: "nominal", title: panel.name, scale: { domain: panel.axis.ticks.map((t) => t.label) }, axis: { labelAngle: 0, labelLimit: 60 } }
-      : { field: "x", type: "quantitative", title: panel.name, scale: { zero: false, nice: false, type: panel.axis.kind === "log" ? "log" : "linear", domain: [...(panel.domain ?? [0, 1])] } };
+      ? { field: "c", type: "nominal", title: panel.name, sort: { field: "i", op: "min" }, axis: { labelAngle: 0, labelLimit: 60 } }
+      : { field: "x", type: "quantitative", title: panel.name, scale: { nice: false, ...(panel.axis.kind === "log" ? { type: "log" } : { zero: false }), domain: [...(panel.domain ?? [0, 1])] } };
     return {
       width,
       height,
@@ -168,7 +173,7 @@ export function sliceSpec(d: SliceData, size: ChartSize = {}): VegaLiteSpec {
         x,
         ...(cat ? { xOffset: { field: "j", type: "quantitative", scale: { domain: [-0.5, 0.5] } } } : {}),
         y: first ? y : { ...y, title: null },
-        color: first ? color : { ...color, legend: null },
+        color,
       },
     };
   });
