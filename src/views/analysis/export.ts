@@ -185,6 +185,11 @@ export function csvCell(v: ExportCell): string {
   return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Several studies' export: a `study` column first, and each record names its study. */
+export interface CombinedExport extends ExportData {
+  readonly records: readonly (ExportRecord & { readonly study: string })[];
+}
+
 /** One study's export and the label that tells it apart (the compare tab's study column). */
 export interface LabelledExport {
   readonly label: string;
@@ -199,7 +204,7 @@ export interface LabelledExport {
  *
  * @example combineExports([{ label: "a", data: exportData(pa) }, { label: "b", data: exportData(pb) }]).columns[0] // "study"
  */
-export function combineExports(parts: readonly LabelledExport[], order?: readonly { readonly study: string; readonly number: number }[]): ExportData & { readonly records: readonly (ExportRecord & { readonly study: string })[] } {
+export function combineExports(parts: readonly LabelledExport[], order?: readonly { readonly study: string; readonly number: number }[]): CombinedExport {
   const columns: string[] = ["study"];
   const seen = new Set(columns);
   for (const { data } of parts) for (const c of data.columns) if (!seen.has(c)) (seen.add(c), columns.push(c));
