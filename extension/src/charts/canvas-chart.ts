@@ -188,6 +188,9 @@ export abstract class CanvasChart {
     this.marks.clear();
     this.paint(g, ctx, width);
     this.node.dataset.marks = String(this.marks.trials.length);
+    // Where the selected trial's marks are (canvas CSS px), for tests and tools.
+    const sel = ctx.state.selected;
+    this.node.dataset.selectedAt = JSON.stringify(sel === null ? [] : this.marks.where(sel).map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]));
   }
 
   private pick(e: MouseEvent): number | null {
