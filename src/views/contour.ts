@@ -159,7 +159,7 @@ export function contourSpec(d: ContourData, size: ChartSize = {}): VegaLiteSpec 
     // Payload strings in the title's text only (a subtitle is not inert after vega-lite compiles it).
     title: { text: `${d.metric}: ${d.x.name} × ${d.y.name}`, subtitle: "contour (inverse-distance surface; green is better)", anchor: "start" },
     layer: [
-      { data: { values: cells }, mark: { type: "rect", opacity: 0.9 }, encoding: { x, x2: { field: "x2" }, y, y2: { field: "y2" }, color: { field: "c", type: "nominal", scale: null } } },
+      { data: { values: cells }, mark: { type: "rect", strokeWidth: 0.6 }, encoding: { x, x2: { field: "x2" }, y, y2: { field: "y2" }, color: { field: "c", type: "nominal", scale: null }, stroke: { field: "c", type: "nominal", scale: null } } },
       { data: { values: d.points.map((pt) => ({ x: pt.x, y: pt.y, t: pt.trial })) }, mark: { type: "point", filled: true, size: 14, color: "#222", opacity: 0.7 }, encoding: { x, y } },
       { data: { values: xTicks }, mark: { ...text, baseline: "top", dy: 4 }, encoding: { x, y, text: { field: "label", type: "nominal" } } },
       { data: { values: yTicks }, mark: { ...text, align: "right", baseline: "middle", dx: -4 }, encoding: { x, y, text: { field: "label", type: "nominal" } } },

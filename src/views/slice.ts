@@ -137,18 +137,18 @@ export function sliceData(p: StudyPayload): SliceData {
   return { metric: p.study.metric, direction: p.study.direction, objective, range, panels };
 }
 
-/** Plots per row in the static spec. */
-const STATIC_COLUMNS = 3;
+/** Plots per row in the static spec (five fit the width of a 10-parameter parallel-coordinates chart). */
+const STATIC_COLUMNS = 5;
 
 /**
- * The static (SVG) spec: a small point chart per parameter, three to a row, x in the
+ * The static (SVG) spec: a small point chart per parameter, five to a row, x in the
  * parameter's units (log axes for log parameters, choices as bands with jittered points), the
  * objective on y, points coloured by it on the shared scale. Data values only: names are axis
  * titles and choices are data (the charts' config turns ARIA expressions off).
  */
 export function sliceSpec(d: SliceData, size: ChartSize = {}): VegaLiteSpec {
-  const width = size.width ?? 220;
-  const height = size.height ?? 160;
+  const width = size.width ?? 190;
+  const height = size.height ?? 120;
   const yLog = d.objective.kind === "log";
   const y = { field: "v", type: "quantitative", title: d.metric, scale: { nice: false, ...(yLog ? { type: "log" } : { zero: false }), domain: [...d.range] } };
   const color = objectiveColorChannel(d.direction, "v", d.range);
@@ -163,12 +163,12 @@ export function sliceSpec(d: SliceData, size: ChartSize = {}): VegaLiteSpec {
     // Choices are data values (sorted by their declared index), never a scale domain in the spec.
     const x = cat
       ? { field: "c", type: "nominal", title: panel.name, sort: { field: "i", op: "min" }, axis: { labelAngle: 0, labelLimit: 60 } }
-      : { field: "x", type: "quantitative", title: panel.name, scale: { nice: false, ...(panel.axis.kind === "log" ? { type: "log" } : { zero: false }), domain: [...(panel.domain ?? [0, 1])] } };
+      : { field: "x", type: "quantitative", title: panel.name, axis: { grid: false, tickCount: 5 }, scale: { nice: false, ...(panel.axis.kind === "log" ? { type: "log" } : { zero: false }), domain: [...(panel.domain ?? [0, 1])] } };
     return {
       width,
       height,
       data: { values },
-      mark: { type: "point", filled: true, size: 18, opacity: 0.75 },
+      mark: { type: "point", filled: true, size: 12, opacity: 0.75 },
       encoding: {
         x,
         ...(cat ? { xOffset: { field: "j", type: "quantitative", scale: { domain: [-0.5, 0.5] } } } : {}),

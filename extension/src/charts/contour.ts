@@ -13,7 +13,7 @@ import { axisText, CanvasChart, fitText, spreadTicks } from "./canvas-chart";
 import { drawFrame, drawRings, drawXTicks, drawYTicks } from "./slice";
 import type { ChartContext, ChartEvents } from "./vega-chart";
 
-const LEFT = 48;
+const LEFT = 66;
 const TOP = 8;
 const BOTTOM = 58;
 const RIGHT = 12;
@@ -103,7 +103,7 @@ export class ContourChart extends CanvasChart {
       g.fillRect(left + i * cw, top + side - (j + 1) * cw, cw + 0.5, cw + 0.5);
     }
     drawFrame(g, theme.border, left, top, side, side);
-    drawYTicks(g, theme, d.y.bands > 0 ? d.y.ticks : spreadTicks(d.y.ticks, 0.1), left, top, side, false);
+    drawYTicks(g, theme, d.y.bands > 0 ? d.y.ticks : spreadTicks(d.y.ticks, 0.1), left, top, side, false, LEFT - 26);
     drawXTicks(g, theme, d.x, left, top, side, side);
     // The trials: dark marks with a light edge read on every colour of the surface.
     const visible = state.visible(model);
@@ -130,9 +130,9 @@ export class ContourChart extends CanvasChart {
     g.textBaseline = "top";
     g.fillText(fitText(g, `${d.x.name}${d.x.kind === "log" ? " (log)" : ""} →`, side), left + side / 2, top + side + 20);
     g.save();
-    g.translate(12, top + side / 2);
+    g.translate(4, top + side / 2);
     g.rotate(-Math.PI / 2);
-    g.fillText(fitText(g, `${d.y.name}${d.y.kind === "log" ? " (log)" : ""} →`, side), 0, -6);
+    g.fillText(fitText(g, `${d.y.name}${d.y.kind === "log" ? " (log)" : ""} →`, side), 0, 0);
     g.restore();
     drawKey(g, theme, d, left, top + side + 38, Math.min(200, side));
   }

@@ -32,7 +32,7 @@ export class SliceChart extends CanvasChart {
 
   protected heightFor({ model }: ChartContext, width: number): number {
     const n = this.data(model).panels.length;
-    return Math.max(1, Math.ceil(n / this.columns(n, width))) * PANEL_HEIGHT + 16;
+    return Math.max(1, Math.ceil(n / this.columns(n, width))) * PANEL_HEIGHT + 20;
   }
 
   protected paint(g: CanvasRenderingContext2D, { model, state, theme }: ChartContext, width: number): void {
@@ -76,7 +76,8 @@ export class SliceChart extends CanvasChart {
     drawRings(g, theme.highlight, rings);
     axisText(g, theme);
     g.textAlign = "right";
-    g.fillText(`${d.metric} · ${betterText(d.direction)}`, width - RIGHT, Math.ceil(d.panels.length / cols) * PANEL_HEIGHT + 10);
+    g.textBaseline = "middle";
+    g.fillText(`${d.metric} · ${betterText(d.direction)}`, width - RIGHT, Math.ceil(d.panels.length / cols) * PANEL_HEIGHT + 8);
     // Marks per plot, for tests and tools.
     this.node.dataset.panelMarks = counts.join(",");
   }
@@ -90,13 +91,13 @@ export function drawFrame(g: CanvasRenderingContext2D, color: string, left: numb
 }
 
 /** Tick labels of the objective (or a parameter) up the left side of a plot, with faint grid lines. */
-export function drawYTicks(g: CanvasRenderingContext2D, theme: ChartContext["theme"], ticks: readonly { norm: number; label: string }[], left: number, top: number, h: number, grid: boolean): void {
+export function drawYTicks(g: CanvasRenderingContext2D, theme: ChartContext["theme"], ticks: readonly { norm: number; label: string }[], left: number, top: number, h: number, grid: boolean, room = LEFT - 8): void {
   axisText(g, theme);
   g.textAlign = "right";
   g.textBaseline = "middle";
   for (const t of ticks) {
     const y = top + (1 - t.norm) * h;
-    g.fillText(fitText(g, t.label, LEFT - 8), left - 4, y);
+    g.fillText(fitText(g, t.label, room), left - 4, y);
     if (grid) {
       g.globalAlpha = 0.3;
       g.fillStyle = theme.border;
