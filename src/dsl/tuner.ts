@@ -339,11 +339,12 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
 
   /**
    * Shows the study's views in the notebook: all of them (trial table,
-   * parallel coordinates, learning curves, history), or one. In a tslab kernel
+   * parallel coordinates, learning curves, history, slice plots, contour), or
+   * one. In a tslab kernel
    * it sends one display and resolves to undefined; elsewhere it sends
    * nothing and resolves to the MIME bundle it would have sent.
    *
-   * @example await study.show(); await study.show("parallel");
+   * @example await study.show(); await study.show("parallel"); await study.show("slice");
    */
   async show(view?: ViewName): Promise<StudyBundle | undefined> {
     if (view !== undefined && !isViewName(view)) throw Msg.badOption("view", view, ViewNames.map((n) => `"${n}"`).join(", "));

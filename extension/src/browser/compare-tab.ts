@@ -154,18 +154,22 @@ function feed(chart: Chart, rows: readonly BestPoint[]): Promise<unknown> {
 
 /** A step line per study; study names are data values only (legend text), never expressions. */
 function spec(config: object, x: "trial" | "seconds", metric: string): object {
+  return stepLines(config, "best", { type: "line", interpolate: "step-after", strokeWidth: 2, point: { size: 14 } }, {
+    x: { field: "x", type: "quantitative", title: x === "trial" ? "trial" : "seconds", scale: { zero: true, nice: false } },
+    y: { field: "best", type: "quantitative", title: `best ${metric}`, scale: { zero: false } },
+  });
+}
+
+/** A line per study from the named dataset, coloured by study with the legend below. */
+function stepLines(config: object, data: string, mark: object, axes: { x: object; y: object }): object {
   return {
     width: "container",
     height: 240,
     autosize: { type: "fit-x", contains: "padding" },
     config,
-    data: { name: "best" },
-    mark: { type: "line", interpolate: "step-after", strokeWidth: 2, point: { size: 14 } },
-    encoding: {
-      x: { field: "x", type: "quantitative", title: x === "trial" ? "trial" : "seconds", scale: { zero: true, nice: false } },
-      y: { field: "best", type: "quantitative", title: `best ${metric}`, scale: { zero: false } },
-      color: { field: "study", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 240 } },
-    },
+    data: { name: data },
+    mark,
+    encoding: { ...axes, color: { field: "study", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 240 } } },
   };
 }
 
@@ -182,17 +186,8 @@ export function edfRows(studies: readonly { label: string; snapshot: StudySnapsh
 
 /** The EDF as a step line per study (study names are data: legend text, never expressions). */
 function edfSpec(config: object, metric: string): object {
-  return {
-    width: "container",
-    height: 240,
-    autosize: { type: "fit-x", contains: "padding" },
-    config,
-    data: { name: "edf" },
-    mark: { type: "line", interpolate: "step-after", strokeWidth: 2 },
-    encoding: {
-      x: { field: "x", type: "quantitative", title: metric, scale: { zero: false, nice: false } },
-      y: { field: "p", type: "quantitative", title: "share of trials ≤ value", scale: { domain: [0, 1] }, axis: { format: "%" } },
-      color: { field: "study", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 240 } },
-    },
-  };
+  return stepLines(config, "edf", { type: "line", interpolate: "step-after", strokeWidth: 2 }, {
+    x: { field: "x", type: "quantitative", title: metric, scale: { zero: false, nice: false } },
+    y: { field: "p", type: "quantitative", title: "share of trials ≤ value", scale: { domain: [0, 1] }, axis: { format: "%" } },
+  });
 }
