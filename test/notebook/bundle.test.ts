@@ -53,7 +53,7 @@ describe("studyDisplay", () => {
       'study "mlp" (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned\nbest: #3 loss=0.25 (lr=0.001, layers=3, opt=adam)\ntop 2:\n  #3 0.25\n  #0 0.5',
     );
     expect(await studyBundle(p)).toEqual(data);
-  });
+  }, 60_000); // the first test here loads vega and draws five charts twice: slow on a loaded machine
 });
 
 describe("studyPictureSvg", () => {
