@@ -96,7 +96,7 @@ const PAGE_HELPERS = () => {
   const charts = () => {
     const out: Record<string, number> = {};
     for (const c of Array.from(tab()?.querySelectorAll<HTMLElement>(".tl-chart") ?? [])) {
-      const name = ["parallel", "history", "curves"].find((n) => c.classList.contains(`tl-chart-${n}`));
+      const name = ["parallel", "history", "curves", "slice", "contour"].find((n) => c.classList.contains(`tl-chart-${n}`));
       if (name && c.dataset.renderMs) out[name] = Number(c.dataset.renderMs);
     }
     return out;
@@ -193,7 +193,7 @@ it("reads, opens and updates studies of 1,000, 10,000 and 50,000 trials from dis
       const row = `| ${n.toLocaleString("en")} | ${(bytes / 2 ** 20).toFixed(1)} MiB | ${ms(read.ms)} | ${ms(median(opens.map((o) => o.table)))} | ${ms(median(opens.map((o) => o.all)))} | ${ms(update.table)} | ${ms(update.all)} | ${longTask(Math.max(read.longestTask, ...opens.map((o) => o.longestTask), update.longestTask))} |`;
       rows.push(row);
       const c = opens[opens.length - 1]!.charts;
-      chartRows.push(`| ${n.toLocaleString("en")} | ${["parallel", "history", "curves"].map((k) => (c[k] === undefined ? "–" : ms(c[k]!))).join(" | ")} |`);
+      chartRows.push(`| ${n.toLocaleString("en")} | ${["parallel", "history", "curves", "slice", "contour"].map((k) => (c[k] === undefined ? "–" : ms(c[k]!))).join(" | ")} |`);
       process.stderr.write(`bench: ${row}\n`);
       fs.rmSync(file); // keep the next size's read alone
       await call(page, "gone", rel);
@@ -210,10 +210,10 @@ it("reads, opens and updates studies of 1,000, 10,000 and 50,000 trials from dis
       "|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rows,
       "",
-      "Where \"all views\" goes: each chart's own drawing time at the last open (vega draws the axes, labels and markers, and a canvas layer under it the parallel-coordinate lines and learning curves; one chart per task):",
+      "Where \"all views\" goes: each chart's own drawing time at the last open (vega draws the axes, labels and markers, and a canvas layer under it the parallel-coordinate lines and learning curves; the slice plots (one per parameter) and the contour are painted on a canvas of their own; one chart per task):",
       "",
-      "| trials | parallel coordinates | history | learning curves |",
-      "|---:|---:|---:|---:|",
+      "| trials | parallel coordinates | history | learning curves | slice plots | contour |",
+      "|---:|---:|---:|---:|---:|---:|",
       ...chartRows,
       "",
       `"read": a refresh until the sidebar lists the new file with every trial (one files-API fetch, parse, apply). "open": a click in the sidebar until the tab shows the table with every trial, and until the charts are drawn too (they draw one per task after the table, so the tab is usable from "table shown"; the charts are drawn at every size). "update": ${ADDED} trials appended to the file once the tab is idle, then a refresh, until the open tab shows them (only the appended bytes are fetched, with an HTTP Range read); in use the next poll (every 2 s by default, only while the sidebar or a study tab is shown) starts it, and an update arriving sooner than twice the last render's cost after it (at most 500 ms) waits for that (the widget paces back-to-back renders so a streaming study leaves the page time to respond). The longest task is the costliest single step (the journal is read in slices of at most 4,000 lines or 12 ms; the charts draw one per task).`,

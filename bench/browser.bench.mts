@@ -25,7 +25,7 @@ import { makeRepoTempDir, removeDir, writeNotebook } from "../test/helpers/jupyt
 import { startLabBrowser } from "../test/extension/lab-browser";
 import { notebookWithOutputs, studyOutput, syntheticPayload } from "../test/extension/study-fixtures";
 
-const SIZES = [100, 1000, 5000];
+const SIZES = [100, 1000, 5000, 10_000];
 const PARAMS = 10;
 const STEPS = 20;
 const REPEATS = 3;
@@ -36,7 +36,12 @@ interface RenderTiming {
   /** The widget's own measure (payload check to last chart drawn). */
   widget: number;
   longestTask: number;
+  /** Each chart's own drawing time (its data-render-ms). */
+  charts: Record<string, number>;
 }
+
+/** The charts whose own drawing time the per-chart table shows. */
+const CHART_NAMES = ["parallel", "history", "curves", "slice", "contour"];
 
 /** Code run in the page: window.__tl holds helpers and the payloads to render. */
 const PAGE_HELPERS = () => {
@@ -60,6 +65,14 @@ const PAGE_HELPERS = () => {
       await frame();
     }
   }
+  const charts = () => {
+    const out: Record<string, number> = {};
+    for (const c of Array.from(widget()?.querySelectorAll<HTMLElement>(".tl-chart") ?? [])) {
+      const name = ["parallel", "history", "curves", "slice", "contour"].find((n) => c.classList.contains(`tl-chart-${n}`));
+      if (name && c.dataset.renderMs) out[name] = Number(c.dataset.renderMs);
+    }
+    return out;
+  };
   const longest = (from: number) => {
     record(observer.takeRecords()); // entries not delivered to the callback yet
     return tasks.filter((t) => t.start + t.duration >= from).reduce((m, t) => Math.max(m, t.duration), 0);
@@ -81,7 +94,7 @@ const PAGE_HELPERS = () => {
       outputs().add(output);
       await until(() => renders() >= 1);
       const t1 = await frame();
-      return { wall: t1 - t0, widget: Number(widget()!.dataset.renderMs), longestTask: longest(t0) };
+      return { wall: t1 - t0, widget: Number(widget()!.dataset.renderMs), longestTask: longest(t0), charts: charts() };
     },
     async update(key: string) {
       const before = renders();
@@ -94,7 +107,7 @@ const PAGE_HELPERS = () => {
       outputs().set(0, output);
       await until(() => renders() > before);
       const t1 = await frame();
-      return { wall: t1 - t0, widget: Number(widget()!.dataset.renderMs), longestTask: longest(t0) };
+      return { wall: t1 - t0, widget: Number(widget()!.dataset.renderMs), longestTask: longest(t0), charts: charts() };
     },
     /** Scrolls the table of the rendered widget by `step` px per frame, `frames` times; frame gaps. */
     async scroll(frames: number, step: number) {
@@ -188,6 +201,7 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
     await page.evaluate(PAGE_HELPERS);
 
     const rows: string[] = [];
+    const chartRows: string[] = [];
     let cold: RenderTiming | undefined;
     let scroll = { longest: 0, median: 0, rows: 0 };
     for (const n of SIZES) {
@@ -209,6 +223,7 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
       }
       const row = `| ${n.toLocaleString("en")} | ${PARAMS} | ${ms(median(first.map((t) => t.wall)))} | ${ms(median(first.map((t) => t.widget)))} | ${ms(median(update.map((t) => t.wall)))} | ${longTask(Math.max(...first.map((t) => t.longestTask), ...update.map((t) => t.longestTask)))} |`;
       rows.push(row);
+      chartRows.push(`| ${n.toLocaleString("en")} | ${CHART_NAMES.map((k) => median(first.map((t) => t.charts[k] ?? NaN))).map((v) => (Number.isNaN(v) ? "–" : ms(v))).join(" | ")} |`);
       process.stderr.write(`bench: ${row}\n`);
     }
 
@@ -237,6 +252,12 @@ it("renders studies of 100, 1,000 and 5,000 trials and keeps a live study respon
       ...rows,
       "",
       `Cold first render (100 trials, includes loading and parsing the vega bundle): ${ms(cold!.wall)}.`,
+      "",
+      "Each chart's own drawing time in the first render (medians; one chart per task; the slice plots, one per parameter, and the contour are painted on a canvas of their own):",
+      "",
+      "| trials | parallel coordinates | history | learning curves | slice plots | contour |",
+      "|---:|---:|---:|---:|---:|---:|",
+      ...chartRows,
       "",
       `Table scrolling at ${SIZES[SIZES.length - 1]!.toLocaleString("en")} trials (virtualised: ${scroll.rows} row elements in the page), 240 px per frame for 120 frames: median frame ${ms(scroll.median)}, longest ${ms(scroll.longest)}.`,
       "",

@@ -12,11 +12,13 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { formatNumber, STUDY_MIME, type ChartName, type ViewName } from "../../src/views";
-import { CHARTS, type ChartRow } from "./charts/chart-table";
+import { CHARTS, type ChartRow, type PanelChart } from "./charts/chart-table";
 import { readTheme } from "./charts/theme";
-import type { ChartContext, ChartEvents, VegaChart } from "./charts/vega-chart";
+import type { ChartContext, ChartEvents } from "./charts/vega-chart";
 import { el, setText, yieldToBrowser } from "./dom";
 import { FilterBar } from "./filter-bar";
+import { ExportButtons } from "./export-buttons";
+import { exportData } from "../../src/views/analysis/export";
 import { canOpenInTab, openInTabHandler } from "./browser/open-in-tab";
 import { checkPayload, type PayloadProblem } from "./payload-check";
 import { STATES, StudyModel } from "./study-model";
@@ -45,9 +47,11 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly errorBox = el("div", "tl-error");
   private readonly studyNote = new StudyNoteView();
   private readonly content = el("div", "tl-content");
+  /** Downloads the table's rows as shown (filtered, sorted). */
+  private readonly exports = new ExportButtons(() => (this.model ? { name: this.model.summary.name, data: exportData(this.model.payload, this.table.rows.map((r) => r.number)) } : null));
   private readonly table: TrialTable;
   /** The charts of CHARTS, in its order. */
-  private readonly charts: { readonly row: ChartRow; readonly chart: VegaChart }[];
+  private readonly charts: { readonly row: ChartRow; readonly chart: PanelChart }[];
   private readonly panels = new Map<ChartName, HTMLElement>();
   private model: StudyModel | null = null;
   private pending: StudyModel | null = null;
@@ -154,18 +158,22 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     const charts = el("div", "tl-charts");
     const pair = el("div", "tl-pair");
+    // Wide charts before the first pair chart sit above the pair, later ones below it.
     for (const { row, chart } of this.charts) {
       const box = el("figure", `tl-panel tl-panel-${row.name}`);
       box.append(el("figcaption", "tl-caption", row.caption), chart.node);
       this.panels.set(row.name, box);
       if (row.place === "wide") charts.append(box);
-      else pair.append(box);
+      else {
+        if (pair.parentElement !== charts) charts.append(pair);
+        pair.append(box);
+      }
     }
-    charts.append(pair);
+    if (pair.parentElement !== charts) charts.append(pair);
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
-    this.content.append(this.filters.node, this.selection.node, charts, this.table.node);
+    this.content.append(this.filters.node, this.selection.node, charts, this.exports.node, this.table.node);
     this.node.append(this.header, this.studyNote.node, this.errorBox, this.content);
   }
 
@@ -217,6 +225,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private showOnly(view: ViewName | undefined, model: StudyModel): void {
     for (const { row } of this.charts) this.panels.get(row.name)!.hidden = (view !== undefined && view !== row.name) || !(row.has?.(model) ?? true);
     this.table.node.hidden = view !== undefined && view !== "table";
+    this.exports.node.hidden = this.table.node.hidden;
     this.node.dataset.view = view ?? "all";
   }
 

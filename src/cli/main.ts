@@ -11,6 +11,7 @@ import * as path from "path";
 import { serve } from "./serve";
 import { runCommand } from "./run";
 import { statusCommand } from "./status";
+import { exportCommand } from "./export";
 
 const USAGE = `usage: tunelab <command>
 
@@ -22,6 +23,8 @@ commands:
                  command (tunelab run --help shows the format)
   status NAME    what a stored study holds: trials, best, what ended its last
                  run, live workers (tunelab status --help)
+  export STUDY   write a stored study's trials as CSV, JSON or JSON lines
+                 (tunelab export --help shows the options)
 
 options:
   -h, --help     show this help
@@ -73,6 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === "run") return runCommand(rest);
   if (command === "status") return statusCommand(rest);
+  if (command === "export") return exportCommand(rest);
   process.stderr.write(command === undefined ? USAGE : `tunelab: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;
 }

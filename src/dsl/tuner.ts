@@ -24,13 +24,16 @@ import { startLiveDisplay } from "../notebook/live";
 import { watchStudy, type WatchOptions, type Watching } from "../notebook/watch";
 import { trialsDataFrame } from "../notebook/dataframe";
 import { describeTuner } from "./describe";
-import { isViewName, type ViewName } from "../views/specs";
+import { isViewName, ViewNames, type ViewName } from "../views/specs";
 import { isCommandObjective } from "../command/command";
 import { readTrialLog } from "../command/trial-log";
 import { studyFileJSON } from "../command/study-file";
 import { resolveRetries, type RetryPolicy } from "../study/retry";
 import { checkHeartbeat, type HeartbeatOptions } from "../study/heartbeat";
 import type { JsonObject } from "../util/json";
+import type { StudySnapshot } from "../model/trial";
+import { exportData, toCSV, type ExportRecord } from "../views/analysis/export";
+import { toPayload } from "../views/payload";
 
 /** A trial record whose params have the space's type. */
 export type TrialOf<P> = Omit<FrozenTrial, "params"> & { readonly params: P };
@@ -342,14 +345,15 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
 
   /**
    * Shows the study's views in the notebook: all of them (trial table,
-   * parallel coordinates, learning curves, history), or one. In a tslab kernel
+   * parallel coordinates, learning curves, history, slice plots, contour), or
+   * one. In a tslab kernel
    * it sends one display and resolves to undefined; elsewhere it sends
    * nothing and resolves to the MIME bundle it would have sent.
    *
-   * @example await study.show(); await study.show("parallel");
+   * @example await study.show(); await study.show("parallel"); await study.show("slice");
    */
   async show(view?: ViewName): Promise<StudyBundle | undefined> {
-    if (view !== undefined && !isViewName(view)) throw Msg.badOption("view", view, '"table", "parallel", "curves" or "history"');
+    if (view !== undefined && !isViewName(view)) throw Msg.badOption("view", view, ViewNames.map((n) => `"${n}"`).join(", "));
     const study = await this.openToRead();
     if (!this.running) await study.refresh();
     return showStudy(study, view, this.running);
@@ -424,8 +428,35 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
    * @example study.dataframe().sortValues("value").head(5).print()
    */
   dataframe(): DataFrame {
-    if (!this.studyObj) throw new TunelabError("dsl.not_open", `study "${this.name}" is not open yet; call \`await study.open()\` or \`await study.run()\` before dataframe().`, "dataframe");
-    return trialsDataFrame(this.studyObj.snapshot);
+    return trialsDataFrame(this.openSnapshot("dataframe"));
+  }
+
+  // ---- export (issue 16 part 5): the same rows and columns as the panel's export and `tunelab export` ----
+
+  /**
+   * The trials as CSV (RFC 4180, spreadsheet-safe): number, state, value, params_<name>,
+   * metrics_<name>, user_attrs_<key>, datetime_start, datetime_complete, duration (s), error.
+   * Needs the study open (after `run()` or `open()`).
+   *
+   * @example fs.writeFileSync("trials.csv", study.toCSV())
+   */
+  toCSV(): string {
+    return toCSV(exportData(toPayload(this.openSnapshot("toCSV"), false)));
+  }
+
+  /**
+   * The trials as plain objects (what `tunelab export --format json` writes), one per trial
+   * in trial-number order. Needs the study open.
+   *
+   * @example study.toRecords().filter((r) => r.state === "failed").map((r) => r.error)
+   */
+  toRecords(): ExportRecord[] {
+    return [...exportData(toPayload(this.openSnapshot("toRecords"), false)).records];
+  }
+
+  private openSnapshot(method: string): StudySnapshot {
+    if (!this.studyObj) throw new TunelabError("dsl.not_open", `study "${this.name}" is not open yet; call \`await study.open()\` or \`await study.run()\` before ${method}().`, method);
+    return this.studyObj.snapshot;
   }
 
   /**

@@ -41,13 +41,13 @@ export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   const view: ViewName | undefined = payload.view;
   const wanted = (names: ChartName[]) => names.filter((n) => view === undefined || view === n);
   const subset = chartSubset(payload);
-  const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"]))];
+  const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"])), ...sliceSpecs(subset.payload, wanted)];
   const charts: RenderedChart[] = [];
   let note: string | undefined;
   try {
     for (const { name, spec } of specs) charts.push({ name, svg: await renderSvg(spec) });
     if (subset.payload !== payload && specs.some((s) => s.name !== "history")) {
-      note = `Parallel coordinates and learning curves draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.`;
+      note = `Parallel coordinates, learning curves and slice plots draw ${subset.payload.trials.length} of the ${payload.trials.length} trials here (the best ${subset.best} and the latest others); the tunelab JupyterLab extension and study.dataframe() have them all.`;
     }
   } catch (e) {
     // Without vega (or with a broken one) the summary, the table and the payload still go out.
@@ -56,6 +56,17 @@ export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   }
   const picture = studyPicture(payload, charts, { table: view === undefined || view === "table", ...(note !== undefined ? { note } : {}) });
   return { charts, trials: payload.trials.length, ...(picture ? { picture } : {}), ...(note !== undefined ? { note } : {}) };
+}
+
+/**
+ * The slice plots in the static picture (issue 16 part 6): the capped trials (as parallel
+ * coordinates, `chartSubset`), in the whole panel or `study.show("slice")`. The contour is
+ * drawn alone only (`study.show("contour")`): a surface per pair is the extension's to choose.
+ */
+function sliceSpecs(p: StudyPayload, wanted: (names: ChartName[]) => ChartName[]): ReturnType<typeof viewSpecs> {
+  const names = wanted(["slice"]);
+  if (p.view === "contour") names.push("contour");
+  return viewSpecs(p, names);
 }
 
 /**

@@ -254,6 +254,18 @@ export const Msg = {
     err("note.bad_text", field, `${field} must be a string of markdown, but got ${show(got)}.`),
   noteTooLarge: (field: string, bytes: number, max: number) =>
     err("note.too_large", field, `${field} is ${bytes} bytes (UTF-8), more than the ${max} a note may hold; shorten it, or keep long text in a file and link to it.`),
+
+  // ---- export (issue 16 part 5: src/views/analysis/export.ts, tunelab export, study.toCSV) ----
+  exportBadFormat: (field: string, got: unknown) =>
+    err("export.bad_format", field, `${field} must be one of "csv", "json", "jsonl", but got ${show(got)}.`),
+  exportMemory: (field: string) =>
+    err("export.memory_storage", field, `${field} is "memory": a study in memory lives only in the process that ran it, so another process can't read it. Export from that process (study.toCSV()), or run the study with a journal folder (e.g. ".tunelab") or a PostgreSQL URL and export from there.`),
+  exportNoStudyName: () =>
+    err("export.no_study", "study", `tunelab export needs the study's name, e.g. \`tunelab export mlp --storage .tunelab\`.`),
+  exportBadArgument: (got: string) =>
+    err("export.bad_argument", "argv", `tunelab export: unexpected argument ${show(got)}; the arguments are STUDY, --storage LOCATION, --format csv|json|jsonl and --out FILE.`),
+  exportMissingValue: (option: string) =>
+    err("export.missing_value", option, `tunelab export: ${option} needs a value, e.g. ${option === "--format" ? "--format csv" : option === "--out" ? "--out trials.csv" : "--storage .tunelab"}.`),
 } as const;
 
 // ---- re-attaching to a stored study (issue 17 part 4: open(), tunelab status) ----

@@ -29,3 +29,13 @@ export { trialDetails, MAX_CURVE_POINTS } from "./details";
 export type { TrialDetails, NameText } from "./details";
 export { parseMarkdown, safeHref, MAX_MARKDOWN_CHARS } from "./markdown";
 export type { MdBlock, MdInline } from "./markdown";
+// ---- export (issue 16 part 5): one CSV writer and JSON form for the panel, study.toCSV() and tunelab export ----
+export { exportData, toCSV, toJSONText, exportText, csvText, csvCell, ExportFormats, isExportFormat } from "./analysis/export";
+export type { ExportData, ExportRecord, ExportCell, ExportFormat } from "./analysis/export";
+// ---- slice, contour and EDF plots (issue 16 part 2) ----
+export { sliceData, sliceSpec, paramAxis, objectiveAxis, jitterOf } from "./slice";
+export type { SliceData, SlicePanel, SlicePoint, SliceAxis } from "./slice";
+export { contourData, contourSpec, defaultPair, interpolate, CONTOUR_GRID } from "./contour";
+export type { ContourData, ContourPoint } from "./contour";
+export { edfLine, EDF_POINTS } from "./edf";
+export type { EdfPoint } from "./edf";

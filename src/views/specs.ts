@@ -1,11 +1,13 @@
 import { curvesData, curvesSpec } from "./curves";
 import { historyData, historySpec } from "./history";
 import { parallelData, parallelSpec } from "./parallel";
+import { sliceData, sliceSpec } from "./slice";
+import { contourData, contourSpec, defaultPair } from "./contour";
 import type { StudyPayload } from "./payload";
 import type { VegaLiteSpec } from "./vegalite";
 
 /** The views a study can show: `study.show(name)`. */
-export const ViewNames = ["table", "parallel", "curves", "history"] as const;
+export const ViewNames = ["table", "parallel", "curves", "history", "slice", "contour"] as const;
 export type ViewName = (typeof ViewNames)[number];
 /** The views drawn as charts. */
 export type ChartName = Exclude<ViewName, "table">;
@@ -31,6 +33,15 @@ const CHART_SPECS: { readonly [K in ChartName]: (p: StudyPayload) => VegaLiteSpe
   history: (p) => {
     const d = historyData(p);
     return d.points.length > 0 ? historySpec(d) : null;
+  },
+  slice: (p) => {
+    const d = sliceData(p);
+    return d.panels.some((s) => s.points.length > 0) ? sliceSpec(d) : null;
+  },
+  contour: (p) => {
+    const pair = defaultPair(p);
+    const d = pair ? contourData(p, pair[0], pair[1]) : null;
+    return d && d.points.length > 0 ? contourSpec(d) : null;
   },
 };
 

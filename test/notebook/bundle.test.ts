@@ -53,7 +53,7 @@ describe("studyDisplay", () => {
       'study "mlp" (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned\nbest: #3 loss=0.25 (lr=0.001, layers=3, opt=adam)\ntop 2:\n  #3 0.25\n  #0 0.5',
     );
     expect(await studyBundle(p)).toEqual(data);
-  });
+  }, 60_000); // the first test here loads vega and draws five charts twice: slow on a loaded machine
 });
 
 describe("studyPictureSvg", () => {
@@ -64,7 +64,7 @@ describe("studyPictureSvg", () => {
     const t = texts(svg);
     expect(t[0]).toBe('study "mlp" (minimize loss, random): 5 trials: 1 running, 2 complete, 1 failed, 1 pruned');
     expect(t[1]).toBe("best: #3 loss=0.25 (lr=0.001, layers=3, opt=adam)");
-    expect(svg.match(/<svg /g)).toHaveLength(1 + 3); // the picture and its three charts
+    expect(svg.match(/<svg /g)).toHaveLength(1 + 4); // the picture and its four charts (parallel, curves, history, slice)
     // The table: its header, then the complete trials by value.
     const rows = tableRows(svg);
     expect(rows[0]).toEqual(["#", "state", "loss", "lr", "layers", "opt", "momentum", "acc", "duration", "error"]);
@@ -76,6 +76,10 @@ describe("studyPictureSvg", () => {
     const one = (view: StudyPayload["view"]) => draw({ ...payload(), view });
     expect(((await one("parallel")).svg.match(/<svg /g) ?? []).length).toBe(2);
     expect(texts((await one("parallel")).svg)).not.toContain("state");
+    // The slice plots and the contour (shown alone only) each draw one chart.
+    expect(((await one("slice")).svg.match(/<svg /g) ?? []).length).toBe(2);
+    expect(texts((await one("slice")).svg)).toContain("momentum");
+    expect(((await one("contour")).svg.match(/<svg /g) ?? []).length).toBe(2);
     const table = (await one("table")).svg;
     expect(table.match(/<svg /g)).toHaveLength(1);
     expect(texts(table)).toContain("state");

@@ -33,7 +33,7 @@ describe("specs built from a hostile payload", () => {
   const specs = viewSpecs(hostilePayload());
 
   it("draws every chart", () => {
-    expect(specs.map((s) => s.name)).toEqual(["parallel", "curves", "history"]);
+    expect(specs.map((s) => s.name)).toEqual(["parallel", "curves", "history", "slice", "contour"]);
   });
 
   it("carry the payload's strings only as data values and titles", () => {

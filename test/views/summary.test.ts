@@ -27,9 +27,10 @@ describe("summary", () => {
 
 describe("viewSpecs", () => {
   it("draws only the charts that have something to show", () => {
-    expect(viewSpecs(payload()).map((v) => v.name)).toEqual(["parallel", "curves", "history"]);
+    expect(viewSpecs(payload()).map((v) => v.name)).toEqual(["parallel", "curves", "history", "slice", "contour"]);
     expect(viewSpecs(payload(), ["history"]).map((v) => v.name)).toEqual(["history"]);
     expect(viewSpecs(payload(), []).map((v) => v.name)).toEqual([]);
+    // Slice and contour plots need a complete trial.
     expect(viewSpecs(payload([trial(0, { state: "pruned", value: 1, intermediate: [] })])).map((v) => v.name)).toEqual(["parallel"]);
     expect(viewSpecs(payload([]))).toEqual([]);
   });

@@ -50,6 +50,11 @@ export class CompareTable {
     this.node.append(this.head, this.body);
   }
 
+  /** The rows in the order shown (the current sort). */
+  get shownRows(): readonly CompareRow[] {
+    return this.sorted;
+  }
+
   update(rows: readonly CompareRow[]): void {
     this.rows = rows;
     this.node.dataset.rows = String(rows.length);

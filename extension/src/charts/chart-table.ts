@@ -8,11 +8,24 @@ import type { StudyModel } from "../study-model";
 import { CurvesChart } from "./curves";
 import { HistoryChart } from "./history";
 import { ParallelChart } from "./parallel";
-import type { ChartEvents, VegaChart } from "./vega-chart";
+import type { ChartContext, ChartEvents, VegaChart } from "./vega-chart";
+import { SliceChart } from "./slice";
+import { ContourChart } from "./contour";
+
+/** What the widget asks of a chart: a vega chart (VegaChart) or one painted on a canvas (CanvasChart). */
+export interface PanelChart {
+  readonly node: HTMLElement;
+  /** The vega view, which the widget tells about width changes; null for charts that watch their own size. */
+  readonly view: VegaChart["view"];
+  render(ctx: ChartContext): Promise<void>;
+  select(trial: number | null): Promise<void>;
+  showFailure(err: unknown): void;
+  dispose(): void;
+}
 
 export interface ChartRow {
   readonly name: ChartName;
-  readonly make: (events: ChartEvents) => VegaChart;
+  readonly make: (events: ChartEvents) => PanelChart;
   readonly caption: string;
   /** "wide": a row of its own; "pair": side by side with the other "pair" charts. */
   readonly place: "wide" | "pair";
@@ -36,5 +49,20 @@ export const CHARTS: readonly ChartRow[] = [
     place: "pair",
     // Left out while no trial has reported an intermediate value (the history then takes the row).
     has: (m) => m.curves.trials.length > 0,
+  },
+  // ---- slice and contour plots (issue 16 part 2): painted on a canvas, below the pair ----
+  {
+    name: "slice",
+    make: (e) => new SliceChart("slice", e),
+    caption: "Slice plots · the objective against each parameter, one mark per complete trial (click one to select it)",
+    place: "wide",
+    has: (m) => m.summary.counts.complete > 0,
+  },
+  {
+    name: "contour",
+    make: (e) => new ContourChart("contour", e),
+    caption: "Contour · the objective over a pair of parameters (surface: inverse-distance interpolation), one mark per complete trial",
+    place: "wide",
+    has: (m) => m.summary.counts.complete > 0 && m.paramNames.length >= 2,
   },
 ];
