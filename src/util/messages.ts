@@ -241,6 +241,9 @@ export const Msg = {
     err("heartbeat.bad_value", field, `${field} must be a number of seconds from ${min} to ${max}, but got ${show(got)}.`),
   heartbeatGrace: (field: string, grace: number, interval: number, intervals: number) =>
     err("heartbeat.grace_too_short", field, `${field} (${grace} s) must be at least ${intervals} heartbeat intervals (${intervals} × ${interval} s = ${intervals * interval} s), or one late beat would fail a live trial as stale; give a longer graceSeconds or a shorter intervalSeconds.`),
+  // ---- parameter importance (issue 16 part 1: src/views/analysis, study.importance(), serve "importance") ----
+  badImportanceMethod: (got: unknown, allowed: readonly string[]) =>
+    err("importance.bad_method", "method", `method must be one of ${allowed.map((m) => `"${m}"`).join(", ")}, but got ${show(got)}; "ped-anova" is the default (fast, no model), "fanova" fits a random forest.`),
 } as const;
 
 function err(code: string, field: string, message: string): TunelabError {
