@@ -108,6 +108,10 @@
  *   ...]}`; a trial also carries `"budget"` when it has one and `"error"` when
  *   it failed with a message. `best` and `trials` first read what other
  *   processes sharing the storage wrote.
+ * - `importance` (an addition): `study`, `method` ("ped-anova", the default, or
+ *   "fanova") → `{"ok": true, "importance": [{"param", "importance"}, ...]}`:
+ *   every parameter's share (summing to 1; all 0 with too few complete trials),
+ *   most important first. An unknown method is `importance.bad_method`.
  * - `exit` → `{"ok": true}`, then the process ends with status 0 (requests
  *   after it are not read). End of input also ends it with status 0, after
  *   every earlier request has its reply.

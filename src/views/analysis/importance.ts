@@ -5,7 +5,7 @@
  * the kernel, `tunelab serve` and the JupyterLab extension all call it; the extension steps the
  * generator form a slice at a time so a big study never blocks the page.
  */
-import type { Direction } from "../../model/trial";
+import type { Direction, StudySnapshot } from "../../model/trial";
 import type { SpaceDef } from "../../space/types";
 import { Msg } from "../../util/messages";
 import { Rng, RngPurpose } from "../../util/rng";
@@ -69,4 +69,15 @@ function ranked(names: readonly string[], raw: readonly number[]): ParamImportan
   const total = clean.reduce((a, b) => a + b, 0);
   const out = names.map((param, i) => ({ param, importance: total > 0 ? clean[i]! / total : 0 }));
   return out.sort((a, b) => b.importance - a.importance);
+}
+
+/**
+ * A study's importance: its trials, space, direction and seed (the DSL's `study.importance()`
+ * and serve's `importance` op).
+ *
+ * @example snapshotImportance(study.snapshot, "fanova")
+ */
+export function snapshotImportance(snapshot: StudySnapshot, method: ImportanceMethod = "ped-anova"): ParamImportance[] {
+  const spec = snapshot.spec;
+  return importance(snapshot.trials, spec.space, { method, direction: spec.direction, seed: spec.seed });
 }
