@@ -1,11 +1,12 @@
 import { curvesData, curvesSpec } from "./curves";
 import { historyData, historySpec } from "./history";
 import { parallelData, parallelSpec } from "./parallel";
+import { hasImportance, importanceData, importanceSpec } from "./analysis/importance-view";
 import type { StudyPayload } from "./payload";
 import type { VegaLiteSpec } from "./vegalite";
 
 /** The views a study can show: `study.show(name)`. */
-export const ViewNames = ["table", "parallel", "curves", "history"] as const;
+export const ViewNames = ["table", "parallel", "curves", "history", "importance"] as const;
 export type ViewName = (typeof ViewNames)[number];
 /** The views drawn as charts. */
 export type ChartName = Exclude<ViewName, "table">;
@@ -32,12 +33,17 @@ const CHART_SPECS: { readonly [K in ChartName]: (p: StudyPayload) => VegaLiteSpe
     const d = historyData(p);
     return d.points.length > 0 ? historySpec(d) : null;
   },
+  importance: (p) => {
+    const d = importanceData(p);
+    return hasImportance(d) ? importanceSpec(d) : null;
+  },
 };
 
 /**
  * The charts worth drawing for a payload, in panel order: parallel
  * coordinates when some trial has a value (or failed), curves when some trial
- * reported, history when some trial completed. `only` keeps just those views.
+ * reported, history when some trial completed, importance when it says something
+ * (enough complete trials). `only` keeps just those views.
  */
 export function viewSpecs(p: StudyPayload, only?: readonly ChartName[]): { readonly name: ChartName; readonly spec: VegaLiteSpec }[] {
   const out: { name: ChartName; spec: VegaLiteSpec }[] = [];

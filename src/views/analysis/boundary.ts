@@ -4,8 +4,8 @@
  * text and `tunelab run`'s progress line all show these.
  *
  * The rule (BOUNDARY_RULE): among the complete trials where the parameter is active (at least
- * 20 of them), take the best 10% (at least 5); when at least 80% of those sit within 5% of the
- * same bound, measured in the parameter's own scale (log parameters in log space; for ints and
+ * 20 of them), take the best 10% (at least 5); when the best of them and at least half of them
+ * sit within 5% of the same bound (ten times what chance puts there), measured in the parameter's own scale (log parameters in log space; for ints and
  * stepped floats the range ends at the last value the step reaches), warn. Categorical
  * parameters never warn (they have no direction to widen).
  *
@@ -29,8 +29,8 @@ export const BOUNDARY_RULE = {
   minTrials: 20,
   /** "At a bound": within this share of the range, in the parameter's scale. */
   edge: 0.05,
-  /** How many of the best must be at the same bound. */
-  crowd: 0.8,
+  /** The share of the best that must be at the same bound (the very best always must). */
+  crowd: 0.5,
 } as const;
 
 export type Bound = "low" | "high";
@@ -95,8 +95,9 @@ function paramWarning(name: string, def: Numeric, sorted: readonly AnalysisTrial
   const best = Math.max(BOUNDARY_RULE.minBest, Math.ceil(active.length * BOUNDARY_RULE.bestShare));
   const top = active.slice(0, best);
   for (const bound of ["low", "high"] as const) {
-    const near = top.filter((x) => (bound === "low" ? x <= BOUNDARY_RULE.edge : x >= 1 - BOUNDARY_RULE.edge)).length;
-    if (near < BOUNDARY_RULE.crowd * best) continue;
+    const isNear = (x: number) => (bound === "low" ? x <= BOUNDARY_RULE.edge : x >= 1 - BOUNDARY_RULE.edge);
+    const near = top.filter(isNear).length;
+    if (!isNear(top[0]!) || near < BOUNDARY_RULE.crowd * best) continue;
     const widened = widen(def, bound);
     const code = widened && extendCode(name, def, widened);
     const at = bound === "low" ? def.low : def.high;

@@ -3,45 +3,10 @@
 // (fast-check over interior optima), categorical parameters never warn.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { FrozenTrial } from "../../../src/model/trial";
 import { choice, float, int, when } from "../../../src/space/builders";
-import type { Config, ParamDef, SpaceDef } from "../../../src/space/types";
-import { Rng } from "../../../src/util/rng";
+import type { ParamDef } from "../../../src/space/types";
 import { BOUNDARY_RULE, boundaryShort, boundaryWarnings } from "../../../src/views/analysis/boundary";
-import { drawConfig } from "./sample";
-
-/** A parameter's value at position u in [0, 1] of its range, in its own scale. */
-function at(def: ParamDef, u: number): number | string | boolean {
-  if (def.type === "categorical") return def.choices[Math.min(def.choices.length - 1, Math.floor(u * def.choices.length))]!;
-  const f = def.scale === "log" ? Math.log : (x: number) => x;
-  const g = def.scale === "log" ? Math.exp : (x: number) => x;
-  const v = g(f(def.low) + Math.min(1, Math.max(0, u)) * (f(def.high) - f(def.low)));
-  return def.type === "int" ? Math.round(v) : v;
-}
-function unit(def: ParamDef, v: number): number {
-  if (def.type === "categorical") return 0;
-  const f = def.scale === "log" ? Math.log : (x: number) => x;
-  return (f(v) - f(def.low)) / (f(def.high) - f(def.low));
-}
-
-/**
- * Trials as an optimiser makes them: half drawn uniformly, half near the best point found (a
- * normal of 10% of the range around `optimum`, clipped into the range), valued by the squared
- * distance to `optimum` in unit coordinates (an optimum outside [0, 1] draws the best trials to
- * the bound). Minimised.
- */
-function study(seed: number, space: SpaceDef, optimum: Record<string, number>, count = 200): FrozenTrial[] {
-  const rng = Rng.fromSeed(seed);
-  const out: FrozenTrial[] = [];
-  for (let i = 0; i < count; i++) {
-    const params: Config = i % 2 === 0 ? drawConfig(rng, space) : {};
-    if (i % 2 === 1) for (const [k, def] of Object.entries(space)) params[k] = at(def, (optimum[k] ?? 0.5) + 0.1 * rng.normal());
-    let value = 0;
-    for (const [k, def] of Object.entries(space)) if (def.type !== "categorical" && typeof params[k] === "number") value += (unit(def, params[k] as number) - (optimum[k] ?? 0.5)) ** 2;
-    out.push({ number: i, state: "complete", params, value, metrics: {}, intermediate: [], curves: {}, startedAt: 0, system: {} });
-  }
-  return out;
-}
+import { optimiserTrials as study } from "./sample";
 
 describe("boundaryWarnings", () => {
   const cases: { name: string; def: ParamDef; optimum: number; bound: "low" | "high"; code: string | null }[] = [

@@ -1,7 +1,7 @@
 // Trials of known functions for the analysis tests: configurations drawn with the seeded Rng
 // (uniform in each parameter's own scale), values from the function.
 import type { FrozenTrial } from "../../../src/model/trial";
-import type { Config, SpaceDef } from "../../../src/space/types";
+import type { Config, ParamDef, SpaceDef } from "../../../src/space/types";
 import { Rng } from "../../../src/util/rng";
 
 /** A uniform draw of one parameter in its own scale (log in log space). */
@@ -51,4 +51,37 @@ export function sampleTrials(seed: number, n: number, space: SpaceDef, f: (c: Co
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {
   const p = Rng.fromSeed(seed).permutation(xs.length);
   return Array.from(p, (i) => xs[i]!);
+}
+
+/** A parameter's value at position u in [0, 1] of its range, in its own scale. */
+function at(def: ParamDef, u: number): number | string | boolean {
+  if (def.type === "categorical") return def.choices[Math.min(def.choices.length - 1, Math.floor(u * def.choices.length))]!;
+  const f = def.scale === "log" ? Math.log : (x: number) => x;
+  const g = def.scale === "log" ? Math.exp : (x: number) => x;
+  const v = g(f(def.low) + Math.min(1, Math.max(0, u)) * (f(def.high) - f(def.low)));
+  return def.type === "int" ? Math.round(v) : v;
+}
+function unit(def: ParamDef, v: number): number {
+  if (def.type === "categorical") return 0;
+  const f = def.scale === "log" ? Math.log : (x: number) => x;
+  return (f(v) - f(def.low)) / (f(def.high) - f(def.low));
+}
+
+/**
+ * Trials as an optimiser makes them: half drawn uniformly, half near the best point found (a
+ * normal of 10% of the range around `optimum`, clipped into the range), valued by the squared
+ * distance to `optimum` in unit coordinates (an optimum outside [0, 1] draws the best trials to
+ * the bound). Minimised.
+ */
+export function optimiserTrials(seed: number, space: SpaceDef, optimum: Record<string, number>, count = 200): FrozenTrial[] {
+  const rng = Rng.fromSeed(seed);
+  const out: FrozenTrial[] = [];
+  for (let i = 0; i < count; i++) {
+    const params: Config = i % 2 === 0 ? drawConfig(rng, space) : {};
+    if (i % 2 === 1) for (const [k, def] of Object.entries(space)) params[k] = at(def, (optimum[k] ?? 0.5) + 0.1 * rng.normal());
+    let value = 0;
+    for (const [k, def] of Object.entries(space)) if (def.type !== "categorical" && typeof params[k] === "number") value += (unit(def, params[k] as number) - (optimum[k] ?? 0.5)) ** 2;
+    out.push({ number: i, state: "complete", params, value, metrics: {}, intermediate: [], curves: {}, startedAt: 0, system: {} });
+  }
+  return out;
 }
