@@ -23,6 +23,7 @@ import { STATES, StudyModel } from "./study-model";
 import { TrialTable } from "./table";
 import { SelectionLine, TrialTooltip, type StorageFolder } from "./trial-info";
 import { ViewState, type Change } from "./view-state";
+import { BoundaryNotice } from "./views/boundary";
 
 export const WIDGET_CLASS = "tl-study";
 
@@ -42,6 +43,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly selection = new SelectionLine(() => this.state.select(null, "selection"));
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
+  private readonly boundary = new BoundaryNotice();
   private readonly content = el("div", "tl-content");
   private readonly table: TrialTable;
   /** The charts of CHARTS, in its order. */
@@ -163,7 +165,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
-    this.content.append(this.filters.node, this.selection.node, charts, this.table.node);
+    this.content.append(this.boundary.node, this.filters.node, this.selection.node, charts, this.table.node);
     this.node.append(this.header, this.errorBox, this.content);
   }
 
@@ -199,6 +201,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.status = "ready";
     this.node.dataset.trials = String(model.rows.length);
     this.updateHeader(model);
+    this.boundary.update(model);
     this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();

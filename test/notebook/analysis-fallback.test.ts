@@ -4,22 +4,9 @@ import { describe, expect, it } from "vitest";
 import { renderCharts } from "../../src/notebook/bundle";
 import { studyPictureSvg } from "../../src/notebook/picture";
 import { studyText } from "../../src/notebook/text";
-import type { FrozenTrial } from "../../src/model/trial";
 import { float, int } from "../../src/space/builders";
-import type { SpaceDef } from "../../src/space/types";
-import { toPayloadTrial, type StudyPayload } from "../../src/views/payload";
 import { viewSpecs } from "../../src/views/specs";
-import { optimiserTrials, sampleTrials } from "../views/analysis/sample";
-
-function payloadOf(space: SpaceDef, trials: readonly FrozenTrial[]): StudyPayload {
-  return {
-    version: 1,
-    study: { name: "s", direction: "minimize", metric: "loss", strategy: "random", space, paramOrder: Object.keys(space) },
-    trials: trials.map(toPayloadTrial),
-    running: false,
-    updatedAt: 0,
-  };
-}
+import { optimiserTrials, payloadOf, sampleTrials } from "../views/analysis/sample";
 
 const space = { noise: float(0, 1), layers: int(1, 8), lr: float(1e-5, 1, { scale: "log" }) };
 /** lr matters most, layers less, noise not at all; the optimum of lr is inside its range. */

@@ -7,6 +7,7 @@ import type { ChartName } from "../../../src/views";
 import type { StudyModel } from "../study-model";
 import { CurvesChart } from "./curves";
 import { HistoryChart } from "./history";
+import { hasImportanceTrials, ImportanceChart } from "./importance";
 import { ParallelChart } from "./parallel";
 import type { ChartEvents, VegaChart } from "./vega-chart";
 
@@ -36,5 +37,12 @@ export const CHARTS: readonly ChartRow[] = [
     place: "pair",
     // Left out while no trial has reported an intermediate value (the history then takes the row).
     has: (m) => m.curves.trials.length > 0,
+  },
+  {
+    name: "importance",
+    make: (e) => new ImportanceChart("importance", e),
+    caption: "Parameter importance · PED-ANOVA: how differently the best 10% of complete trials are spread from all of them",
+    place: "wide",
+    has: hasImportanceTrials,
   },
 ];

@@ -1,6 +1,7 @@
 // Trials of known functions for the analysis tests: configurations drawn with the seeded Rng
 // (uniform in each parameter's own scale), values from the function.
 import type { FrozenTrial } from "../../../src/model/trial";
+import { toPayloadTrial, type StudyPayload } from "../../../src/views/payload";
 import type { Config, ParamDef, SpaceDef } from "../../../src/space/types";
 import { Rng } from "../../../src/util/rng";
 
@@ -84,4 +85,15 @@ export function optimiserTrials(seed: number, space: SpaceDef, optimum: Record<s
     out.push({ number: i, state: "complete", params, value, metrics: {}, intermediate: [], curves: {}, startedAt: 0, system: {} });
   }
   return out;
+}
+
+/** A payload of the trials (minimised "loss", declared parameter order), as the kernel sends it. */
+export function payloadOf(space: SpaceDef, trials: readonly FrozenTrial[], name = "s"): StudyPayload {
+  return {
+    version: 1,
+    study: { name, direction: "minimize", metric: "loss", strategy: "random", space, paramOrder: Object.keys(space) },
+    trials: trials.map(toPayloadTrial),
+    running: false,
+    updatedAt: 0,
+  };
 }
