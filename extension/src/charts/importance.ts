@@ -147,6 +147,13 @@ export class ImportanceChart extends VegaChart {
       this.node.dataset.importanceMethod = IMPORTANCE_LABELS[this.method];
       this.node.dataset.computes = String(Number(this.node.dataset.computes ?? 0) + 1);
       this.node.dataset.importanceStatus = "ready";
+    } catch (err) {
+      // A computation that fails leaves a line saying so, not a chart stuck on "computing".
+      this.doneKey = key;
+      this.node.dataset.importanceStatus = "failed";
+      this.computing = false;
+      this.showFailure(err);
+      return;
     } finally {
       this.computing = false;
     }

@@ -5,7 +5,7 @@
  *
  * `data-warnings` ("lr:low,units:high") is for tests and tools.
  */
-import { payloadBoundaryWarnings, type BoundaryWarning } from "../../../src/views";
+import { formatNumber, payloadBoundaryWarnings, type BoundaryWarning } from "../../../src/views";
 import { el } from "../dom";
 import type { StudyModel } from "../study-model";
 
@@ -36,7 +36,7 @@ function line(w: BoundaryWarning): HTMLElement {
   row.append(
     el("span", "tl-boundary-icon", "⚠"),
     el("strong", "tl-boundary-param", w.param),
-    el("span", "", ` · ${w.near} of the best ${w.best} trials sit at its ${w.bound} bound (${String(w.at)}); the optimum may be ${way}. `),
+    el("span", "", ` · ${w.near} of the best ${w.best} trials sit at its ${w.bound} bound (${formatNumber(w.at)}); the optimum may be ${way}. `),
   );
   if (w.code) {
     row.append(el("span", "", "Widen it: "), el("code", "tl-boundary-code", w.code));
