@@ -72,18 +72,13 @@ function measure(dim: Dimension, lo: number, hi: number): number {
   return inactive * dim.inactive + active * dim.active;
 }
 
-interface Leaf {
-  readonly lo: Float64Array;
-  readonly hi: Float64Array;
-  readonly value: number;
-  /** The leaf's share of the box. */
-  readonly weight: number;
-}
-
 /** Each parameter's marginal variance over the tree's total variance; null for a tree that predicts a constant. */
 function treeShares(tree: RegressionTree, dims: readonly Dimension[]): Float64Array | null {
   const d = dims.length;
-  const leaves: Leaf[] = [];
+  // The leaves' boxes, flat: leaf l's bounds in dimension j at [2(l·d + j)], [2(l·d + j) + 1].
+  const boxes: number[] = [];
+  const values: number[] = [];
+  const weights: number[] = [];
   const lo = Float64Array.from(dims, (x) => x.lo);
   const hi = Float64Array.from(dims, (x) => x.hi);
   const walk = (node: number): void => {
@@ -91,47 +86,52 @@ function treeShares(tree: RegressionTree, dims: readonly Dimension[]): Float64Ar
     if (f < 0) {
       let weight = 1;
       for (let j = 0; j < d; j++) weight *= measure(dims[j]!, lo[j]!, hi[j]!);
-      if (weight > 0) leaves.push({ lo: lo.slice(), hi: hi.slice(), value: tree.value[node]!, weight });
+      if (weight > 0) {
+        for (let j = 0; j < d; j++) boxes.push(lo[j]!, hi[j]!);
+        values.push(tree.value[node]!);
+        weights.push(weight);
+      }
       return;
     }
     const t = tree.threshold[node]!;
-    const keep = hi[f]!;
-    hi[f] = Math.min(keep, t);
+    const keepHi = hi[f]!;
+    hi[f] = Math.min(keepHi, t);
     walk(tree.left[node]!);
-    hi[f] = keep;
+    hi[f] = keepHi;
     const keepLo = lo[f]!;
     lo[f] = Math.max(keepLo, t);
     walk(tree.right[node]!);
     lo[f] = keepLo;
   };
   walk(0);
+  const leaves = values.length;
   let mean = 0;
-  for (const l of leaves) mean += l.weight * l.value;
+  for (let l = 0; l < leaves; l++) mean += weights[l]! * values[l]!;
   let total = 0;
-  for (const l of leaves) total += l.weight * (l.value - mean) ** 2;
+  for (let l = 0; l < leaves; l++) total += weights[l]! * (values[l]! - mean) ** 2;
   if (!(total > 1e-300)) return null;
 
+  // A leaf's bounds in dimension i are the domain's ends or thresholds the tree uses on i.
+  const cutsOf: number[][] = dims.map((x) => [x.lo, x.hi]);
+  for (let node = 0; node < tree.size; node++) if (tree.feature[node]! >= 0) cutsOf[tree.feature[node]!]!.push(tree.threshold[node]!);
   const shares = new Float64Array(d);
   for (let i = 0; i < d; i++) {
-    const cuts = new Set<number>([dims[i]!.lo, dims[i]!.hi]);
-    for (const l of leaves) {
-      cuts.add(l.lo[i]!);
-      cuts.add(l.hi[i]!);
-    }
-    const bounds = Float64Array.from(cuts).sort();
+    const dim = dims[i]!;
+    const bounds = Float64Array.from(cutsOf[i]!.filter((c) => c >= dim.lo && c <= dim.hi)).sort();
     const diff = new Float64Array(bounds.length);
-    for (const l of leaves) {
-      const own = measure(dims[i]!, l.lo[i]!, l.hi[i]!);
-      const add = (l.value * l.weight) / own;
-      diff[indexOf(bounds, l.lo[i]!)]! += add;
-      diff[indexOf(bounds, l.hi[i]!)]! -= add;
+    for (let l = 0; l < leaves; l++) {
+      const a = boxes[2 * (l * d + i)]!;
+      const b = boxes[2 * (l * d + i) + 1]!;
+      const add = (values[l]! * weights[l]!) / measure(dim, a, b);
+      diff[indexOf(bounds, a)]! += add;
+      diff[indexOf(bounds, b)]! -= add;
     }
     let g = 0;
     let first = 0;
     let second = 0;
     for (let k = 0; k < bounds.length - 1; k++) {
       g += diff[k]!;
-      const m = measure(dims[i]!, bounds[k]!, bounds[k + 1]!);
+      const m = measure(dim, bounds[k]!, bounds[k + 1]!);
       first += m * g;
       second += m * g * g;
     }

@@ -91,11 +91,11 @@ function growTree(columns: readonly Float64Array[], y: Float64Array, order: read
     if (size < 2 || depth >= maxDepth || sumSq - (sum * sum) / size <= 1e-12 * Math.max(1, sumSq)) return node;
 
     // The split with the largest reduction of the squared error: maximise sumL²/nL + sumR²/nR.
-    const perm = shuffle(featureOrder, rng);
+    shuffle(featureOrder, rng);
     let bestScore = (sum * sum) / size;
     let bestFeature = -1;
     let bestThreshold = 0;
-    for (const f of perm) {
+    for (const f of featureOrder) {
       const s = sorted[f]!;
       const col = columns[f]!;
       let sumL = 0;
@@ -153,7 +153,12 @@ function partition(s: Int32Array, start: number, end: number, goesLeft: Uint8Arr
   return l;
 }
 
-function shuffle(xs: Int32Array, rng: Rng): Int32Array {
-  const p = rng.permutation(xs.length);
-  return Int32Array.from(p, (i) => xs[i]!);
+/** Fisher-Yates in place (no allocation: it runs at every node). */
+function shuffle(xs: Int32Array, rng: Rng): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = xs[i]!;
+    xs[i] = xs[j]!;
+    xs[j] = t;
+  }
 }
