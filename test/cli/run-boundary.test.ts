@@ -2,27 +2,15 @@
 // line, in full (with the extendSpace line) in the summary; not when the optimum is inside.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCommand } from "../../src/cli/run";
 import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
 import { cleanup, NODE, scratch, TRIAL_JS } from "../command/helpers";
+import { runIn } from "./run-in";
 
 afterAll(cleanup);
 
 const SPACE = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
-
-async function runIn(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d: Buffer) => (stdout += d));
-  err.on("data", (d: Buffer) => (stderr += d));
-  const code = await runCommand(args, { stdout: out, stderr: err, signals: new PassThrough() });
-  return { code, stdout, stderr };
-}
 
 /** A stored study of 40 trials whose best ones sit around x = `centre` (y spread), then one more trial run by `tunelab run`. */
 async function runAfter(centre: number): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -89,7 +89,6 @@ describe("importance and range warnings in the panel", () => {
       await known.locator(".tl-panel-importance").screenshot({ path: path.join(ARTIFACTS, `importance-${tag}.png`) });
       const edge = page.locator(".tl-study").nth(1);
       await edge.scrollIntoViewIfNeeded();
-      await edge.locator(".tl-header").screenshot({ path: path.join(ARTIFACTS, `boundary-header-${tag}.png`) });
       const box = await edge.boundingBox();
       await page.screenshot({ path: path.join(ARTIFACTS, `boundary-${tag}.png`), clip: { x: box!.x, y: box!.y, width: box!.width, height: Math.min(box!.height, 260) } });
     }
