@@ -156,7 +156,9 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const pair = el("div", "tl-pair");
     for (const { row, chart } of this.charts) {
       const box = el("figure", `tl-panel tl-panel-${row.name}`);
-      box.append(el("figcaption", "tl-caption", row.caption), chart.node);
+      const caption = el("figcaption", "tl-caption", row.caption);
+      if (row.controls) caption.append(row.controls(chart));
+      box.append(caption, chart.node);
       this.panels.set(row.name, box);
       if (row.place === "wide") charts.append(box);
       else pair.append(box);

@@ -49,6 +49,18 @@ describe("importance and range warnings in the panel", () => {
     expect(await chart.getAttribute("data-clipped")).toBe("");
   });
 
+  it("recomputes with fANOVA when it is chosen, with the same known order", async () => {
+    const w = page.locator(".tl-study").nth(0);
+    const chart = w.locator(".tl-chart-importance");
+    expect(await chart.getAttribute("data-importance-method")).toBe("PED-ANOVA");
+    await w.locator('.tl-importance-method[data-method="fanova"]').click();
+    await expect.poll(() => chart.getAttribute("data-importance-method"), { timeout: 30_000 }).toBe("fANOVA");
+    await expect.poll(() => chart.getAttribute("data-drawn"), { timeout: 30_000 }).toBe("lr,layers,noise");
+    expect(await w.locator('.tl-importance-method[data-method="fanova"]').getAttribute("aria-pressed")).toBe("true");
+    await w.locator('.tl-importance-method[data-method="ped-anova"]').click();
+    await expect.poll(() => chart.getAttribute("data-importance-method"), { timeout: 30_000 }).toBe("PED-ANOVA");
+  });
+
   it("recomputes as a live study grows, throttled (not on every update), and ends on the last trials", async () => {
     const w = page.locator(".tl-study").nth(0);
     const chart = w.locator(".tl-chart-importance");

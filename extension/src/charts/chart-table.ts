@@ -17,6 +17,8 @@ export interface ChartRow {
   readonly caption: string;
   /** "wide": a row of its own; "pair": side by side with the other "pair" charts. */
   readonly place: "wide" | "pair";
+  /** Controls shown after the caption (e.g. the importance method), made once with the chart. */
+  readonly controls?: (chart: VegaChart) => HTMLElement;
   /** Whether the study has anything for it (its panel is left out otherwise); default: always. */
   readonly has?: (model: StudyModel) => boolean;
 }
@@ -41,8 +43,9 @@ export const CHARTS: readonly ChartRow[] = [
   {
     name: "importance",
     make: (e) => new ImportanceChart("importance", e),
-    caption: "Parameter importance · PED-ANOVA: how differently the best 10% of complete trials are spread from all of them",
+    caption: "Parameter importance · each parameter's share",
     place: "wide",
+    controls: (chart) => (chart as ImportanceChart).methodPicker(),
     has: hasImportanceTrials,
   },
 ];

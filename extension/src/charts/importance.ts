@@ -8,8 +8,8 @@
  * `data-importance` (the parameters in drawn order), `data-importance-trials` (the complete
  * trials it was computed from) and `data-computes` are for tests and tools.
  */
-import { importanceSteps, IMPORTANCE_LABELS, type ImportanceMethod, type ParamImportance } from "../../../src/views";
-import { yieldToBrowser } from "../dom";
+import { importanceSteps, IMPORTANCE_LABELS, ImportanceMethods, type ImportanceMethod, type ParamImportance } from "../../../src/views";
+import { el, yieldToBrowser } from "../dom";
 import type { StudyModel } from "../study-model";
 import { VegaChart, type ChartContext } from "./vega-chart";
 
@@ -17,6 +17,12 @@ import { VegaChart, type ChartContext } from "./vega-chart";
 export const THROTTLE_MS = 1500;
 /** How long one slice of the computation may hold the thread. */
 const SLICE_MS = 8;
+/** What each method measures, for the picker's tooltip. */
+const METHOD_HELP: Readonly<Record<ImportanceMethod, string>> = {
+  "ped-anova": "PED-ANOVA: how differently the best 10% of complete trials are spread over each parameter than all of them (no model; Optuna's default)",
+  fanova: "fANOVA: each parameter's share of a random forest's variance over the search space (first-order effects)",
+};
+
 /** PED-ANOVA needs a few complete trials to say anything. */
 export const MIN_TRIALS = 3;
 
@@ -48,6 +54,31 @@ export class ImportanceChart extends VegaChart {
     this.gone = true;
     clearTimeout(this.timer);
     super.dispose();
+  }
+
+  /** Buttons choosing the method; a choice recomputes at once. */
+  methodPicker(): HTMLElement {
+    const box = el("span", "tl-importance-methods");
+    const buttons = ImportanceMethods.map((m) => {
+      const b = el("button", "tl-importance-method", IMPORTANCE_LABELS[m]);
+      b.type = "button";
+      b.title = METHOD_HELP[m];
+      b.dataset.method = m;
+      b.setAttribute("aria-pressed", String(m === this.method));
+      b.addEventListener("click", () => {
+        if (this.method === m) return;
+        this.method = m;
+        for (const other of buttons) other.setAttribute("aria-pressed", String(other.dataset.method === m));
+        // The throttle is for a live study's updates, not for a person's click.
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.lastStart = -Infinity;
+        if (this.ctx) this.request(this.ctx.model);
+      });
+      return b;
+    });
+    box.append(...buttons);
+    return box;
   }
 
   protected shapeKey({ model, theme }: ChartContext): string {
@@ -127,9 +158,10 @@ export class ImportanceChart extends VegaChart {
     this.computing = true;
     this.lastStart = performance.now();
     this.node.dataset.importanceStatus = "computing";
+    const method = this.method;
     try {
       const p = model.payload;
-      const steps = importanceSteps(p.trials, p.study.space, { method: this.method, direction: p.study.direction, ...(p.study.paramOrder ? { order: p.study.paramOrder } : {}) });
+      const steps = importanceSteps(p.trials, p.study.space, { method, direction: p.study.direction, ...(p.study.paramOrder ? { order: p.study.paramOrder } : {}) });
       let result: ParamImportance[] | undefined;
       while (result === undefined) {
         const t0 = performance.now();
@@ -144,7 +176,7 @@ export class ImportanceChart extends VegaChart {
       this.doneKey = key;
       this.node.dataset.importance = result.map((b) => b.param).join(",");
       this.node.dataset.importanceTrials = String(model.history.points.length);
-      this.node.dataset.importanceMethod = IMPORTANCE_LABELS[this.method];
+      this.node.dataset.importanceMethod = IMPORTANCE_LABELS[method];
       this.node.dataset.computes = String(Number(this.node.dataset.computes ?? 0) + 1);
       this.node.dataset.importanceStatus = "ready";
     } catch (err) {
