@@ -12,7 +12,7 @@ import type { StudyPayload } from "../../src/views/payload";
 import { makeRepoTempDir, removeDir, writeNotebook } from "../helpers/jupyter";
 import { optimiserTrials, payloadOf, sampleTrials } from "../views/analysis/sample";
 import { replaceOutput, setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
-import { notebookWithOutputs, studyOutput } from "./study-fixtures";
+import { notebookWithOutputs, studyOutput, XSS } from "./study-fixtures";
 
 const ARTIFACTS = process.env.TUNELAB_ARTIFACTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-screens-"));
 const space = { noise: float(0, 1), layers: int(1, 8), lr: float(1e-5, 1, { scale: "log" }) };
@@ -21,6 +21,9 @@ const KNOWN = payloadOf(space, sampleTrials(3, 200, space, (p) => (Math.log10(p.
 /** An optimiser's trials with lr's optimum below its range, and with every optimum inside. */
 const EDGE = payloadOf(space, optimiserTrials(1, space, { lr: -0.4, layers: 0.3, noise: 0.5 }), "edge");
 const INSIDE = payloadOf(space, optimiserTrials(1, space, { lr: 0.4, layers: 0.3, noise: 0.5 }), "inside");
+/** A parameter named as markup, at an edge: its name reaches the warning and the bars as text only. */
+const hostileSpace = { [XSS]: float(0, 1), b: float(0, 1) };
+const HOSTILE = payloadOf(hostileSpace, optimiserTrials(2, hostileSpace, { [XSS]: -0.4, b: 0.5 }), XSS);
 
 describe("importance and range warnings in the panel", () => {
   let root: string;
@@ -29,10 +32,10 @@ describe("importance and range warnings in the panel", () => {
 
   beforeAll(async () => {
     root = makeRepoTempDir("ext-analysis");
-    writeNotebook(path.join(root, "analysis.ipynb"), notebookWithOutputs([[studyOutput(KNOWN)], [studyOutput(EDGE)], [studyOutput(INSIDE)]]));
+    writeNotebook(path.join(root, "analysis.ipynb"), notebookWithOutputs([[studyOutput(KNOWN)], [studyOutput(EDGE)], [studyOutput(INSIDE)], [studyOutput(HOSTILE)]]));
     lb = await startLabBrowser(root, { height: 1800 });
     page = await lb.openNotebook("analysis.ipynb");
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(".tl-study")).filter((w) => Number(w.getAttribute("data-renders") ?? 0) >= 1).length === 3, null, { timeout: 60_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".tl-study")).filter((w) => Number(w.getAttribute("data-renders") ?? 0) >= 1).length === 4, null, { timeout: 60_000 });
     console.log(`screenshots in ${ARTIFACTS}`);
   }, 150_000);
 
@@ -89,6 +92,15 @@ describe("importance and range warnings in the panel", () => {
     expect(text).toContain('study.extendSpace({ lr: float(1e-6, 1, { scale: "log" }) })');
     expect(await inside.getAttribute("data-warnings")).toBe("");
     expect(await inside.isHidden()).toBe(true);
+  });
+
+  it("shows a hostile parameter name as text in the warning and the bars, and runs nothing", async () => {
+    const w = page.locator(".tl-study").nth(3);
+    await expect.poll(() => w.locator(".tl-boundary").getAttribute("data-warnings")).toBe(`${XSS}:low`);
+    expect(await w.locator(".tl-boundary-param").textContent()).toBe(XSS);
+    await expect.poll(() => w.locator(".tl-chart-importance").getAttribute("data-drawn"), { timeout: 30_000 }).toContain(XSS);
+    expect(await w.locator("img").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
   });
 
   it("takes screenshots in the light and dark themes", async () => {
