@@ -26,6 +26,7 @@ import { TrialTable } from "./table";
 import { SelectionLine, TrialTooltip, type StorageFolder } from "./trial-info";
 import { StudyNoteView } from "./details";
 import { ViewState, type Change } from "./view-state";
+import { BoundaryNotice } from "./views/boundary";
 
 export const WIDGET_CLASS = "tl-study";
 
@@ -46,6 +47,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly tooltip = new TrialTooltip();
   private readonly errorBox = el("div", "tl-error");
   private readonly studyNote = new StudyNoteView();
+  private readonly boundary = new BoundaryNotice();
   private readonly content = el("div", "tl-content");
   /** Downloads the table's rows as shown (filtered, sorted). */
   private readonly exports = new ExportButtons(() => (this.model ? { name: this.model.summary.name, data: exportData(this.model.payload, this.table.rows.map((r) => r.number)) } : null));
@@ -161,7 +163,9 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     // Wide charts before the first pair chart sit above the pair, later ones below it.
     for (const { row, chart } of this.charts) {
       const box = el("figure", `tl-panel tl-panel-${row.name}`);
-      box.append(el("figcaption", "tl-caption", row.caption), chart.node);
+      const caption = el("figcaption", "tl-caption", row.caption);
+      if (row.controls) caption.append(row.controls(chart));
+      box.append(caption, chart.node);
       this.panels.set(row.name, box);
       if (row.place === "wide") charts.append(box);
       else {
@@ -173,7 +177,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
 
     this.errorBox.hidden = true;
     this.errorBox.setAttribute("role", "alert");
-    this.content.append(this.filters.node, this.selection.node, charts, this.exports.node, this.table.node);
+    this.content.append(this.boundary.node, this.filters.node, this.selection.node, charts, this.exports.node, this.table.node);
     this.node.append(this.header, this.studyNote.node, this.errorBox, this.content);
   }
 
@@ -210,6 +214,7 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     this.node.dataset.trials = String(model.rows.length);
     this.updateHeader(model);
     this.studyNote.show(model.payload);
+    this.boundary.update(model);
     this.filters.update(model);
     this.table.render(model, this.state);
     this.updateSelection();

@@ -13,6 +13,7 @@ import { TunelabError, errorText } from "../util/errors";
 import { isPlainObject, type JsonValue } from "../util/json";
 import { MAX_JSON_DEPTH, findTooDeep } from "../util/json-depth";
 import { Msg } from "../util/messages";
+import { ImportanceMethods, isImportanceMethod, snapshotImportance } from "../views/analysis/importance";
 
 /**
  * Request validation and dispatch for `tunelab serve` (the framing, streams
@@ -22,7 +23,7 @@ import { Msg } from "../util/messages";
  */
 
 /** The ops, in the order the protocol lists them (error messages list them so). */
-export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit", "attr", "note"] as const;
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "importance", "exit", "attr", "note"] as const;
 export type Op = (typeof OPS)[number];
 
 function isOp(v: unknown): v is Op {
@@ -37,6 +38,7 @@ export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
   best: ["op", "id", "study"],
   trials: ["op", "id", "study"],
+  importance: ["op", "id", "study", "method"],
   exit: ["op", "id"],
   // ---- the user's record (additions to PROTOCOL.md, issue 16 part 4) ----
   attr: ["op", "id", "study", "trial", "key", "value"],
@@ -140,6 +142,8 @@ export class ProtocolSession {
         return this.best(r);
       case "trials":
         return this.trials(r);
+      case "importance":
+        return this.importance(r);
       case "exit":
         return Promise.resolve({});
       case "attr":
@@ -276,6 +280,15 @@ export class ProtocolSession {
     if (r["note"] === undefined || r["note"] === null) throw Msg.missingField("note", "note", 'the markdown text ("" clears the note)');
     await study.note(trial, r["note"] as string);
     return {};
+  }
+
+  /** An addition to PROTOCOL.md: each parameter's share of the importance, most important first. */
+  private async importance(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    const method = optional(r["method"]) ?? "ped-anova";
+    if (!isImportanceMethod(method)) throw Msg.badImportanceMethod(method, ImportanceMethods);
+    await study.refresh();
+    return { importance: snapshotImportance(study.snapshot, method).map((x) => ({ param: x.param, importance: x.importance })) };
   }
 
   private study(r: Request): Study {

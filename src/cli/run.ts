@@ -16,6 +16,7 @@
  *   anything.
  */
 import * as fs from "fs";
+import { boundaryShort, boundaryWarnings } from "../views/analysis/boundary";
 import type { Writable } from "stream";
 import { commandObjective } from "../command/command";
 import { shellQuote } from "../views/command";
@@ -197,12 +198,21 @@ function summary(study: Study, reason: StopReason, seconds: number, detail?: str
   const lines = [`study ${JSON.stringify(study.name)}: stopped after ${seconds.toFixed(1)} s: ${REASONS[reason]}${detail ? ` (${detail})` : ""}; ${trials.length} trials (${count("complete")} complete, ${count("pruned")} pruned, ${count("failed")} failed)`];
   const best = study.best;
   lines.push(best ? `best: trial ${best.number}, ${study.metric} ${fmt(best.value!)}, params ${JSON.stringify(best.params)}` : "best: none yet (no trial completed)");
+  for (const w of rangeWarnings(study)) lines.push(`warning: ${w.message}`);
   return lines.join("\n") + "\n";
 }
 
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+(e|$)/, "$1");
 }
+
+function rangeWarnings(study: Study): ReturnType<typeof boundaryWarnings> {
+  const s = study.snapshot;
+  return boundaryWarnings(s.trials, s.spec.space, s.spec.direction);
+}
+
+/** How often the progress line looks at the range warnings again (they sort every trial). */
+const EDGE_EVERY_MS = 2000;
 
 /** Progress on standard error: one line updated in place on a terminal, a line per finished trial otherwise. */
 class Progress {
@@ -214,6 +224,8 @@ class Progress {
   private shown = false;
   private t0 = Date.now();
   private study: Study | undefined;
+  private edge = "";
+  private edgeAt = -Infinity;
 
   constructor(
     private readonly out: Writable & { isTTY?: boolean; columns?: number },
@@ -262,7 +274,18 @@ class Progress {
     const value = t.value !== undefined ? `: ${this.spec.metric} ${fmt(t.value)}` : "";
     const at = t.state === "pruned" && t.intermediate.length ? ` at step ${t.intermediate[t.intermediate.length - 1]![0]}` : "";
     const err = t.state === "failed" ? `: ${firstLine(t.error ?? "")}` : "";
-    return `${head}${at}${value}${err}${secs} · ${this.bestText()}`;
+    return `${head}${at}${value}${err}${secs} · ${this.bestText()}${this.edgeText()}`;
+  }
+
+  /** The range warnings in short (" · at a bound: lr at low"), looked at again at most every EDGE_EVERY_MS. */
+  private edgeText(): string {
+    const now = Date.now();
+    if (this.study && now - this.edgeAt >= EDGE_EVERY_MS) {
+      this.edgeAt = now;
+      const w = rangeWarnings(this.study);
+      this.edge = w.length > 0 ? ` · at a bound: ${boundaryShort(w)}` : "";
+    }
+    return this.edge;
   }
 
   private bestText(): string {
@@ -274,7 +297,7 @@ class Progress {
     if (!this.tty || this.quiet || !this.study) return;
     const total = Number.isFinite(this.spec.limits.trials) ? `/${this.spec.limits.trials}` : "";
     const secs = Math.round((Date.now() - this.t0) / 1000);
-    let line = `${this.done}${total} done · ${this.running} running · ${this.bestText()} · ${secs} s${this.lastError ? ` · last error: ${this.lastError}` : ""}`;
+    let line = `${this.done}${total} done · ${this.running} running · ${this.bestText()}${this.edgeText()} · ${secs} s${this.lastError ? ` · last error: ${this.lastError}` : ""}`;
     const width = (this.out.columns ?? 100) - 1;
     if (line.length > width) line = line.slice(0, Math.max(0, width - 1)) + "…";
     this.out.write(`\r\x1b[2K${line}`);

@@ -118,6 +118,10 @@
  * - `note` (an addition): `study`, `trial` (optional: without it, the study's
  *   note), `note` (markdown, at most 64 KiB as UTF-8; "" clears it) →
  *   `{"ok": true}`. Replaces the note (codes `note.bad_text`, `note.too_large`).
+ * - `importance` (an addition): `study`, `method` ("ped-anova", the default, or
+ *   "fanova") → `{"ok": true, "importance": [{"param", "importance"}, ...]}`:
+ *   every parameter's share (summing to 1; all 0 with too few complete trials),
+ *   most important first. An unknown method is `importance.bad_method`.
  * - `exit` → `{"ok": true}`, then the process ends with status 0 (requests
  *   after it are not read). End of input also ends it with status 0, after
  *   every earlier request has its reply.

@@ -41,7 +41,7 @@ export async function renderCharts(payload: StudyPayload): Promise<ChartSet> {
   const view: ViewName | undefined = payload.view;
   const wanted = (names: ChartName[]) => names.filter((n) => view === undefined || view === n);
   const subset = chartSubset(payload);
-  const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history"])), ...sliceSpecs(subset.payload, wanted)];
+  const specs = [...viewSpecs(subset.payload, wanted(["parallel", "curves"])), ...viewSpecs(payload, wanted(["history", "importance"])), ...sliceSpecs(subset.payload, wanted)];
   const charts: RenderedChart[] = [];
   let note: string | undefined;
   try {

@@ -1,3 +1,4 @@
+import { payloadBoundaryWarnings } from "../views/analysis/boundary";
 import type { StudyPayload } from "../views/payload";
 import { summaryText } from "../views/summary";
 import { tableData, type TableColumn, type TableRow } from "../views/table";
@@ -65,6 +66,7 @@ export function studyPictureSvg(p: StudyPayload, charts: readonly RenderedChart[
   const [head, best] = summaryText(p).split("\n");
   text(head!, `font-family="${SANS}" font-size="13" font-weight="bold"`);
   text(best!, `font-family="${SANS}" font-size="12"`);
+  for (const w of payloadBoundaryWarnings(p)) for (const line of wrap(`Range warning: ${w.message}`, 110)) text(line, `font-family="${SANS}" font-size="12" fill="#a34a00"`);
   y += 6;
   for (const c of charts) {
     const size = svgSize(c.svg);

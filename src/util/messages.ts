@@ -266,6 +266,9 @@ export const Msg = {
     err("export.bad_argument", "argv", `tunelab export: unexpected argument ${show(got)}; the arguments are STUDY, --storage LOCATION, --format csv|json|jsonl and --out FILE.`),
   exportMissingValue: (option: string) =>
     err("export.missing_value", option, `tunelab export: ${option} needs a value, e.g. ${option === "--format" ? "--format csv" : option === "--out" ? "--out trials.csv" : "--storage .tunelab"}.`),
+  // ---- parameter importance (issue 16 part 1: src/views/analysis, study.importance(), serve "importance") ----
+  badImportanceMethod: (got: unknown, allowed: readonly string[]) =>
+    err("importance.bad_method", "method", `method must be one of ${allowed.map((m) => `"${m}"`).join(", ")}, but got ${show(got)}; "ped-anova" is the default (fast, no model), "fanova" fits a random forest.`),
 } as const;
 
 // ---- re-attaching to a stored study (issue 17 part 4: open(), tunelab status) ----

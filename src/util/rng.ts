@@ -126,4 +126,6 @@ export const RngPurpose = {
   model: 4,
   prune: 5,
   bracket: 6,
+  /** fANOVA's forest (src/views/analysis). */
+  importance: 7,
 } as const;

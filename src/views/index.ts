@@ -39,3 +39,9 @@ export { contourData, contourSpec, defaultPair, interpolate, CONTOUR_GRID } from
 export type { ContourData, ContourPoint } from "./contour";
 export { edfLine, EDF_POINTS } from "./edf";
 export type { EdfPoint } from "./edf";
+export { importance, importanceSteps, snapshotImportance, ImportanceMethods, isImportanceMethod } from "./analysis/importance";
+export type { ImportanceMethod, ImportanceOptions, ParamImportance } from "./analysis/importance";
+export { importanceData, importanceSpec, hasImportance, IMPORTANCE_LABELS } from "./analysis/importance-view";
+export type { ImportanceData } from "./analysis/importance-view";
+export { boundaryWarnings, payloadBoundaryWarnings, boundaryShort, BOUNDARY_RULE } from "./analysis/boundary";
+export type { BoundaryWarning, Bound } from "./analysis/boundary";

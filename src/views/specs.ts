@@ -3,11 +3,12 @@ import { historyData, historySpec } from "./history";
 import { parallelData, parallelSpec } from "./parallel";
 import { sliceData, sliceSpec } from "./slice";
 import { contourData, contourSpec, defaultPair } from "./contour";
+import { hasImportance, importanceData, importanceSpec } from "./analysis/importance-view";
 import type { StudyPayload } from "./payload";
 import type { VegaLiteSpec } from "./vegalite";
 
 /** The views a study can show: `study.show(name)`. */
-export const ViewNames = ["table", "parallel", "curves", "history", "slice", "contour"] as const;
+export const ViewNames = ["table", "parallel", "curves", "history", "importance", "slice", "contour"] as const;
 export type ViewName = (typeof ViewNames)[number];
 /** The views drawn as charts. */
 export type ChartName = Exclude<ViewName, "table">;
@@ -34,6 +35,10 @@ const CHART_SPECS: { readonly [K in ChartName]: (p: StudyPayload) => VegaLiteSpe
     const d = historyData(p);
     return d.points.length > 0 ? historySpec(d) : null;
   },
+  importance: (p) => {
+    const d = importanceData(p);
+    return hasImportance(d) ? importanceSpec(d) : null;
+  },
   slice: (p) => {
     const d = sliceData(p);
     return d.panels.some((s) => s.points.length > 0) ? sliceSpec(d) : null;
@@ -48,7 +53,8 @@ const CHART_SPECS: { readonly [K in ChartName]: (p: StudyPayload) => VegaLiteSpe
 /**
  * The charts worth drawing for a payload, in panel order: parallel
  * coordinates when some trial has a value (or failed), curves when some trial
- * reported, history when some trial completed. `only` keeps just those views.
+ * reported, history when some trial completed, importance when it says something
+ * (enough complete trials). `only` keeps just those views.
  */
 export function viewSpecs(p: StudyPayload, only?: readonly ChartName[]): { readonly name: ChartName; readonly spec: VegaLiteSpec }[] {
   const out: { name: ChartName; spec: VegaLiteSpec }[] = [];

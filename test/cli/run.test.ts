@@ -4,10 +4,8 @@
 // and the resumed run reaching its limit (exit 0). The file format is what study.toJSON() writes.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommand } from "../../src/cli/run";
 import { command } from "../../src/command";
 import { parseStudyFile, STUDY_FILE_FIELDS } from "../../src/command/study-file";
 import { tune } from "../../src/dsl/tuner";
@@ -16,6 +14,7 @@ import { JournalStorage } from "../../src/storage/journal";
 import { Study } from "../../src/study/study";
 import { isTunelabError } from "../../src/util/errors";
 import { cleanup, freshCli, NODE, pidsIn, running, scratch, startCli, TRIAL_JS, until } from "../command/helpers";
+import { runIn } from "./run-in";
 
 afterAll(cleanup);
 
@@ -33,18 +32,6 @@ const VALID = {
   env: { OMP_NUM_THREADS: "1" },
   retries: { max: 1 },
 };
-
-/** runCommand in this process, its output captured; `tty` makes standard error a terminal. */
-async function runIn(args: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = Object.assign(new PassThrough(), tty ? { isTTY: true, columns: 220 } : {});
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d: Buffer) => (stdout += d));
-  err.on("data", (d: Buffer) => (stderr += d));
-  const code = await runCommand(args, { stdout: out, stderr: err, signals: new PassThrough() });
-  return { code, stdout, stderr };
-}
 
 function writeStudy(dir: string, o: object, name = "study.json"): string {
   const file = path.join(dir, name);

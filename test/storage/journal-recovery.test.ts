@@ -181,7 +181,7 @@ describe("lost trials' placeholders", () => {
     curvesData(payload);
     historyData(payload);
     summarize(payload);
-    expect(viewSpecs(payload).map((s) => s.name)).toEqual(["parallel", "curves", "history", "slice", "contour"]);
+    expect(viewSpecs(payload).map((s) => s.name)).toEqual(["parallel", "curves", "history", "importance", "slice", "contour"]);
   });
 });
 

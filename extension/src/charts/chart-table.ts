@@ -7,6 +7,7 @@ import type { ChartName } from "../../../src/views";
 import type { StudyModel } from "../study-model";
 import { CurvesChart } from "./curves";
 import { HistoryChart } from "./history";
+import { hasImportanceTrials, ImportanceChart } from "./importance";
 import { ParallelChart } from "./parallel";
 import type { ChartContext, ChartEvents, VegaChart } from "./vega-chart";
 import { SliceChart } from "./slice";
@@ -29,6 +30,8 @@ export interface ChartRow {
   readonly caption: string;
   /** "wide": a row of its own; "pair": side by side with the other "pair" charts. */
   readonly place: "wide" | "pair";
+  /** Controls shown after the caption (e.g. the importance method), made once with the chart. */
+  readonly controls?: (chart: PanelChart) => HTMLElement;
   /** Whether the study has anything for it (its panel is left out otherwise); default: always. */
   readonly has?: (model: StudyModel) => boolean;
 }
@@ -49,6 +52,14 @@ export const CHARTS: readonly ChartRow[] = [
     place: "pair",
     // Left out while no trial has reported an intermediate value (the history then takes the row).
     has: (m) => m.curves.trials.length > 0,
+  },
+  {
+    name: "importance",
+    make: (e) => new ImportanceChart("importance", e),
+    caption: "Parameter importance · each parameter's share",
+    place: "wide",
+    controls: (chart) => (chart as ImportanceChart).methodPicker(),
+    has: hasImportanceTrials,
   },
   // ---- slice and contour plots (issue 16 part 2): painted on a canvas, below the pair ----
   {
