@@ -85,6 +85,18 @@ export interface StudySnapshot {
    * run loop's limit count and the retry queue keep counts that way).
    */
   readonly sysOps?: number;
+  /**
+   * The space after the study's recorded extensions (study.extendSpace), absent while it has
+   * none: `spec.space` is then the space. See currentSpaceDef.
+   */
+  readonly space?: SpaceDef;
+  /** How many extensions were recorded (0 or absent: none). */
+  readonly spaceVersion?: number;
+}
+
+/** The study's space as it is now: the extended one, or the one it was created with. */
+export function currentSpaceDef(snapshot: StudySnapshot): SpaceDef {
+  return snapshot.space ?? snapshot.spec.space;
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */

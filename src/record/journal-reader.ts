@@ -226,6 +226,14 @@ export class JournalLineReader {
     switch (op.op) {
       case "study":
         return "a second study record";
+      case "extend":
+        try {
+          r.check(op);
+        } catch (e) {
+          return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
+        }
+        r.apply(op);
+        return null;
       case "enqueue": {
         const i = op.i;
         if (i === undefined || i === r.queue.length) {

@@ -2,7 +2,10 @@ import type { FrozenTrial, StepValue, StudySnapshot, StudySpec } from "../model/
 import type { Config } from "../space/types";
 import { Msg } from "../util/messages";
 import { lostTrial } from "./lost";
-import type { StudyOp } from "./ops";
+import { EXTEND_VERSION, type StudyOp } from "./ops";
+import { widenSpace } from "../space/extend";
+import { SearchSpace } from "../space/space";
+import type { SpaceDef } from "../space/types";
 
 /** What applying one op replaced, so that a failed append can put it back (see `undoPoint`). */
 export interface Undo {
@@ -11,6 +14,8 @@ export interface Undo {
   readonly queue: number;
   readonly applied: number;
   readonly sysOps: number;
+  readonly space: SpaceDef | undefined;
+  readonly spaceVersion: number;
 }
 
 /**
@@ -30,6 +35,12 @@ export class StudyReplica implements StudySnapshot {
    * while this stays the same).
    */
   sysOps = 0;
+  /** The space after the recorded extensions ("extend" ops); undefined while there are none. */
+  space: SpaceDef | undefined = undefined;
+  /** "extend" operations applied so far. */
+  spaceVersion = 0;
+  /** The current space, parsed (checking an extension needs it). */
+  private parsed: SearchSpace | undefined;
   /** Numbers of the trials that are lost trials' placeholders. */
   private readonly lost = new Set<number>();
 
@@ -37,6 +48,11 @@ export class StudyReplica implements StudySnapshot {
 
   /** Throws a TunelabError when the op does not fit the current state (never partially applies). */
   check(op: StudyOp): void {
+    if (op.op === "extend") {
+      if (op.v > EXTEND_VERSION) throw new Error(`an "extend" record of format ${op.v}, newer than this tunelab reads (${EXTEND_VERSION}); upgrade tunelab`);
+      this.widened(op.space);
+      return;
+    }
     if (op.op === "trial") {
       if (op.n !== this.trials.length) throw new Error(`journal: trial ${op.n} created out of order (expected ${this.trials.length})`);
       return;
@@ -92,7 +108,7 @@ export class StudyReplica implements StudySnapshot {
   /** What `undo` needs to take `op` back; taken before applying it. */
   undoPoint(op: StudyOp): Undo {
     const n = op.op === "trial" || op.op === "report" || op.op === "sys" || op.op === "end" ? op.n : -1;
-    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps };
+    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps, space: this.space, spaceVersion: this.spaceVersion };
   }
 
   /** Takes back one applied op (the last not yet taken back): a write that failed. */
@@ -104,6 +120,17 @@ export class StudyReplica implements StudySnapshot {
     this.queue.length = u.queue;
     this.applied = u.applied;
     this.sysOps = u.sysOps;
+    if (u.spaceVersion !== this.spaceVersion) {
+      this.space = u.space;
+      this.spaceVersion = u.spaceVersion;
+      this.parsed = undefined;
+    }
+  }
+
+  /** The current space widened by `patch` (throws a TunelabError when it is not a widening). */
+  private widened(patch: SpaceDef): SearchSpace {
+    this.parsed ??= SearchSpace.parse(this.space ?? this.spec.space);
+    return widenSpace(this.parsed, patch, "extend");
   }
 
   apply(op: StudyOp): void {
@@ -111,6 +138,13 @@ export class StudyReplica implements StudySnapshot {
     switch (op.op) {
       case "study":
         return;
+      case "extend": {
+        const s = this.widened(op.space);
+        this.parsed = s;
+        this.space = s.toJSON();
+        this.spaceVersion++;
+        return;
+      }
       case "enqueue":
         this.queue.push(op.params);
         return;

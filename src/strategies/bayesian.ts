@@ -63,6 +63,7 @@ import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
 import { SOBOL_MAX_DIM, SobolSequence } from "../math/sobol";
 import { warpOutputs } from "../math/warp";
 import type { FrozenTrial } from "../model/trial";
+import type { JsonObject } from "../util/json";
 import { GP_KEY, gpThetaOf } from "../record/system";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
@@ -121,6 +122,15 @@ const REFIT_EVERY = 5;
 /** The key, in a trial's system record, of the GP state saved with its proposal. */
 export { GP_KEY };
 
+/** The key, in that GP state, of the space version its hyperparameters were fitted on (absent: 0). */
+const GP_SPACE_KEY = "space";
+
+function gpSpaceOf(system: FrozenTrial["system"]): number {
+  const g = system[GP_KEY] as Record<string, unknown> | undefined;
+  const v = g && typeof g === "object" ? g[GP_SPACE_KEY] : undefined;
+  return typeof v === "number" ? v : 0;
+}
+
 interface Observations {
   readonly trials: readonly FrozenTrial[];
   readonly inputs: GpInputs;
@@ -163,9 +173,14 @@ export class BayesianStrategy implements Strategy {
     }
     const rng = ctx.rng(RngPurpose.model);
     const obs = this.observations(complete, ctx.snapshot.spec.direction, ctx.seed);
-    const fit = this.fit(obs, ctx.snapshot.trials, complete.length);
+    // Hyperparameters fitted on an older space (before study.extendSpace) are length scales in
+    // other units: the fit starts afresh on the new bounds, and records the version it is for.
+    const version = ctx.snapshot.spaceVersion ?? 0;
+    const fit = this.fit(obs, ctx.snapshot.trials, complete.length, version);
     const w = this.maximize(obs, fit, ctx, rng);
-    return { params: this.model.decode(w), system: { [GP_KEY]: { theta: Array.from(fit.theta) } } };
+    const gp: JsonObject = { theta: Array.from(fit.theta) };
+    if (version !== 0) gp[GP_SPACE_KEY] = version;
+    return { params: this.model.decode(w), system: { [GP_KEY]: gp } };
   }
 
   private sequence(seed: number): SobolSequence {
@@ -221,10 +236,11 @@ export class BayesianStrategy implements Strategy {
    * REFIT_EVERY-th, and reused in between: one more observation among 40 or more moves
    * them little, and the fit (O(n³) per step) is then the largest cost of a proposal.
    */
-  private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number): FitResult {
+  private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number, version: number): FitResult {
     const d = this.model.d;
     let warm: number[] | undefined;
     for (let i = all.length - 1; i >= 0 && !warm; i--) {
+      if (gpSpaceOf(all[i]!.system) !== version) continue;
       const theta = gpThetaOf(all[i]!.system);
       if (theta && theta.length === d + 2) warm = theta;
     }

@@ -1,6 +1,7 @@
 import { bestTrial, isDirection, type Direction, type FrozenTrial, type StudySnapshot, type StudySpec } from "../model/trial";
 import { SearchSpace } from "../space/space";
-import type { Config, SpaceDef } from "../space/types";
+import type { Config, ParamDef, SpaceDef } from "../space/types";
+import { widenSpace } from "../space/extend";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
@@ -59,11 +60,9 @@ export type TellInput =
  */
 export class Study {
   readonly name: string;
-  readonly space: SearchSpace;
   readonly direction: Direction;
   readonly metric: string;
   readonly seed: number;
-  readonly strategy: Strategy;
   readonly stopping?: Stopper;
   readonly storage: Storage;
   readonly retries?: RetryPolicy;
@@ -89,13 +88,15 @@ export class Study {
     snapshot: StudySnapshot;
     retries?: RetryPolicy;
     heartbeat?: HeartbeatPolicy;
+    rebuild?: (space: SearchSpace) => Strategy;
   }) {
     this.name = o.name;
-    this.space = o.space;
     this.direction = o.direction;
     this.metric = o.metric;
     this.seed = o.seed;
-    this.strategy = o.strategy;
+    this.base = { def: undefined, space: o.space, strategy: o.strategy };
+    this.current = this.base;
+    this.rebuild = o.rebuild;
     if (o.stopping) this.stopping = o.stopping;
     this.storage = o.storage;
     this.snap = o.snapshot;
@@ -137,7 +138,9 @@ export class Study {
     const snapshot = await storage.openStudy(spec);
     const stored = snapshot.spec;
     const storedSpace = SearchSpace.parse(stored.space);
-    if (!storedSpace.equals(space)) throw Msg.studyMismatch(o.name, "space", canonicalJson(stored.space), canonicalJson(spec.space));
+    // A study whose space was extended opens with the space it was created with (the notebook's
+    // cell as first run) or with the extended one.
+    if (!storedSpace.equals(space) && !(snapshot.space !== undefined && SearchSpace.parse(snapshot.space).equals(space))) throw Msg.studyMismatch(o.name, "space", canonicalJson(stored.space), canonicalJson(spec.space));
     if (stored.direction !== spec.direction) throw Msg.studyMismatch(o.name, "direction", stored.direction, spec.direction);
     if (stored.metric !== spec.metric) throw Msg.studyMismatch(o.name, "metric", JSON.stringify(stored.metric), JSON.stringify(spec.metric));
     // The seed is part of what makes a study reproducible: a resumed study keeps the stored one.
@@ -152,6 +155,7 @@ export class Study {
       ...(o.stopping ? { stopping: o.stopping } : {}),
       storage,
       snapshot,
+      ...(isStrategy(strategySpec) ? {} : { rebuild: (s: SearchSpace) => createStrategy(strategySpec.name, s, strategySpec.options) }),
       ...(retries ? { retries } : {}),
       // Only a storage another handle can beat to (heartbeatTarget) outlives this process.
       ...(typeof storage.heartbeatTarget === "function" ? { heartbeat } : {}),
@@ -181,7 +185,61 @@ export class Study {
         },
       };
     }
-    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot });
+    const rebuild = (s: SearchSpace): Strategy => createStrategy(spec.strategy.name, s, spec.strategy.options);
+    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot, rebuild });
+  }
+
+  /** The space the study was created with, and its strategy. */
+  private readonly base: SpaceState;
+  /** The space after the latest extension this handle has seen, and the strategy built for it. */
+  private current: SpaceState;
+  /** Builds the study's strategy for an extended space (absent for a strategy object, which is given the new space in each call). */
+  private readonly rebuild: ((space: SearchSpace) => Strategy) | undefined;
+
+  /** The study's search space as it is now: extended (extendSpace), by any handle, or as created. */
+  get space(): SearchSpace {
+    return this.stateOf(this.snap).space;
+  }
+
+  /** The strategy, built for the current space. */
+  get strategy(): Strategy {
+    return this.stateOf(this.snap).strategy;
+  }
+
+  /**
+   * The space and strategy for a snapshot: the snapshot's extended space (src/space/extend.ts)
+   * when it has one, and a strategy rebuilt for it (a bayesian model's encoding, a grid's
+   * positions and a TPE's dimensions all depend on the bounds). One comparison per ask.
+   */
+  private stateOf(snap: StudySnapshot): SpaceState {
+    const def = snap.space;
+    if (def === this.current.def) return this.current;
+    if (def === undefined) return this.base;
+    const space = SearchSpace.parse(def);
+    const strategy = this.rebuild ? this.rebuild(space) : this.base.strategy;
+    this.current = { def, space, strategy };
+    return this.current;
+  }
+
+  /**
+   * Widens the study's space mid-study (issue 17 part 3): `patch` gives the new definition of
+   * each parameter it widens (lower low, higher high, more choices; same type, scale, step and
+   * condition: src/space/extend.ts has the rules, refused with `extend.*` errors). Recorded in
+   * the study's storage as an "extend" operation, so every worker's next ask and a resumed study
+   * use the new space; old trials stay valid. Resolves to the new space.
+   *
+   * @example await study.extendSpace({ lr: float(1e-6, 1, { scale: "log" }) });
+   */
+  async extendSpace(patch: Readonly<Record<string, ParamDef>>): Promise<SearchSpace> {
+    await this.refresh();
+    const before = this.space;
+    // Checked here first, so the error names the caller's field; the storage checks it again
+    // on the state it writes to (another handle may have extended meanwhile).
+    const wider = widenSpace(before, patch, "extendSpace");
+    if (wider.equals(before)) return before;
+    const json = JSON.parse(JSON.stringify(patch)) as SpaceDef;
+    this.snap = await this.storage.extendSpace(this.name, json);
+    return this.space;
   }
 
   /** The latest snapshot this process has seen (read-only; valid until the next call). */
@@ -263,7 +321,8 @@ export class Study {
     const seenCount = seen.trials.length;
     // Retries and enqueued configurations are cheap and decided inside the write.
     const cheap = this.proposeCheap(seen);
-    const prepared: ProposeResult | undefined = cheap ? undefined : this.strategy.propose(proposeContext(seen, this.space, seenCount, this.seed));
+    const state = this.stateOf(seen);
+    const prepared: ProposeResult | undefined = cheap ? undefined : state.strategy.propose(proposeContext(seen, state.space, seenCount, this.seed));
     let stale = false;
     const r = await this.storage.createTrial(this.name, (snap, n, write) => {
       stale = false;
@@ -271,7 +330,8 @@ export class Study {
       if (room !== undefined && !room(snap)) return undefined;
       const first = this.proposeCheap(snap);
       if (first) return this.owned(first);
-      if (!prepared || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
+      // An extension recorded meanwhile (by another handle) makes the proposal one of the old space's.
+      if (!prepared || snap.space !== seen.space || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
         // What it was to be (a retry, a queued configuration) was taken meanwhile, or a
         // worker that saw the same state proposed the same configuration first.
         stale = true;
@@ -305,7 +365,8 @@ export class Study {
   private proposeSwept(snap: StudySnapshot, n: number): NewTrial | undefined {
     const cheap = this.proposeCheap(snap);
     if (cheap) return this.owned(cheap);
-    const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
+    const state = this.stateOf(snap);
+    const r = state.strategy.propose(proposeContext(snap, state.space, n, this.seed));
     if (isDone(r)) return undefined;
     return this.owned(r);
   }
@@ -393,16 +454,18 @@ export class Study {
   async report(trial: number, step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean> {
     const v = this.reportedValues(step, values);
     const value = v[this.metric];
+    const strategy = this.strategy;
     // The stopping decision is made inside the report's write, on the state it holds, and
     // stored with it: two trials reaching a rung at once each see the other's value.
     const decide =
-      value === undefined || (!this.strategy.shouldStop && !this.stopping)
+      value === undefined || (!strategy.shouldStop && !this.stopping)
         ? undefined
         : (snapshot: StudySnapshot, t: FrozenTrial): StopDecision => {
-            const ctx = { snapshot, space: this.space, trial: t, step, value, seed: this.seed };
+            const state = this.stateOf(snapshot);
+            const ctx = { snapshot, space: state.space, trial: t, step, value, seed: this.seed };
             let stop = false;
             let system: JsonObject | undefined;
-            for (const d of [this.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)]) {
+            for (const d of [state.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)]) {
               if (!d) continue;
               if (d.stop) stop = true;
               if (d.system) system = { ...(system ?? {}), ...d.system };
@@ -510,6 +573,13 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
+}
+
+/** A space the study has had, and the strategy built for it (`def`: the snapshot's extended space; undefined: as created). */
+interface SpaceState {
+  readonly def: SpaceDef | undefined;
+  readonly space: SearchSpace;
+  readonly strategy: Strategy;
 }
 
 /** How long a run waits for its heartbeat thread to start before its first trial. */
