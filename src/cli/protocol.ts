@@ -5,6 +5,7 @@ import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
 import { resolveRetries } from "../study/retry";
 import { checkHeartbeat } from "../study/heartbeat";
+import { checkWarmStart, type WarmStartOptions } from "../study/warm-start";
 import { resolveLimits } from "../study/limits";
 import { LimitWatch } from "../study/reached";
 import { createStopper } from "../strategies/registry";
@@ -22,7 +23,7 @@ import { Msg } from "../util/messages";
  */
 
 /** The ops, in the order the protocol lists them (error messages list them so). */
-export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit"] as const;
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "exit", "extend"] as const;
 export type Op = (typeof OPS)[number];
 
 function isOp(v: unknown): v is Op {
@@ -31,13 +32,15 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat", "warmStart"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
   best: ["op", "id", "study"],
   trials: ["op", "id", "study"],
   exit: ["op", "id"],
+  // An addition (issue 17 part 3): widen the study's space mid-study.
+  extend: ["op", "id", "study", "space"],
 };
 
 /** What the strategy field may name, for messages (createStrategy has the last word). */
@@ -139,6 +142,8 @@ export class ProtocolSession {
         return this.trials(r);
       case "exit":
         return Promise.resolve({});
+      case "extend":
+        return this.extend(r);
     }
   }
 
@@ -169,7 +174,17 @@ export class ProtocolSession {
     const retries = resolveRetries(optional(r["retries"]));
     const heartbeat = checkHeartbeat(optional(r["heartbeat"]));
     const storage = await this.storageFor(r["storage"]);
+    // An addition (issue 17 part 2): {"parents": [...], "type": "identical" | "transfer", "storage": ...}.
+    const ws = optional(r["warmStart"]);
+    let warmStart: WarmStartOptions | undefined;
+    if (ws !== undefined) {
+      if (!isPlainObject(ws)) throw Msg.badField("warmStart", ws, 'an object {"parents": ["study-a"], "type": "identical" | "transfer"}');
+      for (const k of Object.keys(ws)) if (!["parents", "type", "storage"].includes(k)) throw Msg.unknownRequestField("create", `warmStart.${k}`, ["parents", "type", "storage"]);
+      const { parents, type } = checkWarmStart(ws, name);
+      warmStart = { parents, type, ...(ws["storage"] !== undefined && ws["storage"] !== null ? { storage: await this.storageFor(ws["storage"]) } : {}) };
+    }
     const study = await Study.open({
+      ...(warmStart ? { warmStart } : {}),
       ...(retries ? { retries } : {}),
       ...(heartbeat ? { heartbeat } : {}),
       ...(stopping ? { stopping } : {}),
@@ -247,6 +262,14 @@ export class ProtocolSession {
     const study = this.study(r);
     await study.refresh();
     return { trials: study.trials.map(trialJson) };
+  }
+
+  /** `extend`: widens the study's space (study.extendSpace's rules); replies with the space as it now is. */
+  private async extend(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    if (r["space"] === undefined || r["space"] === null) throw Msg.missingField("extend", "space", "an object: parameter name → its wider definition");
+    const space = await study.extendSpace(r["space"] as never);
+    return { space: space.toJSON() as unknown as JsonValue };
   }
 
   private study(r: Request): Study {

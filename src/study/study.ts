@@ -2,6 +2,8 @@ import { bestTrial, isDirection, type Direction, type FrozenTrial, type StudySna
 import { SearchSpace } from "../space/space";
 import type { Config, ParamDef, SpaceDef } from "../space/types";
 import { widenSpace } from "../space/extend";
+import { openStorage } from "../storage/open";
+import { checkWarmStart, readParents, type PriorSet, type WarmStartOptions } from "./warm-start";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
@@ -45,6 +47,8 @@ export interface StudyOptions {
    * every 10 s, a grace of 60 s. Storages in memory have none (nothing outlives the process).
    */
   readonly heartbeat?: HeartbeatOptions;
+  /** Parent studies to warm-start from (warm-start.ts); fixed when the study is created. */
+  readonly warmStart?: WarmStartOptions;
 }
 
 /** How a trial ended, as told by the caller. */
@@ -89,6 +93,7 @@ export class Study {
     retries?: RetryPolicy;
     heartbeat?: HeartbeatPolicy;
     rebuild?: (space: SearchSpace) => Strategy;
+    prior?: PriorSet;
   }) {
     this.name = o.name;
     this.direction = o.direction;
@@ -97,6 +102,7 @@ export class Study {
     this.base = { def: undefined, space: o.space, strategy: o.strategy };
     this.current = this.base;
     this.rebuild = o.rebuild;
+    this.prior = o.prior;
     if (o.stopping) this.stopping = o.stopping;
     this.storage = o.storage;
     this.snap = o.snapshot;
@@ -123,6 +129,16 @@ export class Study {
     const strategySpec = o.strategy ?? { name: "random" };
     const strategy = isStrategy(strategySpec) ? strategySpec : createStrategy(strategySpec.name, space, strategySpec.options);
     const storage: Storage = o.storage ?? new MemoryStorage();
+    const ws = o.warmStart !== undefined ? checkWarmStart(o.warmStart, o.name) : undefined;
+    const given = o.warmStart?.storage;
+    const parentStorage = given === undefined ? storage : typeof given === "string" ? await openStorage(given, { field: "warmStart.storage" }) : given;
+    let fresh: Awaited<ReturnType<typeof readParents>> | undefined;
+    try {
+      // The parents are read before the study is created: their trial counts are part of its spec.
+      fresh = ws ? await readParents(parentStorage, ws.parents, ws.type, o.direction, undefined) : undefined;
+    } finally {
+      if (typeof given === "string") await parentStorage.close();
+    }
     const spec: StudySpec = {
       name: o.name,
       space: space.toJSON(),
@@ -134,6 +150,7 @@ export class Study {
       },
       seed: o.seed ?? freshSeed(),
       createdAt: Date.now(),
+      ...(fresh ? { warmStart: { ...fresh.spec, ...(parentStorage.location !== storage.location ? { storage: parentStorage.location } : {}) } } : {}),
     };
     const snapshot = await storage.openStudy(spec);
     const stored = snapshot.spec;
@@ -145,6 +162,11 @@ export class Study {
     if (stored.metric !== spec.metric) throw Msg.studyMismatch(o.name, "metric", JSON.stringify(stored.metric), JSON.stringify(spec.metric));
     // The seed is part of what makes a study reproducible: a resumed study keeps the stored one.
     if (o.seed !== undefined && o.seed !== stored.seed) throw Msg.studyMismatch(o.name, "seed", String(stored.seed), String(o.seed));
+    const created = canonicalJson(stored as unknown as JsonObject) === canonicalJson(spec as unknown as JsonObject);
+    if (ws && !created && (stored.warmStart?.type !== ws.type || canonicalJson(stored.warmStart.parents.map((p) => p.study)) !== canonicalJson(ws.parents))) {
+      throw Msg.warmStartMismatch(o.name, stored.warmStart ? canonicalJson(stored.warmStart as unknown as JsonObject) : "none", canonicalJson({ type: ws.type, parents: ws.parents }));
+    }
+    const prior = created ? fresh?.prior : await storedPrior(stored, storage, typeof given === "string" ? undefined : given);
     return new Study({
       name: o.name,
       space,
@@ -156,6 +178,7 @@ export class Study {
       storage,
       snapshot,
       ...(isStrategy(strategySpec) ? {} : { rebuild: (s: SearchSpace) => createStrategy(strategySpec.name, s, strategySpec.options) }),
+      ...(prior ? { prior } : {}),
       ...(retries ? { retries } : {}),
       // Only a storage another handle can beat to (heartbeatTarget) outlives this process.
       ...(typeof storage.heartbeatTarget === "function" ? { heartbeat } : {}),
@@ -186,8 +209,12 @@ export class Study {
       };
     }
     const rebuild = (s: SearchSpace): Strategy => createStrategy(spec.strategy.name, s, spec.strategy.options);
-    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot, rebuild });
+    const prior = await storedPrior(spec, storage, undefined);
+    return new Study({ name, space, direction: spec.direction, metric: spec.metric, seed: spec.seed, strategy, storage, snapshot, rebuild, ...(prior ? { prior } : {}) });
   }
+
+  /** The parents' trials when the study warm-starts (warm-start.ts). */
+  private readonly prior: PriorSet | undefined;
 
   /** The space the study was created with, and its strategy. */
   private readonly base: SpaceState;
@@ -321,8 +348,7 @@ export class Study {
     const seenCount = seen.trials.length;
     // Retries and enqueued configurations are cheap and decided inside the write.
     const cheap = this.proposeCheap(seen);
-    const state = this.stateOf(seen);
-    const prepared: ProposeResult | undefined = cheap ? undefined : state.strategy.propose(proposeContext(seen, state.space, seenCount, this.seed));
+    const prepared: ProposeResult | undefined = cheap ? undefined : this.proposeWith(seen, seenCount);
     let stale = false;
     const r = await this.storage.createTrial(this.name, (snap, n, write) => {
       stale = false;
@@ -365,10 +391,17 @@ export class Study {
   private proposeSwept(snap: StudySnapshot, n: number): NewTrial | undefined {
     const cheap = this.proposeCheap(snap);
     if (cheap) return this.owned(cheap);
-    const state = this.stateOf(snap);
-    const r = state.strategy.propose(proposeContext(snap, state.space, n, this.seed));
+    const r = this.proposeWith(snap, n);
     if (isDone(r)) return undefined;
     return this.owned(r);
+  }
+
+  /** The strategy's proposal for trial `n` on `snap`, in the current space, with the warm start's prior. */
+  private proposeWith(snap: StudySnapshot, n: number): ProposeResult {
+    const state = this.stateOf(snap);
+    if (!this.prior) return state.strategy.propose(proposeContext(snap, state.space, n, this.seed));
+    const r = state.strategy.propose(proposeContext(snap, state.space, n, this.seed, this.prior.observations(state.space)));
+    return isDone(r) ? r : this.prior.dedupe(r, state.space, this.seed, n);
   }
 
   /** The new trial with its owner, this process, when trials have heartbeats (a study in memory has no other worker). */
@@ -572,6 +605,23 @@ export class Study {
   async enqueue(config: Readonly<Config>): Promise<void> {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
+  }
+}
+
+/**
+ * The prior of a stored study that warm-starts: its parents' trials as recorded at creation,
+ * read from `parents` (given again by the caller), the location recorded, or the study's storage.
+ */
+async function storedPrior(spec: StudySpec, storage: Storage, parents: Storage | undefined): Promise<PriorSet | undefined> {
+  const ws = spec.warmStart;
+  if (!ws) return undefined;
+  const own = parents ?? (ws.storage !== undefined ? await openStorage(ws.storage) : undefined);
+  try {
+    const names = ws.parents.map((p) => p.study);
+    const counts = ws.parents.map((p) => p.trials);
+    return (await readParents(own ?? storage, names, ws.type, spec.direction, counts)).prior;
+  } finally {
+    if (own && !parents) await own.close();
   }
 }
 
