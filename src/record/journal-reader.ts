@@ -227,13 +227,7 @@ export class JournalLineReader {
       case "study":
         return "a second study record";
       case "extend":
-        try {
-          r.check(op);
-        } catch (e) {
-          return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
-        }
-        r.apply(op);
-        return null;
+        return applyIfFits(r, op);
       case "enqueue": {
         const i = op.i;
         if (i === undefined || i === r.queue.length) {
@@ -269,13 +263,7 @@ export class JournalLineReader {
           return SET_ASIDE;
         }
         if (r.isLost(n)) return SET_ASIDE;
-        try {
-          r.check(op);
-        } catch (e) {
-          return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
-        }
-        r.apply(op);
-        return null;
+        return applyIfFits(r, op);
       }
     }
   }
@@ -344,6 +332,17 @@ export class JournalLineReader {
     if (p.aside) parts.push(`${p.aside} ${p.aside === 1 ? "record" : "records"} of lost or not yet created trials ${p.aside === 1 ? "was" : "were"} set aside (the first at line ${p.asideLine}).`);
     if (parts.length) this.warn(`${this.where}: ${parts.join(" ")}`);
   }
+}
+
+/** Applies `op` when the replica's check accepts it: null, else why it doesn't fit. */
+function applyIfFits(r: StudyReplica, op: StudyOp): string | null {
+  try {
+    r.check(op);
+  } catch (e) {
+    return `does not fit the study: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  r.apply(op);
+  return null;
 }
 
 function size(bytes: number): string {

@@ -18,6 +18,7 @@ import { TunelabError } from "../../src/util/errors";
 import { checkStudyFile } from "../../src/command/study-file";
 import { tune } from "../../src/dsl/tuner";
 import { tempDir } from "../storage/workers/build";
+import { refusal } from "../helpers/refusal";
 import { ServeChild, builtMain } from "../cli/serve-child";
 
 const dirs: string[] = [];
@@ -31,13 +32,7 @@ function dir(): string {
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TunelabError);
-    return (e as TunelabError).code;
-  }
-  throw new Error("expected a refusal");
+  return (await refusal(p)).code;
 }
 
 const SPACE = { x: float(0, 1), y: float(0, 1) };
