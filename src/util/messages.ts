@@ -261,8 +261,6 @@ export const Msg = {
     err("extend.condition_change", `${field}.when`, `${field}: extendSpace may not change a parameter's condition (when); give the same "when" or leave it out.`),
   extendEmpty: (field: string) =>
     err("extend.empty", field, `${field} must name at least one parameter to widen, e.g. { lr: float(1e-6, 1, { scale: "log" }) }.`),
-  extendCustomStrategy: (name: string) =>
-    err("extend.custom_strategy", "space", `the study's strategy ${show(name)} is a custom object: it was built for the old space and cannot be rebuilt for the extended one; register it (registerStrategy) so it can be created by name, then extend.`),
   warmStartParents: (field: string, got: unknown, max: number) =>
     err("warm_start.bad_parents", field, `${field} must be an array of 1 to ${max} distinct study names, but got ${show(got)}.`),
   warmStartType: (field: string, got: unknown) =>
