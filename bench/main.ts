@@ -10,6 +10,7 @@ import { suite as notebook } from "./suites/notebook";
 import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
 import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
+import { parseTlMethod } from "./lib/mfsuite/methods";
 import { suite as run } from "./suites/run";
 import { suite as journal } from "./suites/journal";
 import { suite as workers } from "./suites/workers";
@@ -30,6 +31,13 @@ options:
   --methods a,b      hyperband suite: only these methods (tunelab tl_*, par_*, mlp_* and
                      mf_bench.py's Optuna methods; default all)
   --no-optuna        tunelab rows only (no Python)
+  hyperband suite (the multi-fidelity suite, bench/lib/mfsuite/):
+  --problems a,b     only these problems       --set dev|validation|all (default all)
+  --jobs N           processes per side (tunelab, Optuna; default 2), both sides at once
+  --tl-method 'key={"strategy":"hyperband","options":{...}}'   (repeatable) an extra tunelab
+                     method; maxResource is the problem's unless given
+  --optuna-cache DIR development only: reuse Optuna records (keyed by Optuna's version, the
+                     problem's fingerprint, mf_suite.py, method, seed); README never written
   --quick            workers suite: fewer trials per run and a 3k-trial long study
   --cpu-prof DIR     write V8 CPU profiles of tunelab's worker processes into DIR
   --readme           write bench/README.md even for non-default options or without Optuna rows
@@ -53,6 +61,7 @@ function parse(argv: string[]): Parsed | undefined {
   let readme: Parsed["readme"] = "auto";
   let methods: string[] | undefined;
   let quick = false;
+  const mf: { problems?: string[]; set?: "dev" | "validation" | "all"; jobs?: number; optunaCache?: string; tlMethods?: string[] } = {};
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, not ${v}`);
@@ -70,6 +79,17 @@ function parse(argv: string[]): Parsed | undefined {
     } else if (a === "--methods") {
       methods = (argv[++i] ?? "").split(",").filter(Boolean);
       for (const m of methods) if (!HYPERBAND_METHOD_KEYS.includes(m)) throw new Error(`unknown method ${m} (methods: ${HYPERBAND_METHOD_KEYS.join(", ")})`);
+    } else if (a === "--problems") mf.problems = (argv[++i] ?? "").split(",").filter(Boolean);
+    else if (a === "--set") {
+      const v = argv[++i];
+      if (v !== "dev" && v !== "validation" && v !== "all") throw new Error(`--set needs dev, validation or all, not ${v}`);
+      mf.set = v;
+    } else if (a === "--jobs") mf.jobs = num(a, argv[++i], 1);
+    else if (a === "--optuna-cache") mf.optunaCache = argv[++i];
+    else if (a === "--tl-method") {
+      const v = argv[++i] ?? "";
+      parseTlMethod(v);
+      (mf.tlMethods ??= []).push(v);
     } else if (a === "--no-optuna") optuna = false;
     else if (a === "--quick") quick = true;
     else if (a === "--cpu-prof") cpuProf = argv[++i];
@@ -84,9 +104,10 @@ function parse(argv: string[]): Parsed | undefined {
     return s;
   });
   if (cpuProf) fs.mkdirSync(cpuProf, { recursive: true });
-  const isDefault = seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf && !methods && !quick;
+  const isDefault =
+    seeds === 10 && trials === 100 && longTrials === 1000 && functions.length === FUNCTION_NAMES.length && optuna && !cpuProf && !methods && !quick && !mf.problems && !mf.set && !mf.optunaCache && !mf.tlMethods;
   const command = process.env["npm_lifecycle_event"] === "bench" ? `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` : `node bench/run.js ${argv.join(" ")}`.trim();
-  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), ...(methods ? { methods } : {}), ...(quick ? { quick } : {}), isDefault, command } };
+  return { suites, readme, options: { seeds, trials, longTrials, functions, optuna, ...(cpuProf ? { cpuProf } : {}), ...(methods ? { methods } : {}), ...(quick ? { quick } : {}), ...mf, isDefault, command } };
 }
 
 async function main(): Promise<void> {

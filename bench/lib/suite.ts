@@ -18,6 +18,12 @@ export interface SuiteOptions {
   readonly optuna: boolean;
   /** The hyperband suite's methods (--methods; default all). */
   readonly methods?: readonly string[];
+  /** hyperband suite (multi-fidelity suite): --problems, --set, --jobs, --optuna-cache, --tl-method (repeatable). */
+  readonly problems?: readonly string[];
+  readonly set?: "dev" | "validation" | "all";
+  readonly jobs?: number;
+  readonly optunaCache?: string;
+  readonly tlMethods?: readonly string[];
   /** A shorter run (--quick; the suites that have one say what it leaves out). */
   readonly quick?: boolean;
   /** When set, tunelab's worker processes write V8 CPU profiles (.cpuprofile) here. */

@@ -2,7 +2,7 @@ import type { SearchSpace } from "../space/space";
 import { Msg } from "../util/messages";
 import { isPlainObject, type JsonObject } from "../util/json";
 import { HyperbandBrackets } from "./multifidelity/brackets";
-import { countAtLevel, MODEL_KEY, snapshotAtLevel } from "./multifidelity/levels";
+import { countAtLevel, MODEL_KEY, snapshotAtLevel, snapshotByProgress } from "./multifidelity/levels";
 import { bracketProbabilities, recentComplete, rungTrust } from "./multifidelity/trust";
 import { RngPurpose } from "../util/rng";
 import { stoppedBy } from "../record/system";
@@ -14,6 +14,8 @@ import { isDone, type ProposeContext, type ProposeResult, type StopContext, type
 /** How new configurations are chosen: at random (Hyperband, ASHA) or by a model (BOHB-like). */
 export const SAMPLERS = ["random", "tpe", "bayesian"] as const;
 export type MultiFidelitySampler = (typeof SAMPLERS)[number];
+/** What a model sampler is fitted on (see HyperbandOptions.modelData). */
+export const MODEL_DATA = ["auto", "level", "progress"] as const;
 
 export interface HyperbandOptions {
   /** The study's seed (the same as `.seed()`). */
@@ -25,10 +27,20 @@ export interface HyperbandOptions {
   /** Reduction factor: about 1/eta of the trials at a rung go on to the next (default 3). */
   readonly eta?: number;
   /**
-   * How new configurations are chosen (default "random"). "tpe" or "bayesian": a model fitted
-   * on the largest budget level that enough trials have reached (BOHB-like).
+   * How new configurations are chosen (default "tpe"): a model ("tpe" or "bayesian") fitted on
+   * the trials as `modelData` says, or "random" (classic Hyperband / ASHA). The default was
+   * chosen on the multi-fidelity suite's aggregate ranks (bench/README.md, notes/MULTIFIDELITY.md).
    */
   readonly sampler?: MultiFidelitySampler;
+  /**
+   * What the model sampler is fitted on. "level" (BOHB's rule; asha's default): the trials that
+   * reached the largest budget level at least `minObservations` trials reached, with their values
+   * there. "progress" (Optuna's TPE with a pruner does this): every trial, ranked by the furthest
+   * level it reached and then by its value there. "auto" (hyperband's default): "progress" until
+   * `minObservations` trials have run the full budget, then only those, with their final values —
+   * so the model is never fitted on a low rung alone, where fast learners look best.
+   */
+  readonly modelData?: (typeof MODEL_DATA)[number];
   /** Options of the model's strategy ("tpe" or "bayesian"), e.g. `{ startupTrials: 10 }`. */
   readonly samplerOptions?: Readonly<Record<string, unknown>>;
   /**
@@ -57,7 +69,7 @@ export interface AshaOptions extends HyperbandOptions {
   readonly minEarlyStoppingRate?: number;
 }
 
-const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations"] as const;
+const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations", "modelData"] as const;
 
 /**
  * Bounds of the integer options. Brackets deal trials in rounds of about 2–3 ×
@@ -103,6 +115,7 @@ export class HyperbandStrategy implements Strategy {
   readonly costly: boolean;
   private readonly minObservations: number;
   private readonly adaptive: boolean;
+  private readonly modelData: (typeof MODEL_DATA)[number];
   /** Budget levels a model can be fitted on, largest first. */
   private readonly levels: readonly number[];
 
@@ -125,7 +138,7 @@ export class HyperbandStrategy implements Strategy {
       throw Msg.badOption("options.minEarlyStoppingRate", rate, `an integer from 0 to ${this.brackets.bracketCount - 2}, so that trials have a rung below maxResource=${maxResource} to be judged at`);
     }
     this.adaptive = name === "hyperband" && optEnum("options.brackets", o["brackets"], ["fixed", "adaptive"] as const, "fixed") === "adaptive";
-    const sampler = optEnum("options.sampler", o["sampler"], SAMPLERS, "random");
+    const sampler = optEnum("options.sampler", o["sampler"], SAMPLERS, "tpe");
     const so = o["samplerOptions"];
     if (so !== undefined && !isPlainObject(so)) throw Msg.badOption("options.samplerOptions", so, "an object (the options of the sampler's strategy)");
     if (so !== undefined && sampler === "random") throw Msg.badOption("options.samplerOptions", so, 'absent with sampler "random" (it has no options)');
@@ -135,6 +148,7 @@ export class HyperbandStrategy implements Strategy {
     if (sampler !== "random") {
       this.model = modelFactory(sampler, space, { ...(so ?? {}), ...(o["seed"] !== undefined ? { seed: o["seed"] } : {}) }, "options.samplerOptions");
     }
+    this.modelData = optEnum("options.modelData", o["modelData"], MODEL_DATA, name === "asha" ? "level" : "auto");
     this.costly = this.model !== undefined;
     const levels = this.brackets.decisionRungs(this.brackets.firstBracket);
     this.levels = [maxResource, ...levels.reverse()];
@@ -148,10 +162,17 @@ export class HyperbandStrategy implements Strategy {
       const p = this.random.propose(ctx);
       return { params: p.params, system: record, budget: b.maxResource };
     }
-    const level = this.modelLevel(ctx);
-    const r = this.model.propose({ ...ctx, snapshot: snapshotAtLevel(ctx.snapshot, level, b.maxResource) });
+    let level = this.modelData === "progress" ? b.maxResource : this.modelLevel(ctx);
+    let byProgress = this.modelData === "progress";
+    if (this.modelData === "auto" && level < b.maxResource) {
+      byProgress = true;
+      level = b.maxResource;
+    }
+    const view = byProgress ? snapshotByProgress(ctx.snapshot, this.levels, b.maxResource) : snapshotAtLevel(ctx.snapshot, level, b.maxResource);
+    const r = this.model.propose({ ...ctx, snapshot: view });
     if (isDone(r)) return { params: this.random.propose(ctx).params, system: record, budget: b.maxResource };
-    return { params: r.params, system: { ...record, [MODEL_KEY]: { ...(r.system ?? {}), budget: level } }, budget: b.maxResource };
+    const fitted: JsonObject = byProgress ? { budget: level, data: "progress" } : { budget: level };
+    return { params: r.params, system: { ...record, [MODEL_KEY]: { ...(r.system ?? {}), ...fitted } }, budget: b.maxResource };
   }
 
   /** A bracket drawn from the rungs' trust (see `brackets: "adaptive"`), reproducibly from the seed and trial number. */

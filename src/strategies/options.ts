@@ -47,3 +47,4 @@ export function optSeed(field: string, v: unknown): number | undefined {
   if (typeof v !== "number" || !Number.isSafeInteger(v)) throw Msg.badOption(field, v, "an integer");
   return v;
 }
+

@@ -7,7 +7,8 @@ import type { Direction, FrozenTrial, StudySnapshot } from "../../src/model/tria
 import { float } from "../../src/space/builders";
 import { SearchSpace } from "../../src/space/space";
 import { HyperbandBrackets } from "../../src/strategies/multifidelity/brackets";
-import { snapshotAtLevel, valueAtLevel } from "../../src/strategies/multifidelity/levels";
+import { snapshotAtLevel, snapshotByProgress, valueAtLevel } from "../../src/strategies/multifidelity/levels";
+import fc from "fast-check";
 import { promotable, rungRecord } from "../../src/strategies/multifidelity/rungs";
 import { createStrategy } from "../../src/strategies/registry";
 import { isDone, proposeContext } from "../../src/strategies/strategy";
@@ -110,6 +111,48 @@ describe("levels (what a model-guided sampler is fitted on)", () => {
     const s = snapshotAtLevel(snap([t(0, "complete", [[1, 5], [3, 1]], 1), t(1, "pruned", [[1, 9]]), t(2, "running", [[1, 2]]), t(3, "failed", []), t(4, "pruned", [[1, 7], [3, 6]]), t(5, "running", [[1, 2], [3, 8]])]), 3, 9);
     expect(s.trials.map((x) => [x.number, x.state, x.value])).toEqual([[0, "complete", 1], [2, "running", undefined], [4, "complete", 6], [5, "complete", 8]]);
     expect(s.trials[0]!.system).toEqual({ budget: 1 });
+  });
+
+  it("by progress: every finished trial ranked by the furthest level it reached, then by its value there, as normal scores", () => {
+    // levels 9 (full), 3, 1; minimizing.
+    const trials = [
+      t(0, "complete", [[1, 5], [3, 4], [9, 3]], 3), // reached 9: best rank
+      t(1, "pruned", [[1, 0.1]]), // stopped at 1 with the lowest value of all: still below every trial that got further
+      t(2, "pruned", [[1, 6], [3, 2]]), // reached 3
+      t(3, "running", [[1, 2]]), // running: stays running
+      t(4, "failed", []), // no value anywhere: left out
+      t(5, "pruned", [[1, 4], [3, 1]]), // reached 3, better than trial 2 there
+      t(6, "complete", [[1, 1], [3, 1], [9, 8]], 8), // reached 9, worse than trial 0
+    ];
+    const s = snapshotByProgress(snap(trials), [9, 3, 1], 9);
+    expect(s.trials.map((x) => [x.number, x.state])).toEqual([[0, "complete"], [1, "complete"], [2, "complete"], [3, "running"], [5, "complete"], [6, "complete"]]);
+    const v = (n: number) => s.trials.find((x) => x.number === n)!.value!;
+    expect([0, 6, 5, 2, 1].map(v)).toEqual([0, 6, 5, 2, 1].map(v).sort((a, b) => a - b));
+    // Normal scores of ranks 0..4 of 5: symmetric about 0.
+    expect(v(0) + v(1)).toBeCloseTo(0, 12);
+    expect(v(5)).toBeCloseTo(0, 12);
+    expect(s.trials[0]!.system).toEqual({ budget: 1 });
+    // Maximizing: the same order, values mirrored (best highest).
+    const m = snapshotByProgress({ ...snap(trials.map((x) => (x.value !== undefined ? { ...x, value: -x.value } : x)).map((x) => ({ ...x, intermediate: x.intermediate.map(([a, b]) => [a, -b] as [number, number]) }))), spec: { ...snap([]).spec, direction: "maximize" } }, [9, 3, 1], 9);
+    expect(m.trials.map((x) => x.value)).toEqual(s.trials.map((x) => (x.value === undefined ? undefined : -x.value)));
+  });
+
+  it("by progress, for any study: trials that got further always rank better, and ties in level are ordered by value", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 27 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.boolean()), { maxLength: 40 }), (rows) => {
+        const trials = rows.map(([last, v, done], n) => t(n, done && last === 27 ? "complete" : "pruned", Array.from({ length: last }, (_, i) => [i + 1, v + (last - i)] as [number, number]), done && last === 27 ? v : undefined));
+        const levels = [27, 9, 3, 1];
+        const s = snapshotByProgress(snap(trials), levels, 27);
+        const depth = (tr: FrozenTrial) => levels.findIndex((l) => valueAtLevel(tr, l, 27) !== undefined);
+        const at = (tr: FrozenTrial) => valueAtLevel(tr, levels[depth(tr)]!, 27)!;
+        for (const a of s.trials) for (const b of s.trials) {
+          const ta = trials[a.number]!, tb = trials[b.number]!;
+          if (depth(ta) < depth(tb) || (depth(ta) === depth(tb) && at(ta) < at(tb))) expect(a.value!).toBeLessThan(b.value!);
+        }
+        expect(s.trials.length).toBe(trials.length);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -237,7 +280,7 @@ describe("hyperband studies", () => {
   });
 
   it.each(["tpe", "bayesian"] as const)("sampler %s: fits on the largest level with enough trials, and moves up as trials get there", async (sampler) => {
-    const study = declare(`mg-${sampler}`, { sampler, minObservations: 6 }).limits({ trials: 45 }).objective((p, t) => trainLoop(p, t));
+    const study = declare(`mg-${sampler}`, { sampler, minObservations: 6, modelData: "level" }).limits({ trials: 45 }).objective((p, t) => trainLoop(p, t));
     await study.run();
     const levels = study.trials.map((t) => (t.system["model"] as { budget?: number } | undefined)?.budget);
     expect(levels.every((l) => l !== undefined)).toBe(true);
@@ -252,6 +295,23 @@ describe("hyperband studies", () => {
     expect(mean(xs.slice(-15))).toBeLessThan(mean(xs.slice(0, 10)));
   });
 
+  it("defaults: tpe fitted by progress until enough trials ran the full budget, then on those only", async () => {
+    const study = declare("mg-auto", { minObservations: 6 }).limits({ trials: 60 }).objective((p, t) => trainLoop(p, t));
+    await study.run();
+    const model = study.trials.map((t) => t.system["model"] as { budget?: number; data?: string } | undefined);
+    // Every proposal came from the model (tpe), with a budget record.
+    expect(model.every((m) => m !== undefined && m.budget === 27)).toBe(true);
+    // Until 6 trials completed, the model saw every trial ranked by progress; after, the complete ones only.
+    const completeBefore = (n: number) => study.trials.filter((t) => t.number < n && t.state === "complete").length;
+    const firstLevel = model.findIndex((m) => m!.data === undefined);
+    expect(model[0]!.data).toBe("progress");
+    expect(firstLevel).toBeGreaterThan(0);
+    for (let i = firstLevel; i < model.length; i++) expect(model[i]!.data, `trial ${i}`).toBeUndefined();
+    expect(completeBefore(firstLevel)).toBeGreaterThanOrEqual(6);
+    expect(completeBefore(firstLevel - 1)).toBeLessThanOrEqual(6);
+    checkBookkeeping(study.trials, 27, 3);
+  });
+
   it("rejects bad options naming the field and the allowed values", () => {
     const bad: [Record<string, unknown> | undefined, string][] = [
       [undefined, "options.maxResource"],
@@ -261,7 +321,8 @@ describe("hyperband studies", () => {
       [{ maxResource: 27, minResource: 0 }, "options.minResource"],
       [{ maxResource: 27.5 }, "options.maxResource"],
       [{ maxResource: 27, sampler: "grid" }, "options.sampler"],
-      [{ maxResource: 27, samplerOptions: { startupTrials: 3 } }, "options.samplerOptions"],
+      [{ maxResource: 27, sampler: "random", samplerOptions: { startupTrials: 3 } }, "options.samplerOptions"],
+      [{ maxResource: 27, modelData: "rung" }, "options.modelData"],
       // The sampler's own options are named where they sit in the request.
       [{ maxResource: 27, sampler: "tpe", samplerOptions: { nope: 1 } }, "options.samplerOptions.nope"],
       [{ maxResource: 27, sampler: "tpe", samplerOptions: { candidates: 1e9 } }, "options.samplerOptions.candidates"],

@@ -1,6 +1,12 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
 import { MODEL_KEY, modelRecordOf } from "../../record/system";
 import type { JsonObject } from "../../util/json";
+import { erfinv } from "../../math/special";
+
+/** Φ⁻¹(p), 0 < p < 1. */
+function normalQuantile(p: number): number {
+  return Math.SQRT2 * erfinv(2 * p - 1);
+}
 
 /** The key, in a trial's system record, of what the model-guided sampler saved with its proposal. */
 export { MODEL_KEY };
@@ -57,4 +63,44 @@ export function snapshotAtLevel(snap: StudySnapshot, level: number, maxResource:
     );
   }
   return { spec: snap.spec, trials, queue: snap.queue };
+}
+
+/**
+ * The study as a model sees it when it learns from every trial at once (Optuna's TPE with a
+ * pruner does this; BOHB uses one budget level): each trial that reached at least one level is
+ * placed by how far it got, then by its value at the furthest level it reached — a trial that
+ * reached budget 27 ranks above every trial stopped before 27, whatever their values — and is
+ * given as complete with a value that encodes that rank: the normal score Φ⁻¹((rank + ½)/n),
+ * best lowest (highest when maximizing), so a model that reads values (the GP) sees the same
+ * order that one reading ranks (TPE) does, on a scale that does not depend on the objective's.
+ * Running trials below their first level stay running; trials with no value at any level
+ * (failed before the first) are left out.
+ *
+ * `levels`: the budget levels, largest first (maxResource first).
+ */
+export function snapshotByProgress(snap: StudySnapshot, levels: readonly number[], maxResource: number): StudySnapshot {
+  const sign = snap.spec.direction === "minimize" ? 1 : -1;
+  const placed: { t: FrozenTrial; depth: number; v: number }[] = [];
+  const keep: FrozenTrial[] = [];
+  for (const t of snap.trials) {
+    if (t.state === "running") {
+      keep.push({ ...t, system: modelRecordOf(t.system) ?? {} });
+      continue;
+    }
+    for (let d = 0; d < levels.length; d++) {
+      const v = valueAtLevel(t, levels[d]!, maxResource);
+      if (v !== undefined && Number.isFinite(v)) {
+        placed.push({ t, depth: d, v: sign * v });
+        break;
+      }
+    }
+  }
+  placed.sort((a, b) => a.depth - b.depth || a.v - b.v || a.t.number - b.t.number);
+  const n = placed.length;
+  placed.forEach((p, rank) => {
+    const t = p.t;
+    keep.push({ number: t.number, state: "complete", params: t.params, value: sign * normalQuantile((rank + 0.5) / n), metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system: modelRecordOf(t.system) ?? {} });
+  });
+  keep.sort((a, b) => a.number - b.number);
+  return { spec: snap.spec, trials: keep, queue: snap.queue };
 }

@@ -1,0 +1,200 @@
+/**
+ * The multi-fidelity suite's report: per-problem tables, the aggregate rank table and the
+ * targets of issue 15, from the records of both sides (run.ts SuiteRecord).
+ *
+ * A cell is "value at K x R": the best final loss of a complete trial (one that ran all R
+ * steps) that ended within K x R steps spent by the study; regret = value - fStar when the
+ * problem's optimum is known. Ranks: for each problem x seed x budget, the methods that have a
+ * record there are ranked by their cell (lower is better; ties, including "no complete trial
+ * yet" = +inf, share the average of their ranks); a method without a record for that seed is
+ * left out of that cell.
+ */
+import { fmtRegret, qcell } from "../mf-report";
+import { mean, median } from "../stats";
+import { BUDGET_MULTS, type SuiteRecord } from "./run";
+
+export interface ProblemInfo {
+  readonly name: string;
+  readonly set: "dev" | "validation";
+  readonly maxResource: number;
+  readonly fStar?: number;
+  readonly source?: string;
+}
+
+export interface MethodInfo {
+  readonly key: string;
+  readonly label: string;
+}
+
+/** Best final loss of a complete trial that ended within mult x R steps (+inf when none did). */
+export function valueAt(r: SuiteRecord, mult: number): number {
+  const T = mult * r.max_resource;
+  let best = Infinity;
+  for (const [steps, loss] of r.complete) if (steps <= T && loss < best) best = loss;
+  return best;
+}
+
+/** The table's cell: regret when fStar is known, else the value. */
+export function cellAt(r: SuiteRecord, mult: number, fStar: number | undefined): number {
+  const v = valueAt(r, mult);
+  return fStar === undefined ? v : v - fStar;
+}
+
+/** Ranks of `values` (1 = lowest), ties (+inf included) sharing the average of their ranks. */
+export function averageRanks(values: readonly number[]): number[] {
+  const idx = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+  const ranks = new Array<number>(values.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && values[idx[j + 1]!] === values[idx[i]!]) j++;
+    const avg = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) ranks[idx[k]!] = avg;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/** Every method's ranks over the cells problem x seed at one budget (only problems in `problems`). */
+export function ranksAt(records: readonly SuiteRecord[], methods: readonly string[], problems: readonly ProblemInfo[], mult: number): Map<string, number[]> {
+  const out = new Map<string, number[]>(methods.map((m) => [m, []]));
+  const byCell = new Map<string, SuiteRecord[]>();
+  const names = new Set(problems.map((p) => p.name));
+  for (const r of records) {
+    if (!names.has(r.problem) || !out.has(r.method) || (r.workers ?? 1) !== 1) continue;
+    const k = `${r.problem}\u0000${r.seed}`;
+    if (!byCell.has(k)) byCell.set(k, []);
+    byCell.get(k)!.push(r);
+  }
+  for (const rs of byCell.values()) {
+    if (rs.length < 2) continue;
+    const ranks = averageRanks(rs.map((r) => valueAt(r, mult)));
+    rs.forEach((r, i) => out.get(r.method)!.push(ranks[i]!));
+  }
+  return out;
+}
+
+const RANK_MULTS = [3, 10, 30, 100] as const;
+
+export function rankTable(title: string, records: readonly SuiteRecord[], methods: readonly MethodInfo[], problems: readonly ProblemInfo[]): string[] {
+  if (problems.length === 0) return [];
+  const L: string[] = [`\n**${title}** (${problems.map((p) => p.name).join(", ")})\n`];
+  L.push("| method | cells | " + RANK_MULTS.map((m) => `rank@${m}x median / mean`).join(" | ") + " |");
+  L.push("|---|---|" + RANK_MULTS.map(() => "---|").join(""));
+  const per = RANK_MULTS.map((m) => ranksAt(records, methods.map((x) => x.key), problems, m));
+  const rows = methods
+    .map((m) => ({ m, r: per.map((p) => p.get(m.key)!) }))
+    .filter((x) => x.r[0]!.length > 0)
+    .sort((a, b) => mean(a.r[2]!) - mean(b.r[2]!));
+  for (const { m, r } of rows) L.push(`| ${m.label} | ${r[0]!.length} | ${r.map((x) => `${median(x).toFixed(1)} / ${mean(x).toFixed(2)}`).join(" | ")} |`);
+  return L;
+}
+
+const ms = (x: number) => (!Number.isFinite(x) ? "" : Math.abs(x) >= 0.1 ? x.toFixed(3) : x.toPrecision(2));
+
+export function problemTable(p: ProblemInfo, records: readonly SuiteRecord[], methods: readonly MethodInfo[]): string[] {
+  const what = p.fStar === undefined ? "value" : "regret";
+  const L: string[] = [`\n### ${p.name} (${p.set}; maxResource ${p.maxResource}; ${p.fStar === undefined ? "optimum unknown: cells are the best final loss" : `fStar ${p.fStar}: cells are regret`})\n`];
+  if (p.source) L.push(`${p.source}\n`);
+  L.push("| method | seeds | " + BUDGET_MULTS.map((m) => `${what}@${m}x`).join(" | ") + " | trials | complete | overhead ms/step | proposal ms median / max |");
+  L.push("|---|---|" + BUDGET_MULTS.map(() => "---|").join("") + "---|---|---|---|");
+  for (const m of methods) {
+    const rs = records.filter((r) => r.problem === p.name && r.method === m.key && (r.workers ?? 1) === 1).sort((a, b) => a.seed - b.seed);
+    if (!rs.length) continue;
+    const cells = BUDGET_MULTS.map((k) => qcell(rs.map((r) => cellAt(r, k, p.fStar))));
+    L.push(
+      `| ${m.label} | ${rs.length} | ${cells.join(" | ")} | ${median(rs.map((r) => r.n_trials)).toFixed(0)} | ${median(rs.map((r) => r.n_complete)).toFixed(0)} | ` +
+        `${ms(median(rs.map((r) => r.overhead_ms_per_step)))} | ${ms(median(rs.map((r) => r.ask_ms_median)))} / ${ms(Math.max(...rs.map((r) => r.ask_ms_max)))} |`,
+    );
+  }
+  return L;
+}
+
+/** Median over seeds of a method's cell on a problem (NaN without records). */
+export function medianCell(records: readonly SuiteRecord[], p: ProblemInfo, method: string, mult: number, workers = 1): number {
+  const rs = records.filter((r) => r.problem === p.name && r.method === method && (r.workers ?? 1) === workers);
+  return rs.length ? median(rs.map((r) => cellAt(r, mult, p.fStar))) : NaN;
+}
+
+export interface TargetInput {
+  readonly records: readonly SuiteRecord[];
+  readonly problems: readonly ProblemInfo[];
+  /** The default methods and the full-budget method with the same sampler ("tl_hb" -> "tl_tpe_full"). */
+  readonly defaults: readonly { key: string; label: string; sampler: string; full: string }[];
+  /** tunelab methods by sampler, for the engine-cost targets. */
+  readonly samplerOf: (method: string) => string | undefined;
+  readonly parallelKey: string;
+}
+
+const yes = (ok: boolean) => (ok ? "**met**" : "**missed**");
+
+/** "a <= b" on medians, both present. */
+function le(a: number, b: number): boolean | undefined {
+  if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
+  return a <= b;
+}
+
+function countTarget(name: string, problems: readonly ProblemInfo[], need: number, parts: readonly { p: string; a: number; b: number }[]): string {
+  const have = parts.filter((x) => le(x.a, x.b) !== undefined);
+  if (have.length === 0) return `- ${name}: not measured (rows missing)`;
+  const ok = have.filter((x) => x.a <= x.b).length;
+  const required = Math.ceil(need * have.length);
+  return `- ${name}: ${ok} of ${have.length} problems (need ${required}): ${have.map((x) => `${x.p} ${fmtRegret(x.a)} vs ${fmtRegret(x.b)}${x.a <= x.b ? "" : " ✗"}`).join("; ")}: ${yes(ok >= required)}`;
+}
+
+export function targets(o: TargetInput): string[] {
+  const L: string[] = ["\n### The targets of issue 15\n"];
+  L.push("Medians over seeds, side by side in this run. \"a vs b\": the default's cell, then the one it must not exceed; ✗ marks a problem where it does.");
+  const hb = o.records.some((r) => r.method === "tl_hb");
+  for (const set of ["dev", "validation"] as const) {
+    const ps = o.problems.filter((p) => p.set === set);
+    if (!ps.length) continue;
+    L.push(`\n**${set}** (${ps.map((p) => p.name).join(", ")})\n`);
+    const cell = (p: ProblemInfo, m: string, k: number, w = 1) => medianCell(o.records, p, m, k, w);
+    if (hb) {
+      L.push(countTarget("default hyperband at 10x <= Optuna random search (no pruning) at 30x, on >= 7 of 8 problems", ps, 7 / 8, ps.map((p) => ({ p: p.name, a: cell(p, "tl_hb", 10), b: cell(p, "random_full", 30) }))));
+      for (const k of [10, 30, 100]) {
+        L.push(countTarget(`default hyperband <= Optuna TPE + HyperbandPruner at ${k}x, on >= 6 of 8 problems`, ps, 6 / 8, ps.map((p) => ({ p: p.name, a: cell(p, "tl_hb", k), b: cell(p, "tpe_hb", k) }))));
+      }
+    }
+    for (const d of o.defaults) {
+      L.push(countTarget(`${d.label} (sampler "${d.sampler}") at 100x <= ${d.full} (the same sampler without pruning) at 100x, on every problem`, ps, 1, ps.map((p) => ({ p: p.name, a: cell(p, d.key, 100), b: cell(p, d.full, 100) }))));
+    }
+    const par = ps.filter((p) => o.records.some((r) => r.problem === p.name && r.method === o.parallelKey && r.workers === 4));
+    if (par.length) {
+      const parts = par.map((p) => ({ p: p.name, a: cell(p, o.parallelKey, 30, 4), b: 1.3 * cell(p, o.parallelKey, 30, 1) }));
+      L.push(countTarget("default hyperband with 4 workers (DSL runner, parallel 4) at 30x <= 1.3 x the sequential's, on every problem measured", par, 1, parts));
+    }
+  }
+  // Engine cost (all problems).
+  const tl = o.records.filter((r) => r.side === "tunelab" && (r.workers ?? 1) === 1);
+  const methods = [...new Set(tl.map((r) => r.method))];
+  const cheap = methods.filter((m) => ["random", "tpe"].includes(o.samplerOf(m) ?? ""));
+  if (cheap.length) {
+    const worst = cheap.map((m) => {
+      const perProblem = o.problems.map((p) => tl.filter((r) => r.method === m && r.problem === p.name)).filter((rs) => rs.length);
+      const x = Math.max(...perProblem.map((rs) => median(rs.map((r) => r.overhead_ms_per_step))));
+      const rep = Math.max(...perProblem.map((rs) => median(rs.map((r) => r.report_ms_per_step ?? NaN))));
+      return { m, x, rep };
+    });
+    L.push(
+      `\n- engine cost per reported step < 0.02 ms, random and tpe sampling (median over seeds, the worst problem), as time inside report(): ` +
+        worst.map((w) => `${w.m} ${ms(w.rep)}`).join("; ") +
+        ` ms: ${yes(worst.every((w) => w.rep < 0.02))}; with every overhead (proposals, tell, the loop) spread over the steps spent: ` +
+        worst.map((w) => `${w.m} ${ms(w.x)}`).join("; ") +
+        ` ms: ${yes(worst.every((w) => w.x < 0.02))}`,
+    );
+  }
+  const bayes = methods.filter((m) => o.samplerOf(m) === "bayesian");
+  if (bayes.length) {
+    const parts = bayes.map((m) => {
+      const rs = tl.filter((r) => r.method === m);
+      return { m, med: median(rs.map((r) => r.ask_ms_median)), max: Math.max(...rs.map((r) => r.ask_ms_max)) };
+    });
+    L.push(
+      `- bayesian proposals < 10 ms each (ask(): median over runs of each run's median, and the slowest single ask of all runs): ` +
+        parts.map((p) => `${p.m} ${ms(p.med)} / ${ms(p.max)} ms`).join("; ") +
+        `: median ${yes(parts.every((p) => p.med < 10))}, every proposal ${yes(parts.every((p) => p.max < 10))}`,
+    );
+  }
+  return L;
+}

@@ -1,0 +1,117 @@
+/**
+ * The multi-fidelity suite's report (bench/lib/mfsuite/report.ts) on synthetic records: cells,
+ * rank aggregation (ties, missing records, "no complete trial yet") and the targets' counting.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { averageRanks, cellAt, medianCell, ranksAt, rankTable, targets, valueAt, type ProblemInfo } from "../../bench/lib/mfsuite/report";
+import type { SuiteRecord } from "../../bench/lib/mfsuite/run";
+
+const P: ProblemInfo = { name: "p", set: "dev", maxResource: 10, fStar: -1 };
+const Q: ProblemInfo = { name: "q", set: "validation", maxResource: 5 };
+
+function rec(problem: ProblemInfo, method: string, seed: number, complete: [number, number][], extra: Partial<SuiteRecord> = {}): SuiteRecord {
+  return {
+    side: method.startsWith("tl_") ? "tunelab" : "optuna",
+    problem: problem.name,
+    set: problem.set,
+    method,
+    seed,
+    max_resource: problem.maxResource,
+    budget_mult: 100,
+    n_trials: complete.length,
+    n_complete: complete.length,
+    total_steps: complete.at(-1)?.[0] ?? 0,
+    complete,
+    wall_s: 1,
+    eval_s: 0.5,
+    overhead_ms_per_trial: 0.1,
+    overhead_ms_per_step: 0.01,
+    ask_ms_median: 0.1,
+    ask_ms_max: 0.2,
+    workers: 1,
+    ...extra,
+  };
+}
+
+describe("cells", () => {
+  it("value at K x R = the best final loss among complete trials that ended within K x R steps; regret subtracts fStar", () => {
+    const r = rec(P, "a", 0, [[10, 5], [25, 3], [30, 4], [100, 1], [1000, -0.5]]);
+    expect(valueAt(r, 1)).toBe(5);
+    expect(valueAt(r, 3)).toBe(3);
+    expect(valueAt(r, 10)).toBe(1);
+    expect(valueAt(r, 100)).toBe(-0.5);
+    expect(cellAt(r, 100, P.fStar)).toBe(0.5);
+    expect(valueAt(rec(P, "a", 0, [[11, 2]]), 1)).toBe(Infinity); // ended past 1 x R
+    expect(cellAt(rec(Q, "a", 0, [[5, 2]]), 1, undefined)).toBe(2);
+  });
+});
+
+describe("averageRanks", () => {
+  it("ties share the average rank, +inf ties included", () => {
+    expect(averageRanks([3, 1, 2])).toEqual([3, 1, 2]);
+    expect(averageRanks([1, 1, 5])).toEqual([1.5, 1.5, 3]);
+    expect(averageRanks([Infinity, 0, Infinity, 0])).toEqual([3.5, 1.5, 3.5, 1.5]);
+  });
+
+  it("ranks sum to n(n+1)/2 and respect the order of the values (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(Infinity)), { minLength: 1, maxLength: 12 }), (vs) => {
+        const r = averageRanks(vs);
+        const n = vs.length;
+        expect(r.reduce((s, x) => s + x, 0)).toBeCloseTo((n * (n + 1)) / 2, 9);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            if (vs[i]! < vs[j]!) expect(r[i]!).toBeLessThan(r[j]!);
+            if (vs[i] === vs[j]) expect(r[i]).toBe(r[j]);
+          }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("ranksAt", () => {
+  it("ranks per problem x seed; a method without a record for a seed is left out of that cell; 4-worker records are not ranked", () => {
+    const rs = [
+      rec(P, "a", 0, [[10, 0]]),
+      rec(P, "b", 0, [[10, 1]]),
+      rec(P, "c", 0, [[10, 1]]),
+      rec(P, "a", 1, [[10, 2]]),
+      rec(P, "b", 1, [[10, 1]]),
+      // c has no seed-1 record
+      rec(P, "a", 2, [[10, 2]]), // alone in its cell: not ranked
+      rec(P, "b", 0, [[10, -9]], { workers: 4 }),
+      rec(Q, "a", 0, [[50, 0]]),
+      rec(Q, "b", 0, []), // no complete trial: +inf
+    ];
+    const r = ranksAt(rs, ["a", "b", "c"], [P], 1);
+    expect(r.get("a")).toEqual([1, 2]);
+    expect(r.get("b")).toEqual([2.5, 1]);
+    expect(r.get("c")).toEqual([2.5]);
+    const q = ranksAt(rs, ["a", "b", "c"], [P, Q], 10);
+    expect(q.get("a")).toEqual([1, 2, 1]);
+    expect(q.get("b")).toEqual([2.5, 1, 2]);
+    const table = rankTable("dev", rs, [{ key: "a", label: "A" }, { key: "b", label: "B" }, { key: "c", label: "C" }], [P]).join("\n");
+    expect(table).toMatch(/\| A \| 2 \|/);
+    expect(table).toMatch(/\| C \| 1 \|/);
+  });
+});
+
+describe("targets", () => {
+  it("counts problems where the default's median meets the bar, per set, and says met or missed", () => {
+    const probs: ProblemInfo[] = Array.from({ length: 8 }, (_, i) => ({ name: `d${i}`, set: "dev", maxResource: 10, fStar: 0 }));
+    const rs: SuiteRecord[] = [];
+    probs.forEach((p, i) => {
+      for (const seed of [0, 1, 2]) {
+        rs.push(rec(p, "tl_hb", seed, [[100, i === 0 ? 5 : 1]])); // worse than random search on d0 only
+        rs.push(rec(p, "random_full", seed, [[300, 2]]));
+        rs.push(rec(p, "tpe_hb", seed, [[100, i < 3 ? 0.5 : 3]])); // better than tl_hb on d0..d2 at 10x
+      }
+    });
+    const t = targets({ records: rs, problems: probs, defaults: [], samplerOf: () => undefined, parallelKey: "tl_hb" }).join("\n");
+    expect(t).toMatch(/random search \(no pruning\) at 30x, on >= 7 of 8 problems: 7 of 8 problems \(need 7\).*\*\*met\*\*/);
+    expect(t).toMatch(/HyperbandPruner at 10x, on >= 6 of 8 problems: 5 of 8 problems \(need 6\).*\*\*missed\*\*/);
+    expect(medianCell(rs, probs[0]!, "tl_hb", 10)).toBe(5);
+  });
+});
