@@ -21,7 +21,11 @@ import { FUNCTIONS } from "../lib/functions";
 import { REQUIREMENTS, runOptunaRows } from "../lib/python";
 import type { RunRecord } from "../lib/record";
 import { functionTable, longTable, overheadRatio, summarize, summarizeLong, type Ratio, type Row } from "../lib/report";
-import { fmt, fmtMs, fmtRatio } from "../lib/stats";
+import { fmt, fmtMs, fmtRatio, quartiles } from "../lib/stats";
+import { MemoryStorage, tune } from "../../src/index";
+import type { Config, SpaceDef } from "../../src/index";
+import { Rng } from "../../src/util/rng";
+import type { BenchFunction } from "../lib/functions";
 import { log, runTunelabWorker, tempDir, type Suite, type SuiteOptions, type SuiteResult } from "../lib/suite";
 import { TUNELAB_SAMPLERS } from "../lib/tunelab-run";
 import { CONVERGENCE_SETTINGS, convergenceTable, runCriterion } from "../lib/convergence-rows";
@@ -111,6 +115,7 @@ export const suite: Suite = {
     L.push(...longTable("Overhead growth: Hartmann6, long study, 1 seed", longRows, [{ label: "overhead ratio (Optuna TPE / tunelab tpe)", num: TPE_LABEL, den: label(TPE) }]));
     L.push(...verdicts(o, bayes, par4, gp, tpe, otpe, longRows));
     L.push(...(await convergenceRows(o)));
+    L.push(...(await warmStartSection(o, gp)));
     L.push(
       "\nNotes: timing follows bench.py (interval between consecutive trial completions minus time in the function; sampling counts as overhead; in-memory storage; " +
         "an untimed 12-trial Branin warm-up study per sampler in each process). tunelab and Optuna draw different random numbers, so regrets agree only in distribution; " +
@@ -211,5 +216,81 @@ function verdicts(o: SuiteOptions, bayes: Row, par4: Row, gp: Row, tpe: Row, otp
       `- bayesian long study: ${fmtMs(a.ovh1)} / ${a.ovhMid === undefined ? "-" : fmtMs(a.ovhMid)} / ${fmtMs(a.ovhLast)} ms per trial over trials 1-100 / 401-500 / ${lb.n_trials - 99}-${lb.n_trials} (flat above 200 observations by design); final regret ${fmt(a.finalRegret)}`,
     );
   }
+  return L;
+}
+
+// ---- warm start (issue 17 part 2) ------------------------------------------------------------
+
+const WARM_BUDGET = 25;
+const WARM_PARENT_TRIALS = 50;
+
+/** A related study's objective: the function with its inputs moved by 5% of each range (its optimum moves the other way). */
+function shifted(space: SpaceDef, p: Readonly<Config>): Config {
+  const out: Config = { ...p };
+  for (const [k, d] of Object.entries(space)) {
+    const v = p[k];
+    if (d.type === "categorical" || typeof v !== "number") continue;
+    let w = d.scale === "log" ? v * Math.pow(d.high / d.low, 0.05) : v + 0.05 * (d.high - d.low);
+    w = Math.min(d.high, Math.max(d.low, w));
+    out[k] = d.type === "int" ? Math.round(w) : w;
+  }
+  return out;
+}
+
+/**
+ * Regret@25 of tunelab bayesian warm-started from a related parent (50 TPE trials on the same
+ * function shifted by 5% of each range, or on the same function with Gaussian noise of 10% of
+ * 1 + |f|), "identical" and "transfer", against a cold start and Optuna's cold GPSampler (Optuna
+ * has no warm start). In process, in memory; regrets only (no timing).
+ */
+export async function warmStartSection(o: SuiteOptions, gp: Row): Promise<string[]> {
+  const related: [string, (fn: BenchFunction, seed: number) => (p: Readonly<Config>) => number][] = [
+    ["shifted", (fn) => (p) => fn.f(fn.args(shifted(fn.space, p)) as never)],
+    [
+      "noisy",
+      (fn, seed) => {
+        const rng = Rng.derive(0x17b0, seed, 0);
+        return (p) => {
+          const v = fn.f(fn.args(p) as never);
+          return v + 0.1 * (1 + Math.abs(v)) * rng.normal();
+        };
+      },
+    ],
+  ];
+  const kinds = ["cold", ...related.flatMap(([r]) => [`identical, ${r}`, `transfer, ${r}`])];
+  const L: string[] = [`\n### Warm start: regret@${WARM_BUDGET}, tunelab bayesian (${o.seeds} seeds; parent: ${WARM_PARENT_TRIALS} TPE trials on a related study)\n`];
+  L.push(`| function | ${kinds.map((k) => (k === "cold" ? "tunelab cold" : `warm ${k}`)).join(" | ")} | ${GP_LABEL} (cold) |`);
+  L.push(`|---|${kinds.map(() => "---|").join("")}---|`);
+  for (const fname of o.functions) {
+    const fn = FUNCTIONS[fname] as BenchFunction | undefined;
+    if (!fn) continue;
+    log(`warm start: ${fname}, ${o.seeds} seeds ...`);
+    const regrets = new Map<string, number[]>(kinds.map((k) => [k, []]));
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const storage = new MemoryStorage();
+      for (const [r, objective] of related) {
+        await tune(`parent-${r}`).space(fn.space).minimize().strategy("tpe", { seed: 1000 + seed }).storage(storage).limits({ trials: WARM_PARENT_TRIALS }).objective(objective(fn, seed)).run();
+      }
+      for (const kind of kinds) {
+        const t = tune(`child-${kind}`).space(fn.space).minimize().strategy("bayesian", { seed }).storage(storage).limits({ trials: WARM_BUDGET });
+        if (kind !== "cold") {
+          const [type, r] = kind.split(", ") as ["identical" | "transfer", string];
+          t.warmStart([`parent-${r}`], { type });
+        }
+        await t.objective((p) => fn.f(fn.args(p as Config) as never)).run();
+        regrets.get(kind)!.push(t.best!.value! - fn.optimum);
+      }
+    }
+    const cell = (v: number[]): string => {
+      const q = quartiles(v);
+      return `${fmt(q.median)} [${fmt(q.q25)}, ${fmt(q.q75)}]`;
+    };
+    const opt = median(gp, fname, WARM_BUDGET);
+    L.push(`| ${fname} | ${kinds.map((k) => cell(regrets.get(k)!)).join(" | ")} | ${Number.isNaN(opt) ? "not run" : fmt(opt)} |`);
+  }
+  L.push(
+    "\nCells: simple regret after 25 trials, median [q25, q75] across seeds (Optuna: median). \"identical\" takes the parent's trials as observations of this objective " +
+      "(for a shifted or noisy parent that is a misspecification: the row shows what it costs or gains); \"transfer\" uses only the parent's ranking (Gaussian-copula scores).",
+  );
   return L;
 }

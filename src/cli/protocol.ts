@@ -5,6 +5,7 @@ import type { Storage } from "../storage/storage";
 import { Study, type TellInput } from "../study/study";
 import { resolveRetries } from "../study/retry";
 import { checkHeartbeat } from "../study/heartbeat";
+import { checkWarmStart, type WarmStartOptions } from "../study/warm-start";
 import { resolveLimits } from "../study/limits";
 import { LimitWatch } from "../study/reached";
 import { createStopper } from "../strategies/registry";
@@ -23,7 +24,7 @@ import { ImportanceMethods, isImportanceMethod, snapshotImportance } from "../vi
  */
 
 /** The ops, in the order the protocol lists them (error messages list them so). */
-export const OPS = ["create", "ask", "report", "tell", "best", "trials", "importance", "exit", "attr", "note"] as const;
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "importance", "exit", "attr", "note", "extend"] as const;
 export type Op = (typeof OPS)[number];
 
 function isOp(v: unknown): v is Op {
@@ -32,7 +33,7 @@ function isOp(v: unknown): v is Op {
 
 /** The fields each op accepts; any other field is an error naming these. */
 export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
-  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat"],
+  create: ["op", "id", "study", "space", "direction", "strategy", "options", "seed", "storage", "stopping", "limits", "retries", "heartbeat", "warmStart"],
   ask: ["op", "id", "study"],
   report: ["op", "id", "study", "trial", "step", "value"],
   tell: ["op", "id", "study", "trial", "value", "state", "error"],
@@ -43,6 +44,8 @@ export const OP_FIELDS: { readonly [K in Op]: readonly string[] } = {
   // ---- the user's record (additions to PROTOCOL.md, issue 16 part 4) ----
   attr: ["op", "id", "study", "trial", "key", "value"],
   note: ["op", "id", "study", "trial", "note"],
+  // An addition (issue 17 part 3): widen the study's space mid-study.
+  extend: ["op", "id", "study", "space"],
 };
 
 /** What the strategy field may name, for messages (createStrategy has the last word). */
@@ -150,6 +153,8 @@ export class ProtocolSession {
         return this.attr(r);
       case "note":
         return this.note(r);
+      case "extend":
+        return this.extend(r);
     }
   }
 
@@ -180,7 +185,17 @@ export class ProtocolSession {
     const retries = resolveRetries(optional(r["retries"]));
     const heartbeat = checkHeartbeat(optional(r["heartbeat"]));
     const storage = await this.storageFor(r["storage"]);
+    // An addition (issue 17 part 2): {"parents": [...], "type": "identical" | "transfer", "storage": ...}.
+    const ws = optional(r["warmStart"]);
+    let warmStart: WarmStartOptions | undefined;
+    if (ws !== undefined) {
+      if (!isPlainObject(ws)) throw Msg.badField("warmStart", ws, 'an object {"parents": ["study-a"], "type": "identical" | "transfer"}');
+      for (const k of Object.keys(ws)) if (!["parents", "type", "storage"].includes(k)) throw Msg.unknownRequestField("create", `warmStart.${k}`, ["parents", "type", "storage"]);
+      const { parents, type } = checkWarmStart(ws, name);
+      warmStart = { parents, type, ...(ws["storage"] !== undefined && ws["storage"] !== null ? { storage: await this.storageFor(ws["storage"]) } : {}) };
+    }
     const study = await Study.open({
+      ...(warmStart ? { warmStart } : {}),
       ...(retries ? { retries } : {}),
       ...(heartbeat ? { heartbeat } : {}),
       ...(stopping ? { stopping } : {}),
@@ -289,6 +304,14 @@ export class ProtocolSession {
     if (!isImportanceMethod(method)) throw Msg.badImportanceMethod(method, ImportanceMethods);
     await study.refresh();
     return { importance: snapshotImportance(study.snapshot, method).map((x) => ({ param: x.param, importance: x.importance })) };
+  }
+
+  /** `extend`: widens the study's space (study.extendSpace's rules); replies with the space as it now is. */
+  private async extend(r: Request): Promise<ReplyBody> {
+    const study = this.study(r);
+    if (r["space"] === undefined || r["space"] === null) throw Msg.missingField("extend", "space", "an object: parameter name → its wider definition");
+    const space = await study.extendSpace(r["space"] as never);
+    return { space: space.toJSON() as unknown as JsonValue };
   }
 
   private study(r: Request): Study {

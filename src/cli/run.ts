@@ -109,6 +109,7 @@ function openStudy(spec: StudyFile, storage: Storage): Promise<Study> {
     ...(spec.stopping ? { stopping: spec.stopping } : {}),
     ...(spec.retries ? { retries: spec.retries } : {}),
     ...(spec.heartbeat ? { heartbeat: spec.heartbeat } : {}),
+    ...(spec.warmStart ? { warmStart: spec.warmStart } : {}),
     storage,
   });
 }

@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { Direction } from "../model/trial";
+import type { Direction, WarmStartType } from "../model/trial";
 import { isDirection } from "../model/trial";
 import { SearchSpace } from "../space/space";
 import type { SpaceDef } from "../space/types";
@@ -9,6 +9,7 @@ import type { Stopper, Strategy } from "../strategies/strategy";
 import { LIMIT_KEYS, resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
 import { resolveRetries, type RetryPolicy } from "../study/retry";
 import { checkHeartbeat, type HeartbeatOptions } from "../study/heartbeat";
+import { checkWarmStart, MAX_PARENTS } from "../study/warm-start";
 import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
 import { defaultLocation, parseLocation } from "../storage/open";
@@ -28,7 +29,9 @@ import { COMMAND_OPTIONS, commandSpec, type CommandSpec } from "./command";
  * - `command` (argv with placeholders), `metrics` (`[{name, regex}]`), `env`, `cwd`,
  *   `retries` (`{"max": n}`), and command()'s other options: `final`, `trialDir`, `shell`,
  *   `graceSeconds`, `logBytes`, `maxLineLength`, `logs`;
- * - `heartbeat` (`{"intervalSeconds": 10, "graceSeconds": 60}`: src/study/heartbeat.ts).
+ * - `heartbeat` (`{"intervalSeconds": 10, "graceSeconds": 60}`: src/study/heartbeat.ts);
+ * - `warmStart` (`{"parents": ["study-a"], "type": "identical" | "transfer", "storage": ...}`:
+ *   src/study/warm-start.ts; `storage` relative to the file's folder like the study's).
  *
  * Relative paths (`storage`, `cwd`, `logs`) are relative to the file's folder. Every field is
  * checked, and an error names the field (`limits.trials`, `metrics[0].regex`, `space.lr.low`).
@@ -52,6 +55,7 @@ export const STUDY_FILE_FIELDS = [
   ...COMMAND_OPTIONS,
   "retries",
   "heartbeat",
+  "warmStart",
 ] as const;
 
 /** A checked study file, ready to run. */
@@ -69,6 +73,8 @@ export interface StudyFile {
   readonly command: CommandSpec;
   readonly retries?: RetryPolicy;
   readonly heartbeat?: HeartbeatOptions;
+  /** Parents to warm-start from; `storage` resolved like the study's. */
+  readonly warmStart?: { readonly parents: readonly string[]; readonly type: WarmStartType; readonly storage?: string };
 }
 
 /** Reads a study file's text; `file` names it in messages and its folder anchors relative paths. */
@@ -141,6 +147,7 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
   };
   const retries = resolveRetries(raw["retries"]);
   const heartbeat = checkHeartbeat(raw["heartbeat"]);
+  const warmStart = raw["warmStart"] === undefined ? undefined : warmStartField(raw["warmStart"], study, baseDir);
   return {
     study,
     storage,
@@ -154,7 +161,19 @@ export function checkStudyFile(raw: unknown, baseDir: string, file = "the study 
     command: cmd,
     ...(retries ? { retries } : {}),
     ...(heartbeat ? { heartbeat } : {}),
+    ...(warmStart ? { warmStart } : {}),
   };
+}
+
+/** The file's `warmStart`: parents and type checked, a folder resolved against the file's. */
+function warmStartField(raw: unknown, study: string, baseDir: string): NonNullable<StudyFile["warmStart"]> {
+  if (!isPlainObject(raw)) throw Msg.warmStartParents("warmStart.parents", raw, MAX_PARENTS);
+  for (const k of Object.keys(raw)) if (!["parents", "type", "storage"].includes(k)) throw Msg.studyFileUnknownField(`warmStart.${k}`, ["parents", "type", "storage"]);
+  const { parents, type } = checkWarmStart(raw, study);
+  const s = raw["storage"];
+  if (s === undefined) return { parents, type };
+  const parsed = parseLocation(s, { cwd: baseDir, field: "warmStart.storage" });
+  return { parents, type, storage: parsed.kind === "folder" ? parsed.dir : (s as string) };
 }
 
 /** What `study.toJSON()` is made from: the DSL's declaration. */
@@ -171,6 +190,7 @@ export interface StudyDeclaration {
   readonly command: CommandSpec;
   readonly retries?: RetryPolicy;
   readonly heartbeat?: HeartbeatOptions;
+  readonly warmStart?: JsonObject;
 }
 
 /** The study file of a declaration (the fields in the documented order; defaults left out). */
@@ -199,6 +219,7 @@ export function studyFileJSON(d: StudyDeclaration): JsonObject {
   if (c.cwd !== undefined) out["cwd"] = c.cwd;
   if (d.retries) out["retries"] = { max: d.retries.max };
   if (d.heartbeat) out["heartbeat"] = { ...d.heartbeat } as JsonObject;
+  if (d.warmStart) out["warmStart"] = d.warmStart;
   if (c.final !== "last") out["final"] = c.final;
   if (c.trialDir) out["trialDir"] = true;
   if (c.shell) out["shell"] = true;

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import type { Direction, FrozenTrial } from "../model/trial";
 import { SearchSpace } from "../space/space";
-import type { Config, Params, SpaceDef } from "../space/types";
+import type { Config, ParamDef, Params, SpaceDef } from "../space/types";
 import { JournalStorage } from "../storage/journal";
 import { defaultLocation, openStorage, parseLocation, showLocation, stripPassword, type StorageLocation } from "../storage/open";
 import type { Storage } from "../storage/storage";
@@ -13,6 +13,8 @@ import type { StudyEventMap, StudyEventName } from "../study/events";
 import { resolveLimits, type Limits, type ResolvedLimits } from "../study/limits";
 import { runStudy, type RunOptions, type RunSummary, type TrialContext } from "../study/runner";
 import { Study, type TellInput } from "../study/study";
+import { checkWarmStart } from "../study/warm-start";
+import type { WarmStartType } from "../model/trial";
 import { errorText, isTunelabError, TunelabError } from "../util/errors";
 import { isStudyEventName, STUDY_EVENT_NAMES, warn } from "../study/events";
 import { Msg } from "../util/messages";
@@ -100,6 +102,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   private limRaw: Limits = {};
   private retryPolicy?: RetryPolicy;
   private heartbeatOptions?: Required<HeartbeatOptions>;
+  private warmStartChoice?: { parents: string[]; type: WarmStartType; storage?: StorageChoice };
   private fn?: ObjectiveFn<Params<S>>;
   private opened?: Promise<Study>;
   private studyObj?: Study;
@@ -200,6 +203,25 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
     return this;
   }
 
+  // ---- warm start (issue 17 part 2) ----
+
+  /**
+   * Starts from what up to 5 parent studies learned (SageMaker's warm start). `type`:
+   * "identical" (default: the parents ran this objective; their complete trials are the model
+   * strategies' observations, and no configuration they ran is run again) or "transfer" (a
+   * related objective: only the parents' rankings inform the model). The parents live in this
+   * study's storage unless `storage` says where. Fixed when the study is created and recorded
+   * with it, so a resumed study warm-starts the same way.
+   * @example tune("mlp-v2").space(space).minimize().strategy("tpe").warmStart(["mlp-v1"], { type: "transfer" })
+   */
+  warmStart(parents: readonly string[], options: { readonly type?: WarmStartType; readonly storage?: StorageChoice } = {}): this {
+    this.mutable("warmStart");
+    if (!isPlainObject(options)) throw Msg.badOption("warmStart", options, '{ type: "identical" | "transfer", storage }');
+    const { parents: checked, type } = checkWarmStart({ parents, type: options.type }, this.name);
+    this.warmStartChoice = { parents: checked, type, ...(options.storage !== undefined ? { storage: options.storage } : {}) };
+    return this;
+  }
+
   /**
    * Where the study is kept: a folder for the on-disk journal, "memory", a postgresql:// URL
    * (many workers on many machines share the study), a Storage, or `{ dir, durable }`.
@@ -278,7 +300,8 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
       if (!this.dir) return Promise.reject(Msg.noDirection());
       const space = this.spaceDef;
       const direction = this.dir;
-      this.opened = toStorage(this.storageChoice).then((storage) => Study.open({
+      const ws = this.warmStartChoice;
+      this.opened = Promise.all([toStorage(this.storageChoice), ws?.storage !== undefined ? toStorage(ws.storage) : undefined]).then(([storage, parents]) => Study.open({
         name: this.name,
         space,
         direction,
@@ -289,6 +312,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
         ...(this.stopper ? { stopping: this.stopper } : {}),
         ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
         ...(this.heartbeatOptions ? { heartbeat: this.heartbeatOptions } : {}),
+        ...(ws ? { warmStart: { parents: ws.parents, type: ws.type, ...(parents ? { storage: parents } : {}) } } : {}),
       })).then(
         (study) => {
           this.studyObj = study;
@@ -501,6 +525,7 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
       command: this.fn.spec,
       ...(this.retryPolicy ? { retries: this.retryPolicy } : {}),
       ...(this.heartbeatOptions ? { heartbeat: this.heartbeatOptions } : {}),
+      ...(this.warmStartChoice ? { warmStart: warmStartJSON(this.warmStartChoice) } : {}),
     });
   }
 
@@ -558,6 +583,20 @@ export class Tuner<S extends SpaceDef = SpaceDef> {
   /** Tries this configuration before the strategy's own proposals. */
   async enqueue(config: Params<S>): Promise<this> {
     await (await this.open()).enqueue(config as unknown as Config);
+    return this;
+  }
+
+  // ---- ranges that grow (issue 17 part 3) ----
+
+  /**
+   * Widens the study's space mid-study: a lower low, a higher high, more choices (same type,
+   * scale, step and condition; narrowing is refused). Recorded in the study, so a resumed study
+   * and every worker continue in the wider space; old trials stay valid.
+   *
+   * @example await study.extendSpace({ lr: float(1e-6, 1, { scale: "log" }) })
+   */
+  async extendSpace(patch: { readonly [K in keyof S]?: ParamDef }): Promise<this> {
+    await (await this.openToRead()).extendSpace(patch as Readonly<Record<string, ParamDef>>);
     return this;
   }
 
@@ -669,6 +708,13 @@ function describeStorage(c: StorageChoice | undefined, name: string): string {
   if (location === "memory") return "in memory (gone when the kernel stops)";
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return `${showLocation(location)} (study ${JSON.stringify(name)})`;
   return new JournalStorage(location).fileFor(name);
+}
+
+/** The warm start as a study file holds it (a storage object by its location). */
+function warmStartJSON(w: { parents: string[]; type: WarmStartType; storage?: StorageChoice }): JsonObject {
+  const s = w.storage;
+  const storage = s === undefined ? undefined : typeof s === "string" ? stripPassword(s) : isStorage(s) ? s.location : (s as { dir: string }).dir;
+  return { parents: [...w.parents], type: w.type, ...(storage !== undefined ? { storage } : {}) };
 }
 
 async function toStorage(c: StorageChoice | undefined): Promise<Storage> {

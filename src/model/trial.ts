@@ -71,6 +71,21 @@ export interface StudySpec {
   readonly createdAt: number;
   /** Free-form user attributes. */
   readonly user?: Readonly<JsonObject>;
+  /** The parents it warm-started from (issue 17 part 2; src/study/warm-start.ts). */
+  readonly warmStart?: WarmStartSpec;
+}
+
+// ---- warm start (issue 17 part 2) ----
+
+export type WarmStartType = "identical" | "transfer";
+
+/** A warm start as recorded when the study was created: a resumed study reads the same parent trials. */
+export interface WarmStartSpec {
+  readonly type: WarmStartType;
+  /** Each parent, and how many trials it had then (only those are read). */
+  readonly parents: readonly { readonly study: string; readonly trials: number }[];
+  /** Where the parents live (an openStorage location), when not in the study's own storage. */
+  readonly storage?: string;
 }
 
 /** A read-only view of a study at one moment: what strategies see. */
@@ -93,6 +108,18 @@ export interface StudySnapshot {
   readonly note?: string;
   /** Present on a storage's replica: operations applied so far (any write changes it). */
   readonly applied?: number;
+  /**
+   * The space after the study's recorded extensions (study.extendSpace), absent while it has
+   * none: `spec.space` is then the space. See currentSpaceDef.
+   */
+  readonly space?: SpaceDef;
+  /** How many extensions were recorded (0 or absent: none). */
+  readonly spaceVersion?: number;
+}
+
+/** The study's space as it is now: the extended one, or the one it was created with. */
+export function currentSpaceDef(snapshot: StudySnapshot): SpaceDef {
+  return snapshot.space ?? snapshot.spec.space;
 }
 
 /** True when `a` is strictly better than `b` in `direction`. */

@@ -18,7 +18,7 @@ import { JOURNAL_VERSION, type StudyOp } from "./ops";
  * glued to another, or a NUL block is recognised even when what is left still parses.
  */
 
-export const KNOWN_OPS: ReadonlySet<string> = new Set(["study", "trial", "report", "sys", "end", "enqueue", "attr", "note"]);
+export const KNOWN_OPS: ReadonlySet<string> = new Set(["study", "trial", "report", "sys", "end", "enqueue", "attr", "note", "extend"]);
 
 /** `,"c":"` + 8 hex digits + `"}` */
 const SUM_SUFFIX = 16;
@@ -140,6 +140,11 @@ export function checkOpFields(op: StudyOp): string | null {
     case "note":
       if (o["n"] !== undefined && !isInt(o["n"])) return "n";
       if (typeof o["md"] !== "string") return "md";
+      return null;
+    case "extend":
+      if (!isInt(o["v"])) return "v";
+      if (!isPlainObject(o["space"])) return "space";
+      if (!isNum(o["t"])) return "t";
       return null;
     default:
       return "op";

@@ -226,6 +226,8 @@ export class JournalLineReader {
     switch (op.op) {
       case "study":
         return "a second study record";
+      case "extend":
+        return applyIfFits(r, op);
       case "enqueue": {
         const i = op.i;
         if (i === undefined || i === r.queue.length) {
@@ -256,14 +258,14 @@ export class JournalLineReader {
       default: {
         const n = op.n;
         // The study's own note: no trial to find.
-        if (n === undefined) return fitted(r, op);
+        if (n === undefined) return applyIfFits(r, op);
         if (n >= r.trials.length) {
           if (n > most) return `trial ${n} is more than the file before it can hold`;
           this.lose(n);
           return SET_ASIDE;
         }
         if (r.isLost(n)) return SET_ASIDE;
-        return fitted(r, op);
+        return applyIfFits(r, op);
       }
     }
   }
@@ -334,8 +336,8 @@ export class JournalLineReader {
   }
 }
 
-/** Applies `op` when it fits the study: null, else why not. */
-function fitted(r: StudyReplica, op: StudyOp): string | null {
+/** Applies `op` when the replica's check accepts it: null, else why it doesn't fit. */
+function applyIfFits(r: StudyReplica, op: StudyOp): string | null {
   try {
     r.check(op);
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { StudySpec, TrialState } from "../model/trial";
-import type { Config } from "../space/types";
+import type { Config, SpaceDef } from "../space/types";
 import type { JsonObject, JsonValue } from "../util/json";
 
 /**
@@ -36,7 +36,17 @@ export type StudyOp =
   /** Sets attribute `k` of trial `n` (any state) to the JSON value `v`. */
   | { readonly op: "attr"; readonly n: number; readonly k: string; readonly v: JsonValue }
   /** Replaces the markdown note of trial `n`, or of the study when `n` is absent ("" clears it). */
-  | { readonly op: "note"; readonly n?: number; readonly md: string };
+  | { readonly op: "note"; readonly n?: number; readonly md: string }
+  // ---- ranges that grow (issue 17 part 3) ----
+  /**
+   * The study's space widened mid-study (src/space/extend.ts): `space` holds the new definitions
+   * of the parameters it widens, the others keep theirs; `v`: this record's format (1).
+   * Readers before it skip the line as a foreign record (and keep proposing in the old space).
+   */
+  | { readonly op: "extend"; readonly v: number; readonly space: SpaceDef; readonly t: number };
+
+/** The format of "extend" records this code writes and reads. */
+export const EXTEND_VERSION = 1;
 
 /**
  * The journal format this code writes; it reads this version and older.

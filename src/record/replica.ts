@@ -4,6 +4,10 @@ import { Msg } from "../util/messages";
 import { lostTrial } from "./lost";
 import { attrKeyError, attrValueError, MAX_ATTRS, noteError, withAttr } from "./user";
 import type { StudyOp } from "./ops";
+import { EXTEND_VERSION } from "./ops";
+import { widenSpace } from "../space/extend";
+import { SearchSpace } from "../space/space";
+import type { SpaceDef } from "../space/types";
 
 /** What applying one op replaced, so that a failed append can put it back (see `undoPoint`). */
 export interface Undo {
@@ -13,6 +17,8 @@ export interface Undo {
   readonly applied: number;
   readonly sysOps: number;
   readonly note: string | undefined;
+  readonly space: SpaceDef | undefined;
+  readonly spaceVersion: number;
 }
 
 /**
@@ -34,6 +40,12 @@ export class StudyReplica implements StudySnapshot {
   sysOps = 0;
   /** The study's note (a "note" record without a trial). */
   note: string | undefined = undefined;
+  /** The space after the recorded extensions ("extend" ops); undefined while there are none. */
+  space: SpaceDef | undefined = undefined;
+  /** "extend" operations applied so far. */
+  spaceVersion = 0;
+  /** The current space, parsed (checking an extension needs it). */
+  private parsed: SearchSpace | undefined;
   /** Numbers of the trials that are lost trials' placeholders. */
   private readonly lost = new Set<number>();
 
@@ -41,6 +53,11 @@ export class StudyReplica implements StudySnapshot {
 
   /** Throws a TunelabError when the op does not fit the current state (never partially applies). */
   check(op: StudyOp): void {
+    if (op.op === "extend") {
+      if (op.v > EXTEND_VERSION) throw new Error(`an "extend" record of format ${op.v}, newer than this tunelab reads (${EXTEND_VERSION}); upgrade tunelab`);
+      this.widened(op.space);
+      return;
+    }
     if (op.op === "trial") {
       if (op.n !== this.trials.length) throw new Error(`journal: trial ${op.n} created out of order (expected ${this.trials.length})`);
       return;
@@ -111,8 +128,8 @@ export class StudyReplica implements StudySnapshot {
 
   /** What `undo` needs to take `op` back; taken before applying it. */
   undoPoint(op: StudyOp): Undo {
-    const n = op.op === "enqueue" || op.op === "study" || op.n === undefined ? -1 : op.n;
-    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps, note: this.note };
+    const n = op.op === "trial" || op.op === "report" || op.op === "sys" || op.op === "end" || op.op === "attr" ? op.n : op.op === "note" && op.n !== undefined ? op.n : -1;
+    return { n, prev: n >= 0 ? this.trials[n] : undefined, queue: this.queue.length, applied: this.applied, sysOps: this.sysOps, note: this.note, space: this.space, spaceVersion: this.spaceVersion };
   }
 
   /** Takes back one applied op (the last not yet taken back): a write that failed. */
@@ -125,6 +142,17 @@ export class StudyReplica implements StudySnapshot {
     this.applied = u.applied;
     this.sysOps = u.sysOps;
     this.note = u.note;
+    if (u.spaceVersion !== this.spaceVersion) {
+      this.space = u.space;
+      this.spaceVersion = u.spaceVersion;
+      this.parsed = undefined;
+    }
+  }
+
+  /** The current space widened by `patch` (throws a TunelabError when it is not a widening). */
+  private widened(patch: SpaceDef): SearchSpace {
+    this.parsed ??= SearchSpace.parse(this.space ?? this.spec.space);
+    return widenSpace(this.parsed, patch, "extend");
   }
 
   apply(op: StudyOp): void {
@@ -132,6 +160,13 @@ export class StudyReplica implements StudySnapshot {
     switch (op.op) {
       case "study":
         return;
+      case "extend": {
+        const s = this.widened(op.space);
+        this.parsed = s;
+        this.space = s.toJSON();
+        this.spaceVersion++;
+        return;
+      }
       case "enqueue":
         this.queue.push(op.params);
         return;

@@ -41,9 +41,11 @@ export const PROCESS_KEY = "process";
 export const COMMAND_KEY = "command";
 export const LOST_KEY = "lost";
 export const OWNER_KEY = "owner";
+/** The space version (count of extensions) a grid trial's position is in; absent: the space as created. */
+export const GRID_SPACE_KEY = "gridSpace";
 
 /** Every key of the schema. */
-export const SYSTEM_KEYS = [GRID_KEY, QUEUE_KEY, HYPERBAND_KEY, MODEL_KEY, GP_KEY, STOPPED_KEY, FAILURE_KEY, RETRY_KEY, PROCESS_KEY, COMMAND_KEY, LOST_KEY, OWNER_KEY] as const;
+export const SYSTEM_KEYS = [GRID_KEY, QUEUE_KEY, HYPERBAND_KEY, MODEL_KEY, GP_KEY, STOPPED_KEY, FAILURE_KEY, RETRY_KEY, PROCESS_KEY, COMMAND_KEY, LOST_KEY, OWNER_KEY, GRID_SPACE_KEY] as const;
 
 /** A trial's system record as readers get it (a FrozenTrial's, or a payload's, which may be missing). */
 export type SystemRecord = Readonly<Record<string, unknown>> | null | undefined;

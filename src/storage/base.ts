@@ -1,9 +1,9 @@
 import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
-import type { Config } from "../space/types";
+import type { Config, SpaceDef } from "../space/types";
 import type { JsonObject, JsonValue } from "../util/json";
 import { Msg } from "../util/messages";
 import type { NewTrial, StudyOp, TrialOutcome } from "../record/ops";
-import { JOURNAL_VERSION } from "../record/ops";
+import { EXTEND_VERSION, JOURNAL_VERSION } from "../record/ops";
 import { StudyReplica, type Undo } from "../record/replica";
 import type { ReportDecision, Storage, WriteContext } from "./storage";
 
@@ -138,6 +138,14 @@ export abstract class ReplicaStorage implements Storage {
     });
   }
 
+  /** Records a widening of the study's space (checked on the latest state: src/space/extend.ts). */
+  extendSpace(study: string, patch: SpaceDef): Promise<StudySnapshot> {
+    return this.tx(study, (tx) => {
+      tx.write({ op: "extend", v: EXTEND_VERSION, space: patch, t: tx.now });
+      return tx.replica;
+    });
+  }
+
   /**
    * `transact`, returned as is: these methods used to be `async` wrappers around it, which
    * cost every ask and tell another promise and its resolution jobs. A synchronous throw
@@ -234,6 +242,8 @@ export class MemoryStorage extends ReplicaStorage {
     r.trials.push(...snapshot.trials);
     r.queue.push(...snapshot.queue);
     r.note = snapshot.note;
+    r.space = snapshot.space;
+    r.spaceVersion = snapshot.spaceVersion ?? 0;
     m.studies.set(snapshot.spec.name, new MemoryTx(r));
     return m;
   }

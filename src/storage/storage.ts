@@ -1,5 +1,5 @@
 import type { FrozenTrial, StudySnapshot, StudySpec } from "../model/trial";
-import type { Config } from "../space/types";
+import type { Config, SpaceDef } from "../space/types";
 import type { JsonObject, JsonValue } from "../util/json";
 import type { NewTrial, TrialOutcome } from "../record/ops";
 
@@ -103,6 +103,12 @@ export interface Storage {
   setAttr(study: string, trial: number, key: string, value: JsonValue): Promise<{ trial: FrozenTrial; snapshot: StudySnapshot }>;
   /** Replaces the markdown note of a trial, or of the study when `trial` is null ("" clears it). */
   setNote(study: string, trial: number | null, md: string): Promise<StudySnapshot>;
+  /**
+   * Records `patch` (parameter → wider definition) as the study's next space extension, after
+   * checking, on the latest state, that it widens the current space (src/space/extend.ts);
+   * every handle's next snapshot carries the new space.
+   */
+  extendSpace(study: string, patch: SpaceDef): Promise<StudySnapshot>;
   /**
    * Records the storage's current time as the last heartbeat of `trials` (running trials of
    * the worker `owner`, see record/system.ts workerKey). Kept beside the study's operations,

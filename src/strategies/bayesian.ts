@@ -63,6 +63,7 @@ import { discreteCoordinateSearch, minimizeLbfgs } from "../math/optimize";
 import { SOBOL_MAX_DIM, SobolSequence } from "../math/sobol";
 import { warpOutputs } from "../math/warp";
 import type { FrozenTrial } from "../model/trial";
+import type { JsonObject } from "../util/json";
 import { GP_KEY, gpThetaOf } from "../record/system";
 import { decode } from "../space/encoding";
 import type { SearchSpace } from "../space/space";
@@ -70,7 +71,8 @@ import { Rng, RngPurpose } from "../util/rng";
 import { ModelSpace } from "./bayesian-space";
 import { Msg } from "../util/messages";
 import { optBool, optInt, optSeed, readOptions, TRIAL_COUNT_MAX, type Range } from "./options";
-import type { ProposeContext, Proposal, Strategy } from "./strategy";
+import type { PriorObservations, ProposeContext, Proposal, Strategy } from "./strategy";
+import { copulaScores, priorAsTrials } from "./prior";
 
 export interface BayesianOptions {
   /** The study's seed (the same as `.seed()`): the same seed gives the same trials. */
@@ -121,6 +123,15 @@ const REFIT_EVERY = 5;
 /** The key, in a trial's system record, of the GP state saved with its proposal. */
 export { GP_KEY };
 
+/** The key, in that GP state, of the space version its hyperparameters were fitted on (absent: 0). */
+const GP_SPACE_KEY = "space";
+
+function gpSpaceOf(system: FrozenTrial["system"]): number {
+  const g = system[GP_KEY] as Record<string, unknown> | undefined;
+  const v = g && typeof g === "object" ? g[GP_SPACE_KEY] : undefined;
+  return typeof v === "number" ? v : 0;
+}
+
 interface Observations {
   readonly trials: readonly FrozenTrial[];
   readonly inputs: GpInputs;
@@ -157,15 +168,24 @@ export class BayesianStrategy implements Strategy {
   }
 
   propose(ctx: ProposeContext): Proposal {
-    const complete = ctx.snapshot.trials.filter((t) => t.state === "complete" && t.value !== undefined && Number.isFinite(t.value));
+    const own = ctx.snapshot.trials.filter((t) => t.state === "complete" && t.value !== undefined && Number.isFinite(t.value));
+    // Warm start (issue 17 part 2): "identical" parents' trials are observations like the
+    // study's own; "transfer" ones enter by rank (observations()). Both count toward startup.
+    const prior = ctx.prior;
+    const complete = prior ? [...priorAsTrials(prior), ...own] : own;
     if (complete.length < this.startupTrials) {
       return { params: decode(this.space, this.sequence(ctx.seed).pointAt(ctx.trialNumber)) };
     }
     const rng = ctx.rng(RngPurpose.model);
-    const obs = this.observations(complete, ctx.snapshot.spec.direction, ctx.seed);
-    const fit = this.fit(obs, ctx.snapshot.trials, complete.length);
+    const obs = prior?.type === "transfer" ? this.transferObservations(prior, own, ctx.snapshot.spec.direction, ctx.seed) : this.observations(complete, ctx.snapshot.spec.direction, ctx.seed);
+    // Hyperparameters fitted on an older space (before study.extendSpace) are length scales in
+    // other units: the fit starts afresh on the new bounds, and records the version it is for.
+    const version = ctx.snapshot.spaceVersion ?? 0;
+    const fit = this.fit(obs, ctx.snapshot.trials, complete.length, version);
     const w = this.maximize(obs, fit, ctx, rng);
-    return { params: this.model.decode(w), system: { [GP_KEY]: { theta: Array.from(fit.theta) } } };
+    const gp: JsonObject = { theta: Array.from(fit.theta) };
+    if (version !== 0) gp[GP_SPACE_KEY] = version;
+    return { params: this.model.decode(w), system: { [GP_KEY]: gp } };
   }
 
   private sequence(seed: number): SobolSequence {
@@ -191,6 +211,39 @@ export class BayesianStrategy implements Strategy {
     warpOutputs(y);
     let best = 0;
     for (let i = 1; i < n; i++) if (y[i]! > y[best]!) best = i;
+    return { trials, inputs: { n, d, X, y, categorical: this.model.categorical }, best };
+  }
+
+  /**
+   * "transfer" warm start: the GP is fitted to the study's trials and the parents' together,
+   * each source's values replaced by the normal scores of their ranks within it (a Gaussian
+   * copula, as Salinas et al. 2020 do for hyperparameter transfer): so a parent tells where its
+   * objective was good and bad, on the same scale as this one's, without its values being taken
+   * for this objective's. The incumbent EI improves on is the study's own best (the parents'
+   * best was never measured here); before the study has a trial, the best prior score.
+   */
+  private transferObservations(prior: PriorObservations, own: readonly FrozenTrial[], direction: "minimize" | "maximize", seed: number): Observations {
+    const sign = direction === "minimize" ? -1 : 1;
+    const ownScores = copulaScores(own.map((t) => t.value!), sign);
+    const scoreOf = new Map<FrozenTrial, number>();
+    const pseudo = priorAsTrials(prior);
+    pseudo.forEach((t, i) => scoreOf.set(t, prior.trials[i]!.score));
+    own.forEach((t, i) => scoreOf.set(t, ownScores[i]!));
+    const all = [...pseudo, ...own];
+    // The subset ranks by score (every trial here is "larger is better" in its score).
+    const byNumber = new Map(all.map((t) => [t.number, t]));
+    const trials = all.length > this.maxObservations ? this.subset(all.map((t) => ({ ...t, value: scoreOf.get(t)! })), 1, seed).map((t) => byNumber.get(t.number)!) : all;
+    const n = trials.length;
+    const d = this.model.d;
+    const X = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      this.model.encodeConfig(trials[i]!.params, X.subarray(i * d, (i + 1) * d));
+      y[i] = scoreOf.get(trials[i]!)!;
+    }
+    for (let i = 0; i < n; i++) if (trials[i]!.number >= 0 && (best < 0 || y[i]! > y[best]!)) best = i;
+    if (best < 0) for (let i = 0; i < n; i++) if (best < 0 || y[i]! > y[best]!) best = i;
     return { trials, inputs: { n, d, X, y, categorical: this.model.categorical }, best };
   }
 
@@ -221,10 +274,11 @@ export class BayesianStrategy implements Strategy {
    * REFIT_EVERY-th, and reused in between: one more observation among 40 or more moves
    * them little, and the fit (O(n³) per step) is then the largest cost of a proposal.
    */
-  private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number): FitResult {
+  private fit(obs: Observations, all: readonly FrozenTrial[], completeCount: number, version: number): FitResult {
     const d = this.model.d;
     let warm: number[] | undefined;
     for (let i = all.length - 1; i >= 0 && !warm; i--) {
+      if (gpSpaceOf(all[i]!.system) !== version) continue;
       const theta = gpThetaOf(all[i]!.system);
       if (theta && theta.length === d + 2) warm = theta;
     }

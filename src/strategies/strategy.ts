@@ -14,6 +14,35 @@ export interface ProposeContext {
   readonly seed: number;
   /** A generator for this trial and purpose: same seed, trial and purpose → same stream. */
   rng(purpose: number): Rng;
+  /** Parent studies' trials when the study warm-starts (issue 17 part 2); absent otherwise. */
+  readonly prior?: PriorObservations;
+}
+
+// ---- warm start (issue 17 part 2) ----
+
+/** A parent study's complete trial, as a configuration of this study's current space. */
+export interface PriorTrial {
+  readonly params: Readonly<Config>;
+  /** Its objective value in the parent. */
+  readonly value: number;
+  /** Which parent (index into the study's warmStart parents). */
+  readonly source: number;
+  /**
+   * The normal score of its rank among its parent's trials (Gaussian copula: Φ⁻¹((rank + ½) / n)),
+   * oriented so that larger is better in this study's direction: what "transfer" uses instead
+   * of the parent's values.
+   */
+  readonly score: number;
+}
+
+/**
+ * What a warm-started study hands its strategy: "identical" — the parents ran this objective,
+ * their trials are observations like the study's own; "transfer" — a related objective, only
+ * the parents' rankings inform the model (see each strategy).
+ */
+export interface PriorObservations {
+  readonly type: "identical" | "transfer";
+  readonly trials: readonly PriorTrial[];
 }
 
 /** A strategy's answer: the configuration, plus bookkeeping saved with the trial. */
@@ -78,12 +107,13 @@ export interface Strategy {
 }
 
 /** Builds a ProposeContext. */
-export function proposeContext(snapshot: StudySnapshot, space: SearchSpace, trialNumber: number, seed: number): ProposeContext {
-  return {
+export function proposeContext(snapshot: StudySnapshot, space: SearchSpace, trialNumber: number, seed: number, prior?: PriorObservations): ProposeContext {
+  const ctx = {
     snapshot,
     space,
     trialNumber,
     seed,
     rng: (purpose: number) => Rng.derive(seed, trialNumber, purpose),
   };
+  return prior ? { ...ctx, prior } : ctx;
 }

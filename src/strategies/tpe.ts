@@ -6,7 +6,8 @@ import type { Config } from "../space/types";
 import { type Rng, RngPurpose } from "../util/rng";
 import { optBool, optEnum, optInt, optSeed, readOptions, TRIAL_COUNT_MAX, type Range } from "./options";
 import { RandomStrategy } from "./random";
-import type { ProposeContext, Proposal, Strategy } from "./strategy";
+import type { PriorTrial, ProposeContext, Proposal, Strategy } from "./strategy";
+import { priorAsTrials, transferWorth } from "./prior";
 
 export interface TpeOptions {
   /** The study's seed (the same as `.seed()`): the same seed gives the same trials. */
@@ -116,7 +117,7 @@ export class TpeStrategy implements Strategy {
   propose(ctx: ProposeContext): Proposal {
     const split = this.split(ctx);
     const groups = split ? this.groups(split.below, split.above) : [];
-    const draw = (rng: Rng): Config => (split ? this.modelProposal(split.below, split.above, groups, rng) : this.prior(rng));
+    const draw = (rng: Rng): Config => (split ? this.modelProposal(split, groups, rng) : this.prior(rng));
     let params = split ? draw(ctx.rng(RngPurpose.model)) : this.startup.propose(ctx).params;
     const running = this.runningKeys(ctx);
     if (!running.has(this.key(params))) return { params };
@@ -131,12 +132,12 @@ export class TpeStrategy implements Strategy {
   }
 
   /** One proposal from the model: each group's best candidate, merged and decoded. */
-  private modelProposal(below: readonly Observation[], above: readonly Observation[], groups: readonly number[][], rng: Rng): Config {
+  private modelProposal(split: Split, groups: readonly number[][], rng: Rng): Config {
     const u = new Float64Array(this.space.size).fill(0.5);
     const modelled = new Uint8Array(this.space.size);
     for (const g of groups) {
       for (const j of g) modelled[j] = 1;
-      this.proposeGroup(g, below, above, rng, u);
+      this.proposeGroup(g, split, rng, u);
     }
     // Parameters the model cannot say anything about yet: from the prior.
     for (let j = 0; j < u.length; j++) if (this.model[j] && !modelled[j]) u[j] = rng.next();
@@ -163,14 +164,49 @@ export class TpeStrategy implements Strategy {
     return k;
   }
 
-  /** The observations of the good/bad split, or undefined while fewer than `startupTrials` have finished. */
-  private split(ctx: ProposeContext): { below: Observation[]; above: Observation[] } | undefined {
-    const s = splitTrials(ctx.snapshot.trials, ctx.snapshot.spec.direction, this.constantLiar);
-    if (s.finished < this.startupTrials || s.finished === 0) return undefined;
-    return { below: s.below.map((t) => this.observe(t)), above: s.above.map((t) => this.observe(t)) };
+  /**
+   * The observations of the good/bad split, or undefined while fewer than `startupTrials` have
+   * finished. Warm-started (ctx.prior, issue 17 part 2): "identical" parents' trials are trials
+   * like the study's own (older than all of them); "transfer" parents' trials are split by their
+   * own parent's ranking (its best γ good) and enter l and g as a weighted prior worth
+   * `transferWorth` trials in each group, so they shape where to look without their values
+   * being compared with this objective's. Either way they count toward the startup trials.
+   */
+  private split(ctx: ProposeContext): Split | undefined {
+    const prior = ctx.prior;
+    const direction = ctx.snapshot.spec.direction;
+    if (prior?.type === "identical") {
+      const s = splitTrials([...priorAsTrials(prior), ...ctx.snapshot.trials], direction, this.constantLiar);
+      if (s.finished < this.startupTrials || s.finished === 0) return undefined;
+      return { below: s.below.map((t) => this.observe(t)), above: s.above.map((t) => this.observe(t)), priorBelow: 0, priorAbove: 0, priorWeight: 0 };
+    }
+    const s = splitTrials(ctx.snapshot.trials, direction, this.constantLiar);
+    const extra = prior ? prior.trials.length : 0;
+    if (s.finished + extra < this.startupTrials || s.finished + extra === 0) return undefined;
+    if (!prior) return { below: s.below.map((t) => this.observe(t)), above: s.above.map((t) => this.observe(t)), priorBelow: 0, priorAbove: 0, priorWeight: 0 };
+    const pBelow: Observation[] = [];
+    const pAbove: Observation[] = [];
+    const bySource = new Map<number, PriorTrial[]>();
+    for (const t of prior.trials) {
+      const l = bySource.get(t.source);
+      if (l) l.push(t);
+      else bySource.set(t.source, [t]);
+    }
+    for (const list of bySource.values()) {
+      const ranked = [...list].sort((a, b) => b.score - a.score);
+      const nGood = Math.min(Math.ceil(0.1 * ranked.length), MAX_BELOW);
+      ranked.forEach((t, i) => (i < nGood ? pBelow : pAbove).push(this.observe({ params: t.params })));
+    }
+    return {
+      below: [...pBelow, ...s.below.map((t) => this.observe(t))],
+      above: [...pAbove, ...s.above.map((t) => this.observe(t))],
+      priorBelow: pBelow.length,
+      priorAbove: pAbove.length,
+      priorWeight: transferWorth(s.finished),
+    };
   }
 
-  private observe(t: FrozenTrial): Observation {
+  private observe(t: { readonly params: Readonly<Config> }): Observation {
     let u = this.encoded.get(t.params);
     if (!u) {
       u = encode(this.space, t.params);
@@ -212,10 +248,10 @@ export class TpeStrategy implements Strategy {
   }
 
   /** Fits l and g over one group's parameters and writes the best candidate's coordinates into `u`. */
-  private proposeGroup(group: readonly number[], below: readonly Observation[], above: readonly Observation[], rng: Rng, u: Float64Array): void {
+  private proposeGroup(group: readonly number[], split: Split, rng: Rng, u: Float64Array): void {
     const dims = group.map((j) => this.model[j]!.dim);
-    const l = this.estimator(group, dims, below);
-    const g = this.estimator(group, dims, above);
+    const l = this.estimator(group, dims, split.below, split.priorBelow, split.priorWeight);
+    const g = this.estimator(group, dims, split.above, split.priorAbove, split.priorWeight);
     // Candidates in blocks (drawn in the same order from rng as all at once), so memory
     // stays O(block · parameters) however many candidates there are.
     const d = group.length;
@@ -242,11 +278,25 @@ export class TpeStrategy implements Strategy {
     }
   }
 
-  /** A Parzen estimator over the group from the observations where all its parameters are active. */
-  private estimator(group: readonly number[], dims: readonly ParzenDim[], obs: readonly Observation[]): ParzenEstimator {
+  /**
+   * A Parzen estimator over the group from the observations where all its parameters are
+   * active. The first `nPrior` observations are a transfer prior: together they weigh `worth`
+   * trials (each trial of the study weighs up to 1, by recency).
+   */
+  private estimator(group: readonly number[], dims: readonly ParzenDim[], obs: readonly Observation[], nPrior = 0, worth = 0): ParzenEstimator {
     const d = group.length;
-    const rows = this.conditional ? obs.filter((o) => group.every((j) => !Number.isNaN(o[j]!))) : obs;
+    const active = (o: Observation): boolean => group.every((j) => !Number.isNaN(o[j]!));
+    const rows = this.conditional ? obs.filter(active) : obs;
     const n = rows.length;
+    let weights: Float64Array;
+    if (nPrior === 0) {
+      weights = recencyWeights(n);
+    } else {
+      const p = this.conditional ? obs.slice(0, nPrior).filter(active).length : nPrior;
+      weights = new Float64Array(n);
+      weights.fill(p > 0 ? worth / p : 0, 0, p);
+      weights.set(recencyWeights(n - p), p);
+    }
     const x = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
       const ui = rows[i]!;
@@ -256,8 +306,17 @@ export class TpeStrategy implements Strategy {
         x[i * d + k] = dim.kind === "categorical" ? Math.min(dim.choices - 1, Math.floor(v * dim.choices)) : v;
       }
     }
-    return new ParzenEstimator(dims, x, n, recencyWeights(n));
+    return new ParzenEstimator(dims, x, n, weights);
   }
+}
+
+/** The observations l and g are fitted to; the first `priorBelow`/`priorAbove` of each are a transfer prior weighing `priorWeight` trials. */
+interface Split {
+  readonly below: readonly Observation[];
+  readonly above: readonly Observation[];
+  readonly priorBelow: number;
+  readonly priorAbove: number;
+  readonly priorWeight: number;
 }
 
 export interface TrialSplit {

@@ -1,6 +1,9 @@
 import { bestTrial, isDirection, type Direction, type FrozenTrial, type StudySnapshot, type StudySpec } from "../model/trial";
 import { SearchSpace } from "../space/space";
-import type { Config, SpaceDef } from "../space/types";
+import type { Config, ParamDef, SpaceDef } from "../space/types";
+import { widenSpace } from "../space/extend";
+import { openStorage } from "../storage/open";
+import { checkWarmStart, readParents, type PriorSet, type WarmStartOptions } from "./warm-start";
 import { MemoryStorage } from "../storage/base";
 import type { Storage } from "../storage/storage";
 import type { NewTrial, TrialOutcome } from "../record/ops";
@@ -45,6 +48,8 @@ export interface StudyOptions {
    * every 10 s, a grace of 60 s. Storages in memory have none (nothing outlives the process).
    */
   readonly heartbeat?: HeartbeatOptions;
+  /** Parent studies to warm-start from (warm-start.ts); fixed when the study is created. */
+  readonly warmStart?: WarmStartOptions;
 }
 
 /** How a trial ended, as told by the caller. */
@@ -60,11 +65,9 @@ export type TellInput =
  */
 export class Study {
   readonly name: string;
-  readonly space: SearchSpace;
   readonly direction: Direction;
   readonly metric: string;
   readonly seed: number;
-  readonly strategy: Strategy;
   readonly stopping?: Stopper;
   readonly storage: Storage;
   readonly retries?: RetryPolicy;
@@ -90,13 +93,17 @@ export class Study {
     snapshot: StudySnapshot;
     retries?: RetryPolicy;
     heartbeat?: HeartbeatPolicy;
+    rebuild?: (space: SearchSpace) => Strategy;
+    prior?: PriorSet;
   }) {
     this.name = o.name;
-    this.space = o.space;
     this.direction = o.direction;
     this.metric = o.metric;
     this.seed = o.seed;
-    this.strategy = o.strategy;
+    this.base = { def: undefined, space: o.space, strategy: o.strategy };
+    this.current = this.base;
+    this.rebuild = o.rebuild;
+    this.prior = o.prior;
     if (o.stopping) this.stopping = o.stopping;
     this.storage = o.storage;
     this.snap = o.snapshot;
@@ -123,6 +130,16 @@ export class Study {
     const strategySpec = o.strategy ?? { name: "random" };
     const strategy = isStrategy(strategySpec) ? strategySpec : createStrategy(strategySpec.name, space, strategySpec.options);
     const storage: Storage = o.storage ?? new MemoryStorage();
+    const ws = o.warmStart !== undefined ? checkWarmStart(o.warmStart, o.name) : undefined;
+    const given = o.warmStart?.storage;
+    const parentStorage = given === undefined ? storage : typeof given === "string" ? await openStorage(given, { field: "warmStart.storage" }) : given;
+    let fresh: Awaited<ReturnType<typeof readParents>> | undefined;
+    try {
+      // The parents are read before the study is created: their trial counts are part of its spec.
+      fresh = ws ? await readParents(parentStorage, ws.parents, ws.type, o.direction, undefined) : undefined;
+    } finally {
+      if (typeof given === "string") await parentStorage.close();
+    }
     const spec: StudySpec = {
       name: o.name,
       space: space.toJSON(),
@@ -134,15 +151,23 @@ export class Study {
       },
       seed: o.seed ?? freshSeed(),
       createdAt: Date.now(),
+      ...(fresh ? { warmStart: { ...fresh.spec, ...(parentStorage.location !== storage.location ? { storage: parentStorage.location } : {}) } } : {}),
     };
     const snapshot = await storage.openStudy(spec);
     const stored = snapshot.spec;
     const storedSpace = SearchSpace.parse(stored.space);
-    if (!storedSpace.equals(space)) throw Msg.studyMismatch(o.name, "space", canonicalJson(stored.space), canonicalJson(spec.space));
+    // A study whose space was extended opens with the space it was created with (the notebook's
+    // cell as first run) or with the extended one.
+    if (!storedSpace.equals(space) && !(snapshot.space !== undefined && SearchSpace.parse(snapshot.space).equals(space))) throw Msg.studyMismatch(o.name, "space", canonicalJson(stored.space), canonicalJson(spec.space));
     if (stored.direction !== spec.direction) throw Msg.studyMismatch(o.name, "direction", stored.direction, spec.direction);
     if (stored.metric !== spec.metric) throw Msg.studyMismatch(o.name, "metric", JSON.stringify(stored.metric), JSON.stringify(spec.metric));
     // The seed is part of what makes a study reproducible: a resumed study keeps the stored one.
     if (o.seed !== undefined && o.seed !== stored.seed) throw Msg.studyMismatch(o.name, "seed", String(stored.seed), String(o.seed));
+    const created = canonicalJson(stored as unknown as JsonObject) === canonicalJson(spec as unknown as JsonObject);
+    if (ws && !created && (stored.warmStart?.type !== ws.type || canonicalJson(stored.warmStart.parents.map((p) => p.study)) !== canonicalJson(ws.parents))) {
+      throw Msg.warmStartMismatch(o.name, stored.warmStart ? canonicalJson(stored.warmStart as unknown as JsonObject) : "none", canonicalJson({ type: ws.type, parents: ws.parents }));
+    }
+    const prior = created ? fresh?.prior : await storedPrior(stored, storage, typeof given === "string" ? undefined : given);
     return new Study({
       name: o.name,
       space,
@@ -153,6 +178,8 @@ export class Study {
       ...(o.stopping ? { stopping: o.stopping } : {}),
       storage,
       snapshot,
+      ...(isStrategy(strategySpec) ? {} : { rebuild: (s: SearchSpace) => createStrategy(strategySpec.name, s, strategySpec.options) }),
+      ...(prior ? { prior } : {}),
       ...(retries ? { retries } : {}),
       // Only a storage another handle can beat to (heartbeatTarget) outlives this process.
       ...(typeof storage.heartbeatTarget === "function" ? { heartbeat } : {}),
@@ -182,6 +209,8 @@ export class Study {
         },
       };
     }
+    const rebuild = (s: SearchSpace): Strategy => createStrategy(spec.strategy.name, s, spec.strategy.options);
+    const prior = await storedPrior(spec, storage, undefined);
     const retries = resolveRetries(o.retries);
     return new Study({
       name,
@@ -192,11 +221,69 @@ export class Study {
       strategy,
       storage,
       snapshot,
+      rebuild,
+      ...(prior ? { prior } : {}),
       ...(o.stopping ? { stopping: o.stopping } : {}),
       ...(retries ? { retries } : {}),
       // As Study.open: a re-attached study's run beats like any other (its trials may outlive it otherwise).
       ...(typeof storage.heartbeatTarget === "function" ? { heartbeat: resolveHeartbeat(o.heartbeat) } : {}),
     });
+  }
+
+  /** The parents' trials when the study warm-starts (warm-start.ts). */
+  private readonly prior: PriorSet | undefined;
+
+  /** The space the study was created with, and its strategy. */
+  private readonly base: SpaceState;
+  /** The space after the latest extension this handle has seen, and the strategy built for it. */
+  private current: SpaceState;
+  /** Builds the study's strategy for an extended space (absent for a strategy object, which is given the new space in each call). */
+  private readonly rebuild: ((space: SearchSpace) => Strategy) | undefined;
+
+  /** The study's search space as it is now: extended (extendSpace), by any handle, or as created. */
+  get space(): SearchSpace {
+    return this.stateOf(this.snap).space;
+  }
+
+  /** The strategy, built for the current space. */
+  get strategy(): Strategy {
+    return this.stateOf(this.snap).strategy;
+  }
+
+  /**
+   * The space and strategy for a snapshot: the snapshot's extended space (src/space/extend.ts)
+   * when it has one, and a strategy rebuilt for it (a bayesian model's encoding, a grid's
+   * positions and a TPE's dimensions all depend on the bounds). One comparison per ask.
+   */
+  private stateOf(snap: StudySnapshot): SpaceState {
+    const def = snap.space;
+    if (def === this.current.def) return this.current;
+    if (def === undefined) return this.base;
+    const space = SearchSpace.parse(def);
+    const strategy = this.rebuild ? this.rebuild(space) : this.base.strategy;
+    this.current = { def, space, strategy };
+    return this.current;
+  }
+
+  /**
+   * Widens the study's space mid-study (issue 17 part 3): `patch` gives the new definition of
+   * each parameter it widens (lower low, higher high, more choices; same type, scale, step and
+   * condition: src/space/extend.ts has the rules, refused with `extend.*` errors). Recorded in
+   * the study's storage as an "extend" operation, so every worker's next ask and a resumed study
+   * use the new space; old trials stay valid. Resolves to the new space.
+   *
+   * @example await study.extendSpace({ lr: float(1e-6, 1, { scale: "log" }) });
+   */
+  async extendSpace(patch: Readonly<Record<string, ParamDef>>): Promise<SearchSpace> {
+    await this.refresh();
+    const before = this.space;
+    // Checked here first, so the error names the caller's field; the storage checks it again
+    // on the state it writes to (another handle may have extended meanwhile).
+    const wider = widenSpace(before, patch, "extendSpace");
+    if (wider.equals(before)) return before;
+    const json = JSON.parse(JSON.stringify(patch)) as SpaceDef;
+    this.snap = await this.storage.extendSpace(this.name, json);
+    return this.space;
   }
 
   /** The latest snapshot this process has seen (read-only; valid until the next call). */
@@ -278,7 +365,7 @@ export class Study {
     const seenCount = seen.trials.length;
     // Retries and enqueued configurations are cheap and decided inside the write.
     const cheap = this.proposeCheap(seen);
-    const prepared: ProposeResult | undefined = cheap ? undefined : this.strategy.propose(proposeContext(seen, this.space, seenCount, this.seed));
+    const prepared: ProposeResult | undefined = cheap ? undefined : this.proposeWith(seen, seenCount);
     let stale = false;
     const r = await this.storage.createTrial(this.name, (snap, n, write) => {
       stale = false;
@@ -286,7 +373,8 @@ export class Study {
       if (room !== undefined && !room(snap)) return undefined;
       const first = this.proposeCheap(snap);
       if (first) return this.owned(first);
-      if (!prepared || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
+      // An extension recorded meanwhile (by another handle) makes the proposal one of the old space's.
+      if (!prepared || snap.space !== seen.space || (n !== seenCount && (isDone(prepared) || createdWith(snap, seenCount, n, prepared.params)))) {
         // What it was to be (a retry, a queued configuration) was taken meanwhile, or a
         // worker that saw the same state proposed the same configuration first.
         stale = true;
@@ -320,9 +408,17 @@ export class Study {
   private proposeSwept(snap: StudySnapshot, n: number): NewTrial | undefined {
     const cheap = this.proposeCheap(snap);
     if (cheap) return this.owned(cheap);
-    const r = this.strategy.propose(proposeContext(snap, this.space, n, this.seed));
+    const r = this.proposeWith(snap, n);
     if (isDone(r)) return undefined;
     return this.owned(r);
+  }
+
+  /** The strategy's proposal for trial `n` on `snap`, in the current space, with the warm start's prior. */
+  private proposeWith(snap: StudySnapshot, n: number): ProposeResult {
+    const state = this.stateOf(snap);
+    if (!this.prior) return state.strategy.propose(proposeContext(snap, state.space, n, this.seed));
+    const r = state.strategy.propose(proposeContext(snap, state.space, n, this.seed, this.prior.observations(state.space)));
+    return isDone(r) ? r : this.prior.dedupe(r, state.space, this.seed, n);
   }
 
   /** The new trial with its owner, this process, when trials have heartbeats (a study in memory has no other worker). */
@@ -408,16 +504,18 @@ export class Study {
   async report(trial: number, step: number, values: number | Readonly<Record<string, unknown>>): Promise<boolean> {
     const v = this.reportedValues(step, values);
     const value = v[this.metric];
+    const strategy = this.strategy;
     // The stopping decision is made inside the report's write, on the state it holds, and
     // stored with it: two trials reaching a rung at once each see the other's value.
     const decide =
-      value === undefined || (!this.strategy.shouldStop && !this.stopping)
+      value === undefined || (!strategy.shouldStop && !this.stopping)
         ? undefined
         : (snapshot: StudySnapshot, t: FrozenTrial): StopDecision => {
-            const ctx = { snapshot, space: this.space, trial: t, step, value, seed: this.seed };
+            const state = this.stateOf(snapshot);
+            const ctx = { snapshot, space: state.space, trial: t, step, value, seed: this.seed };
             let stop = false;
             let system: JsonObject | undefined;
-            for (const d of [this.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)]) {
+            for (const d of [state.strategy.shouldStop?.(ctx), this.stopping?.shouldStop(ctx)]) {
               if (!d) continue;
               if (d.stop) stop = true;
               if (d.system) system = { ...(system ?? {}), ...d.system };
@@ -575,6 +673,30 @@ export class Study {
     const params = this.space.check(config, "config");
     this.snap = await this.storage.enqueue(this.name, params);
   }
+}
+
+/**
+ * The prior of a stored study that warm-starts: its parents' trials as recorded at creation,
+ * read from `parents` (given again by the caller), the location recorded, or the study's storage.
+ */
+async function storedPrior(spec: StudySpec, storage: Storage, parents: Storage | undefined): Promise<PriorSet | undefined> {
+  const ws = spec.warmStart;
+  if (!ws) return undefined;
+  const own = parents ?? (ws.storage !== undefined ? await openStorage(ws.storage) : undefined);
+  try {
+    const names = ws.parents.map((p) => p.study);
+    const counts = ws.parents.map((p) => p.trials);
+    return (await readParents(own ?? storage, names, ws.type, spec.direction, counts)).prior;
+  } finally {
+    if (own && !parents) await own.close();
+  }
+}
+
+/** A space the study has had, and the strategy built for it (`def`: the snapshot's extended space; undefined: as created). */
+interface SpaceState {
+  readonly def: SpaceDef | undefined;
+  readonly space: SearchSpace;
+  readonly strategy: Strategy;
 }
 
 /** How long a run waits for its heartbeat thread to start before its first trial. */

@@ -269,6 +269,38 @@ export const Msg = {
   // ---- parameter importance (issue 16 part 1: src/views/analysis, study.importance(), serve "importance") ----
   badImportanceMethod: (got: unknown, allowed: readonly string[]) =>
     err("importance.bad_method", "method", `method must be one of ${allowed.map((m) => `"${m}"`).join(", ")}, but got ${show(got)}; "ped-anova" is the default (fast, no model), "fanova" fits a random forest.`),
+
+  // ---- ranges that grow and warm start (issue 17 parts 2-3: src/space/extend.ts, src/study/warm-start.ts) ----
+  extendUnknownParam: (field: string, name: string, known: readonly string[]) =>
+    err("extend.unknown_param", field, `${field}: ${show(name)} is not a parameter of the study (parameters: ${known.join(", ")}); extendSpace only widens existing parameters. A new parameter needs a new study (it could warm-start from this one).`),
+  extendTypeChange: (field: string, from: string, to: unknown) =>
+    err("extend.type_change", `${field}.type`, `${field}: extendSpace may widen a parameter but not change its type: it is ${from}, and the extension gives ${show(to)}; keep type ${show(from)}.`),
+  extendScaleChange: (field: string, from: string, to: string) =>
+    err("extend.scale_change", `${field}.scale`, `${field}: extendSpace may not change a parameter's scale: it is "${from}", and the extension gives "${to}"; keep scale "${from}" (old trials were modelled on it).`),
+  extendStepChange: (field: string, from: number | undefined, to: number | undefined) =>
+    err("extend.step_change", `${field}.step`, `${field}: extendSpace may not change a parameter's step: it is ${from ?? "none"}, and the extension gives ${to ?? "none"}; keep the step${from === undefined ? " out" : ` ${from}`}.`),
+  extendStepOffGrid: (field: string, low: number, oldLow: number, step: number) =>
+    err("extend.off_grid", `${field}.low`, `${field}: a widened stepped range must keep its old values on the grid: low=${low} is not the old low ${oldLow} minus a whole number of steps (step ${step}); use low = ${oldLow} - k * ${step}.`),
+  extendNarrowing: (field: string, bound: "low" | "high", from: number, to: number) =>
+    err("extend.narrowing", `${field}.${bound}`, `${field}: extendSpace only widens ranges (old trials must stay valid): ${bound} is ${from}, and the extension gives ${to}; give ${bound === "low" ? "low <=" : "high >="} ${from}.`),
+  extendDropsChoice: (field: string, choice: unknown) =>
+    err("extend.drops_choice", `${field}.choices`, `${field}: extendSpace only adds choices (old trials must stay valid), but the extension leaves out ${show(choice)}; list every existing choice, then the new ones.`),
+  extendConditionChange: (field: string) =>
+    err("extend.condition_change", `${field}.when`, `${field}: extendSpace may not change a parameter's condition (when); give the same "when" or leave it out.`),
+  extendEmpty: (field: string) =>
+    err("extend.empty", field, `${field} must name at least one parameter to widen, e.g. { lr: float(1e-6, 1, { scale: "log" }) }.`),
+  warmStartParents: (field: string, got: unknown, max: number) =>
+    err("warm_start.bad_parents", field, `${field} must be an array of 1 to ${max} distinct study names, but got ${show(got)}.`),
+  warmStartType: (field: string, got: unknown) =>
+    err("warm_start.bad_type", field, `${field} must be "identical" or "transfer", but got ${show(got)}.`),
+  warmStartSelf: (field: string, name: string) =>
+    err("warm_start.self", field, `${field}: study ${show(name)} cannot warm-start from itself; name other studies.`),
+  warmStartMissing: (field: string, name: string, where: string) =>
+    err("warm_start.not_found", field, `${field}: there is no parent study named ${show(name)} at ${where}; check the name, or give { storage } where the parent lives.`),
+  warmStartDirection: (field: string, name: string, parent: string, child: string) =>
+    err("warm_start.direction", field, `${field}: the parent ${show(name)} ${parent}s its objective and this study ${child}s; "identical" needs the same direction (use type "transfer", which uses only the parent's ranking, flipped).`),
+  warmStartMismatch: (name: string, stored: string, given: string) =>
+    err("warm_start.mismatch", "warmStart", `study ${show(name)} was created with warmStart ${stored}, but now ${given} is given; warm start is fixed when a study is created (open it with the same warmStart, or without one).`),
 } as const;
 
 // ---- re-attaching to a stored study (issue 17 part 4: open(), tunelab status) ----

@@ -26,7 +26,11 @@ export class FreePosition {
   /** Positions above `free` that trials hold (gaps come from positions taken out of order). */
   private readonly ahead = new Set<number>();
 
-  constructor(private readonly key: string) {}
+  /** `holds`: whether a trial's record counts (absent: every trial's does). */
+  constructor(
+    private readonly key: string,
+    private readonly holds?: (system: Readonly<Record<string, unknown>>) => boolean,
+  ) {}
 
   next(snapshot: TrialsSnapshot): number {
     const trials = snapshot.trials;
@@ -38,7 +42,11 @@ export class FreePosition {
       this.free = 0;
       this.ahead.clear();
     }
-    for (; this.scanned < trials.length; this.scanned++) this.take(trials[this.scanned]!.system[this.key]);
+    const holds = this.holds;
+    for (; this.scanned < trials.length; this.scanned++) {
+      const system = trials[this.scanned]!.system;
+      if (holds === undefined || holds(system)) this.take(system[this.key]);
+    }
     return this.free;
   }
 
@@ -47,8 +55,9 @@ export class FreePosition {
    * journal lost has no configuration to run), or undefined. Usually `next()` itself: the loop
    * only walks past unusable positions, which are rare.
    */
-  nextUsable(snapshot: TrialsSnapshot, end: number, usable: (position: number) => boolean): number | undefined {
-    for (let i = this.next(snapshot); i < end; i++) {
+  nextUsable(snapshot: TrialsSnapshot, end: number, usable: (position: number) => boolean, from = 0): number | undefined {
+    // `from`: the caller knows every position below it is taken or unusable.
+    for (let i = Math.max(this.next(snapshot), from); i < end; i++) {
       if (!this.ahead.has(i) && usable(i)) return i;
     }
     return undefined;

@@ -94,7 +94,8 @@ export function toPayload(snapshot: StudySnapshot, running: boolean, now: number
       direction: spec.direction,
       metric: spec.metric,
       strategy: spec.strategy.name,
-      space: spec.space,
+      // The space as extended mid-study (study.extendSpace), so axes cover the widened ranges.
+      space: snapshot.space ?? spec.space,
       paramOrder: Object.keys(spec.space),
       metricOrder: metricNames(snapshot.trials, spec.metric),
       ...(storage !== undefined ? { storage } : {}),

@@ -159,7 +159,7 @@ export const longLine: fc.Arbitrary<string> = fc
 
 export type Pairs = Array<[string, string]>;
 
-export const OPS = ["create", "ask", "report", "tell", "best", "trials", "importance", "exit", "attr", "note"] as const;
+export const OPS = ["create", "ask", "report", "tell", "best", "trials", "importance", "exit", "attr", "note", "extend"] as const;
 const NON_EXIT_OPS = OPS.filter((o) => o !== "exit");
 
 /**
