@@ -12,6 +12,8 @@ import { CHANCE, type LcProblem } from "../../bench/lib/mfsuite/problems/lc";
 import { decode, SearchSpace } from "../../src/index";
 
 const REAL = new Set(["mlp_digits", "gbrt_digits"]);
+/** Cases that train the real models take a few CPU seconds, far more wall time on a loaded 2-core machine. */
+const SLOW = { timeout: 180_000 };
 
 /** A configuration of p's space from a point of the unit cube (conditions applied, as tunelab decodes). */
 const spaces = new Map<MfProblem, SearchSpace>();
@@ -64,7 +66,7 @@ describe("the suite", () => {
 describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
   const runs = REAL.has(p.name) ? 4 : 15;
 
-  it("is deterministic in (x, seed, trial), and trials do not share state", () => {
+  it("is deterministic in (x, seed, trial), and trials do not share state", SLOW, () => {
     fc.assert(
       fc.property(unitPoint(p), unitPoint(p), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(10_000), (u, v, seed, trial) => {
         const x = configAt(p, u), y = configAt(p, v);
@@ -96,7 +98,7 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     }
   });
 
-  it("is finite over the whole space, and no full-budget loss is below fStar", () => {
+  it("is finite over the whole space, and no full-budget loss is below fStar", SLOW, () => {
     fc.assert(
       fc.property(unitPoint(p), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.nat(10_000), (u, seed, trial) => {
         const curve = curveOf(p, configAt(p, u), seed, trial);
@@ -138,7 +140,7 @@ describe.each(MF_SUITE.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     expect(code(() => p.open({ ...x, [name]: "?" }, 1, 0))).toBe("config.bad_value");
   });
 
-  it("has curves that cross: a pair whose order at step 1 and at the full budget differ", () => {
+  it("has curves that cross: a pair whose order at step 1 and at the full budget differ", SLOW, () => {
     const n = REAL.has(p.name) ? 10 : 150;
     const curves = points(p, n).map((u, i) => curveOf(p, configAt(p, u), 7, i));
     const T = p.maxResource - 1;
@@ -316,7 +318,7 @@ describe("exp3_noisy's noise", () => {
 });
 
 describe("gbrt_digits", () => {
-  it("overfits at a high rate with little regularisation: the validation log-loss bottoms out early and climbs", () => {
+  it("overfits at a high rate with little regularisation: the validation log-loss bottoms out early and climbs", SLOW, () => {
     const p = mfProblem("gbrt_digits");
     const x = { lr: 1, max_depth: 8, min_leaf: 1, subsample: 1, feature_fraction: 1, reg_lambda: 1e-3 };
     const curve = curveOf(p, x, 1, 0);
@@ -330,7 +332,7 @@ describe("gbrt_digits", () => {
 });
 
 describe("cost per step", () => {
-  it("measures each problem's CPU time per step (printed, not asserted)", () => {
+  it("measures each problem's CPU time per step (printed, not asserted)", SLOW, () => {
     const rows: string[] = [];
     for (const p of MF_SUITE) {
       const configs = points(p, REAL.has(p.name) ? 4 : 40, 4).map((u) => configAt(p, u));
