@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeNotebook, makeRepoTempDir, REPO_ROOT, removeDir, tslabNotebook, writeNotebook } from "../helpers/jupyter";
 import { setTheme, startLabBrowser, type LabBrowser } from "./lab-browser";
+import { JOURNAL_VERSION } from "../../src/record/ops";
 
 const MAIN = path.join(REPO_ROOT, "dist", "cli", "main.js");
 const XSS = "<img src=x onerror=window.__pwned=1>";
@@ -173,7 +174,7 @@ describe("the study browser", () => {
     const errors = page.locator("#tunelab-studies .tl-sb-error");
     await expect.poll(() => errors.count()).toBe(2);
     const texts = await errors.allTextContents();
-    expect(texts.some((t) => t.includes("future.jsonl") && /journal format version 99, newer than this tunelab reads \(version 2\)/.test(t))).toBe(true);
+    expect(texts.some((t) => t.includes("future.jsonl") && new RegExp(`journal format version 99, newer than this tunelab reads \\(version ${JOURNAL_VERSION}\\)`).test(t))).toBe(true);
     expect(texts.some((t) => t.includes("not-a-journal.jsonl") && t.includes("does not start with a tunelab study record"))).toBe(true);
     // The hostile study itself is listed (its bad record skipped and said so), as text.
     const evil = page.locator("#tunelab-studies .tl-sb-item", { has: page.locator(".tl-sb-open", { hasText: "<img src=x" }) });
