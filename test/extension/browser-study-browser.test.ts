@@ -287,5 +287,6 @@ describe("the study browser", () => {
     } finally {
       await nbPage.close();
     }
-  });
+    // Its own waits allow 60 s + 30 s: the test's limit must not cut them short (the default 20 s did under load).
+  }, 150_000);
 });

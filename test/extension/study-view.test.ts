@@ -244,6 +244,8 @@ describe("the tunelab study renderer in JupyterLab", () => {
 
   it("follows the dark theme (a theme change redraws the charts and keeps the brush)", async () => {
     const canvas = study.locator(".tl-chart-parallel canvas");
+    // The panel is taller than the viewport (range warnings, importance, slice and contour plots): drag where it is on screen.
+    await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + 4, box.y + box.height * 0.3);
     await page.mouse.down();
