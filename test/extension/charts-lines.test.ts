@@ -240,5 +240,6 @@ describe("charts' line layers in JupyterLab", () => {
     expect((await pixels(layer)).coloured).toBeGreaterThan(20_000);
     await study.screenshot({ path: path.join(ARTIFACTS, "lines-dark.png") });
     await setTheme(page, "JupyterLab Light");
-  });
+    // A theme change redraws every chart (now also importance, slice and contour) and the whole study is photographed: 60 s as the tests above.
+  }, 60_000);
 });
