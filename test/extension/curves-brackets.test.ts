@@ -174,5 +174,6 @@ describe("learning curves of a study with brackets, in JupyterLab", () => {
     expect(await hb.locator(".tl-chart-curves").getAttribute("data-rungs")).toBe("1,3,9,27");
     await hb.locator(".tl-panel-curves").screenshot({ path: path.join(ARTIFACTS, "curves-brackets-dark.png") });
     await setTheme(page, "JupyterLab Light");
-  });
+    // The poll above may take its 20 s: the test's own limit must be above it.
+  }, 60_000);
 });
