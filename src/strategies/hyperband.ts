@@ -29,7 +29,7 @@ export interface HyperbandOptions {
   /**
    * How new configurations are chosen (default "tpe"): a model ("tpe" or "bayesian") fitted on
    * the trials as `modelData` says, or "random" (classic Hyperband / ASHA). The default was
-   * chosen on the multi-fidelity suite's aggregate ranks (bench/README.md, notes/MULTIFIDELITY.md).
+   * chosen on the multi-fidelity suite's aggregate ranks (bench/README.md, docs/multifidelity.md).
    */
   readonly sampler?: MultiFidelitySampler;
   /**
@@ -162,12 +162,10 @@ export class HyperbandStrategy implements Strategy {
       const p = this.random.propose(ctx);
       return { params: p.params, system: record, budget: b.maxResource };
     }
-    let level = this.modelData === "progress" ? b.maxResource : this.modelLevel(ctx);
-    let byProgress = this.modelData === "progress";
-    if (this.modelData === "auto" && level < b.maxResource) {
-      byProgress = true;
-      level = b.maxResource;
-    }
+    // "auto": by progress until the full budget has enough trials for the level rule.
+    const top = this.modelData === "progress" ? b.maxResource : this.modelLevel(ctx);
+    const byProgress = this.modelData === "progress" || (this.modelData === "auto" && top < b.maxResource);
+    const level = byProgress ? b.maxResource : top;
     const view = byProgress ? snapshotByProgress(ctx.snapshot, this.levels, b.maxResource) : snapshotAtLevel(ctx.snapshot, level, b.maxResource);
     const r = this.model.propose({ ...ctx, snapshot: view });
     if (isDone(r)) return { params: this.random.propose(ctx).params, system: record, budget: b.maxResource };

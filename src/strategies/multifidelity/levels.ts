@@ -1,12 +1,7 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
 import { MODEL_KEY, modelRecordOf } from "../../record/system";
 import type { JsonObject } from "../../util/json";
-import { erfinv } from "../../math/special";
-
-/** Φ⁻¹(p), 0 < p < 1. */
-function normalQuantile(p: number): number {
-  return Math.SQRT2 * erfinv(2 * p - 1);
-}
+import { ndtri } from "../../math/special";
 
 /** The key, in a trial's system record, of what the model-guided sampler saved with its proposal. */
 export { MODEL_KEY };
@@ -73,8 +68,8 @@ export function snapshotAtLevel(snap: StudySnapshot, level: number, maxResource:
  * given as complete with a value that encodes that rank: the normal score Φ⁻¹((rank + ½)/n),
  * best lowest (highest when maximizing), so a model that reads values (the GP) sees the same
  * order that one reading ranks (TPE) does, on a scale that does not depend on the objective's.
- * Running trials below their first level stay running; trials with no value at any level
- * (failed before the first) are left out.
+ * Running trials stay running (pending for the model); finished trials with no value at any
+ * level (failed before the first) are left out.
  *
  * `levels`: the budget levels, largest first (maxResource first).
  */
@@ -99,7 +94,7 @@ export function snapshotByProgress(snap: StudySnapshot, levels: readonly number[
   const n = placed.length;
   placed.forEach((p, rank) => {
     const t = p.t;
-    keep.push({ number: t.number, state: "complete", params: t.params, value: sign * normalQuantile((rank + 0.5) / n), metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system: modelRecordOf(t.system) ?? {} });
+    keep.push({ number: t.number, state: "complete", params: t.params, value: sign * ndtri((rank + 0.5) / n), metrics: {}, intermediate: [], curves: {}, startedAt: t.startedAt, system: modelRecordOf(t.system) ?? {} });
   });
   keep.sort((a, b) => a.number - b.number);
   return { spec: snap.spec, trials: keep, queue: snap.queue };
