@@ -104,6 +104,13 @@ export interface StudySnapshot {
    * run loop's limit count and the retry queue keep counts that way).
    */
   readonly sysOps?: number;
+  /**
+   * Present on a storage's replica: the number of each existing trial whose `system` record was
+   * replaced, in order (a "sys" operation, a restored lost trial, a write taken back). Only ever
+   * appended to: with the same `trials` array, the trials to read again since a reader last
+   * looked are those logged since, plus the trials added.
+   */
+  readonly systemLog?: readonly number[];
   /** The study's markdown note (study.note), when it has one. */
   readonly note?: string;
   /** Present on a storage's replica: operations applied so far (any write changes it). */

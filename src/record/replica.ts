@@ -38,6 +38,14 @@ export class StudyReplica implements StudySnapshot {
    * while this stays the same).
    */
   sysOps = 0;
+  /**
+   * The number of each trial whose `system` record was replaced after the trial was created, in
+   * order: by a "sys" op, a lost trial's record restored, or a write taken back (`undo`, which
+   * may also take the trial away). Only ever appended to, never rolled back: a reader that
+   * remembers how far it read knows which trials to read again (src/strategies/multifidelity/
+   * rung-index.ts keeps the rungs' values sorted that way).
+   */
+  readonly systemLog: number[] = [];
   /** The study's note (a "note" record without a trial). */
   note: string | undefined = undefined;
   /** The space after the recorded extensions ("extend" ops); undefined while there are none. */
@@ -117,6 +125,7 @@ export class StudyReplica implements StudySnapshot {
     // The record replaced is not a new trial: readers that skip unchanged system records
     // while sysOps stays the same (the runner's limit count) must look again.
     this.sysOps++;
+    this.systemLog.push(op.n);
   }
 
   /** Records an enqueued configuration at queue position `i`, past a gap or into a lost one. */
@@ -137,6 +146,7 @@ export class StudyReplica implements StudySnapshot {
     if (u.n >= 0) {
       if (u.prev) this.trials[u.n] = u.prev;
       else this.trials.length = u.n;
+      this.systemLog.push(u.n);
     }
     this.queue.length = u.queue;
     this.applied = u.applied;
@@ -195,6 +205,7 @@ export class StudyReplica implements StudySnapshot {
       }
       case "sys": {
         this.sysOps++;
+        this.systemLog.push(op.n);
         const t = this.trials[op.n]!;
         this.trials[op.n] = { ...t, system: { ...t.system, ...op.sys } };
         return;

@@ -1,5 +1,6 @@
 import type { Direction, FrozenTrial, StudySnapshot } from "../../model/trial";
-import { HYPERBAND_KEY, rungRecordOf, STOPPED_KEY, type RungRecord } from "../../record/system";
+import { HYPERBAND_KEY, MAX_RUNGS, rungRecordOf, STOPPED_KEY, type RungRecord } from "../../record/system";
+import { rungIndexOf } from "./rung-index";
 import type { JsonObject } from "../../util/json";
 
 export { HYPERBAND_KEY };
@@ -24,9 +25,26 @@ export function rungSystem(rec: RungRecord): JsonObject {
  * the rung to fill). Ties go on. Failed and stopped trials keep the rung values they
  * recorded, so the rung's standard does not drop when trials fail.
  *
- * `sign` is +1 when minimizing, -1 when maximizing.
+ * `sign` is +1 when minimizing, -1 when maximizing. On a storage's replica the rung's values
+ * come from its sorted index (rung-index.ts: a binary search per decision); on any other
+ * snapshot from a pass over every trial (`promotableByScan`), with the same answer.
  */
 export function promotable(snapshot: StudySnapshot, self: number, bracket: number, k: number, value: number, eta: number, sign: number): boolean {
+  const index = k < MAX_RUNGS && (sign === 1 || sign === -1) ? rungIndexOf(snapshot) : undefined;
+  if (index === undefined) return promotableByScan(snapshot, self, bracket, k, value, eta, sign);
+  const rung = index.rung(bracket, k);
+  let n = 1 + (rung?.size ?? 0);
+  let better = rung === undefined ? 0 : sign > 0 ? rung.below(value) : rung.above(value);
+  const own = index.own(self, bracket, k);
+  if (own !== undefined) {
+    n--;
+    if (sign * own < sign * value) better--;
+  }
+  return better < Math.max(1, Math.floor(n / eta));
+}
+
+/** The promotion rule (see `promotable`) by a pass over every trial of the snapshot. */
+export function promotableByScan(snapshot: StudySnapshot, self: number, bracket: number, k: number, value: number, eta: number, sign: number): boolean {
   const v = sign * value;
   let n = 1;
   let better = 0;
