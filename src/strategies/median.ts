@@ -1,4 +1,5 @@
 import type { FrozenTrial, StudySnapshot } from "../model/trial";
+import { SortedNumbers } from "../math/sorted";
 import { stoppedBy } from "../record/system";
 import { directionSign } from "./multifidelity/rungs";
 import { optEnum, optInt, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
@@ -36,9 +37,10 @@ export const MEDIAN_BOUNDS = {
  * half of the finished ones at the same point of training.
  *
  * Cost per report: the complete trials are tracked incrementally per snapshot (only trials
- * still running are re-checked), each one's running means are computed once, and the median
- * at a step is cached until another trial completes. Everything cached is derived from the
- * snapshot, so the answers are those of recomputing from scratch.
+ * still running, and on a replica those its system log names, are re-checked), each one's
+ * running means are computed once, and the values at each step asked are kept sorted as
+ * trials complete (math/sorted.ts), so a median is a lookup. Everything cached is derived
+ * from the snapshot, so the answers are those of recomputing from scratch.
  */
 export class MedianStopping implements Stopper {
   readonly name = "median";
@@ -67,9 +69,9 @@ export class MedianStopping implements Stopper {
       const prev = iv.length >= 2 ? iv[iv.length - 2]![0] : -Infinity;
       if (prev >= window) return GO;
     }
-    const done = this.completeSet(ctx.snapshot);
-    if (done.trials.length < this.startupTrials) return GO;
-    const median = this.medianAt(done, step);
+    const set = this.completeSet(ctx.snapshot);
+    if (set.done.size < this.startupTrials) return GO;
+    const median = this.medianAt(set, step);
     if (median === undefined) return GO;
     const sign = directionSign(ctx.snapshot.spec.direction);
     let best = Infinity;
@@ -80,58 +82,92 @@ export class MedianStopping implements Stopper {
     return best > sign * median ? { stop: true, system: stoppedBy("median") } : GO;
   }
 
-  /** The complete trials of a snapshot, brought up to date incrementally. */
+  /**
+   * The complete trials of a snapshot, brought up to date incrementally: the trials added,
+   * those running when last looked at, and, on a storage's replica, those its `systemLog`
+   * names (a lost trial's record restored, a write taken back: a trial may stop being complete).
+   */
   private completeSet(snap: StudySnapshot): CompleteSet {
+    const log = snap.systemLog;
     let s = this.cache.get(snap);
     if (!s) {
-      s = { trials: [], scanned: 0, pending: [], medians: new Map() };
+      s = { done: new Map(), scanned: 0, pending: new Set(), logRead: log?.length ?? 0, atStep: new Map() };
       this.cache.set(snap, s);
     }
     const all = snap.trials;
-    const before = s.trials.length;
-    if (s.pending.length) {
-      const still: number[] = [];
-      for (const n of s.pending) {
-        const t = all[n]!;
-        if (t.state === "complete") s.trials.push(t);
-        else if (t.state === "running") still.push(n);
+    if (log) {
+      for (; s.logRead < log.length; s.logRead++) {
+        const n = log[s.logRead]!;
+        if (n < s.scanned) this.reread(s, all, n);
       }
-      s.pending = still;
+      for (; s.scanned > all.length; s.scanned--) this.reread(s, all, s.scanned - 1);
     }
-    for (; s.scanned < all.length; s.scanned++) {
-      const t = all[s.scanned]!;
-      if (t.state === "complete") s.trials.push(t);
-      else if (t.state === "running") s.pending.push(s.scanned);
+    for (const n of s.pending) {
+      const state = all[n]?.state;
+      if (state !== "running") s.pending.delete(n);
+      if (state === "complete") this.add(s, n, all[n]!);
     }
-    if (s.trials.length !== before) s.medians.clear();
+    for (; s.scanned < all.length; s.scanned++) this.reread(s, all, s.scanned);
     return s;
   }
 
-  /** The median over complete trials of their running mean (or value) at `step`; undefined when none reported by then. */
-  private medianAt(s: CompleteSet, step: number): number | undefined {
-    const hit = s.medians.get(step);
-    if (hit !== undefined || s.medians.has(step)) return hit;
-    const xs: number[] = [];
-    for (const t of s.trials) {
-      const iv = t.intermediate;
-      // The last report at or before `step`.
-      let lo = 0;
-      let hi = iv.length - 1;
-      if (hi < 0 || iv[0]![0] > step) continue;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (iv[mid]![0] <= step) lo = mid;
-        else hi = mid - 1;
-      }
-      if (this.compare === "value") {
-        if (iv[lo]![0] === step) xs.push(iv[lo]![1]);
-      } else {
-        xs.push(this.runningMeans(t)[lo]!);
-      }
+  /** Replaces what the set knows of trial `n` (by position) by what its record says now. */
+  private reread(s: CompleteSet, all: readonly FrozenTrial[], n: number): void {
+    const was = s.done.get(n);
+    if (was !== undefined) this.remove(s, n, was);
+    s.pending.delete(n);
+    const t = all[n];
+    if (t?.state === "complete") this.add(s, n, t);
+    else if (t?.state === "running") s.pending.add(n);
+  }
+
+  private add(s: CompleteSet, n: number, t: FrozenTrial): void {
+    s.done.set(n, t);
+    for (const [step, sorted] of s.atStep) {
+      const v = this.valueAt(t, step);
+      if (v !== undefined) sorted.add(v);
     }
-    const m = xs.length ? median(xs) : undefined;
-    s.medians.set(step, m);
-    return m;
+  }
+
+  private remove(s: CompleteSet, n: number, t: FrozenTrial): void {
+    s.done.delete(n);
+    for (const [step, sorted] of s.atStep) {
+      const v = this.valueAt(t, step);
+      if (v !== undefined) sorted.delete(v);
+    }
+  }
+
+  /**
+   * The median over complete trials of their running mean (or value) at `step`; undefined when
+   * none reported by then. Each step's values are kept sorted as trials complete, so asking
+   * costs a lookup, not a pass over the complete trials.
+   */
+  private medianAt(s: CompleteSet, step: number): number | undefined {
+    let sorted = s.atStep.get(step);
+    if (sorted === undefined) {
+      sorted = new SortedNumbers();
+      for (const t of s.done.values()) {
+        const v = this.valueAt(t, step);
+        if (v !== undefined) sorted.push(v);
+      }
+      s.atStep.set(step, sorted);
+    }
+    return median(sorted);
+  }
+
+  /** A complete trial's running mean (or value) at `step`: from its last report at or before it. */
+  private valueAt(t: FrozenTrial, step: number): number | undefined {
+    const iv = t.intermediate;
+    let lo = 0;
+    let hi = iv.length - 1;
+    if (hi < 0 || iv[0]![0] > step) return undefined;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (iv[mid]![0] <= step) lo = mid;
+      else hi = mid - 1;
+    }
+    if (this.compare === "value") return iv[lo]![0] === step ? iv[lo]![1] : undefined;
+    return this.runningMeans(t)[lo]!;
   }
 
   private runningMeans(t: FrozenTrial): Float64Array {
@@ -152,24 +188,26 @@ export class MedianStopping implements Stopper {
 }
 
 interface CompleteSet {
-  /** Complete trials, in the order they were found. */
-  trials: FrozenTrial[];
-  /** Trials below this index have been looked at. */
+  /** Complete trials by position, with the record read when they were found complete. */
+  readonly done: Map<number, FrozenTrial>;
+  /** Trials below this position have been looked at. */
   scanned: number;
-  /** Numbers of trials that were running when last looked at. */
-  pending: number[];
-  /** Median by step, valid while `trials` does not grow. */
-  medians: Map<number, number | undefined>;
+  /** Positions of the trials that were running when last looked at. */
+  readonly pending: Set<number>;
+  /** `systemLog` entries read. */
+  logRead: number;
+  /** By step asked: the complete trials' running means (or values) there, sorted. */
+  readonly atStep: Map<number, SortedNumbers>;
 }
 
 const GO: StopDecision = { stop: false };
 
-function median(xs: number[]): number {
-  xs.sort((a, b) => a - b);
-  const n = xs.length;
-  if (n % 2) return xs[(n - 1) >> 1]!;
-  const a = xs[n / 2 - 1]!;
-  const b = xs[n / 2]!;
+function median(xs: SortedNumbers): number | undefined {
+  const n = xs.count;
+  if (n === 0) return undefined;
+  if (n % 2) return xs.at((n - 1) >> 1)!;
+  const a = xs.at(n / 2 - 1)!;
+  const b = xs.at(n / 2)!;
   const mid = (a + b) / 2;
   return Number.isFinite(mid) ? mid : a / 2 + b / 2; // a + b overflows near ±1.8e308
 }

@@ -1,4 +1,5 @@
 // The median stopping rule: the rule itself on hand-made studies, then with every strategy.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtocolSession } from "../../src/cli/protocol";
 import { tune } from "../../src/dsl/tuner";
@@ -6,6 +7,7 @@ import type { Direction, FrozenTrial, StudySnapshot } from "../../src/model/tria
 import { float } from "../../src/space/builders";
 import { SearchSpace } from "../../src/space/space";
 import { MedianStopping } from "../../src/strategies/median";
+import { opArb, runOps, type Check, type Op } from "./replica-ops";
 
 const space = SearchSpace.parse({ x: float(0, 1) });
 
@@ -97,6 +99,53 @@ describe("MedianStopping", () => {
     expect(() => new MedianStopping({ startupTrials: 0 })).toThrow(expect.objectContaining({ field: "stopping.startupTrials" }));
     expect(() => new MedianStopping({ compare: "mean" })).toThrow(expect.objectContaining({ field: "stopping.compare", message: expect.stringContaining('"running-average"') }));
     expect(() => new MedianStopping({ patience: 1 })).toThrow(expect.objectContaining({ code: "option.unknown" }));
+  });
+});
+
+describe("the median rule's incremental state", () => {
+  /**
+   * Every question on which one rule kept for the whole study (its state follows the replica
+   * from write to write) and a fresh rule (which reads the snapshot from scratch) disagree: a
+   * trial whose only report, at steps 1-4, is each value the study holds and each midpoint
+   * (so any difference in a median flips some answer).
+   */
+  const differences = (kept: MedianStopping, options: object): Check => (snap, where) => {
+    const fresh = new MedianStopping(options);
+    const seen = [...new Set(snap.trials.flatMap((tr) => tr.intermediate.map((p) => p[1])))].sort((a, b) => a - b);
+    const values = [...seen, ...seen.slice(1).map((v, i) => (v + seen[i]!) / 2), -9, 9];
+    const out: string[] = [];
+    for (const step of [1, 2, 3, 4]) {
+      for (const value of values) {
+        const trial = t(snap.trials.length, "running", [value], step);
+        const ctx = { snapshot: snap, space, trial, step, value, seed: 0 };
+        const a = kept.shouldStop(ctx).stop;
+        const b = fresh.shouldStop(ctx).stop;
+        if (a !== b) out.push(`${where}: step ${step} value ${value}: kept ${a}, fresh ${b}`);
+      }
+    }
+    return out;
+  };
+
+  it.each(["memory", "journal"] as const)("answers as a fresh rule on every state of a %s study: trials completing, writes taken back, two handles, reopened", async (kind) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<Direction>("minimize", "maximize"), fc.constantFrom("running-average" as const, "value" as const), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (direction, compare, ops) => {
+        const options = { startupTrials: 1, compare };
+        expect(await runOps(kind, direction, ops, differences(new MedianStopping(options), options))).toEqual([]);
+      }),
+      { numRuns: kind === "memory" ? 80 : 30 },
+    );
+  }, 60_000);
+
+  it("a trial completed in a write that is then taken back is not complete any more (regression: the rule kept it in its medians)", async () => {
+    const options = { startupTrials: 1 };
+    const ops: Op[] = [
+      { kind: "create", h: 0, record: undefined },
+      { kind: "create", h: 0, record: undefined },
+      { kind: "rung", h: 0, pick: 0, value: 0 },
+      { kind: "create", h: 0, record: undefined },
+      { kind: "takenBack", h: 0, pick: 2, record: null, via: "report" },
+    ];
+    expect(await runOps("memory", "minimize", ops, differences(new MedianStopping(options), options))).toEqual([]);
   });
 });
 

@@ -5,33 +5,19 @@
 // taken back after the index had read them, a second handle on the same journal, and a study
 // reopened (a fresh replica). And through whole hyperband and ASHA studies, minimizing and
 // maximizing, resumed with a fresh strategy.
-import * as fs from "node:fs";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Direction, StudySnapshot, StudySpec } from "../../src/model/trial";
+import { describe, expect, it } from "vitest";
+import type { Direction, StudySnapshot } from "../../src/model/trial";
 import { SearchSpace } from "../../src/space/space";
 import { lostTrial } from "../../src/record/lost";
 import { StudyReplica } from "../../src/record/replica";
 import { MemoryStorage } from "../../src/storage/base";
-import { JournalStorage } from "../../src/storage/journal";
-import type { Storage } from "../../src/storage/storage";
 import { rungIndexOf } from "../../src/strategies/multifidelity/rung-index";
 import { promotable, promotableByScan, rungRecord } from "../../src/strategies/multifidelity/rungs";
 import { createStrategy } from "../../src/strategies/registry";
 import type { Strategy } from "../../src/strategies/strategy";
 import { Study } from "../../src/study/study";
-import type { JsonObject, JsonValue } from "../../src/util/json";
-import { tempDir } from "../storage/workers/build";
-
-const spec = (direction: Direction): StudySpec => ({
-  name: "rungs",
-  space: { x: { type: "float", low: 0, high: 1 } },
-  direction,
-  metric: "loss",
-  strategy: { name: "hyperband", options: {} },
-  seed: 1,
-  createdAt: 1_700_000_000_000,
-});
+import { opArb, opsSpec as spec, runOps, type Op } from "./replica-ops";
 
 const BRACKETS = [0, 1, 2, 7];
 const RUNGS = [0, 1, 2, 3, 4];
@@ -74,139 +60,26 @@ function indexed(snap: StudySnapshot): void {
   expect(rungIndexOf(snap)).toBeDefined();
 }
 
-// ---- the storage-level property -------------------------------------------------------------
+/** runOps' check: the index answers, and as the scan does. */
+const agree = (snap: StudySnapshot, where: string, reported?: number): string[] => {
+  indexed(snap);
+  return disagreements(snap, reported === undefined ? [] : [reported]).map((d) => `${where}: ${d}`);
+};
 
-const rungValue = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 2, 3, 0.5, -1) }, { weight: 2, arbitrary: fc.double({ min: -4, max: 4, noNaN: true }) }, { weight: 1, arbitrary: fc.constant(null) });
-
-/** A `hyperband` record: mostly well formed, some of every malformed kind the scan skips. */
-const rungRecordArb: fc.Arbitrary<JsonValue> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ bracket: fc.constantFrom(0, 1, 2), rungs: fc.constant<JsonValue>([1, 3, 9, 27]), values: fc.array(rungValue, { maxLength: 5 }) }) },
-  { weight: 1, arbitrary: fc.constantFrom<JsonValue>(null, "x", 3, [1, 2], { bracket: "0", values: [1] }, { bracket: 0, values: "1,2" }, { bracket: 0 }, { bracket: 1, values: [1, "2", null, 3] }) },
-);
-
-type Op =
-  | { kind: "create"; h: number; record: JsonValue | undefined }
-  | { kind: "rung"; h: number; pick: number; value: number | null }
-  | { kind: "end"; h: number; pick: number; state: "complete" | "failed" | "pruned"; record: JsonValue | undefined }
-  | { kind: "rewrite"; h: number; pick: number; record: JsonValue }
-  | { kind: "takenBack"; h: number; pick: number; record: JsonValue; via: "report" | "create" }
-  | { kind: "reopen"; h: number };
-
-const handle = fc.nat({ max: 1 });
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("create" as const), h: handle, record: fc.option(rungRecordArb, { nil: undefined, freq: 6 }) }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant("rung" as const), h: handle, pick: fc.nat(), value: rungValue }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("end" as const), h: handle, pick: fc.nat(), state: fc.constantFrom("complete" as const, "failed" as const, "pruned" as const), record: fc.option(rungRecordArb, { nil: undefined, freq: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("rewrite" as const), h: handle, pick: fc.nat(), record: rungRecordArb }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("takenBack" as const), h: handle, pick: fc.nat(), record: rungRecordArb, via: fc.constantFrom("report" as const, "create" as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const), h: handle }) },
-);
-
-/** One value more at the trial's next rung, as a strategy's decision records it. */
-function withValue(system: Readonly<JsonObject>, value: number | null): JsonObject {
-  const r = system["hyperband"];
-  const rec = r !== null && typeof r === "object" && !Array.isArray(r) ? (r as JsonObject) : { bracket: 0, rungs: [1, 3, 9, 27] };
-  const values = Array.isArray(rec["values"]) ? rec["values"] : [];
-  return { hyperband: { ...rec, values: [...values, value] } };
-}
-
-const TAKEN_BACK = "taken back on purpose";
-
-/**
- * Runs `ops` on handles of one study (for the journal, two storages on one file: two
- * processes; for memory, one storage, and a reopening is a copy of it), comparing index and
- * scan after every op, and inside the writes, on the state a strategy's decision sees.
- */
-async function runOps(kind: "memory" | "journal", direction: Direction, ops: readonly Op[]): Promise<string[]> {
-  const dir = kind === "journal" ? tempDir("rung-index") : undefined;
-  const open = (): Storage => (dir ? new JournalStorage(dir) : new MemoryStorage());
-  const handles: Storage[] = [open()];
-  handles.push(dir ? open() : handles[0]!);
-  const found: string[] = [];
-  const check = (snap: StudySnapshot, where: string, extra: readonly number[] = []) => {
-    indexed(snap);
-    for (const d of disagreements(snap, extra)) found.push(`${where}: ${d}`);
-  };
-  try {
-    for (const s of handles) await s.openStudy(spec(direction));
-    let step = 0;
-    for (const [i, op] of ops.entries()) {
-      const s = handles[op.h]!;
-      const snap = await s.load("rungs");
-      const running = snap.trials.filter((t) => t.state === "running").map((t) => t.number);
-      const where = `op ${i} (${op.kind})`;
-      switch (op.kind) {
-        case "create":
-          await s.createTrial("rungs", () => ({ params: { x: 0.5 }, ...(op.record !== undefined ? { system: { hyperband: op.record } } : {}) }));
-          break;
-        case "rung": {
-          if (!running.length) break;
-          const n = running[op.pick % running.length]!;
-          await s.report("rungs", n, ++step, { loss: op.value ?? 0 }, (now, t) => {
-            check(now, `${where}, inside the report`, op.value === null ? [] : [op.value]);
-            return { system: withValue(t.system, op.value) };
-          });
-          break;
-        }
-        case "end": {
-          if (!running.length) break;
-          const n = running[op.pick % running.length]!;
-          await s.finishTrial("rungs", n, { state: op.state, ...(op.state === "complete" ? { value: 1 } : {}), ...(op.record !== undefined ? { system: { hyperband: op.record } } : {}) });
-          break;
-        }
-        case "rewrite": {
-          if (!snap.trials.length) break;
-          await s.setSystem("rungs", op.pick % snap.trials.length, { hyperband: op.record });
-          break;
-        }
-        case "takenBack": {
-          // Another running trial is ended with a new record inside a write, the index reads
-          // that state, and the write fails: everything it wrote is taken back.
-          if (running.length < 2) break;
-          const n = running[op.pick % running.length]!;
-          const other = running[(op.pick + 1) % running.length]!;
-          const failing = (now: StudySnapshot, w: { finish(trial: number, o: { state: "pruned"; system: JsonObject }): unknown }) => {
-            w.finish(other, { state: "pruned", system: { hyperband: op.record } });
-            check(now, `${where}, inside the write later taken back`);
-            throw new Error(TAKEN_BACK);
-          };
-          const p = op.via === "report" ? s.report("rungs", n, ++step, { loss: 1 }, (now, _t, w) => failing(now, w)) : s.createTrial("rungs", (now, _n, w) => failing(now, w));
-          await expect(p).rejects.toThrow(TAKEN_BACK);
-          break;
-        }
-        case "reopen": {
-          if (dir) {
-            await handles[op.h]!.close();
-            handles[op.h] = open();
-            await handles[op.h]!.openStudy(spec(direction));
-          } else {
-            const copy = MemoryStorage.copyOf(snap);
-            handles[0] = handles[1] = copy;
-          }
-          break;
-        }
-      }
-      check(await handles[op.h]!.load("rungs"), where);
-    }
-  } finally {
-    for (const s of new Set(handles)) await s.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return found;
-}
+const scenario = (kind: "memory" | "journal", direction: Direction, ops: Op[]) => runOps(kind, direction, ops, agree);
 
 describe("the rung index answers as the scan", () => {
   it.each(["memory", "journal"] as const)("on every state of a %s study: records written, rewritten, malformed, taken back, shared, reopened", async (kind) => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<Direction>("minimize", "maximize"), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (direction, ops) => {
-        expect(await runOps(kind, direction, ops)).toEqual([]);
+        expect(await scenario(kind, direction, ops)).toEqual([]);
       }),
       { numRuns: kind === "memory" ? 100 : 40 },
     );
   }, 60_000);
 
   it("a write taken back after the index read it: the trials it changed read as before (regression: the replica's counters roll back, its log does not)", async () => {
-    const found = await runOps("memory", "minimize", [
+    const found = await scenario("memory", "minimize", [
       { kind: "create", h: 0, record: { bracket: 0, rungs: [1, 3], values: [] } },
       { kind: "create", h: 0, record: { bracket: 0, rungs: [1, 3], values: [] } },
       { kind: "create", h: 0, record: { bracket: 0, rungs: [1, 3], values: [] } },
@@ -221,7 +94,7 @@ describe("the rung index answers as the scan", () => {
   });
 
   it("another process's rung values reach this one's index when it catches up, and a reopened study rebuilds it", async () => {
-    const found = await runOps("journal", "maximize", [
+    const found = await scenario("journal", "maximize", [
       { kind: "create", h: 0, record: { bracket: 1, rungs: [3, 9], values: [] } },
       { kind: "create", h: 1, record: { bracket: 1, rungs: [3, 9], values: [] } },
       { kind: "rung", h: 0, pick: 0, value: 3 },
