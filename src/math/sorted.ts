@@ -29,7 +29,7 @@ export class SortedNumbers {
   add(x: number): void {
     if (x !== x) this.nan++;
     else if (!this.ordered) this.xs.push(x);
-    else this.xs.splice(this.firstAbove(x), 0, x);
+    else this.xs.splice(this.index(x, true), 0, x);
   }
 
   /** Adds without ordering (many values at once; see the class comment). */
@@ -48,7 +48,7 @@ export class SortedNumbers {
       this.nan--;
       return true;
     }
-    const i = this.firstAtLeast(x);
+    const i = this.index(x, false);
     if (i === this.xs.length || this.xs[i] !== x) return false;
     this.xs.splice(i, 1);
     return true;
@@ -56,12 +56,12 @@ export class SortedNumbers {
 
   /** How many values are < x (none when x is NaN). */
   below(x: number): number {
-    return x !== x ? 0 : this.firstAtLeast(x);
+    return x !== x ? 0 : this.index(x, false);
   }
 
   /** How many values are > x (none when x is NaN). */
   above(x: number): number {
-    return x !== x ? 0 : this.xs.length - this.firstAbove(x);
+    return x !== x ? 0 : this.xs.length - this.index(x, true);
   }
 
   /** The i-th smallest value, NaN excluded (0-based). */
@@ -76,29 +76,16 @@ export class SortedNumbers {
     this.ordered = true;
   }
 
-  /** The first index whose value is >= x. */
-  private firstAtLeast(x: number): number {
+  /** The first index whose value is >= x (`after`: > x). */
+  private index(x: number, after: boolean): number {
     this.order();
     const xs = this.xs;
     let lo = 0;
     let hi = xs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (xs[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** The first index whose value is > x. */
-  private firstAbove(x: number): number {
-    this.order();
-    const xs = this.xs;
-    let lo = 0;
-    let hi = xs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (xs[mid]! <= x) lo = mid + 1;
+      const m = xs[mid]!;
+      if (m < x || (after && m === x)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
