@@ -29,8 +29,8 @@ options:
   --long-trials N    trials of the long study (default 1000)
   --functions a,b    functions (default: ${FUNCTION_NAMES.join(",")})
   --methods a,b      hyperband suite: only these methods (tunelab's tl_* and par_*, Optuna's
-                     random_full, tpe_*; default: ${[...DEFAULT_TL_METHODS, ...DEFAULT_OPTUNA_METHODS].join(",")}
-                     and every par_*)
+                     random_full, tpe_*); default: every par_* and
+                     ${[...DEFAULT_TL_METHODS, ...DEFAULT_OPTUNA_METHODS].join(",")}
   --no-optuna        tunelab rows only (no Python)
   hyperband suite (the multi-fidelity suite, bench/lib/mfsuite/):
   --problems a,b     only these problems       --set dev|validation|all (default all)
