@@ -34,6 +34,13 @@ export const WIDGET_CLASS = "tl-study";
 const PACE = 2;
 /** ...but never longer than this (ms): one slow render must not make every later update slow. */
 const MAX_PACE_MS = 500;
+/**
+ * Charts are drawn in tasks of at most about this long (ms; the "long task" threshold): cheap
+ * charts share a task, a costly one has its own. Each task ends with a frame, and a frame after
+ * a chart costs more than many a chart (layout, paint, the canvases' pixels), so fewer is faster;
+ * no task is made longer than the costliest chart alone.
+ */
+const TASK_BUDGET_MS = 50;
 
 export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly state = new ViewState();
@@ -61,6 +68,8 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private renders = 0;
   private paceUntil = 0;
   private chartPass: Promise<void> | null = null;
+  /** Each chart's last drawing time (ms): how the chart pass decides when to give the browser a turn. */
+  private readonly costs = new Map<ChartName, number>();
   private chartsWanted = false;
   private markAttached: () => void = () => undefined;
   private readonly attached = new Promise<void>((resolve) => (this.markAttached = resolve));
@@ -264,18 +273,42 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const model = this.model;
     if (!model || this.isDisposed) return;
     const ctx: ChartContext = { model, state: this.state, theme: readTheme(document.body) };
-    // One chart per task, with the browser free in between: input, scrolling and painting go
-    // on while a big study draws.
-    for (const { row, chart } of this.charts) {
-      if (!this.shown(row.name)) continue;
-      await yieldToBrowser();
-      if (this.isDisposed) return;
-      try {
-        await chart.render(ctx);
-      } catch (err) {
-        // One chart failing (a vega error) must not take the table and the other charts with it.
-        chart.showFailure(err);
+    // The browser gets a turn first (the table and summary just drawn are shown), then between
+    // charts: input, scrolling and painting go on while a big study draws.
+    await yieldToBrowser();
+    if (this.isDisposed) return;
+    const shown = this.charts.filter(({ row }) => this.shown(row.name));
+    // Every panel takes its final height now, before any chart is drawn: a chart appearing then
+    // moves nothing below it, so the frames between charts paint that chart alone (rather than
+    // laying out and repainting the rest of the panel, the table and the notebook again).
+    for (const { chart } of shown) chart.node.style.minHeight = `${Math.ceil(chart.reservedHeight(ctx))}px`;
+    try {
+      let taskStart = performance.now();
+      let costliest = 0;
+      for (const { row, chart } of shown) {
+        if (!this.shown(row.name)) continue;
+        // A task goes on to the next chart while it stays within TASK_BUDGET_MS, judged by the
+        // chart's last drawing time (or, the first time, the costliest chart of this pass so far).
+        const guess = this.costs.get(row.name) ?? costliest;
+        if (performance.now() - taskStart + guess > TASK_BUDGET_MS) {
+          await yieldToBrowser();
+          if (this.isDisposed) return;
+          taskStart = performance.now();
+        }
+        const t0 = performance.now();
+        try {
+          await chart.render(ctx);
+        } catch (err) {
+          // One chart failing (a vega error) must not take the table and the other charts with it.
+          chart.showFailure(err);
+        }
+        const cost = performance.now() - t0;
+        this.costs.set(row.name, cost);
+        costliest = Math.max(costliest, cost);
       }
+    } finally {
+      // Drawn, each chart has its own height again (an estimate that was off changes it once, here).
+      for (const { chart } of shown) chart.node.style.minHeight = "";
     }
   }
 
