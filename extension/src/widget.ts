@@ -281,7 +281,16 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     // Every panel takes its final height now, before any chart is drawn: a chart appearing then
     // moves nothing below it, so the frames between charts paint that chart alone (rather than
     // laying out and repainting the rest of the panel, the table and the notebook again).
-    for (const { chart } of shown) chart.node.style.minHeight = `${Math.ceil(chart.reservedHeight(ctx))}px`;
+    // (All measured before any is set: one layout. A chart whose estimate throws gets no room; its
+    // render fails the same way and says so in its panel.)
+    const heights = shown.map(({ chart }) => {
+      try {
+        return chart.reservedHeight(ctx);
+      } catch {
+        return 0;
+      }
+    });
+    shown.forEach(({ chart }, i) => (chart.node.style.minHeight = `${Math.ceil(heights[i]!)}px`));
     try {
       let taskStart = performance.now();
       let costliest = 0;
