@@ -34,13 +34,6 @@ export const WIDGET_CLASS = "tl-study";
 const PACE = 2;
 /** ...but never longer than this (ms): one slow render must not make every later update slow. */
 const MAX_PACE_MS = 500;
-/**
- * Charts are drawn in tasks of at most about this long (ms; the "long task" threshold): cheap
- * charts share a task, a costly one has its own. Each task ends with a frame, and a frame after
- * a chart costs more than many a chart (layout, paint, the canvases' pixels), so fewer is faster;
- * no task is made longer than the costliest chart alone.
- */
-const TASK_BUDGET_MS = 50;
 
 export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private readonly state = new ViewState();
@@ -68,8 +61,6 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
   private renders = 0;
   private paceUntil = 0;
   private chartPass: Promise<void> | null = null;
-  /** Each chart's last drawing time (ms): how the chart pass decides when to give the browser a turn. */
-  private readonly costs = new Map<ChartName, number>();
   private chartsWanted = false;
   private markAttached: () => void = () => undefined;
   private readonly attached = new Promise<void>((resolve) => (this.markAttached = resolve));
@@ -292,28 +283,21 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     });
     shown.forEach(({ chart }, i) => (chart.node.style.minHeight = `${Math.ceil(heights[i]!)}px`));
     try {
-      let taskStart = performance.now();
-      let costliest = 0;
+      let first = true;
       for (const { row, chart } of shown) {
         if (!this.shown(row.name)) continue;
-        // A task goes on to the next chart while it stays within TASK_BUDGET_MS, judged by the
-        // chart's last drawing time (or, the first time, the costliest chart of this pass so far).
-        const guess = this.costs.get(row.name) ?? costliest;
-        if (performance.now() - taskStart + guess > TASK_BUDGET_MS) {
+        // One chart per task (the first shares the reservation's): the browser is free in between.
+        if (!first) {
           await yieldToBrowser();
           if (this.isDisposed) return;
-          taskStart = performance.now();
         }
-        const t0 = performance.now();
+        first = false;
         try {
           await chart.render(ctx);
         } catch (err) {
           // One chart failing (a vega error) must not take the table and the other charts with it.
           chart.showFailure(err);
         }
-        const cost = performance.now() - t0;
-        this.costs.set(row.name, cost);
-        costliest = Math.max(costliest, cost);
       }
     } finally {
       // Drawn, each chart has its own height again (an estimate that was off changes it once, here).
