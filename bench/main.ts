@@ -10,7 +10,7 @@ import { suite as notebook } from "./suites/notebook";
 import { suite as bayes } from "./suites/bayes";
 import { suite as random } from "./suites/random";
 import { HYPERBAND_METHOD_KEYS, suite as hyperband } from "./suites/hyperband";
-import { parseTlMethod } from "./lib/mfsuite/methods";
+import { DEFAULT_OPTUNA_METHODS, DEFAULT_TL_METHODS, parseTlMethod } from "./lib/mfsuite/methods";
 import { suite as run } from "./suites/run";
 import { suite as journal } from "./suites/journal";
 import { suite as workers } from "./suites/workers";
@@ -28,8 +28,9 @@ options:
   --trials N         trials per study in the per-function tables (default 100)
   --long-trials N    trials of the long study (default 1000)
   --functions a,b    functions (default: ${FUNCTION_NAMES.join(",")})
-  --methods a,b      hyperband suite: only these methods (tunelab tl_*, par_*, mlp_* and
-                     mf_bench.py's Optuna methods; default all)
+  --methods a,b      hyperband suite: only these methods (tunelab's tl_* and par_*, Optuna's
+                     random_full, tpe_*); default: every par_* and
+                     ${[...DEFAULT_TL_METHODS, ...DEFAULT_OPTUNA_METHODS].join(",")}
   --no-optuna        tunelab rows only (no Python)
   hyperband suite (the multi-fidelity suite, bench/lib/mfsuite/):
   --problems a,b     only these problems       --set dev|validation|all (default all)

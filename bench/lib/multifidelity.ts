@@ -19,9 +19,6 @@ import { H6_ALPHA, h6Inner, hartmann6 } from "./functions";
 
 export const B_MAX = 81;
 export const F_STAR = -3.32237;
-/** Regret is read at these multiples of B_MAX epochs spent in total. */
-export const BUDGET_MULTS = [1, 3, 10, 30, 100] as const;
-export const TOTAL_BUDGET = 100 * B_MAX;
 const LN_BMAX = Math.log(B_MAX);
 
 
@@ -110,5 +107,3 @@ export const MF_PROBLEMS: Readonly<Record<string, MfProblem>> = {
     args: boxArgs,
   },
 };
-
-export const MF_PROBLEM_NAMES = Object.keys(MF_PROBLEMS);

@@ -34,7 +34,7 @@ export const REQUIREMENTS = {
 } as const;
 
 /** Where the reference script is: shared/ beside the repo, or TUNELAB_OPTUNA_BENCH. */
-export function referenceScript(): string {
+function referenceScript(): string {
   return process.env["TUNELAB_OPTUNA_BENCH"] ?? path.resolve(ROOT, "..", "shared", "bench", "optuna", "bench.py");
 }
 
@@ -106,7 +106,7 @@ export function runReference(python: string, script: string, args: readonly stri
 }
 
 /** bench.py's env_info() (versions of Python, Optuna, numpy, ...). */
-export function referenceEnv(python: string, script: string): Record<string, unknown> {
+function referenceEnv(python: string, script: string): Record<string, unknown> {
   const code = `import sys, json; sys.path.insert(0, ${JSON.stringify(path.dirname(script))}); import bench; print(json.dumps(bench.env_info()))`;
   const r = spawnSync(python, ["-c", code], { encoding: "utf8" });
   if (r.status !== 0) return {};

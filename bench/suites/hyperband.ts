@@ -5,7 +5,7 @@
  * (bench/lib/mf_suite.py in the bench venv, `--jobs` Python processes, each training the problems
  * through its own problem server), both sides at once, seeds 0..N-1; then the per-problem
  * tables, the aggregate rank table, the targets of issue 15, the 4-worker regret check and the
- * 4-worker idle-time table (bench/lib/mf-parallel.ts, unchanged).
+ * 4-worker idle-time table (bench/lib/mf-parallel.ts, in an mf-worker.ts child process).
  *
  *   npm run bench -- hyperband [--problems a,b] [--set dev|validation|all] [--seeds N] [--jobs N]
  *                              [--methods k,...] [--tl-method 'key={"strategy":...,"options":{...}}']...

@@ -264,18 +264,44 @@ export class StudyWidget extends Widget implements IRenderMime.IRenderer {
     const model = this.model;
     if (!model || this.isDisposed) return;
     const ctx: ChartContext = { model, state: this.state, theme: readTheme(document.body) };
-    // One chart per task, with the browser free in between: input, scrolling and painting go
-    // on while a big study draws.
-    for (const { row, chart } of this.charts) {
-      if (!this.shown(row.name)) continue;
-      await yieldToBrowser();
-      if (this.isDisposed) return;
+    // The browser gets a turn first (the table and summary just drawn are shown), then between
+    // charts: input, scrolling and painting go on while a big study draws.
+    await yieldToBrowser();
+    if (this.isDisposed) return;
+    const shown = this.charts.filter(({ row }) => this.shown(row.name));
+    // Every panel takes its final height now, before any chart is drawn: a chart appearing then
+    // moves nothing below it, so the frames between charts paint that chart alone (rather than
+    // laying out and repainting the rest of the panel, the table and the notebook again).
+    // (All measured before any is set: one layout. A chart whose estimate throws gets no room; its
+    // render fails the same way and says so in its panel.)
+    const heights = shown.map(({ chart }) => {
       try {
-        await chart.render(ctx);
-      } catch (err) {
-        // One chart failing (a vega error) must not take the table and the other charts with it.
-        chart.showFailure(err);
+        return chart.reservedHeight(ctx);
+      } catch {
+        return 0;
       }
+    });
+    shown.forEach(({ chart }, i) => (chart.node.style.minHeight = `${Math.ceil(heights[i]!)}px`));
+    try {
+      let first = true;
+      for (const { row, chart } of shown) {
+        if (!this.shown(row.name)) continue;
+        // One chart per task (the first shares the reservation's): the browser is free in between.
+        if (!first) {
+          await yieldToBrowser();
+          if (this.isDisposed) return;
+        }
+        first = false;
+        try {
+          await chart.render(ctx);
+        } catch (err) {
+          // One chart failing (a vega error) must not take the table and the other charts with it.
+          chart.showFailure(err);
+        }
+      }
+    } finally {
+      // Drawn, each chart has its own height again (an estimate that was off changes it once, here).
+      for (const { chart } of shown) chart.node.style.minHeight = "";
     }
   }
 

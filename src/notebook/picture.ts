@@ -1,6 +1,7 @@
 import { payloadBoundaryWarnings } from "../views/analysis/boundary";
 import type { StudyPayload } from "../views/payload";
 import { summaryText } from "../views/summary";
+import { markdownPlainLines } from "../views/markdown";
 import { tableData, type TableColumn, type TableRow } from "../views/table";
 import type { ChartName } from "../views/specs";
 import { svgToPng } from "./png";
@@ -38,6 +39,8 @@ export interface StudyPicture {
 export const SCALE = 1;
 /** Trials listed in the picture's table: the best ones, in order. */
 export const PICTURE_ROWS = 10;
+/** Lines of the study's note the picture shows (then "…"). */
+export const NOTE_LINES = 12;
 
 const MARGIN = 10;
 const LINE = 18;
@@ -66,6 +69,14 @@ export function studyPictureSvg(p: StudyPayload, charts: readonly RenderedChart[
   const [head, best] = summaryText(p).split("\n");
   text(head!, `font-family="${SANS}" font-size="13" font-weight="bold"`);
   text(best!, `font-family="${SANS}" font-size="12"`);
+  // The study's note (study.note), as plain lines: the picture shows no markup.
+  const note = p.study.note;
+  if (note !== undefined && note.trim() !== "") {
+    for (const l of markdownPlainLines(note, 100, NOTE_LINES)) {
+      const font = l.style === "code" ? `font-family="${MONO}" font-size="12"` : `font-family="${SANS}" font-size="12"`;
+      text(l.text, `${font}${l.style === "heading" ? ' font-weight="bold"' : ""}${l.style === "quote" ? ' font-style="italic" fill="#555555"' : ""}`);
+    }
+  }
   for (const w of payloadBoundaryWarnings(p)) for (const line of wrap(`Range warning: ${w.message}`, 110)) text(line, `font-family="${SANS}" font-size="12" fill="#a34a00"`);
   y += 6;
   for (const c of charts) {

@@ -64,9 +64,16 @@ export interface HyperbandOptions {
 export interface AshaOptions extends HyperbandOptions {
   /**
    * ASHA's minimum early-stopping rate s: trials are first judged at minResource·eta^s
-   * (default 0: at minResource).
+   * (default 1: at minResource·eta, when that is below maxResource; else 0). Chosen on the
+   * multi-fidelity suite (docs/multifidelity.md): judging at the very first step, where curves
+   * are noisiest and fast learners lead, ranked worse at every budget; 0 is ASHA as published.
    */
   readonly minEarlyStoppingRate?: number;
+}
+
+/** asha's default minEarlyStoppingRate: 1 when minResource·eta is a rung below maxResource, else 0. */
+export function defaultAshaRate(minResource: number, maxResource: number, eta: number): number {
+  return minResource * eta < maxResource ? 1 : 0;
 }
 
 const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations", "modelData"] as const;
@@ -132,7 +139,7 @@ export class HyperbandStrategy implements Strategy {
     const eta = optInt("options.eta", o["eta"], HYPERBAND_BOUNDS.eta, 3);
     if (o["maxResource"] === undefined) throw Msg.badOption("options.maxResource", undefined, "an integer: the most steps (epochs, ...) a trial runs");
     const maxResource = optInt("options.maxResource", o["maxResource"], [minResource * eta, minResource * MAX_RESOURCE_RATIO], 0);
-    const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], [0, STEP_MAX], 0) : 0;
+    const rate = name === "asha" ? optInt("options.minEarlyStoppingRate", o["minEarlyStoppingRate"], [0, STEP_MAX], defaultAshaRate(minResource, maxResource, eta)) : 0;
     this.brackets = new HyperbandBrackets(minResource, maxResource, eta, name === "asha" ? { firstBracket: rate, count: 1 } : {});
     if (name === "asha" && this.brackets.decisionRungs(rate).length === 0) {
       throw Msg.badOption("options.minEarlyStoppingRate", rate, `an integer from 0 to ${this.brackets.bracketCount - 2}, so that trials have a rung below maxResource=${maxResource} to be judged at`);

@@ -237,3 +237,80 @@ function parseInline(s: string, depth: number): MdInline[] {
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}]/u.test(c);
 }
+
+/** One line of a note as plain text (the saved picture's), with how it is set. */
+export interface PlainLine {
+  readonly text: string;
+  readonly style: "heading" | "text" | "code" | "quote";
+}
+
+/** The text of inline nodes, a link as its text and its URL. */
+function inlineText(nodes: readonly MdInline[]): string {
+  let out = "";
+  for (const n of nodes) {
+    if (n.t === "text" || n.t === "code") out += n.text;
+    else if (n.t === "link") {
+      const label = inlineText(n.children);
+      out += label === n.href ? label : `${label} (${n.href})`;
+    } else out += inlineText(n.children);
+  }
+  return out;
+}
+
+/** Words of `s` in lines of at most `max` characters (a longer word is cut). */
+function wrapText(s: string, max: number, first = "", rest = first): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  const flush = () => {
+    if (empty) return;
+    lines.push(line);
+    line = rest;
+    empty = true;
+  };
+  const fits = Math.max(1, max - rest.length);
+  for (let word of s.split(/\s+/).filter((w) => w.length > 0)) {
+    while (word.length > fits) {
+      flush();
+      lines.push(line + word.slice(0, fits));
+      line = rest;
+      word = word.slice(fits);
+    }
+    if (!empty && line.length + 1 + word.length > max) flush();
+    line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  flush();
+  return lines;
+}
+
+/**
+ * A note as plain lines of at most `width` characters, for places that cannot show markup (the
+ * saved notebook's picture): headings and paragraphs wrapped, list items bulleted or numbered,
+ * code kept as it is (long lines cut), quotes marked with a bar, at most `maxLines` lines (then
+ * "…"). Every line is text to be escaped by its writer, never markup.
+ *
+ * @example markdownPlainLines("# Plan\n- try **lr**", 40) // [{ text: "Plan", style: "heading" }, { text: "• try lr", style: "text" }]
+ */
+export function markdownPlainLines(md: string, width: number, maxLines = 12): PlainLine[] {
+  const out: PlainLine[] = [];
+  const push = (text: string, style: PlainLine["style"]) => out.push({ text, style });
+  const blocks = (bs: readonly MdBlock[], quoted: boolean) => {
+    const style = (s: PlainLine["style"]) => (quoted ? "quote" : s);
+    const bar = quoted ? "│ " : "";
+    for (const b of bs) {
+      if (b.t === "h") for (const l of wrapText(inlineText(b.children), width, bar)) push(l, style("heading"));
+      else if (b.t === "p") for (const l of wrapText(inlineText(b.children), width, bar)) push(l, style("text"));
+      else if (b.t === "pre") for (const l of b.text.split("\n")) push((bar + l).slice(0, width), style("code"));
+      else if (b.t === "ul" || b.t === "ol")
+        b.items.forEach((item, i) => {
+          const mark = b.t === "ul" ? "• " : `${i + 1}. `;
+          for (const l of wrapText(inlineText(item), width, bar + mark, bar + " ".repeat(mark.length))) push(l, style("text"));
+        });
+      else if (b.t === "quote") blocks(b.children, true);
+      else push(`${bar}${"―".repeat(Math.min(width - bar.length, 24))}`, style("text"));
+    }
+  };
+  blocks(parseMarkdown(md), false);
+  return out.length > maxLines ? [...out.slice(0, maxLines - 1), { text: "…", style: "text" }] : out;
+}

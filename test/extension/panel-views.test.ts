@@ -24,6 +24,8 @@ const SILENT = (() => {
 })();
 const IN_MEMORY = { ...syntheticPayload({ trials: 6, params: 2, steps: 3, seed: 4, name: "scratch" }), study: { ...syntheticPayload({ trials: 0, params: 2, name: "scratch" }).study, storage: "memory" as const } };
 const ON_DISK = { ...syntheticPayload({ trials: 6, params: 2, steps: 3, seed: 4, name: "not-in-any-watched-folder" }), study: { ...syntheticPayload({ trials: 0, params: 2, name: "not-in-any-watched-folder" }).study, storage: "journal" as const } };
+/** Drawn into a fresh output by the layout test: enough parameters for two rows of slice plots. */
+const STEADY = syntheticPayload({ trials: 300, params: 6, steps: 10, seed: 7, name: "steady" });
 /** The shared scales, sampled as the charts paint them. */
 const OBJECTIVE = Array.from({ length: 97 }, (_, i) => objectiveColor(i / 96));
 const PARAMS = Array.from({ length: 97 }, (_, i) => rampColor(PARAM_COLORS, i / 96));
@@ -54,7 +56,7 @@ describe("the study panel in JupyterLab", () => {
     // Cell 0 is fed like a live run (an empty study first); cell 1 holds the final study, saved.
     writeNotebook(
       path.join(root, "panel.ipynb"),
-      notebookWithOutputs([[studyOutput({ ...FINAL, trials: [], running: true })], [studyOutput(FINAL)], [studyOutput(SILENT)], [studyOutput(IN_MEMORY)], [studyOutput(ON_DISK)]]),
+      notebookWithOutputs([[studyOutput({ ...FINAL, trials: [], running: true })], [studyOutput(FINAL)], [studyOutput(SILENT)], [studyOutput(IN_MEMORY)], [studyOutput(ON_DISK)], []]),
     );
     lb = await startLabBrowser(root, { height: 1600 });
     page = await lb.openNotebook("panel.ipynb");
@@ -126,6 +128,48 @@ describe("the study panel in JupyterLab", () => {
     await replaced(page, w, 2, syntheticPayload({ trials: 12, params: 3, steps: 4, seed: 2, name: "silent" }));
     expect(await w.locator(".tl-panel-curves").isVisible()).toBe(true);
     expect(await w.locator(".tl-chart-curves").getAttribute("data-curves")).toBe("12");
+  });
+
+  it("keeps every panel's height while its chart is drawn: charts appearing move nothing below them, and the reservation is let go after", async () => {
+    // A fresh widget in the empty last cell; after each chart is drawn (its data-render-ms set) the
+    // table's and each panel's place in the widget are read.
+    const seen = await page.evaluate(async (output) => {
+      type Model = { clear(): void; add(o: unknown): void };
+      const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { content: { widgets: { node: HTMLElement; outputArea: { model: Model } }[] } } } } }).jupyterapp;
+      const cell = app.shell.currentWidget.content.widgets[5]!;
+      const places = (w: HTMLElement) => {
+        const top = w.getBoundingClientRect().top;
+        const at = (e: Element | null) => (e ? Math.round(e.getBoundingClientRect().top - top) : -1);
+        return { table: at(w.querySelector(".tl-table")), panels: Array.from(w.querySelectorAll(".tl-panel")).map(at).join(" ") };
+      };
+      const afterChart: { drawn: number; table: number; panels: string }[] = [];
+      const observer = new MutationObserver(() => {
+        const w = cell.node.querySelector<HTMLElement>(".tl-study");
+        if (w) afterChart.push({ drawn: w.querySelectorAll(".tl-chart[data-render-ms]").length, ...places(w) });
+      });
+      observer.observe(cell.node, { subtree: true, attributes: true, attributeFilter: ["data-render-ms"] });
+      cell.outputArea.model.clear();
+      cell.outputArea.model.add(output);
+      const widget = () => cell.node.querySelector<HTMLElement>(".tl-study");
+      while (Number(widget()?.dataset.renders ?? 0) < 1) await new Promise((r) => requestAnimationFrame(r));
+      observer.disconnect();
+      const w = widget()!;
+      const reserved = Array.from(w.querySelectorAll<HTMLElement>(".tl-chart")).map((c) => c.style.minHeight).filter((h) => h !== "");
+      return { afterChart, final: places(w), charts: w.querySelectorAll(".tl-panel:not([hidden]) .tl-chart").length, reserved };
+    }, studyOutput(STEADY));
+    const drawn = seen.afterChart.filter((s) => s.drawn > 0);
+    // Every chart was seen drawn, and the table and the panels stayed where they were from the
+    // first to the last and after: a vega chart's height is estimated before vega lays out its
+    // axes, so a few pixels of error are allowed (a panel that grew with its chart moved the
+    // rest by hundreds).
+    expect(seen.charts).toBe(6);
+    expect(Math.max(...drawn.map((s) => s.drawn))).toBe(seen.charts);
+    const places = [...drawn, seen.final];
+    const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+    expect(spread(places.map((s) => s.table))).toBeLessThanOrEqual(8);
+    for (let i = 0; i < seen.charts; i++) expect(spread(places.map((s) => Number(s.panels.split(" ")[i])))).toBeLessThanOrEqual(8);
+    // The reservation is let go once every chart is drawn.
+    expect(seen.reserved).toEqual([]);
   });
 
   it("offers Open in tab only for a study stored on disk, and says in full why one can't be found", async () => {

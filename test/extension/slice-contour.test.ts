@@ -11,6 +11,8 @@ import { createRequire } from "node:module";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inBrush, type Brush } from "../../extension/src/brush";
+import { defaultPair } from "../../src/views/contour";
+import { importanceData } from "../../src/views/analysis/importance-view";
 import { StudyModel } from "../../extension/src/study-model";
 import { exportData } from "../../src/views/analysis/export";
 import { goodness, objectiveColor } from "../../src/views/encoding";
@@ -95,9 +97,12 @@ describe("slice and contour plots and the export in JupyterLab", () => {
     expect((await w.locator(".tl-chart-slice").getAttribute("data-panel-marks"))!.split(",").map(Number)).toEqual(perPanel);
     expect(await num(w, ".tl-chart-slice", "data-marks")).toBe(perPanel.reduce((a, b) => a + b, 0));
     expect(await num(w, ".tl-chart-contour", "data-marks")).toBe(completeWith(STUDY.trials).length);
-    // The pair defaults to the first two parameters.
-    expect(await w.locator(".tl-contour-x").inputValue()).toBe(names[0]);
-    expect(await w.locator(".tl-contour-y").inputValue()).toBe(names[1]);
+    // The pair defaults to the two most important parameters (PED-ANOVA), in declared order.
+    const top = importanceData(STUDY).bars.slice(0, 2).map((b) => b.param);
+    const expected = names.filter((n) => top.includes(n));
+    expect(expected).toEqual(defaultPair(STUDY));
+    expect(await w.locator(".tl-contour-x").inputValue()).toBe(expected[0]);
+    expect(await w.locator(".tl-contour-y").inputValue()).toBe(expected[1]);
     await w.locator(".tl-panel-slice").screenshot({ path: path.join(ARTIFACTS, "slice-light.png") });
     await w.locator(".tl-panel-contour").screenshot({ path: path.join(ARTIFACTS, "contour-light.png") });
   });

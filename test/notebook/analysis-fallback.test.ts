@@ -42,3 +42,17 @@ describe("static fallbacks: importance and range warnings", () => {
     expect(studyPictureSvg(central, []).svg).not.toContain("Range warning");
   });
 });
+
+describe("static fallbacks: the study's note", () => {
+  it("shows the note's lines under the summary as escaped text, and nothing when there is none", () => {
+    const noted = { ...inside, study: { ...inside.study, note: "## Why\nlr **matters** most <script>alert(1)</script>\n- next: widen `layers`" } };
+    const svg = studyPictureSvg(noted, []).svg;
+    expect(svg).toContain(">Why</text>");
+    expect(svg).toContain("lr matters most &#60;script&#62;alert(1)&#60;/script&#62;");
+    expect(svg).toContain(">• next: widen layers</text>");
+    expect(svg).not.toContain("<script");
+    // Under the summary, above the charts' place.
+    expect(svg.indexOf(">Why</text>")).toBeGreaterThan(svg.indexOf(inside.study.name));
+    expect(studyPictureSvg(inside, []).svg).not.toContain(">Why</text>");
+  });
+});

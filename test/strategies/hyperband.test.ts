@@ -279,6 +279,19 @@ describe("hyperband studies", () => {
     expect(() => createStrategy("asha", space2, { maxResource: 27, minEarlyStoppingRate: 3 })).toThrow(expect.objectContaining({ field: "options.minEarlyStoppingRate" }));
   });
 
+  it("asha's default first judges at minResource·eta (rate 1), or at minResource when that is the only rung below maxResource", () => {
+    const first = (options: Record<string, unknown>) => {
+      const s = createStrategy("asha", space2, options);
+      const r = s.propose(proposeContext({ spec: { direction: "minimize" }, trials: [], queue: [] } as unknown as StudySnapshot, space2, 0, 1));
+      return rungRecord({ system: (r as { system: FrozenTrial["system"] }).system } as FrozenTrial);
+    };
+    expect(first({ maxResource: 27, sampler: "random" })).toMatchObject({ bracket: 1, rungs: [3, 9] });
+    expect(first({ maxResource: 100, minResource: 2, eta: 4, sampler: "random" })).toMatchObject({ bracket: 1, rungs: [8, 32] });
+    // maxResource = minResource·eta: rung 3 is the full budget, so the default falls back to 0.
+    expect(first({ maxResource: 3, sampler: "random" })).toMatchObject({ bracket: 0, rungs: [1] });
+    expect(first({ maxResource: 27, sampler: "random", minEarlyStoppingRate: 0 })).toMatchObject({ bracket: 0, rungs: [1, 3, 9] });
+  });
+
   it.each(["tpe", "bayesian"] as const)("sampler %s: fits on the largest level with enough trials, and moves up as trials get there", async (sampler) => {
     const study = declare(`mg-${sampler}`, { sampler, minObservations: 6, modelData: "level" }).limits({ trials: 45 }).objective((p, t) => trainLoop(p, t));
     await study.run();

@@ -2,7 +2,7 @@
 // that nothing but text, code, emphasis and http(s) links comes out, within bounded nesting.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_MARKDOWN_CHARS, parseMarkdown, safeHref, type MdBlock, type MdInline } from "../../src/views/markdown";
+import { markdownPlainLines, MAX_MARKDOWN_CHARS, parseMarkdown, safeHref, type MdBlock, type MdInline } from "../../src/views/markdown";
 
 const text = (t: string): MdInline => ({ t: "text", text: t });
 
@@ -105,5 +105,45 @@ describe("parseMarkdown", () => {
       const blocks = parseMarkdown(s);
       expect(blocks.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("markdownPlainLines (the saved picture's note)", () => {
+  it("sets headings, paragraphs, lists, code, quotes and links as plain lines", () => {
+    const lines = markdownPlainLines("# Plan\nTry **higher** rates, see [the run](https://x.org/r).\n\n- lr up to 1\n- `batch` 64\n1. first\n\n```\nx = 1\n```\n> quoted *text*", 60);
+    expect(lines).toEqual([
+      { text: "Plan", style: "heading" },
+      { text: "Try higher rates, see the run (https://x.org/r).", style: "text" },
+      { text: "• lr up to 1", style: "text" },
+      { text: "• batch 64", style: "text" },
+      { text: "1. first", style: "text" },
+      { text: "x = 1", style: "code" },
+      { text: "│ quoted text", style: "quote" },
+    ]);
+  });
+
+  it("wraps to the width with the item's indent, and ends with … past maxLines", () => {
+    expect(markdownPlainLines("- alpha beta gamma delta", 12).map((l) => l.text)).toEqual(["• alpha beta", "  gamma", "  delta"]);
+    expect(markdownPlainLines("abcdefghijklmnop", 6).map((l) => l.text)).toEqual(["abcdef", "ghijkl", "mnop"]);
+    const many = markdownPlainLines(Array.from({ length: 30 }, (_, i) => `- item ${i}`).join("\n"), 40, 5);
+    expect(many.map((l) => l.text)).toEqual(["• item 0", "• item 1", "• item 2", "• item 3", "…"]);
+  });
+
+  it("for any text: at most maxLines lines, none wider than the width, every word of a plain paragraph kept in order", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), fc.integer({ min: 4, max: 80 }), fc.integer({ min: 1, max: 20 }), (md, width, max) => {
+        const lines = markdownPlainLines(md, width, max);
+        expect(lines.length).toBeLessThanOrEqual(max);
+        for (const l of lines) expect([...l.text].length <= width || l.text.length <= width).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9]{1,12}$/), { minLength: 1, maxLength: 40 }), fc.integer({ min: 12, max: 60 }), (words, width) => {
+        const lines = markdownPlainLines(words.join(" "), width, 1000);
+        expect(lines.map((l) => l.text).join(" ").split(" ")).toEqual(words);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -67,12 +67,39 @@ describe("sliceData", () => {
 });
 
 describe("contourData", () => {
-  it("defaults to the first two parameters and has one point per complete trial with both active", () => {
+  it("defaults to the first two parameters while importance cannot tell, and has one point per complete trial with both active", () => {
     const p = payload();
     expect(defaultPair(p)).toEqual(["lr", "layers"]);
     expect(contourData(p, "lr", "layers").points.map((pt) => pt.trial)).toEqual([0, 3]);
     expect(contourData(p, "lr", "momentum").points.map((pt) => pt.trial)).toEqual([0]);
     expect(defaultPair(payload([], { space: { x: { type: "float", low: 0, high: 1 } } }))).toBeNull();
+  });
+
+  it("defaults to the two most important parameters (in declared order), keeps a shown pair while it stays in the top three, and stays two distinct declared parameters for any study", () => {
+    const space = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 }, c: { type: "float", low: 0, high: 1 }, d: { type: "float", low: 0, high: 1 } } as const;
+    // The objective depends on d strongly, on b weakly, on a a little and not on c; points from a fixed low-discrepancy walk.
+    const trials = Array.from({ length: 300 }, (_, i) => {
+      const x = [0.7548776662, 0.5698402910, 0.4342, 0.31416].map((g) => (0.5 + g * (i + 1)) % 1);
+      const [a, b, c, d] = x as [number, number, number, number];
+      return trial(i, { params: { a, b, c, d }, value: 10 * (d - 0.3) ** 2 + 2 * (b - 0.6) ** 2 + 0.5 * (a - 0.5) ** 2 + 0 * c });
+    });
+    const p = payload(trials, { space });
+    expect(defaultPair(p)).toEqual(["b", "d"]);
+    // A pair already shown stays while both are among the three most important; otherwise the new top two.
+    expect(defaultPair(p, ["a", "d"])).toEqual(["a", "d"]);
+    expect(defaultPair(p, ["c", "d"])).toEqual(["b", "d"]);
+    // Too few complete trials to tell: the first two declared.
+    expect(defaultPair(payload(trials.slice(0, 2), { space }))).toEqual(["a", "b"]);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { maxLength: 60 }), (rows) => {
+        const pr = payload(rows.map(([a, b, c, v], i) => trial(i, { params: { a, b, c, d: 0.5 }, value: v })), { space });
+        const pair = defaultPair(pr);
+        expect(pair).not.toBeNull();
+        expect(new Set(pair).size).toBe(2);
+        for (const n of pair!) expect(Object.keys(space)).toContain(n);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("the surface is exact in cells holding trials and lies within the data's range everywhere", () => {

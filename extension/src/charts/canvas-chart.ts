@@ -141,6 +141,12 @@ export abstract class CanvasChart {
     this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
   }
 
+  /** The height (CSS px) the chart takes for `ctx`: its canvas's (exact: the canvas is sized before it is painted) plus what sits above it. */
+  reservedHeight(ctx: ChartContext): number {
+    const above = this.node.offsetHeight - this.canvas.offsetHeight;
+    return this.heightFor(ctx, this.plotWidth()) + Math.max(0, above);
+  }
+
   async select(_trial: number | null): Promise<void> {
     if (this.ctx) this.repaint(this.ctx);
   }
@@ -167,7 +173,7 @@ export abstract class CanvasChart {
   protected repaint(ctx: ChartContext): void {
     if (this.disposed) return;
     this.node.querySelector(".tl-chart-error")?.remove();
-    const width = Math.max(200, Math.floor(this.canvas.parentElement?.clientWidth || this.node.clientWidth || 600));
+    const width = this.plotWidth();
     this.lastWidth = Math.floor(this.node.clientWidth) || this.lastWidth;
     const height = this.heightFor(ctx, width);
     const dpr = window.devicePixelRatio || 1;
@@ -191,6 +197,11 @@ export abstract class CanvasChart {
     // Where the selected trial's marks are (canvas CSS px), for tests and tools.
     const sel = ctx.state.selected;
     this.node.dataset.selectedAt = JSON.stringify(sel === null ? [] : this.marks.where(sel).map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]));
+  }
+
+  /** The width (CSS px) the chart is painted at: its node's. */
+  private plotWidth(): number {
+    return Math.max(200, Math.floor(this.canvas.parentElement?.clientWidth || this.node.clientWidth || 600));
   }
 
   private pick(e: MouseEvent): number | null {

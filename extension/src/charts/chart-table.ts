@@ -19,6 +19,8 @@ export interface PanelChart {
   /** The vega view, which the widget tells about width changes; null for charts that watch their own size. */
   readonly view: VegaChart["view"];
   render(ctx: ChartContext): Promise<void>;
+  /** The height (CSS px) the chart node will take for `ctx`: its own once drawn, else an estimate made without drawing. */
+  reservedHeight(ctx: ChartContext): number;
   select(trial: number | null): Promise<void>;
   showFailure(err: unknown): void;
   dispose(): void;

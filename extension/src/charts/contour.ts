@@ -1,7 +1,7 @@
 /**
- * The contour plot (the shared `contourData`): two selects choose the pair of parameters (the
- * first two by default), the interpolated surface fills the plot in the objective's colours
- * (the better end green), and one mark per complete trial that passes the filters sits on top,
+ * The contour plot (the shared `contourData`): two selects choose the pair of parameters (by
+ * default the two most important: `defaultPair`), the interpolated surface fills the plot in the
+ * objective's colours (the better end green), and one mark per complete trial that passes the filters sits on top,
  * the selected trial ringed. The surface is the whole study's (filters pick marks, not the
  * landscape). Painted on one canvas (canvas-chart.ts says why).
  */
@@ -25,6 +25,9 @@ export class ContourChart extends CanvasChart {
   private readonly xSelect = el("select", "tl-contour-x");
   private readonly ySelect = el("select", "tl-contour-y");
   private pair: [string, string] | null = null;
+  /** Whether `pair` is the user's choice (kept) or the default (recomputed as trials arrive). */
+  private chosen = false;
+  private defaultFor: { model: StudyModel; pair: [string, string] | null } | null = null;
   private names = "";
   private cache: { model: StudyModel; pair: string; data: ContourData } | null = null;
 
@@ -36,17 +39,20 @@ export class ContourChart extends CanvasChart {
     this.node.prepend(this.controls);
     const chosen = () => {
       this.pair = [this.xSelect.value, this.ySelect.value];
+      this.chosen = true;
       if (this.ctx) void this.render(this.ctx);
     };
     this.xSelect.addEventListener("change", chosen);
     this.ySelect.addEventListener("change", chosen);
   }
 
-  /** The pair shown: the one chosen while both are still parameters, else the default. */
+  /** The pair shown: the one chosen while both are still parameters, else the default (the two most important). */
   private currentPair(model: StudyModel): [string, string] | null {
     const names = model.paramNames;
-    if (this.pair && names.includes(this.pair[0]) && names.includes(this.pair[1])) return this.pair;
-    this.pair = defaultPair(model.payload);
+    if (this.chosen && this.pair && names.includes(this.pair[0]) && names.includes(this.pair[1])) return this.pair;
+    this.chosen = false;
+    if (this.defaultFor?.model !== model) this.defaultFor = { model, pair: defaultPair(model.payload, this.pair) };
+    this.pair = this.defaultFor.pair;
     return this.pair;
   }
 

@@ -193,9 +193,14 @@ export class CurvesChart extends LineLayerChart {
     };
   }
 
-  protected data(ctx: ChartContext): Record<string, readonly object[]> {
-    const { model, state, theme } = ctx;
-    this.last = ctx;
+  /** The panel's height counts the controls and the bracket key above the chart: they are put in place first. */
+  override reservedHeight(ctx: ChartContext): number {
+    this.placeAbove(ctx);
+    return super.reservedHeight(ctx);
+  }
+
+  /** Updates the controls and the bracket key above the chart, putting them in its panel the first time; whether the study has brackets. */
+  private placeAbove({ model, theme }: ChartContext): boolean {
     this.legend.update(model.curves, theme);
     // The legend sits above the chart, in the chart's panel, whose caption says how to read it.
     if (!this.legend.node.isConnected && this.node.parentElement) this.node.before(this.legend.node);
@@ -203,6 +208,13 @@ export class CurvesChart extends LineLayerChart {
     const byBracket = model.curves.brackets.length > 0;
     this.controls.update(model, byBracket);
     this.caption(byBracket);
+    return byBracket;
+  }
+
+  protected data(ctx: ChartContext): Record<string, readonly object[]> {
+    const { model, state } = ctx;
+    this.last = ctx;
+    const byBracket = this.placeAbove(ctx);
     const by = this.controls.colourBy;
     this.node.dataset.colourBy = by.kind === "objective" ? "objective" : `param:${by.name}`;
     this.node.dataset.logY = String(this.controls.logY(model));

@@ -107,6 +107,11 @@ export class ParallelChart extends LineLayerChart {
     return [d.axes.length, model.direction, yDomain(d).join(","), presentStates(model).join(","), theme.dark, theme.text, theme.font].join("|");
   }
 
+  /** Its legend (colour and line styles) sits below the plot as well as the axis labels. */
+  protected override axesHeight(): number {
+    return 82;
+  }
+
   /** Axes, tick labels, titles and the legend; the lines are painted by the line layer under it. */
   protected spec({ model, theme }: ChartContext): Record<string, unknown> {
     const d = model.parallel;

@@ -33,6 +33,9 @@ export interface ChartEvents {
 
 type Datasets = Record<string, readonly object[]>;
 
+/** The room (CSS px) vega's axes (labels, title) take below and above a chart's plot, as drawn in JupyterLab's themes. */
+const AXES_PX = 42;
+
 /** How long a click on a chart that a double-click clears waits for the second click before selecting. */
 export const DOUBLE_CLICK_MS = 300;
 /** A pointer that moved more than this (px) between press and click dragged (brushing): no selection. */
@@ -111,6 +114,10 @@ export abstract class VegaChart {
   protected signals(_ctx: ChartContext): Record<string, unknown> {
     return {};
   }
+  /** The height (CSS px) the chart adds to its spec's plot height (axes, legend, titles): an estimate for `reservedHeight`. */
+  protected axesHeight(): number {
+    return AXES_PX;
+  }
   /** Whether the chart used the last still click itself (it then selects nothing). */
   protected clickUsed(): boolean {
     return false;
@@ -130,6 +137,19 @@ export abstract class VegaChart {
 
   get view(): View | null {
     return this.chart?.view ?? null;
+  }
+
+  /**
+   * The height (CSS px) the chart takes: as drawn once it is, else its spec's plot height plus
+   * the room of its axes (an estimate: vega knows the labels' size only once it has laid them out).
+   */
+  reservedHeight(ctx: ChartContext): number {
+    if (this.chart !== null) {
+      const h = this.node.offsetHeight;
+      if (h > 0) return h;
+    }
+    const height = this.spec(ctx).height;
+    return typeof height === "number" ? height + this.axesHeight() : 0;
   }
 
   /** Draws the chart for the context: embeds when the shape changed, else feeds new data. */

