@@ -2,6 +2,7 @@ import { payloadBoundaryWarnings } from "../views/analysis/boundary";
 import type { StudyPayload } from "../views/payload";
 import { summaryText } from "../views/summary";
 import { markdownPlainLines } from "../views/markdown";
+import { wrapWords } from "../views/format";
 import { tableData, type TableColumn, type TableRow } from "../views/table";
 import type { ChartName } from "../views/specs";
 import { svgToPng } from "./png";
@@ -162,15 +163,7 @@ function svgSize(svg: string): { width: number; height: number } {
   return { width: num("width"), height: num("height") };
 }
 
+/** `s` in lines of at most `max` characters; a longer word stands alone (the picture's lines are not cut). */
 function wrap(s: string, max: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of s.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > max) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
+  return wrapWords(s, max, { cut: false });
 }

@@ -69,3 +69,38 @@ export function isChoice(v: unknown): v is Choice {
 export function finiteOrNull(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
+
+/**
+ * The words of `s` (split at whitespace) in lines of at most `max` characters: the first line
+ * starts with `first`, later ones with `rest` (default `first`). A word longer than a line is
+ * cut into pieces unless `cut` is false, when it stands alone on a longer line.
+ *
+ * @example wrapWords("alpha beta gamma", 11, { first: "• ", rest: "  " }) // ["• alpha", "  beta", "  gamma"]
+ */
+export function wrapWords(s: string, max: number, options: { first?: string; rest?: string; cut?: boolean } = {}): string[] {
+  const first = options.first ?? "";
+  const rest = options.rest ?? first;
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  const flush = () => {
+    if (empty) return;
+    lines.push(line);
+    line = rest;
+    empty = true;
+  };
+  const fits = Math.max(1, max - rest.length);
+  for (let word of s.split(/\s+/).filter((w) => w.length > 0)) {
+    while (options.cut !== false && word.length > fits) {
+      flush();
+      lines.push(line + word.slice(0, fits));
+      line = rest;
+      word = word.slice(fits);
+    }
+    if (!empty && line.length + 1 + word.length > max) flush();
+    line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  flush();
+  return lines;
+}

@@ -1,3 +1,5 @@
+import { wrapWords } from "./format";
+
 /**
  * A small markdown subset as plain data, for the user's notes (study.note, trial.note). A note
  * is hostile like every string of a payload (a notebook shared by a stranger is drawn with
@@ -257,33 +259,6 @@ function inlineText(nodes: readonly MdInline[]): string {
   return out;
 }
 
-/** Words of `s` in lines of at most `max` characters (a longer word is cut). */
-function wrapText(s: string, max: number, first = "", rest = first): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  const flush = () => {
-    if (empty) return;
-    lines.push(line);
-    line = rest;
-    empty = true;
-  };
-  const fits = Math.max(1, max - rest.length);
-  for (let word of s.split(/\s+/).filter((w) => w.length > 0)) {
-    while (word.length > fits) {
-      flush();
-      lines.push(line + word.slice(0, fits));
-      line = rest;
-      word = word.slice(fits);
-    }
-    if (!empty && line.length + 1 + word.length > max) flush();
-    line += (empty ? "" : " ") + word;
-    empty = false;
-  }
-  flush();
-  return lines;
-}
-
 /**
  * A note as plain lines of at most `width` characters, for places that cannot show markup (the
  * saved notebook's picture): headings and paragraphs wrapped, list items bulleted or numbered,
@@ -299,13 +274,13 @@ export function markdownPlainLines(md: string, width: number, maxLines = 12): Pl
     const style = (s: PlainLine["style"]) => (quoted ? "quote" : s);
     const bar = quoted ? "│ " : "";
     for (const b of bs) {
-      if (b.t === "h") for (const l of wrapText(inlineText(b.children), width, bar)) push(l, style("heading"));
-      else if (b.t === "p") for (const l of wrapText(inlineText(b.children), width, bar)) push(l, style("text"));
+      if (b.t === "h") for (const l of wrapWords(inlineText(b.children), width, { first: bar })) push(l, style("heading"));
+      else if (b.t === "p") for (const l of wrapWords(inlineText(b.children), width, { first: bar })) push(l, style("text"));
       else if (b.t === "pre") for (const l of b.text.split("\n")) push((bar + l).slice(0, width), style("code"));
       else if (b.t === "ul" || b.t === "ol")
         b.items.forEach((item, i) => {
           const mark = b.t === "ul" ? "• " : `${i + 1}. `;
-          for (const l of wrapText(inlineText(item), width, bar + mark, bar + " ".repeat(mark.length))) push(l, style("text"));
+          for (const l of wrapWords(inlineText(item), width, { first: bar + mark, rest: bar + " ".repeat(mark.length) })) push(l, style("text"));
         });
       else if (b.t === "quote") blocks(b.children, true);
       else push(`${bar}${"―".repeat(Math.min(width - bar.length, 24))}`, style("text"));
