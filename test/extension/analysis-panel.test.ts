@@ -74,6 +74,9 @@ describe("importance and range warnings in the panel", () => {
       await replaceOutput(page, 0, studyOutput(p));
       await page.waitForTimeout(50);
     }
+    // The previous test left the full study's 200 trials shown: wait for a computation of the
+    // updates (throttled, so it may come only after the last one) before reading the count.
+    await expect.poll(async () => Number(await chart.getAttribute("data-computes")) - before, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     await expect.poll(() => chart.getAttribute("data-importance-trials"), { timeout: 30_000 }).toBe("200");
     const computes = Number(await chart.getAttribute("data-computes")) - before;
     expect(computes).toBeGreaterThanOrEqual(1);

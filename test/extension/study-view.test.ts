@@ -219,7 +219,9 @@ describe("the tunelab study renderer in JupyterLab", () => {
     await study.screenshot({ path: path.join(ARTIFACTS, "study-brushed-light.png") });
     await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await expect.poll(async () => Number(await table.getAttribute("data-rows"))).toBe(15);
-    expect(await study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(await study.locator(".tl-chart-parallel").getAttribute("data-lines"));
+    // The table is redrawn first; the charts follow, one per task.
+    const lines = await study.locator(".tl-chart-parallel").getAttribute("data-lines");
+    await expect.poll(() => study.locator(".tl-chart-parallel").getAttribute("data-active-lines")).toBe(lines);
   });
 
   it("updates in place on a live update, keeping sort and selection", async () => {
