@@ -5,6 +5,8 @@
  * bench.py's `_fmt`.
  */
 
+import { ndtr } from "../../src/math/special";
+
 /** numpy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src), for contiguous float64. */
 function pairwiseSum(a: readonly number[], start: number, n: number): number {
   if (n < 8) {
@@ -128,4 +130,69 @@ export function pyFloat(x: number): string {
 /** Python's `round(x, 4)`-style rounding used for the per-trial overhead records. */
 export function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+/**
+ * Two-sided p-value of the Mann-Whitney U test (Wilcoxon rank-sum) that samples `a` and `b`
+ * come from the same distribution, against either being shifted. Exact (the count of the
+ * orderings with each U, by the recurrence N(m, n, u) = N(m-1, n, u-n) + N(m, n-1, u)) when no
+ * value is shared between or within the samples and both have at most 50 values; otherwise
+ * the normal approximation with the tie correction and a continuity correction of 1/2. +inf
+ * (no complete trial yet) is a value like any other: ties with other +inf. NaN when either
+ * sample is empty.
+ */
+export function mannWhitneyP(a: readonly number[], b: readonly number[]): number {
+  const m = a.length;
+  const n = b.length;
+  if (m === 0 || n === 0) return NaN;
+  const all = [...a.map((v) => ({ v, s: 0 })), ...b.map((v) => ({ v, s: 1 }))].sort((x, y) => (x.v < y.v ? -1 : x.v > y.v ? 1 : 0));
+  // Mid-ranks, and the tie correction's sum of t³ - t over the groups of equal values.
+  let rankA = 0;
+  let tieSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
+    const r = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) if (all[k]!.s === 0) rankA += r;
+    const t = j - i + 1;
+    tieSum += t * t * t - t;
+    i = j + 1;
+  }
+  const u = rankA - (m * (m + 1)) / 2;
+  const mu = (m * n) / 2;
+  if (tieSum === 0 && m <= 50 && n <= 50) {
+    // counts[k][u]: orderings of k values of a among the first values with statistic u, built up over n.
+    const exact = exactUCounts(m, n);
+    const total = exact.reduce((s, c) => s + c, 0);
+    const lo = Math.min(u, m * n - u);
+    let tail = 0;
+    for (let k = 0; k <= lo; k++) tail += exact[k]!;
+    return Math.min(1, (2 * tail) / total);
+  }
+  const N = m + n;
+  const variance = ((m * n) / 12) * (N + 1 - tieSum / (N * (N - 1)));
+  if (variance <= 0) return 1;
+  const z = Math.max(0, Math.abs(u - mu) - 0.5) / Math.sqrt(variance);
+  return Math.min(1, 2 * ndtr(-z));
+}
+
+/** The number of orderings of m values of one sample among n of another with each U = 0..m·n. */
+function exactUCounts(m: number, n: number): number[] {
+  // f[i][j] as an array over u, rolled over i: f(i, j, u) = f(i-1, j, u-j) + f(i, j-1, u).
+  let prev: number[][] = [];
+  for (let j = 0; j <= n; j++) prev.push([1]);
+  for (let i = 1; i <= m; i++) {
+    const cur: number[][] = [[1]];
+    for (let j = 1; j <= n; j++) {
+      const len = i * j + 1;
+      const row = new Array<number>(len).fill(0);
+      const left = cur[j - 1]!;
+      for (let u = 0; u < left.length; u++) row[u]! += left[u]!;
+      const up = prev[j]!;
+      for (let u = 0; u < up.length; u++) row[u + j]! += up[u]!;
+      cur.push(row);
+    }
+    prev = cur;
+  }
+  return prev[n]!;
 }

@@ -31,6 +31,14 @@ const SIDE_SEEDS = 3;
 const PARALLEL_CHECK_PROBLEMS = 2;
 /** The 4-worker regret check's budget (x maxResource). */
 const PARALLEL_CHECK_MULT = 30;
+/**
+ * The engine-cost runs, made alone after the suite (one process, no Optuna running): the
+ * methods of the cost targets (random and tpe sampling, and the GP's proposals), on problems
+ * with the most trials per step (pow3_mlp: ~500 hyperband trials) and cheap steps, 2 seeds.
+ */
+const COST_METHODS = ["tl_hb", "tl_asha", "tl_hb_classic", "tl_random_full", "tl_tpe_full", "tl_hb_bayes"];
+const COST_PROBLEMS = ["pow3_mlp", "lc_h6", "exp3_noisy"];
+const COST_SEEDS = 2;
 
 /** Every method key --methods accepts (besides --tl-method's). */
 export const HYPERBAND_METHOD_KEYS = [...Object.keys(TL_METHODS), ...Object.keys(OPTUNA_METHODS), ...Object.keys(PARALLEL_METHODS)];
@@ -124,6 +132,22 @@ export const suite: Suite = {
       par.push(...runWorker<ParallelRecord>("parallel", ["--methods", parMethods.join(","), "--seeds", String(sideSeeds)], path.join(dir, "tunelab-parallel.jsonl")));
     }
 
+    // The engine-cost runs, alone (the suite's runs above shared the cores with each other and Optuna).
+    const costKeys = COST_METHODS.filter((k) => k === "tl_hb_bayes" || tlKeys.includes(k));
+    const costProblems = problems.filter((p) => COST_PROBLEMS.includes(p.name));
+    const costSeeds = Math.min(COST_SEEDS, o.seeds);
+    const costJobs: { job: TunelabJob; key: string }[] = [];
+    if (costKeys.some((k) => k !== "tl_hb_bayes"))
+      for (const seed of Array.from({ length: costSeeds }, (_, i) => i))
+        for (const p of costProblems) for (const m of costKeys) costJobs.push({ job: { problem: p.name, method: m, spec: tl[m]!, seed, budgetMult: FULL_MULT }, key: `${m}/${p.name}` });
+    let costRecs: SuiteRecord[] = [];
+    const costNote = `\`--problems ${costProblems.map((p) => p.name).join(",")} --seeds ${costSeeds} --jobs 1 --methods ${costKeys.join(",")} --no-optuna\``;
+    if (costJobs.length) {
+      log(`tunelab: engine cost, alone: ${costNote} (${costJobs.length} runs) ...`);
+      costRecs = await runPool<TunelabJob, SuiteRecord>({ side: "tunelab-cost", n: 1, start: () => spawn(process.execPath, [worker, "worker"], { stdio: ["pipe", "pipe", "inherit"] }), jobs: costJobs, onRecord: () => {} });
+      fs.writeFileSync(path.join(dir, "cost-records.jsonl"), costRecs.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    }
+
     const records = [...tlRecs, ...opt.records];
     fs.writeFileSync(path.join(dir, "records.jsonl"), records.map((r) => JSON.stringify(r)).join("\n") + "\n");
     log(`records: ${path.join(dir, "records.jsonl")}`);
@@ -161,8 +185,10 @@ export const suite: Suite = {
         records,
         problems,
         defaults,
-        samplerOf: (m) => (samplers.has(m) ? samplers.get(m) : undefined),
+        samplerOf: (m) => (samplers.has(m) ? samplers.get(m) : tl[m] ? (samplerOf(tl[m]!) ?? tl[m]!.strategy) : undefined),
         parallelKey: "tl_hb",
+        costRecords: costRecs,
+        costNote,
       }),
     );
     if (parCheck.length) {

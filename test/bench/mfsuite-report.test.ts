@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { averageRanks, cellAt, medianCell, ranksAt, rankTable, targets, valueAt, type ProblemInfo } from "../../bench/lib/mfsuite/report";
 import type { SuiteRecord } from "../../bench/lib/mfsuite/run";
+import { mannWhitneyP } from "../../bench/lib/stats";
 
 const P: ProblemInfo = { name: "p", set: "dev", maxResource: 10, fStar: -1 };
 const Q: ProblemInfo = { name: "q", set: "validation", maxResource: 5 };
@@ -113,5 +114,94 @@ describe("targets", () => {
     expect(t).toMatch(/random search \(no pruning\) at 30x, on >= 7 of 8 problems: 7 of 8 problems \(need 7\).*\*\*met\*\*/);
     expect(t).toMatch(/HyperbandPruner at 10x, on >= 6 of 8 problems: 5 of 8 problems \(need 6\).*\*\*missed\*\*/);
     expect(medianCell(rs, probs[0]!, "tl_hb", 10)).toBe(5);
+  });
+
+  it("gives each miss between two samples the Mann-Whitney p-value of its seeds, and counts the significant ones", () => {
+    const probs: ProblemInfo[] = [
+      { name: "far", set: "dev", maxResource: 10, fStar: 0 },
+      { name: "near", set: "dev", maxResource: 10, fStar: 0 },
+    ];
+    const rs: SuiteRecord[] = [];
+    for (let seed = 0; seed < 10; seed++) {
+      // far: every tl_hb seed is worse than every tpe_hb seed (exact p = 2/C(20,10)); near: interleaved.
+      rs.push(rec(probs[0]!, "tl_hb", seed, [[100, 10 + seed]]));
+      rs.push(rec(probs[0]!, "tpe_hb", seed, [[100, seed]]));
+      rs.push(rec(probs[1]!, "tl_hb", seed, [[100, seed + 0.5]]));
+      rs.push(rec(probs[1]!, "tpe_hb", seed, [[100, seed]]));
+    }
+    const t = targets({ records: rs, problems: probs, defaults: [], samplerOf: () => undefined, parallelKey: "tl_hb" }).join("\n");
+    const line = t.split("\n").find((l) => l.includes("HyperbandPruner at 10x"))!;
+    expect(line).toMatch(/far 14\.5 vs 4\.5 ✗ \(p < 0\.001\)/);
+    expect(line).toMatch(/near 5 vs 4\.5 ✗ \(p 0\.7\d\d\)/);
+    expect(line).toMatch(/\(1 of the 2 misses significant at p < 0\.05\)/);
+  });
+
+  it("reads the engine-cost targets from the runs made alone when there are any", () => {
+    const probs: ProblemInfo[] = [P];
+    const slow = [0, 1].map((seed) => rec(P, "tl_hb", seed, [[100, 1]], { report_ms_per_step: 0.5, overhead_ms_per_step: 0.6 }));
+    const alone = [0, 1].map((seed) => rec(P, "tl_hb", seed, [[100, 1]], { report_ms_per_step: 0.005, overhead_ms_per_step: 0.01 }));
+    const base = { records: slow, problems: probs, defaults: [], samplerOf: () => "tpe", parallelKey: "tl_hb" };
+    const contended = targets(base).join("\n");
+    expect(contended).toMatch(/from the suite's runs/);
+    expect(contended).toMatch(/report\(\): tl_hb 0\.500 ms: \*\*missed\*\*/);
+    const measured = targets({ ...base, costRecords: alone, costNote: "x" }).join("\n");
+    expect(measured).toMatch(/measured alone after the suite \(x\)/);
+    expect(measured).toMatch(/report\(\): tl_hb 0\.0050 ms: \*\*met\*\*/);
+  });
+});
+
+describe("mannWhitneyP", () => {
+  /** The two-sided p-value by enumerating every split of the pooled values (small samples only). */
+  function bruteP(a: readonly number[], b: readonly number[]): number {
+    const all = [...a, ...b];
+    const n = all.length;
+    const uOf = (xs: readonly number[], ys: readonly number[]) => {
+      let u = 0;
+      for (const x of xs) for (const y of ys) u += x > y ? 1 : x === y ? 0.5 : 0;
+      return u;
+    };
+    const mid = (a.length * b.length) / 2;
+    const d0 = Math.abs(uOf(a, b) - mid);
+    let hit = 0;
+    let total = 0;
+    for (let mask = 0; mask < 1 << n; mask++) {
+      let bits = 0;
+      for (let i = 0; i < n; i++) if (mask & (1 << i)) bits++;
+      if (bits !== a.length) continue;
+      const xs = all.filter((_, i) => mask & (1 << i));
+      const ys = all.filter((_, i) => !(mask & (1 << i)));
+      total++;
+      if (Math.abs(uOf(xs, ys) - mid) >= d0 - 1e-9) hit++;
+    }
+    return hit / total;
+  }
+
+  it("is the exact permutation p-value for samples without ties (property)", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 11 }), (vals, k) => {
+        const m = Math.min(k, vals.length - 1);
+        const a = vals.slice(0, m);
+        const b = vals.slice(m);
+        expect(mannWhitneyP(a, b)).toBeCloseTo(bruteP(a, b), 10);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("is a probability, symmetric in its samples, with ties and +inf (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(Infinity)), { minLength: 1, maxLength: 15 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(Infinity)), { minLength: 1, maxLength: 15 }),
+        (a, b) => {
+          const p = mannWhitneyP(a, b);
+          expect(p).toBeGreaterThanOrEqual(0);
+          expect(p).toBeLessThanOrEqual(1);
+          expect(p).toBeCloseTo(mannWhitneyP(b, a), 12);
+        },
+      ),
+    );
+    expect(mannWhitneyP([], [1])).toBeNaN();
+    expect(mannWhitneyP([1, 1], [1, 1])).toBe(1);
   });
 });
