@@ -3,11 +3,11 @@ import { Msg } from "../util/messages";
 import { isPlainObject, type JsonObject } from "../util/json";
 import { HyperbandBrackets } from "./multifidelity/brackets";
 import { countAtLevel, MODEL_KEY, snapshotAtLevel, snapshotByProgress } from "./multifidelity/levels";
-import { bracketProbabilities, recentComplete, rungTrust } from "./multifidelity/trust";
-import { RngPurpose } from "../util/rng";
+import { bracketProbabilities, rungTrustOf } from "./multifidelity/trust";
+import { Rng, RngPurpose } from "../util/rng";
 import { stoppedBy } from "../record/system";
 import { directionSign, HYPERBAND_KEY, promotable, rungRecord, rungSystem } from "./multifidelity/rungs";
-import { optEnum, optInt, optSeed, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
+import { optBool, optEnum, optInt, optSeed, readOptions, STEP_MAX, TRIAL_COUNT_MAX, type Range } from "./options";
 import { RandomStrategy } from "./random";
 import { isDone, type ProposeContext, type ProposeResult, type StopContext, type StopDecision, type Strategy } from "./strategy";
 
@@ -59,6 +59,19 @@ export interface HyperbandOptions {
    * proposals are then mostly judged at the first rung.
    */
   readonly brackets?: "adaptive" | "fixed";
+  /**
+   * Hedged stopping (asha's default; hyperband's brackets hedge already, default false): a
+   * trial that a rung would stop goes on with probability 1 − τ, where τ is how well that
+   * rung has ranked the complete trials so far (Kendall's τ between their values at the rung
+   * and their final values, clamped to [0, 1], with one agreeing pair as the prior:
+   * multifidelity/trust.ts). While complete trials agree with a rung's ranking it stops as
+   * ASHA does; where they show it ranks no better than chance, most trials it would stop run
+   * on, so pruning cannot cost the end result much more than it saves. The draw comes from
+   * the seed, the trial and the rung: the same in every process and on resume.
+   * Measured on the multi-fidelity suite (docs/multifidelity.md, run F). `false`: stop
+   * exactly as published.
+   */
+  readonly hedge?: boolean;
 }
 
 export interface AshaOptions extends HyperbandOptions {
@@ -76,7 +89,7 @@ export function defaultAshaRate(minResource: number, maxResource: number, eta: n
   return minResource * eta < maxResource ? 1 : 0;
 }
 
-const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations", "modelData"] as const;
+const COMMON_OPTIONS = ["seed", "minResource", "maxResource", "eta", "sampler", "samplerOptions", "minObservations", "modelData", "hedge"] as const;
 
 /**
  * Bounds of the integer options. Brackets deal trials in rounds of about 2–3 ×
@@ -125,6 +138,8 @@ export class HyperbandStrategy implements Strategy {
   private readonly modelData: (typeof MODEL_DATA)[number];
   /** Budget levels a model can be fitted on, largest first. */
   private readonly levels: readonly number[];
+  /** Hedged stopping (HyperbandOptions.hedge). */
+  readonly hedge: boolean;
 
   constructor(
     readonly name: "hyperband" | "asha",
@@ -157,6 +172,7 @@ export class HyperbandStrategy implements Strategy {
     }
     this.modelData = optEnum("options.modelData", o["modelData"], MODEL_DATA, name === "asha" ? "level" : "auto");
     this.costly = this.model !== undefined;
+    this.hedge = optBool("options.hedge", o["hedge"], name === "asha");
     const levels = this.brackets.decisionRungs(this.brackets.firstBracket);
     this.levels = [maxResource, ...levels.reverse()];
   }
@@ -183,9 +199,8 @@ export class HyperbandStrategy implements Strategy {
   /** A bracket drawn from the rungs' trust (see `brackets: "adaptive"`), reproducibly from the seed and trial number. */
   private adaptiveBracket(ctx: ProposeContext): number {
     const b = this.brackets;
-    const complete = recentComplete(ctx.snapshot.trials);
     const trust: number[] = [];
-    for (let k = 0; k < b.bracketCount - 1; k++) trust.push(rungTrust(complete, b.rungs[k]!, b.maxResource));
+    for (let k = 0; k < b.bracketCount - 1; k++) trust.push(rungTrustOf(ctx.snapshot, b.rungs[k]!, b.maxResource));
     const p = bracketProbabilities(trust);
     let u = ctx.rng(RngPurpose.bracket).next();
     for (let k = 0; k < p.length - 1; k++) {
@@ -204,6 +219,14 @@ export class HyperbandStrategy implements Strategy {
     return this.levels[this.levels.length - 1]!;
   }
 
+  /** With `hedge`: whether a trial rung `rung` would stop goes on anyway (probability 1 − the rung's trust). */
+  private hedged(ctx: StopContext, rung: number, k: number): boolean {
+    if (!this.hedge) return false;
+    const tau = rungTrustOf(ctx.snapshot, rung, this.brackets.maxResource);
+    if (tau >= 1) return false;
+    return Rng.derive(ctx.seed, ctx.trial.number, RngPurpose.prune, k).next() >= tau;
+  }
+
   shouldStop(ctx: StopContext): StopDecision {
     const rec = rungRecord(ctx.trial);
     if (!rec) return NO;
@@ -215,7 +238,7 @@ export class HyperbandStrategy implements Strategy {
     const eta = this.brackets.eta;
     while (k < rungs.length && ctx.step >= rungs[k]!) {
       values.push(ctx.value);
-      if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign)) {
+      if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign) && !this.hedged(ctx, rungs[k]!, k)) {
         return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }), ...stoppedBy("rung") } };
       }
       k++;

@@ -187,7 +187,7 @@ describe("a training loop under asha", () => {
     const study = tune("asha")
       .space(space)
       .minimize("loss")
-      .strategy("asha", { minResource: 1, maxResource: MAX, eta: ETA, minEarlyStoppingRate: 1 })
+      .strategy("asha", { minResource: 1, maxResource: MAX, eta: ETA, minEarlyStoppingRate: 1, hedge: false })
       .seed(2)
       .storage("memory")
       .display(false)

@@ -1,11 +1,13 @@
 // Adaptive Hyperband: how far each rung's ranking is trusted, the bracket probabilities that
 // follow, and a study whose early rankings mislead moving its trials to later-judging brackets.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tune } from "../../src/dsl/tuner";
-import type { FrozenTrial } from "../../src/model/trial";
+import type { Direction, FrozenTrial, StudySnapshot } from "../../src/model/trial";
 import { float } from "../../src/space/builders";
 import { rungRecord } from "../../src/strategies/multifidelity/rungs";
-import { bracketProbabilities, recentComplete, rungTrust, TRUST_WINDOW } from "../../src/strategies/multifidelity/trust";
+import { bracketProbabilities, recentComplete, recentCompleteOf, rungTrust, rungTrustOf, TRUST_WINDOW } from "../../src/strategies/multifidelity/trust";
+import { opArb, runOps } from "./replica-ops";
 
 function complete(n: number, curve: [number, number][], value = curve.at(-1)![1]): FrozenTrial {
   return { number: n, state: "complete", params: { x: n }, value, metrics: {}, intermediate: curve, curves: {}, startedAt: 0, system: {} };
@@ -120,3 +122,31 @@ describe("adaptive brackets in a study", () => {
     expect(() => tune("f").space({ x: float(0, 1) }).strategy("hyperband", { maxResource: 27, brackets: "auto" as never })).toThrow(expect.objectContaining({ field: "options.brackets" }));
   });
 });
+
+describe("the recent complete trials of a replica, kept up to date", () => {
+  /** runOps' check: the tracker's answer is the pass's, on the replica and on a copy that is not one. */
+  const agree = (snap: StudySnapshot, where: string): string[] => {
+    const out: string[] = [];
+    const want = recentComplete(snap.trials).map((t) => t.number);
+    const got = recentCompleteOf(snap).map((t) => t.number);
+    if (JSON.stringify(got) !== JSON.stringify(want)) out.push(`${where}: tracker ${JSON.stringify(got)}, pass ${JSON.stringify(want)}`);
+    for (const rung of [1, 3]) {
+      const a = rungTrustOf(snap, rung, 27);
+      const b = rungTrust(recentComplete(snap.trials), rung, 27);
+      if (a !== b) out.push(`${where}: trust at ${rung} ${a} vs ${b}`);
+    }
+    const copy: StudySnapshot = { spec: snap.spec, trials: [...snap.trials], queue: snap.queue };
+    if (JSON.stringify(recentCompleteOf(copy).map((t) => t.number)) !== JSON.stringify(want)) out.push(`${where}: the copy's answer differs`);
+    return out;
+  };
+
+  it.each(["memory", "journal"] as const)("answers as a pass over the trials on every state of a %s study: trials ended, rewritten, taken back, shared, reopened", async (kind) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<Direction>("minimize", "maximize"), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (direction, ops) => {
+        expect(await runOps(kind, direction, ops, agree)).toEqual([]);
+      }),
+      { numRuns: kind === "memory" ? 80 : 30 },
+    );
+  }, 60_000);
+});
+

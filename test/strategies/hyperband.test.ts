@@ -361,3 +361,81 @@ describe("hyperband studies", () => {
     expect(isDone(p)).toBe(false);
   });
 });
+
+describe("hedged stopping (asha's default)", () => {
+  // Rung 3 of asha's bracket 1 (R = 27): 12 complete trials whose values at step 3 rank them
+  // exactly as their final values do (agree) or exactly the other way round (reversed).
+  const R = 27;
+  const completeTrials = (reversed: boolean): FrozenTrial[] =>
+    Array.from({ length: 12 }, (_, i) => ({
+      number: i,
+      state: "complete" as const,
+      params: { x: i / 100 },
+      metrics: {},
+      intermediate: [[3, reversed ? 12 - i : i] as [number, number], [27, i]],
+      curves: {},
+      startedAt: 0,
+      value: i,
+      system: { hyperband: { bracket: 1, rungs: [3, 9], values: [reversed ? 12 - i : i, i] } },
+    }));
+  /** Whether `strategy` stops a new trial reporting `value` at step 3 after the complete ones (with a given seed). */
+  const stops = (options: Record<string, unknown>, reversed: boolean, value: number, seed: number, number = 100): boolean => {
+    const s = createStrategy("asha", space2, { maxResource: R, sampler: "random", ...options });
+    const done = completeTrials(reversed);
+    const t: FrozenTrial = { number, state: "running", params: { x: 0.5 }, metrics: {}, intermediate: [[3, value]], curves: {}, startedAt: 0, system: { hyperband: { bracket: 1, rungs: [3, 9], values: [] } } };
+    return s.shouldStop!({ snapshot: snap([...done, t]), space: space2, trial: t, step: 3, value, seed }).stop;
+  };
+
+  it("is asha's default and not hyperband's; a non-boolean is an error naming the field", () => {
+    expect((createStrategy("asha", space2, { maxResource: R }) as unknown as { hedge: boolean }).hedge).toBe(true);
+    expect((createStrategy("hyperband", space2, { maxResource: R }) as unknown as { hedge: boolean }).hedge).toBe(false);
+    expect((createStrategy("hyperband", space2, { maxResource: R, hedge: true }) as unknown as { hedge: boolean }).hedge).toBe(true);
+    expect(() => createStrategy("asha", space2, { maxResource: R, hedge: "yes" })).toThrow(expect.objectContaining({ field: "options.hedge" }));
+  });
+
+  it("stops as ASHA does where the complete trials agree with the rung's ranking", () => {
+    for (let seed = 0; seed < 40; seed++) {
+      for (const value of [0.5, 5, 20]) expect(stops({}, false, value, seed)).toBe(stops({ hedge: false }, false, value, seed));
+    }
+    expect(stops({}, false, 20, 0)).toBe(true);
+  });
+
+  it("lets through every trial the rung would stop where the complete trials rank the other way round", () => {
+    for (let seed = 0; seed < 40; seed++) {
+      expect(stops({ hedge: false }, true, 20, seed)).toBe(true);
+      expect(stops({}, true, 20, seed)).toBe(false);
+    }
+  });
+
+  it("for any study: stops only trials the rung would stop, lets through about 1 - τ of them, the same draw every time (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 11 }), { minLength: 12, maxLength: 12 }), fc.nat(), (ranks, seed) => {
+        // Complete trials with their rung values in an arbitrary order against their final values.
+        const done: FrozenTrial[] = ranks.map((r, i) => ({ ...completeTrials(false)[i]!, intermediate: [[3, r], [27, i]], system: { hyperband: { bracket: 1, rungs: [3, 9], values: [r, i] } } }));
+        const s = createStrategy("asha", space2, { maxResource: R, sampler: "random" });
+        const strict = createStrategy("asha", space2, { maxResource: R, sampler: "random", hedge: false });
+        let wouldStop = 0;
+        let stopped = 0;
+        for (let n = 100; n < 300; n++) {
+          const t: FrozenTrial = { number: n, state: "running", params: { x: 0.5 }, metrics: {}, intermediate: [[3, 20]], curves: {}, startedAt: 0, system: { hyperband: { bracket: 1, rungs: [3, 9], values: [] } } };
+          const ctx = { snapshot: snap([...done, t]), space: space2, trial: t, step: 3, value: 20, seed };
+          const a = s.shouldStop!(ctx).stop;
+          expect(s.shouldStop!(ctx).stop).toBe(a);
+          const b = strict.shouldStop!(ctx).stop;
+          if (a) expect(b).toBe(true);
+          if (b) wouldStop++;
+          if (a) stopped++;
+        }
+        // Kendall's tau of the rung values against the finals, with the prior pair, clamped.
+        let c = 1;
+        let pairs = 1;
+        for (let i = 0; i < 12; i++) for (let j = i + 1; j < 12; j++) if (ranks[i] !== ranks[j]) { pairs++; if (ranks[i]! < ranks[j]!) c++; }
+        const tau = Math.min(1, Math.max(0, (2 * c - pairs) / pairs));
+        expect(wouldStop).toBe(200);
+        // 200 draws: within 5 standard deviations of tau·200.
+        expect(Math.abs(stopped - tau * 200)).toBeLessThanOrEqual(5 * Math.sqrt(200 * tau * (1 - tau)) + 1e-9);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

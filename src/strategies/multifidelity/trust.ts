@@ -1,4 +1,4 @@
-import type { FrozenTrial } from "../../model/trial";
+import type { FrozenTrial, StudySnapshot } from "../../model/trial";
 import { valueAtLevel } from "./levels";
 
 /** Complete trials the trust estimate looks at: the most recent ones (bounds the O(m²) pair count). */
@@ -67,4 +67,126 @@ export function recentComplete(trials: readonly FrozenTrial[]): FrozenTrial[] {
     if (t.state === "complete" && t.value !== undefined) out.push(t);
   }
   return out.reverse();
+}
+
+/**
+ * The recent complete trials of one storage replica (`recentComplete` of its trials), kept up
+ * to date instead of found by a pass over every trial each time: a replica's `trials` array
+ * only grows, a finished trial stays finished unless its record is rewritten (which its
+ * `systemLog` names), so only the trials added, the ones running at the last look and the
+ * logged ones need reading again. `version` changes whenever the answer may have, so a value
+ * computed from it (the rungs' trust) can be kept until then.
+ */
+class CompleteTracker {
+  /** Numbers of the complete trials, ascending. */
+  private complete: number[] = [];
+  /** Trials that were not finished at the last look. */
+  private open = new Set<number>();
+  private count = 0;
+  private logRead = 0;
+  version = 0;
+  private recent: FrozenTrial[] | undefined;
+  /** Values computed from `recent`, by key, valid for `version`. */
+  readonly memo = new Map<string, number>();
+
+  constructor(readonly trials: readonly FrozenTrial[]) {}
+
+  update(log: readonly number[]): void {
+    const trials = this.trials;
+    const recheck = new Set<number>(this.open);
+    for (; this.logRead < log.length; this.logRead++) recheck.add(log[this.logRead]!);
+    let changed = false;
+    // A write taken back can shorten the array (and is logged): read everything again then.
+    if (trials.length < this.count) {
+      this.complete = [];
+      this.open.clear();
+      this.count = 0;
+      recheck.clear();
+      changed = true;
+    }
+    for (const n of recheck) if (n < this.count) changed = this.reread(n) || changed;
+    for (; this.count < trials.length; this.count++) changed = this.reread(this.count) || changed;
+    if (changed) {
+      this.version++;
+      this.recent = undefined;
+      this.memo.clear();
+    }
+  }
+
+  /** Re-reads trial `n`'s state; true when whether it counts as complete changed. */
+  private reread(n: number): boolean {
+    const t = this.trials[n];
+    const isComplete = t !== undefined && isCompleteTrial(t);
+    if (t !== undefined && t.state === "running") this.open.add(n);
+    else this.open.delete(n);
+    const i = lowerBound(this.complete, n);
+    const was = this.complete[i] === n;
+    if (isComplete === was) return false;
+    if (isComplete) this.complete.splice(i, 0, n);
+    else this.complete.splice(i, 1);
+    return true;
+  }
+
+  recentComplete(): FrozenTrial[] {
+    if (this.recent === undefined) {
+      const from = Math.max(0, this.complete.length - TRUST_WINDOW);
+      this.recent = this.complete.slice(from).map((n) => this.trials[n]!);
+    }
+    return this.recent;
+  }
+}
+
+function isCompleteTrial(t: FrozenTrial): boolean {
+  return t.state === "complete" && t.value !== undefined;
+}
+
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const trackers = new WeakMap<readonly number[], CompleteTracker>();
+
+/** The tracker of a replica (by its system log), or undefined for a snapshot that is not one, or one whose trials are not at the positions of their numbers. */
+function trackerOf(snapshot: StudySnapshot): CompleteTracker | undefined {
+  const log = snapshot.systemLog;
+  if (log === undefined) return undefined;
+  let tr = trackers.get(log);
+  if (tr === undefined || tr.trials !== snapshot.trials) {
+    const trials = snapshot.trials;
+    for (let i = 0; i < trials.length; i++) if (trials[i]!.number !== i) return undefined;
+    tr = new CompleteTracker(trials);
+    trackers.set(log, tr);
+  }
+  tr.update(log);
+  return tr;
+}
+
+/** `recentComplete` of the snapshot's trials: from the replica's tracker when it is one, else by a pass. */
+export function recentCompleteOf(snapshot: StudySnapshot): FrozenTrial[] {
+  const tr = trackerOf(snapshot);
+  return tr === undefined ? recentComplete(snapshot.trials) : tr.recentComplete();
+}
+
+/**
+ * The trust of rung `rung` (rungTrust over the recent complete trials), from the
+ * replica's tracker when the snapshot is one (recomputed only when its complete trials
+ * changed), else from a pass over the trials.
+ */
+export function rungTrustOf(snapshot: StudySnapshot, rung: number, maxResource: number): number {
+  const tr = trackerOf(snapshot);
+  if (tr === undefined) return rungTrust(recentComplete(snapshot.trials), rung, maxResource);
+  const key = `${rung}/${maxResource}`;
+  let v = tr.memo.get(key);
+  if (v === undefined) {
+    v = rungTrust(tr.recentComplete(), rung, maxResource);
+    tr.memo.set(key, v);
+  }
+  return v;
 }
