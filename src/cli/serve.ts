@@ -55,9 +55,9 @@
  *   strategy's options, as in the DSL: random takes `quasi` ("none" |
  *   "sobol") and `quasiTrials`; hyperband takes `minResource`,
  *   `maxResource` (required), `eta`, `sampler` ("random" | "tpe" |
- *   "bayesian"), `samplerOptions`, `minObservations`, `brackets` ("fixed" |
- *   "adaptive"); asha takes the same but `minEarlyStoppingRate` instead
- *   of `brackets`), `seed` (integer; `options.seed` is accepted too,
+ *   "bayesian"), `samplerOptions`, `minObservations`, `modelData`, `hedge`
+ *   (boolean), `brackets` ("fixed" | "adaptive"); asha takes the same but
+ *   `minEarlyStoppingRate` instead of `brackets`), `seed` (integer; `options.seed` is accepted too,
  *   and the two must agree), `storage`, and `stopping` (an addition to
  *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
  *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
