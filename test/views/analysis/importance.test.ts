@@ -36,10 +36,16 @@ describe.each(ImportanceMethods)("importance, %s", (method) => {
   it("ranks a strong parameter first, a weaker one (which interacts with a third) next, and an irrelevant one below both", () => {
     const space = { z: float(0, 1), c: float(0, 1), b: float(0, 1), a: float(0, 1) };
     const f = (p: Config) => 10 * (n(p, "a") - 0.3) ** 2 + (n(p, "b") - 0.6) ** 2 * (1 + n(p, "c"));
+    // For every sample: a first, b above the irrelevant z. b above c (whose effect is real, through
+    // b) is the usual order, not a certainty: PED-ANOVA puts c second in about 1 sample of 1,300
+    // of 240 trials (measured over 4,000), so it is checked on a fixed set of samples instead.
     holdsFor(method, space, f, 240, (r) => {
-      expect(order(r).slice(0, 2)).toEqual(["a", "b"]);
+      expect(order(r)[0]).toBe("a");
       expect(share(r, "b")).toBeGreaterThan(share(r, "z"));
     });
+    const seeds = Array.from({ length: method === "fanova" ? 8 : 40 }, (_, i) => i);
+    const second = seeds.filter((seed) => order(importance(sampleTrials(seed, 240, space, f), space, { method, seed }))[1] === "b").length;
+    expect(second).toBeGreaterThanOrEqual(Math.ceil(0.9 * seeds.length));
   });
 
   it("reads a log parameter in log space and ints as numbers", () => {
