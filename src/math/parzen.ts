@@ -27,7 +27,7 @@
  * Everything is vectorised over candidates and components on Float64Array;
  * scoring m candidates against n observations costs O(m·n·d).
  */
-import { logGaussMass, truncnormDraw, type UniformSource } from "./truncnorm";
+import { logCellMass, logGaussMass, truncnormDraw, type UniformSource } from "./truncnorm";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -304,7 +304,7 @@ export class ParzenEstimator {
           const hi = cell[1]!;
           for (let q = 0; q < U; q++) {
             const k = first[q]!;
-            mass[q] = logGaussMass((lo - mu[k]!) * inv[k]!, (hi - mu[k]!) * inv[k]!) - logZ[k]!;
+            mass[q] = logCellMass((lo - mu[k]!) * inv[k]!, (hi - mu[k]!) * inv[k]!) - logZ[k]!;
           }
           const base = c * K;
           for (let k = 0; k < K; k++) acc[base + k] += mass[of[k]!]!;

@@ -35,6 +35,28 @@ export function logGaussMass(a: number, b: number): number {
   return Math.log(0.5 * (erf(b * SQRT1_2) + erf(-a * SQRT1_2)));
 }
 
+/** Widths and offsets below which `logCellMass` integrates by the midpoint rule (see there). */
+const NARROW_WIDTH = 0.02;
+const NARROW_SLOPE = 0.1;
+
+/**
+ * logGaussMass(a, b) for the cells of a discrete parameter, faster where the cell is narrow
+ * against the kernel: for w = b − a < 0.02 and |m|·w < 0.1 (m the midpoint) the mass is
+ * w·φ(m)·(1 + (m² − 1)·w²/24), the midpoint rule with its first correction, whose relative
+ * error is below (|m|·w)⁴/1920 + w⁴·3/1920 ≈ 6e-8 there (the next term of the series); elsewhere
+ * logGaussMass. A parameter with hundreds of values (a layer width, a log-scaled integer) has
+ * cells that narrow under every kernel but the very narrowest, and the erf differences were
+ * most of TPE's time per proposal on such spaces.
+ */
+export function logCellMass(a: number, b: number): number {
+  const w = b - a;
+  const m = 0.5 * (a + b);
+  if (w > 0 && w < NARROW_WIDTH && Math.abs(m) * w < NARROW_SLOPE) {
+    return logNormPdf(m) + Math.log(w) + Math.log1p(((m * m - 1) * w * w) / 24);
+  }
+  return logGaussMass(a, b);
+}
+
 /** log(Φ(b) − Φ(a)) for a < b ≤ 0. */
 function logDiffLeft(a: number, b: number): number {
   const lb = logNdtr(b);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { logNdtr, logNormPdf } from "../../src/math/special";
-import { logGaussMass, ndtriExp, truncnormDraw, truncnormLogCellMass, truncnormLogPdf, truncnormPpf, truncnormSample } from "../../src/math/truncnorm";
+import { logCellMass, logGaussMass, ndtriExp, truncnormDraw, truncnormLogCellMass, truncnormLogPdf, truncnormPpf, truncnormSample } from "../../src/math/truncnorm";
 import { Rng } from "../../src/util/rng";
 
 /**
@@ -231,5 +231,36 @@ describe("truncnormDraw", () => {
     }
     // The KS statistic's 99.9% point for N = 20000 is 1.95/sqrt(N) = 0.0138.
     expect(dmax).toBeLessThan(0.0138);
+  });
+});
+
+describe("logCellMass", () => {
+  /** log of the standard normal mass of [a, b] by composite Simpson (64 panels): for a narrow cell, exact to ~1e-14 relative. */
+  const simpson = (a: number, b: number): number => {
+    const n = 64;
+    const h = (b - a) / n;
+    const m = 0.5 * (a + b);
+    // Factor φ(m) out so nothing underflows far in the tails.
+    const f = (z: number) => Math.exp(-0.5 * (z - m) * (z + m));
+    let s = f(a) + f(b);
+    for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * f(a + i * h);
+    return logNormPdf(m) + Math.log((s * h) / 3);
+  };
+
+  it("is within 1e-7 (relative mass) of the exact mass on narrow cells, and is logGaussMass on the rest (property)", () => {
+    fc.assert(
+      fc.property(fc.double({ min: -60, max: 60, noNaN: true }), fc.double({ min: 1e-9, max: 0.05, noNaN: true }), (m, w) => {
+        const a = m - w / 2;
+        const b = m + w / 2;
+        if (!(a < b)) return;
+        const fast = logCellMass(a, b);
+        if (b - a < 0.02 && Math.abs(0.5 * (a + b)) * (b - a) < 0.1) expect(Math.abs(fast - simpson(a, b))).toBeLessThan(1e-7);
+        else expect(fast).toBe(logGaussMass(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+    // A cell of a 1,009-value log-scaled integer under a kernel of width 0.1; an empty cell.
+    for (const m of [-3, -0.5, 0, 0.7, 2.5]) expect(Math.abs(logCellMass(m, m + 0.005) - logGaussMass(m, m + 0.005))).toBeLessThan(1e-9);
+    expect(logCellMass(1, 1)).toBe(-Infinity);
   });
 });
