@@ -254,13 +254,13 @@ describe("logCellMass", () => {
         const b = m + w / 2;
         if (!(a < b)) return;
         const fast = logCellMass(a, b);
-        if (b - a < 0.02 && Math.abs(0.5 * (a + b)) * (b - a) < 0.1) expect(Math.abs(fast - simpson(a, b))).toBeLessThan(1e-7);
+        if (b - a < 0.02) expect(Math.abs(fast - simpson(a, b))).toBeLessThan(1e-7);
         else expect(fast).toBe(logGaussMass(a, b));
       }),
       { numRuns: 2000 },
     );
     // A cell of a 1,009-value log-scaled integer under a kernel of width 0.1; an empty cell.
-    for (const m of [-3, -0.5, 0, 0.7, 2.5]) expect(Math.abs(logCellMass(m, m + 0.005) - logGaussMass(m, m + 0.005))).toBeLessThan(1e-9);
+    for (const m of [-40, -3, -0.5, 0, 0.7, 2.5, 12]) expect(Math.abs(logCellMass(m, m + 0.005) - logGaussMass(m, m + 0.005))).toBeLessThan(1e-7);
     expect(logCellMass(1, 1)).toBe(-Infinity);
   });
 });
