@@ -17,6 +17,7 @@ export function trialLines(model: StudyModel, row: TableRow): [string, string] {
   const note = curveNote(model, row.number);
   const head = [`Trial ${row.number}`];
   if (note?.bracket !== null && note?.bracket !== undefined) head.push(`bracket ${note.bracket}`);
+  if (note?.hedged) head.push(note.hedged);
   head.push(note?.stop ?? row.state, `${model.metric} ${row.valueText || "—"}`);
   if (row.durationText) head.push(row.durationText);
   if (model.best === row.number) head.push("best");

@@ -12,7 +12,7 @@ import { isPlainObject, type JsonObject, type JsonValue } from "../util/json";
  * |-------------|------------------------------------------|---------------------------------------------------------|
  * | `grid`      | the grid strategy                        | the configuration's grid position                       |
  * | `queued`    | Study.ask                                | the queue position of the enqueued configuration it ran |
- * | `hyperband` | hyperband / asha                         | `{ bracket, rungs, values }` (RungRecord)               |
+ * | `hyperband` | hyperband / asha                         | `{ bracket, rungs, values, hedged? }` (RungRecord)      |
  * | `model`     | hyperband / asha with a model sampler    | the sampler's own record, plus the `budget` it fitted at |
  * | `gp`        | the bayesian strategy                    | `{ theta }`: the fitted GP hyperparameters (warm start) |
  * | `stopped`   | the run loop and the stopping rules      | why the engine stopped it (StopCause)                   |
@@ -82,6 +82,11 @@ export interface RungRecord {
   readonly rungs: readonly number[];
   /** The objective value the trial had at each rung it reached, in order (null: not finite). */
   readonly values: readonly (number | null)[];
+  /**
+   * The rungs (indices into `rungs`) that would have stopped the trial but where hedged
+   * stopping let it go on (HyperbandOptions.hedge); absent when there were none.
+   */
+  readonly hedged?: readonly number[];
 }
 
 /**
@@ -100,7 +105,10 @@ export function rungRecordOf(system: SystemRecord): RungRecord | undefined {
     if (typeof x !== "number" || !Number.isFinite(x) || (i > 0 && x <= (rungs[i - 1] as number))) return undefined;
   }
   const valid = Array.isArray(values) && values.length <= MAX_RUNGS && values.every((v: unknown) => v === null || typeof v === "number");
-  return valid ? (r as unknown as RungRecord) : { bracket, rungs: rungs as number[], values: [] };
+  const hedged = (r as Record<string, unknown>)["hedged"];
+  const hedgedOk = hedged === undefined || (Array.isArray(hedged) && hedged.length <= MAX_RUNGS && hedged.every((k: unknown) => typeof k === "number" && Number.isInteger(k) && k >= 0 && k < MAX_RUNGS));
+  if (valid && hedgedOk) return r as unknown as RungRecord;
+  return { bracket, rungs: rungs as number[], values: valid ? (values as (number | null)[]) : [] };
 }
 
 /** The record a multi-fidelity strategy's model sampler saved with the trial (its `system` as the model sees it). */

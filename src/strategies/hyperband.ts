@@ -234,16 +234,18 @@ export class HyperbandStrategy implements Strategy {
     const rungs = rec.rungs;
     if (k >= rungs.length || ctx.step < rungs[k]!) return NO;
     const values = [...rec.values];
+    const hedged = [...(rec.hedged ?? [])];
     const sign = directionSign(ctx.snapshot.spec.direction);
     const eta = this.brackets.eta;
     while (k < rungs.length && ctx.step >= rungs[k]!) {
       values.push(ctx.value);
-      if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign) && !this.hedged(ctx, rungs[k]!, k)) {
-        return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }), ...stoppedBy("rung") } };
+      if (!promotable(ctx.snapshot, ctx.trial.number, rec.bracket, k, ctx.value, eta, sign)) {
+        if (!this.hedged(ctx, rungs[k]!, k)) return { stop: true, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values, hedged }), ...stoppedBy("rung") } };
+        hedged.push(k);
       }
       k++;
     }
-    return { stop: false, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values }) } };
+    return { stop: false, system: { [HYPERBAND_KEY]: rungSystem({ ...rec, values, hedged }) } };
   }
 }
 

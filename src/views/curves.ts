@@ -37,6 +37,8 @@ export interface CurveTrial {
   readonly rungs: readonly number[];
   /** Set for pruned trials: where and why they stopped. */
   readonly stop: CurveStop | null;
+  /** The rung resources that would have stopped it but where hedged stopping let it go on (system.hyperband.hedged), ascending; usually empty. */
+  readonly hedged: readonly number[];
   /** Its objective value (complete and pruned trials), null without one (running, failed). */
   readonly value: number | null;
 }
@@ -82,12 +84,17 @@ export interface RungInfo {
   readonly rungs: readonly number[];
   /** How many rungs it reached (the length of system.hyperband.values). */
   readonly reached: number;
+  /** The rung resources where hedged stopping let it go on (system.hyperband.hedged, indices into its rungs). */
+  readonly hedged: readonly number[];
 }
 
 /** Reads system.hyperband defensively (record/system.ts): an integer bracket 0..64, ascending finite rungs (at most 64). */
 export function rungInfo(system: SystemRecord): RungInfo | null {
   const r = rungRecordOf(system);
-  return r ? { bracket: r.bracket, rungs: r.rungs, reached: Math.min(r.values.length, r.rungs.length) } : null;
+  if (!r) return null;
+  const hedged: number[] = [];
+  for (const k of r.hedged ?? []) if (k < r.rungs.length && !hedged.includes(r.rungs[k]!)) hedged.push(r.rungs[k]!);
+  return { bracket: r.bracket, rungs: r.rungs, reached: Math.min(r.values.length, r.rungs.length), hedged: hedged.sort((a, b) => a - b) };
 }
 
 /** Where and why a pruned trial stopped, from its system record and its last point. */
@@ -148,6 +155,7 @@ export function curvesData(p: StudyPayload): CurvesData {
       bracket: info?.bracket ?? null,
       rungs: info?.rungs ?? [],
       stop: t.state === "pruned" ? curveStop(system, info, points[points.length - 1]!, p.study.strategy) : null,
+      hedged: info?.hedged ?? [],
       value,
     });
   }

@@ -16,16 +16,23 @@ import { hyperbandPayload, notebookWithOutputs, studyOutput, syntheticPayload } 
 const ARTIFACTS = process.env.TUNELAB_ARTIFACTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "tunelab-screens-"));
 // Brackets 0..4 (rungs 1, 3, 9, 27 below maxResource 81); #9 and #14 stopped by the median rule
 // at step 12, #4 failed at step 2, the last two running.
-const HB = hyperbandPayload({ trials: 60, median: [9, 14], failed: [4], running: 2 });
+const HB0 = hyperbandPayload({ trials: 60, median: [9, 14], failed: [4], running: 2 });
 const PLAIN = syntheticPayload({ trials: 12, params: 3, steps: 10, seed: 5, name: "plain" });
-const data = curvesData(HB);
 
 /** The trial stopped at rung `rung` whose marker is farthest from the others there (the easiest to hover). */
-function loneStop(rung: number) {
+function loneStop(rung: number, data = curvesData(HB)) {
   const at = data.trials.filter((t) => t.stop?.rule === "rung" && t.stop.rung === rung && t.stop.step === rung);
   const gap = (t: (typeof at)[number]) => Math.min(...data.trials.filter((u) => u !== t && u.points.some(([s]) => s === rung)).map((u) => Math.abs(u.points.find(([s]) => s === rung)![1] - t.stop!.value)));
   return at.sort((a, b) => gap(b) - gap(a))[0]!;
 }
+
+// The trial the hover test reads was let on at its first rung by hedged stopping (asha's default), as its record says.
+const HEDGED = loneStop(9, curvesData(HB0)).number;
+const HB = {
+  ...HB0,
+  trials: HB0.trials.map((t) => (t.number === HEDGED ? { ...t, system: { ...t.system, hyperband: { ...(t.system["hyperband"] as object), hedged: [0] } } } : t)),
+};
+const data = curvesData(HB);
 
 /** Where (page pixels) the curves chart of output cell `cell` draws (step, value). */
 async function pointAt(page: Page, cell: number, step: number, value: number): Promise<{ x: number; y: number }> {
@@ -127,13 +134,14 @@ describe("learning curves of a study with brackets, in JupyterLab", () => {
     // A trial stopped at rung 9 (the last of its bracket's values was recorded there).
     const atNine = loneStop(9);
     const rung = await hoverTrial(page, await pointAt(page, 0, atNine.stop!.step, atNine.stop!.value), atNine.number);
-    expect(rung).toContain(`Trial ${atNine.number} · bracket ${atNine.bracket} · stopped at rung 9 by hyperband`);
+    expect(atNine.number).toBe(HEDGED);
+    expect(rung).toContain(`Trial ${atNine.number} · bracket ${atNine.bracket} · let on at rung ${atNine.rungs[0]} (hedged) · stopped at rung 9 by hyperband`);
 
     // Clicking the marker selects the trial; the selection line says where it stopped.
     await page.mouse.down();
     await page.mouse.up();
     expect(await hb.getAttribute("data-selected")).toBe(String(atNine.number));
-    expect(await hb.locator(".tl-selection").textContent()).toContain(`bracket ${atNine.bracket} · stopped at rung 9 by hyperband`);
+    expect(await hb.locator(".tl-selection").textContent()).toContain(`bracket ${atNine.bracket} · let on at rung ${atNine.rungs[0]} (hedged) · stopped at rung 9 by hyperband`);
     await page.mouse.move(0, 0);
     await hb.locator(".tl-panel-curves").screenshot({ path: path.join(ARTIFACTS, "curves-brackets-selected-light.png") });
 

@@ -400,11 +400,19 @@ describe("hedged stopping (asha's default)", () => {
     expect(stops({}, false, 20, 0)).toBe(true);
   });
 
-  it("lets through every trial the rung would stop where the complete trials rank the other way round", () => {
+  it("lets through every trial the rung would stop where the complete trials rank the other way round, and records where", () => {
     for (let seed = 0; seed < 40; seed++) {
       expect(stops({ hedge: false }, true, 20, seed)).toBe(true);
       expect(stops({}, true, 20, seed)).toBe(false);
     }
+    const s = createStrategy("asha", space2, { maxResource: R, sampler: "random" });
+    const at = (value: number) => {
+      const t: FrozenTrial = { number: 100, state: "running", params: { x: 0.5 }, metrics: {}, intermediate: [[3, value]], curves: {}, startedAt: 0, system: { hyperband: { bracket: 1, rungs: [3, 9], values: [] } } };
+      return s.shouldStop!({ snapshot: snap([...completeTrials(true), t]), space: space2, trial: t, step: 3, value, seed: 0 }).system!["hyperband"];
+    };
+    expect(at(20)).toEqual({ bracket: 1, rungs: [3, 9], values: [20], hedged: [0] });
+    // A trial the rung keeps on its own merits carries no such field.
+    expect(at(-1)).toEqual({ bracket: 1, rungs: [3, 9], values: [-1] });
   });
 
   it("for any study: stops only trials the rung would stop, lets through about 1 - τ of them, the same draw every time (property)", () => {

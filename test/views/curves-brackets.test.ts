@@ -29,6 +29,23 @@ function study() {
 }
 
 describe("curvesData of a study with brackets", () => {
+  it("names the rungs where hedged stopping let a trial on (system.hyperband.hedged, indices into its rungs); a malformed list is ignored", () => {
+    const d = curvesData(
+      payload(
+        [
+          trial(0, { state: "pruned", intermediate: curve(9), system: { hyperband: { bracket: 1, rungs: [3, 9, 27], values: [1, 0.5], hedged: [0] }, stopped: "rung" } }),
+          trial(1, { intermediate: curve(81), system: { hyperband: { bracket: 0, rungs: [1, 3, 9, 27], values: [1, 1, 1, 1], hedged: [2, 0, 9] } } }),
+          trial(2, { intermediate: curve(81), system: { hyperband: { bracket: 0, rungs: [1, 3, 9, 27], values: [1, 1, 1, 1], hedged: ["0"] } } }),
+          trial(3, { intermediate: curve(81), system: hb(0, [1, 3, 9, 27], [1, 1, 1, 1]) }),
+        ],
+        { strategy: { name: "asha", options: { maxResource: 81 } } },
+      ),
+    );
+    expect(d.trials.map((t) => t.hedged)).toEqual([[3], [1, 9], [], []]);
+    // The malformed record still gives its bracket and rungs.
+    expect(d.trials[2]!.bracket).toBe(0);
+  });
+
   it("gives each trial its bracket and rungs, and the study its brackets and rung lines", () => {
     const d = curvesData(study());
     expect(d.trials.map((t) => t.bracket)).toEqual([4, 0, 1, 2, 3, 4, 0]);
@@ -73,7 +90,7 @@ describe("curvesData of a study with brackets", () => {
     ]) {
       expect(rungInfo({ hyperband: bad })).toBeNull();
     }
-    expect(rungInfo({ hyperband: { bracket: 2, rungs: [9, 27], values: "no" } })).toEqual({ bracket: 2, rungs: [9, 27], reached: 0 });
+    expect(rungInfo({ hyperband: { bracket: 2, rungs: [9, 27], values: "no" } })).toEqual({ bracket: 2, rungs: [9, 27], reached: 0, hedged: [] });
     const d = curvesData(payload([trial(0, { state: "pruned", intermediate: curve(2), system: { hyperband: { bracket: "<b>", rungs: 1 }, stopped: "rung" } })]));
     expect(d.brackets).toEqual([]);
     expect(d.trials[0]!.stop!.text).toBe("pruned at step 2");

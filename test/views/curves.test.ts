@@ -9,7 +9,7 @@ describe("curvesData", () => {
       metric: "loss",
       direction: "minimize",
       trials: [
-        { number: 0, state: "complete", params: "lr=0.01, layers=2, opt=sgd, momentum=0.9", points: [[1, 0.9], [2, 0.6], [3, 0.5]], bracket: null, rungs: [], stop: null, value: 0.5 },
+        { number: 0, state: "complete", params: "lr=0.01, layers=2, opt=sgd, momentum=0.9", points: [[1, 0.9], [2, 0.6], [3, 0.5]], bracket: null, rungs: [], stop: null, hedged: [], value: 0.5 },
         {
           number: 2,
           state: "pruned",
@@ -18,9 +18,10 @@ describe("curvesData", () => {
           bracket: null,
           rungs: [],
           stop: { rule: "other", step: 2, value: 1.2, rung: null, text: "pruned at step 2" },
+          hedged: [],
           value: 0.9,
         },
-        { number: 3, state: "complete", params: "lr=0.001, layers=3, opt=adam", points: [[1, 0.25]], bracket: null, rungs: [], stop: null, value: 0.25 },
+        { number: 3, state: "complete", params: "lr=0.001, layers=3, opt=adam", points: [[1, 0.25]], bracket: null, rungs: [], stop: null, hedged: [], value: 0.25 },
       ],
       brackets: [],
       rungs: [],

@@ -7,7 +7,7 @@
  * Everything shown comes from src/views/curves (`curvesData`), which reads the untrusted system
  * record defensively; labels are numbers formatted here and go into the DOM as text.
  */
-import { BRACKET_COLORS, bracketLabel, EndKinds, type CurvesData, type EndKind } from "../../../src/views";
+import { BRACKET_COLORS, bracketLabel, EndKinds, formatNumber, type CurvesData, type EndKind } from "../../../src/views";
 import { el } from "../dom";
 import type { StudyModel } from "../study-model";
 import type { ChartTheme } from "./theme";
@@ -48,6 +48,8 @@ const END_WORDS: Readonly<Record<EndKind, string>> = {
 interface TrialNote {
   readonly bracket: number | null;
   readonly stop: string | null;
+  /** "let on at rung 3 (hedged)" when hedged stopping let it past a rung that would have stopped it. */
+  readonly hedged: string | null;
 }
 const notes = new WeakMap<StudyModel, Map<number, TrialNote>>();
 
@@ -55,7 +57,10 @@ export function curveNote(model: StudyModel, trial: number): TrialNote | undefin
   let m = notes.get(model);
   if (!m) {
     m = new Map();
-    for (const t of model.curves.trials) if (t.bracket !== null || t.stop) m.set(t.number, { bracket: t.bracket, stop: t.stop?.text ?? null });
+    for (const t of model.curves.trials) {
+      const hedged = t.hedged.length ? `let on at rung${t.hedged.length > 1 ? "s" : ""} ${t.hedged.map((r) => formatNumber(r)).join(", ")} (hedged)` : null;
+      if (t.bracket !== null || t.stop) m.set(t.number, { bracket: t.bracket, stop: t.stop?.text ?? null, hedged });
+    }
     notes.set(model, m);
   }
   return m.get(trial);

@@ -14,7 +14,10 @@ export function rungRecord(t: FrozenTrial): RungRecord | undefined {
 }
 
 export function rungSystem(rec: RungRecord): JsonObject {
-  return { bracket: rec.bracket, rungs: [...rec.rungs], values: [...rec.values] };
+  const out: JsonObject = { bracket: rec.bracket, rungs: [...rec.rungs], values: [...rec.values] };
+  // Only trials that hedging let on carry the field (hedge: true), so other records stay as they were.
+  if (rec.hedged !== undefined && rec.hedged.length > 0) out["hedged"] = [...rec.hedged];
+  return out;
 }
 
 /**
