@@ -114,10 +114,14 @@ export function cellsOf(records: readonly SuiteRecord[], p: ProblemInfo, method:
   return records.filter((r) => r.problem === p.name && r.method === method && (r.workers ?? 1) === workers).map((r) => cellAt(r, mult, p.fStar));
 }
 
+/** The median of some cells, NaN without any. */
+function medianOrNaN(cells: readonly number[]): number {
+  return cells.length ? median(cells) : NaN;
+}
+
 /** Median over seeds of a method's cell on a problem (NaN without records). */
 export function medianCell(records: readonly SuiteRecord[], p: ProblemInfo, method: string, mult: number, workers = 1): number {
-  const cs = cellsOf(records, p, method, mult, workers);
-  return cs.length ? median(cs) : NaN;
+  return medianOrNaN(cellsOf(records, p, method, mult, workers));
 }
 
 export interface TargetInput {
@@ -189,8 +193,11 @@ export function targets(o: TargetInput): string[] {
     if (!ps.length) continue;
     L.push(`\n**${set}** (${ps.map((p) => p.name).join(", ")})\n`);
     const cell = (p: ProblemInfo, m: string, k: number, w = 1) => medianCell(o.records, p, m, k, w);
-    const cells = (p: ProblemInfo, m: string, k: number) => cellsOf(o.records, p, m, k);
-    const vs = (p: ProblemInfo, m: string, k: number, n: string, kn: number): TargetPart => ({ p: p.name, a: cell(p, m, k), b: cell(p, n, kn), as: cells(p, m, k), bs: cells(p, n, kn) });
+    const vs = (p: ProblemInfo, m: string, k: number, n: string, kn: number): TargetPart => {
+      const as = cellsOf(o.records, p, m, k);
+      const bs = cellsOf(o.records, p, n, kn);
+      return { p: p.name, a: medianOrNaN(as), b: medianOrNaN(bs), as, bs };
+    };
     if (hb) {
       L.push(countTarget("default hyperband at 10x <= Optuna random search (no pruning) at 30x, on >= 7 of 8 problems", ps, 7 / 8, ps.map((p) => vs(p, "tl_hb", 10, "random_full", 30))));
       for (const k of [10, 30, 100]) {

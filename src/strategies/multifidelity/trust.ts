@@ -1,4 +1,5 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
+import { SortedNumbers } from "../../math/sorted";
 import { valueAtLevel } from "./levels";
 
 /** Complete trials the trust estimate looks at: the most recent ones (bounds the O(m²) pair count). */
@@ -64,7 +65,7 @@ export function recentComplete(trials: readonly FrozenTrial[]): FrozenTrial[] {
   const out: FrozenTrial[] = [];
   for (let i = trials.length - 1; i >= 0 && out.length < TRUST_WINDOW; i--) {
     const t = trials[i]!;
-    if (t.state === "complete" && t.value !== undefined) out.push(t);
+    if (isCompleteTrial(t)) out.push(t);
   }
   return out.reverse();
 }
@@ -74,19 +75,18 @@ export function recentComplete(trials: readonly FrozenTrial[]): FrozenTrial[] {
  * to date instead of found by a pass over every trial each time: a replica's `trials` array
  * only grows, a finished trial stays finished unless its record is rewritten (which its
  * `systemLog` names), so only the trials added, the ones running at the last look and the
- * logged ones need reading again. `version` changes whenever the answer may have, so a value
- * computed from it (the rungs' trust) can be kept until then.
+ * logged ones need reading again. What is computed from the answer (the rungs' trust, in
+ * `memo`) is kept until the answer changes.
  */
 class CompleteTracker {
-  /** Numbers of the complete trials, ascending. */
-  private complete: number[] = [];
+  /** Numbers of the complete trials. */
+  private complete = new SortedNumbers();
   /** Trials that were not finished at the last look. */
   private open = new Set<number>();
   private count = 0;
   private logRead = 0;
-  version = 0;
   private recent: FrozenTrial[] | undefined;
-  /** Values computed from `recent`, by key, valid for `version`. */
+  /** Values computed from `recent`, by key, cleared when it changes. */
   readonly memo = new Map<string, number>();
 
   constructor(readonly trials: readonly FrozenTrial[]) {}
@@ -98,7 +98,7 @@ class CompleteTracker {
     let changed = false;
     // A write taken back can shorten the array (and is logged): read everything again then.
     if (trials.length < this.count) {
-      this.complete = [];
+      this.complete = new SortedNumbers();
       this.open.clear();
       this.count = 0;
       recheck.clear();
@@ -107,7 +107,6 @@ class CompleteTracker {
     for (const n of recheck) if (n < this.count) changed = this.reread(n) || changed;
     for (; this.count < trials.length; this.count++) changed = this.reread(this.count) || changed;
     if (changed) {
-      this.version++;
       this.recent = undefined;
       this.memo.clear();
     }
@@ -119,18 +118,18 @@ class CompleteTracker {
     const isComplete = t !== undefined && isCompleteTrial(t);
     if (t !== undefined && t.state === "running") this.open.add(n);
     else this.open.delete(n);
-    const i = lowerBound(this.complete, n);
-    const was = this.complete[i] === n;
+    const was = this.complete.at(this.complete.below(n)) === n;
     if (isComplete === was) return false;
-    if (isComplete) this.complete.splice(i, 0, n);
-    else this.complete.splice(i, 1);
+    if (isComplete) this.complete.add(n);
+    else this.complete.delete(n);
     return true;
   }
 
   recentComplete(): FrozenTrial[] {
     if (this.recent === undefined) {
-      const from = Math.max(0, this.complete.length - TRUST_WINDOW);
-      this.recent = this.complete.slice(from).map((n) => this.trials[n]!);
+      const c = this.complete;
+      this.recent = [];
+      for (let i = Math.max(0, c.count - TRUST_WINDOW); i < c.count; i++) this.recent.push(this.trials[c.at(i)!]!);
     }
     return this.recent;
   }
@@ -138,17 +137,6 @@ class CompleteTracker {
 
 function isCompleteTrial(t: FrozenTrial): boolean {
   return t.state === "complete" && t.value !== undefined;
-}
-
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const trackers = new WeakMap<readonly number[], CompleteTracker>();
