@@ -57,9 +57,10 @@
  *   `maxResource` (required), `eta`, `sampler` ("random" | "tpe" |
  *   "bayesian"), `samplerOptions`, `minObservations`, `modelData`, `hedge`
  *   (boolean), `brackets` ("fixed" | "adaptive"); asha takes the same but
- *   `minEarlyStoppingRate` instead of `brackets`), `seed` (integer; `options.seed` is accepted too,
- *   and the two must agree), `storage`, and `stopping` (an addition to
- *   PROTOCOL.md: an early-stopping rule for any strategy, `{"rule":
+ *   `minEarlyStoppingRate` instead of `brackets`), `seed` (integer;
+ *   `options.seed` is accepted too, and the two must agree), `storage`, and
+ *   `stopping` (an addition to PROTOCOL.md: an early-stopping rule for any
+ *   strategy, `{"rule":
  *   "median", "startupTrials": 5, "warmupSteps": 0, "interval": 1,
  *   "compare": "running-average" | "value"}`; `report` then answers
  *   `"prune": true` when the rule stops the trial), `limits` (an addition:
