@@ -4,7 +4,7 @@ on the suite's problems, which it trains through the problem server (bench/lib/m
 a node child process), so that both sides train the very same curves.
 
     python mf_suite.py worker --server <node server.js>    one JSON job per stdin line
-                                                           ({"problem","method","seed","budgetMult"}),
+                                                           ({"problem","method","seed","budgetMult"[,"workers"]}),
                                                            one JSON record per stdout line
     python mf_suite.py check --server <server.js> [--problems a,b]   only the space translation check
 
@@ -19,6 +19,7 @@ Methods (TPESampler as mf_bench.py: TPESampler(seed=s), Optuna's defaults otherw
   tpe_hb           TPESampler + HyperbandPruner(min_resource=1, max_resource=R, reduction_factor=3)
   tpe_sha          TPESampler + SuccessiveHalvingPruner(min_resource=1, reduction_factor=3, min_early_stopping_rate=0)
   tpe_sha_default  TPESampler + SuccessiveHalvingPruner() (Optuna's defaults)
+With "workers" > 1 (the 4-worker check), run_parallel keeps that many trials in flight, stepped in turn.
 Overhead = wall time minus time inside the server calls (pipes included). Proposal time = study.ask()
 plus the suggest calls. A trial's losses are fetched in chunks of 1, 2, 4, ... steps (the server trains
 ahead: the same curve, fewer round trips); only the steps reported count as spent.
@@ -182,6 +183,75 @@ def run_one(server, prob, method, seed, budget_mult):
                 cpu_s=time.process_time() - cpu0)
 
 
+def run_parallel(server, prob, method, seed, budget_mult, workers):
+    """The method with `workers` trials in flight (ask/tell): every round steps each trial in flight by one
+    step, in the order they started (what tunelab's DSL runner does with `parallel: workers` when steps
+    are pure computation: its trials' objectives take turns at every await of report()), and fills a
+    freed slot with a new trial at the start of the next round. Every step counts as spent when it is
+    reported; a complete trial counts at the steps the whole study had spent when its last step ran,
+    and only if that is within budget_mult x R; the run stops once budget_mult x R steps were spent
+    (the trials still in flight then did not end within the budget). The tunelab side's 4-worker check
+    (bench/lib/mfsuite/run.ts, runParallelOne) counts the same way."""
+    R = prob["maxResource"]
+    space = prob["space"]
+    order = eval_order(space)
+    mk_sampler, mk_pruner = METHODS[method]
+    study = optuna.create_study(direction="minimize", sampler=mk_sampler(seed), pruner=mk_pruner(R),
+                                study_name=f"{prob['name']}-{method}-seed{seed}")
+    budget = budget_mult * R
+    spent = 0
+    n_trials = 0
+    complete = []
+    ask_ms = []
+    flight = []  # [trial, server run id, steps reported]
+    server.seconds = 0.0
+    cpu0 = time.process_time()
+    t_start = time.perf_counter()
+    while spent < budget:
+        while len(flight) < workers and n_trials < MAX_TRIALS:
+            ta = time.perf_counter()
+            trial = study.ask()
+            x = suggest(trial, space, order)
+            ask_ms.append((time.perf_counter() - ta) * 1e3)
+            n_trials += 1
+            flight.append([trial, server.call({"op": "open", "problem": prob["name"], "x": x, "seed": seed, "trial": trial.number})["id"], 0])
+        if not flight:
+            break
+        for slot in list(flight):
+            trial, rid, b = slot
+            v = server.call({"op": "next", "id": rid, "n": 1})["values"][0]
+            b += 1
+            slot[2] = b
+            spent += 1
+            trial.report(v, b)
+            if b == R:
+                if spent <= budget:
+                    complete.append([spent, v])
+                study.tell(trial, v)
+            elif trial.should_prune():
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            else:
+                if spent >= budget:
+                    break
+                continue
+            server.call({"op": "close", "id": rid})
+            flight.remove(slot)
+            if spent >= budget:
+                break
+    for _, rid, _ in flight:
+        server.call({"op": "close", "id": rid})
+    wall = time.perf_counter() - t_start
+    ovh_ms = (wall - server.seconds) * 1e3
+    ask_sorted = sorted(ask_ms)
+    h = len(ask_sorted) // 2
+    med = ask_sorted[h] if len(ask_sorted) % 2 else (ask_sorted[h - 1] + ask_sorted[h]) / 2
+    return dict(side="optuna", problem=prob["name"], set=prob["set"], method=method, seed=seed, max_resource=R,
+                budget_mult=budget_mult, n_trials=n_trials, n_complete=len(complete), total_steps=spent, complete=complete,
+                wall_s=wall, eval_s=server.seconds, overhead_ms_per_trial=ovh_ms / n_trials, overhead_ms_per_step=ovh_ms / spent,
+                ask_ms_median=med, ask_ms_max=ask_sorted[-1], workers=workers, optuna=optuna.__version__,
+                cpu_s=time.process_time() - cpu0)
+
+
 def check_translation(server, problems, n=40):
     """Configurations Optuna suggests through suggest() must be valid configurations for the server."""
     for prob in problems:
@@ -224,7 +294,11 @@ def cmd_worker(args):
             if job["method"] not in warmed:  # untimed warm-up, as mf_bench.py
                 warmed.add(job["method"])
                 run_one(server, prob, job["method"], 12345, 12)
-            r = run_one(server, prob, job["method"], job["seed"], job["budgetMult"])
+            w = job.get("workers", 1)
+            if w > 1:
+                r = run_parallel(server, prob, job["method"], job["seed"], job["budgetMult"], w)
+            else:
+                r = run_one(server, prob, job["method"], job["seed"], job["budgetMult"])
         except SystemExit:
             raise
         except Exception as e:  # noqa: BLE001 - reported to the parent, which stops the run

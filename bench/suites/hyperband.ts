@@ -31,6 +31,8 @@ const SIDE_SEEDS = 3;
 const PARALLEL_CHECK_PROBLEMS = 2;
 /** The 4-worker regret check's budget (x maxResource). */
 const PARALLEL_CHECK_MULT = 30;
+/** The Optuna method the 4-worker check also runs with 4 trials in flight, as its anchor. */
+const PARALLEL_ANCHOR = "tpe_hb";
 /**
  * The engine-cost runs, made alone after the suite (one process, no Optuna running): the
  * methods of the cost targets (random and tpe sampling, and the GP's proposals), on problems
@@ -95,7 +97,15 @@ export const suite: Suite = {
         for (const m of tlKeys) tlJobs.push({ job: { problem: p.name, method: m, spec: tl[m]!, seed, budgetMult: FULL_MULT }, key: `${m}/${p.name}` });
         if (parCheck.includes(p)) tlJobs.push({ job: { problem: p.name, method: "tl_hb", spec: tl["tl_hb"]!, seed, budgetMult: PARALLEL_CHECK_MULT, workers: 4 }, key: `tl_hb@4/${p.name}` });
       }
-    const optJobs: OptunaJob[] = o.optuna ? seeds.flatMap((seed) => problems.flatMap((p) => optKeys.map((method) => ({ problem: p.name, method, seed, budgetMult: FULL_MULT })))) : [];
+    const optJobs: OptunaJob[] = o.optuna
+      ? seeds.flatMap((seed) =>
+          problems.flatMap((p) => [
+            ...optKeys.map((method) => ({ problem: p.name, method, seed, budgetMult: FULL_MULT })),
+            // The 4-worker check's anchor: Optuna's TPE + HyperbandPruner with 4 trials in flight.
+            ...(parCheck.includes(p) && optKeys.includes(PARALLEL_ANCHOR) ? [{ problem: p.name, method: PARALLEL_ANCHOR, seed, budgetMult: PARALLEL_CHECK_MULT, workers: 4 }] : []),
+          ]),
+        )
+      : [];
     log(
       `multi-fidelity suite: ${problems.length} problems (${problems.map((p) => `${p.name}/${p.set}`).join(", ")}), ${o.seeds} seeds; ` +
         `tunelab ${tlKeys.join(", ")} (${tlJobs.length} runs, ${jobs} processes); optuna ${o.optuna ? optKeys.join(", ") : "off"} (${optJobs.length} runs, ${jobs} processes)`,
@@ -187,6 +197,7 @@ export const suite: Suite = {
         defaults,
         samplerOf: (m) => (samplers.has(m) ? samplers.get(m) : tl[m] ? (samplerOf(tl[m]!) ?? tl[m]!.strategy) : undefined),
         parallelKey: "tl_hb",
+        parallelAnchor: PARALLEL_ANCHOR,
         costRecords: costRecs,
         costNote,
       }),
@@ -194,7 +205,9 @@ export const suite: Suite = {
     if (parCheck.length) {
       L.push(
         `\n4-worker check: tl_hb through the DSL runner (\`.limits({ parallel: 4 })\`, every step the problem's next(), pure computation) on ${parCheck.map((p) => p.name).join(", ")}, ` +
-          `seeds 0-${o.seeds - 1}, stopped (AbortSignal) once ${PARALLEL_CHECK_MULT} x R steps were spent; a complete trial counts at the steps the whole study had spent when its last step ran.`,
+          `seeds 0-${o.seeds - 1}, stopped (AbortSignal) once ${PARALLEL_CHECK_MULT} x R steps were spent; a complete trial counts at the steps the whole study had spent when its last step ran. ` +
+          `The anchor, ${OPTUNA_METHODS[PARALLEL_ANCHOR]!.label} with its defaults (no constant liar), ran the same way in mf_suite.py (run_parallel: 4 trials in flight through ask/tell, each stepped once per round, a freed slot filled at the next round) ` +
+          "and is reported as its own ratio, 4 workers against its sequential run: how much of the loss any asynchronous method with 4 workers pays at this budget.",
       );
     }
     L.push("\n## Per-problem tables");

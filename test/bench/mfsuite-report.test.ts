@@ -136,6 +136,25 @@ describe("targets", () => {
     expect(line).toMatch(/\(1 of the 2 misses significant at p < 0\.05\)/);
   });
 
+  it("the 4-worker check: tunelab's runs against 1.3x its sequential ones, with its own and the Optuna anchor's ratios beside", () => {
+    const probs: ProblemInfo[] = [{ name: "h", set: "dev", maxResource: 10, fStar: 0 }];
+    const rs: SuiteRecord[] = [];
+    for (const seed of [0, 1, 2]) {
+      rs.push(rec(probs[0]!, "tl_hb", seed, [[200, 1]])); // sequential: 1 at 30x
+      rs.push(rec(probs[0]!, "tl_hb", seed, [[250, 1.5]], { workers: 4, budget_mult: 30 })); // 4 workers: 1.5 (> 1.3)
+      rs.push(rec(probs[0]!, "tpe_hb", seed, [[100, 2]]));
+      rs.push(rec(probs[0]!, "tpe_hb", seed, [[290, 3]], { workers: 4, budget_mult: 30 }));
+    }
+    const base = { records: rs, problems: probs, defaults: [], samplerOf: () => undefined, parallelKey: "tl_hb" };
+    const withAnchor = targets({ ...base, parallelAnchor: "tpe_hb" }).join("\n");
+    expect(withAnchor).toMatch(/4 workers .* 0 of 1 problems \(need 1\): h 1\.5 vs 1\.3 ✗: \*\*missed\*\*/);
+    expect(withAnchor).toContain("ratio 4 workers / sequential at 30x: h tl_hb 1.50x, tpe_hb 1.50x");
+    // the 4-worker runs stay out of the sequential cells
+    expect(medianCell(rs, probs[0]!, "tpe_hb", 30)).toBe(2);
+    const without = targets({ ...base, parallelAnchor: "tpe_sha" }).join("\n");
+    expect(without).toContain("h tl_hb 1.50x (the Optuna anchor was not run)");
+  });
+
   it("reads the engine-cost targets from the runs made alone when there are any", () => {
     const probs: ProblemInfo[] = [P];
     const slow = [0, 1].map((seed) => rec(P, "tl_hb", seed, [[100, 1]], { report_ms_per_step: 0.5, overhead_ms_per_step: 0.6 }));

@@ -25,6 +25,8 @@ export interface OptunaJob {
   readonly method: string;
   readonly seed: number;
   readonly budgetMult: number;
+  /** Trials in flight (mf_suite.py's run_parallel); 1 when absent. */
+  readonly workers?: number;
 }
 
 export interface OptunaSide {
@@ -37,7 +39,7 @@ export interface OptunaSide {
 }
 
 function cacheKey(version: string, scriptHash: string, job: OptunaJob, fp: string): string {
-  return `optuna${version}-${job.problem}-${fp}-py${scriptHash}-${job.method}-seed${job.seed}-x${job.budgetMult}.json`;
+  return `optuna${version}-${job.problem}-${fp}-py${scriptHash}-${job.method}-seed${job.seed}-x${job.budgetMult}${(job.workers ?? 1) > 1 ? `-w${job.workers}` : ""}.json`;
 }
 
 /** The Python of the venv and Optuna's version there, or why there is none. */
@@ -90,10 +92,10 @@ export async function runOptunaSide(o: {
         stdio: ["pipe", "pipe", "inherit"],
         env: { ...process.env, OMP_NUM_THREADS: "1" },
       }),
-    jobs: todo.map((e) => ({ job: e.job, key: `${e.job.method}/${e.job.problem}` })),
+    jobs: todo.map((e) => ({ job: e.job, key: `${e.job.method}${(e.job.workers ?? 1) > 1 ? `@${e.job.workers}` : ""}/${e.job.problem}` })),
     onRecord: (r, p) => {
       if (o.cacheDir) {
-        const i = todo.find((e) => e.job.problem === r.problem && e.job.method === r.method && e.job.seed === r.seed)!.i;
+        const i = todo.find((e) => e.job.problem === r.problem && e.job.method === r.method && e.job.seed === r.seed && (e.job.workers ?? 1) === (r.workers ?? 1))!.i;
         fs.writeFileSync(keys[i]!, JSON.stringify(r));
       }
       o.onRecord?.(r, p);

@@ -132,6 +132,8 @@ export interface TargetInput {
   /** tunelab methods by sampler, for the engine-cost targets. */
   readonly samplerOf: (method: string) => string | undefined;
   readonly parallelKey: string;
+  /** The Optuna method also run with 4 workers (its ratio is the check's anchor). */
+  readonly parallelAnchor?: string;
   /**
    * Runs measured alone after the suite (one process, no Optuna), for the engine-cost targets;
    * without them those targets are read from the suite's runs, which share the machine.
@@ -180,6 +182,21 @@ function countTarget(name: string, problems: readonly ProblemInfo[], need: numbe
   return `- ${name}: ${ok} of ${have.length} problems (need ${required}): ${have.map(cell).join("; ")}: ${yes(ok >= required)}${sig}`;
 }
 
+/**
+ * The 4-worker check's ratios, tunelab's default and the Optuna anchor side by side: median regret
+ * at 30x with 4 workers over the sequential median, per problem.
+ */
+function parallelRatios(o: TargetInput, par: readonly ProblemInfo[], cell: (p: ProblemInfo, m: string, k: number, w?: number) => number): string {
+  const ratio = (p: ProblemInfo, m: string) => cell(p, m, 30, 4) / cell(p, m, 30, 1);
+  const fmt = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : "?");
+  const anchor = o.parallelAnchor && o.records.some((r) => r.method === o.parallelAnchor && r.workers === 4) ? o.parallelAnchor : undefined;
+  return (
+    `  - ratio 4 workers / sequential at 30x: ` +
+    par.map((p) => `${p.name} ${o.parallelKey} ${fmt(ratio(p, o.parallelKey))}${anchor ? `, ${anchor} ${fmt(ratio(p, anchor))}` : ""}`).join("; ") +
+    (anchor ? "" : " (the Optuna anchor was not run)")
+  );
+}
+
 export function targets(o: TargetInput): string[] {
   const L: string[] = ["\n### The targets of issue 15\n"];
   L.push(
@@ -211,6 +228,7 @@ export function targets(o: TargetInput): string[] {
     if (par.length) {
       const parts = par.map((p) => ({ p: p.name, a: cell(p, o.parallelKey, 30, 4), b: 1.3 * cell(p, o.parallelKey, 30, 1) }));
       L.push(countTarget("default hyperband with 4 workers (DSL runner, parallel 4) at 30x <= 1.3 x the sequential's, on every problem measured", par, 1, parts));
+      L.push(parallelRatios(o, par, cell));
     }
   }
   // Engine cost (all problems): from the runs made alone when there are any, else from the suite's.
