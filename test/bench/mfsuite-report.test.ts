@@ -148,11 +148,11 @@ describe("targets", () => {
     const base = { records: rs, problems: probs, defaults: [], samplerOf: () => undefined, parallelKey: "tl_hb" };
     const withAnchor = targets({ ...base, parallelAnchor: "tpe_hb" }).join("\n");
     expect(withAnchor).toMatch(/4 workers .* 0 of 1 problems \(need 1\): h 1\.5 vs 1\.3 ✗: \*\*missed\*\*/);
-    expect(withAnchor).toContain("ratio 4 workers / sequential at 30x: h tl_hb 1.50x, tpe_hb 1.50x");
+    expect(withAnchor).toContain("sequential median): h tl_hb 1.5 (1.50x), tpe_hb 3 (1.50x)");
     // the 4-worker runs stay out of the sequential cells
     expect(medianCell(rs, probs[0]!, "tpe_hb", 30)).toBe(2);
     const without = targets({ ...base, parallelAnchor: "tpe_sha" }).join("\n");
-    expect(without).toContain("h tl_hb 1.50x (the Optuna anchor was not run)");
+    expect(without).toContain("h tl_hb 1.5 (1.50x) (the Optuna anchor was not run)");
   });
 
   it("reads the engine-cost targets from the runs made alone when there are any", () => {

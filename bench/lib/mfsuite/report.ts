@@ -187,12 +187,15 @@ function countTarget(name: string, problems: readonly ProblemInfo[], need: numbe
  * at 30x with 4 workers over the sequential median, per problem.
  */
 function parallelRatios(o: TargetInput, par: readonly ProblemInfo[], cell: (p: ProblemInfo, m: string, k: number, w?: number) => number): string {
-  const ratio = (p: ProblemInfo, m: string) => cell(p, m, 30, 4) / cell(p, m, 30, 1);
-  const fmt = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : "?");
+  const one = (p: ProblemInfo, m: string) => {
+    const w4 = cell(p, m, 30, 4);
+    const x = w4 / cell(p, m, 30, 1);
+    return `${m} ${fmtRegret(w4)} (${Number.isFinite(x) ? `${x.toFixed(2)}x` : "?"})`;
+  };
   const anchor = o.parallelAnchor && o.records.some((r) => r.method === o.parallelAnchor && r.workers === 4) ? o.parallelAnchor : undefined;
   return (
-    `  - ratio 4 workers / sequential at 30x: ` +
-    par.map((p) => `${p.name} ${o.parallelKey} ${fmt(ratio(p, o.parallelKey))}${anchor ? `, ${anchor} ${fmt(ratio(p, anchor))}` : ""}`).join("; ") +
+    `  - with 4 workers at 30x (median, and its ratio to the same method's sequential median): ` +
+    par.map((p) => `${p.name} ${one(p, o.parallelKey)}${anchor ? `, ${one(p, anchor)}` : ""}`).join("; ") +
     (anchor ? "" : " (the Optuna anchor was not run)")
   );
 }
