@@ -114,6 +114,8 @@ describe("targets", () => {
     expect(t).toMatch(/random search \(no pruning\) at 30x, on >= 7 of 8 problems: 7 of 8 problems \(need 7\).*\*\*met\*\*/);
     expect(t).toMatch(/HyperbandPruner at 10x, on >= 6 of 8 problems: 5 of 8 problems \(need 6\).*\*\*missed\*\*/);
     expect(medianCell(rs, probs[0]!, "tl_hb", 10)).toBe(5);
+    // every method's own count against the same bar: tpe_hb is <= 2 at 10x on d0..d2 only
+    expect(t).toMatch(/every method measured \(its 10x against random_full at 30x\): tl_hb 7 of 8; tpe_hb 3 of 8/);
   });
 
   it("gives each miss between two samples the Mann-Whitney p-value of its seeds, and counts the significant ones", () => {
