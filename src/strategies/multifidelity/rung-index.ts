@@ -1,6 +1,7 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
 import { SortedNumbers } from "../../math/sorted";
 import { HYPERBAND_KEY, MAX_RUNGS } from "../../record/system";
+import { followerOf, ReplicaFollower } from "./replica";
 
 /**
  * What the promotion rule reads of one trial's `hyperband` record, exactly as its scan does
@@ -31,46 +32,16 @@ function recorded(t: FrozenTrial): Recorded | undefined {
 
 /**
  * The values recorded at each rung of each bracket, sorted (math/sorted.ts), for one storage
- * replica: built once from its trials, then kept up to date from the trials added and those
- * its `systemLog` names (the only ones whose `system` record can have changed), so a rung
- * decision costs a binary search instead of a pass over every trial. Everything in it is
- * derived from the snapshot: the answers are those of the scan.
+ * replica: built once from its trials, then kept up to date as a ReplicaFollower (replica.ts)
+ * from the trials added and those its `systemLog` names (the only ones whose `system` record
+ * can have changed), so a rung decision costs a binary search instead of a pass over every
+ * trial. Everything in it is derived from the snapshot: the answers are those of the scan.
  */
-export class RungIndex {
+export class RungIndex extends ReplicaFollower {
   /** Sorted values by bracket, then rung. */
   private readonly rungs = new Map<number, SortedNumbers[]>();
   /** What each trial (by position, which is its number) put into `rungs`. */
   private readonly added: (Recorded | undefined)[] = [];
-  /** Trials read (positions below), and `systemLog` entries read. */
-  private count = 0;
-  private logRead: number;
-  /**
-   * False once a trial was found away from the position of its number (never on a replica):
-   * the index cannot tell which trial is the one judged, so the scan answers.
-   */
-  regular = true;
-
-  constructor(
-    readonly trials: readonly FrozenTrial[],
-    log: readonly number[],
-  ) {
-    // Every trial is read below, so what the log says so far is already known.
-    this.logRead = log.length;
-    for (; this.count < trials.length && this.regular; this.count++) this.reread(this.count, true);
-  }
-
-  /** Brings the index up to date with its trials array and `log` (which only grows). */
-  update(log: readonly number[]): void {
-    if (!this.regular) return;
-    const trials = this.trials;
-    for (; this.logRead < log.length; this.logRead++) {
-      const n = log[this.logRead]!;
-      if (n < this.count) this.reread(n, false);
-    }
-    // A write taken back may have taken trials away (logged above too).
-    for (; this.count > trials.length; this.count--) this.reread(this.count - 1, false);
-    for (; this.count < trials.length; this.count++) this.reread(this.count, false);
-  }
 
   /** The sorted values of rung `k` of `bracket` (undefined: none recorded yet). */
   rung(bracket: number, k: number): SortedNumbers | undefined {
@@ -84,12 +55,7 @@ export class RungIndex {
   }
 
   /** Replaces what trial `n` put into the rungs by what its record says now (nothing when it is gone). */
-  private reread(n: number, bulk: boolean): void {
-    const t = n < this.trials.length ? this.trials[n] : undefined;
-    if (n < this.trials.length && (t === undefined || t.number !== n)) {
-      this.regular = false;
-      return;
-    }
+  protected reread(n: number, t: FrozenTrial | undefined, bulk: boolean): void {
     const prev = this.added[n];
     const next = t === undefined ? undefined : recorded(t);
     this.added[n] = next;
@@ -137,14 +103,5 @@ const indexes = new WeakMap<readonly number[], RungIndex>();
  * (no `systemLog`: a hand-made snapshot, a view) or an irregular one — the caller then scans.
  */
 export function rungIndexOf(snapshot: StudySnapshot): RungIndex | undefined {
-  const log = snapshot.systemLog;
-  if (log === undefined) return undefined;
-  let index = indexes.get(log);
-  if (index === undefined || index.trials !== snapshot.trials) {
-    index = new RungIndex(snapshot.trials, log);
-    indexes.set(log, index);
-  } else {
-    index.update(log);
-  }
-  return index.regular ? index : undefined;
+  return followerOf(snapshot, indexes, (trials) => new RungIndex(trials));
 }

@@ -1,6 +1,7 @@
 import type { FrozenTrial, StudySnapshot } from "../../model/trial";
 import { SortedNumbers } from "../../math/sorted";
 import { valueAtLevel } from "./levels";
+import { followerOf, ReplicaFollower } from "./replica";
 
 /** Complete trials the trust estimate looks at: the most recent ones (bounds the O(m²) pair count). */
 export const TRUST_WINDOW = 100;
@@ -72,57 +73,36 @@ export function recentComplete(trials: readonly FrozenTrial[]): FrozenTrial[] {
 
 /**
  * The recent complete trials of one storage replica (`recentComplete` of its trials), kept up
- * to date instead of found by a pass over every trial each time: a replica's `trials` array
- * only grows, a finished trial stays finished unless its record is rewritten (which its
- * `systemLog` names), so only the trials added, the ones running at the last look and the
- * logged ones need reading again. What is computed from the answer (the rungs' trust, in
+ * to date as a ReplicaFollower (replica.ts) instead of found by a pass over every trial each
+ * time: a finished trial stays finished unless its record is rewritten (which the replica's
+ * `systemLog` names), so only the trials added, the logged ones and the ones running at the
+ * last look need reading again. What is computed from the answer (the rungs' trust, in
  * `memo`) is kept until the answer changes.
  */
-class CompleteTracker {
+class CompleteTracker extends ReplicaFollower {
   /** Numbers of the complete trials. */
-  private complete = new SortedNumbers();
+  private readonly complete = new SortedNumbers();
   /** Trials that were not finished at the last look. */
-  private open = new Set<number>();
-  private count = 0;
-  private logRead = 0;
+  private readonly open = new Set<number>();
   private recent: FrozenTrial[] | undefined;
   /** Values computed from `recent`, by key, cleared when it changes. */
   readonly memo = new Map<string, number>();
 
-  constructor(readonly trials: readonly FrozenTrial[]) {}
-
-  update(log: readonly number[]): void {
-    const trials = this.trials;
-    const recheck = new Set<number>(this.open);
-    for (; this.logRead < log.length; this.logRead++) recheck.add(log[this.logRead]!);
-    let changed = false;
-    // A write taken back can shorten the array (and is logged): read everything again then.
-    if (trials.length < this.count) {
-      this.complete = new SortedNumbers();
-      this.open.clear();
-      this.count = 0;
-      recheck.clear();
-      changed = true;
-    }
-    for (const n of recheck) if (n < this.count) changed = this.reread(n) || changed;
-    for (; this.count < trials.length; this.count++) changed = this.reread(this.count) || changed;
-    if (changed) {
-      this.recent = undefined;
-      this.memo.clear();
-    }
+  protected override watched(): Iterable<number> {
+    return [...this.open];
   }
 
-  /** Re-reads trial `n`'s state; true when whether it counts as complete changed. */
-  private reread(n: number): boolean {
-    const t = this.trials[n];
+  /** Re-reads trial `n`'s state; forgets what was computed when whether it counts as complete changed. */
+  protected reread(n: number, t: FrozenTrial | undefined): void {
     const isComplete = t !== undefined && isCompleteTrial(t);
     if (t !== undefined && t.state === "running") this.open.add(n);
     else this.open.delete(n);
     const was = this.complete.at(this.complete.below(n)) === n;
-    if (isComplete === was) return false;
+    if (isComplete === was) return;
     if (isComplete) this.complete.add(n);
     else this.complete.delete(n);
-    return true;
+    this.recent = undefined;
+    this.memo.clear();
   }
 
   recentComplete(): FrozenTrial[] {
@@ -143,17 +123,7 @@ const trackers = new WeakMap<readonly number[], CompleteTracker>();
 
 /** The tracker of a replica (by its system log), or undefined for a snapshot that is not one, or one whose trials are not at the positions of their numbers. */
 function trackerOf(snapshot: StudySnapshot): CompleteTracker | undefined {
-  const log = snapshot.systemLog;
-  if (log === undefined) return undefined;
-  let tr = trackers.get(log);
-  if (tr === undefined || tr.trials !== snapshot.trials) {
-    const trials = snapshot.trials;
-    for (let i = 0; i < trials.length; i++) if (trials[i]!.number !== i) return undefined;
-    tr = new CompleteTracker(trials);
-    trackers.set(log, tr);
-  }
-  tr.update(log);
-  return tr;
+  return followerOf(snapshot, trackers, (trials) => new CompleteTracker(trials));
 }
 
 /** `recentComplete` of the snapshot's trials: from the replica's tracker when it is one, else by a pass. */
