@@ -127,28 +127,54 @@ METHODS = {
 }
 
 
-def run_one(server, prob, method, seed, budget_mult):
-    R = prob["maxResource"]
-    space = prob["space"]
-    order = eval_order(space)
-    mk_sampler, mk_pruner = METHODS[method]
-    study = optuna.create_study(direction="minimize", sampler=mk_sampler(seed), pruner=mk_pruner(R),
-                                study_name=f"{prob['name']}-{method}-seed{seed}")
-    budget = budget_mult * R
-    spent = 0
-    n_trials = 0
-    complete = []
-    ask_ms = []
-    server.seconds = 0.0
-    cpu0 = time.process_time()
-    t_start = time.perf_counter()
-    while spent < budget and n_trials < MAX_TRIALS:
+class _Run:
+    """One (problem, method, seed) study of a run_one / run_parallel job and what its record counts."""
+
+    def __init__(self, server, prob, method, seed, budget_mult):
+        self.server, self.prob, self.method, self.seed, self.budget_mult = server, prob, method, seed, budget_mult
+        self.R = prob["maxResource"]
+        self.order = eval_order(prob["space"])
+        mk_sampler, mk_pruner = METHODS[method]
+        self.study = optuna.create_study(direction="minimize", sampler=mk_sampler(seed), pruner=mk_pruner(self.R),
+                                         study_name=f"{prob['name']}-{method}-seed{seed}")
+        self.budget = budget_mult * self.R
+        self.spent = 0
+        self.n_trials = 0
+        self.complete = []
+        self.ask_ms = []
+        server.seconds = 0.0
+        self.cpu0 = time.process_time()
+        self.t_start = time.perf_counter()
+
+    def ask(self):
+        """A new trial (its proposal timed) and the id of its run on the problem server."""
         ta = time.perf_counter()
-        trial = study.ask()
-        x = suggest(trial, space, order)
-        ask_ms.append((time.perf_counter() - ta) * 1e3)
-        n_trials += 1
-        rid = server.call({"op": "open", "problem": prob["name"], "x": x, "seed": seed, "trial": trial.number})["id"]
+        trial = self.study.ask()
+        x = suggest(trial, self.prob["space"], self.order)
+        self.ask_ms.append((time.perf_counter() - ta) * 1e3)
+        self.n_trials += 1
+        rid = self.server.call({"op": "open", "problem": self.prob["name"], "x": x, "seed": self.seed, "trial": trial.number})["id"]
+        return trial, rid
+
+    def record(self, workers):
+        wall = time.perf_counter() - self.t_start
+        ovh_ms = (wall - self.server.seconds) * 1e3
+        ask_sorted = sorted(self.ask_ms)
+        h = len(ask_sorted) // 2
+        med = ask_sorted[h] if len(ask_sorted) % 2 else (ask_sorted[h - 1] + ask_sorted[h]) / 2
+        return dict(side="optuna", problem=self.prob["name"], set=self.prob["set"], method=self.method, seed=self.seed,
+                    max_resource=self.R, budget_mult=self.budget_mult, n_trials=self.n_trials, n_complete=len(self.complete),
+                    total_steps=self.spent, complete=self.complete, wall_s=wall, eval_s=self.server.seconds,
+                    overhead_ms_per_trial=ovh_ms / self.n_trials, overhead_ms_per_step=ovh_ms / self.spent,
+                    ask_ms_median=med, ask_ms_max=ask_sorted[-1], workers=workers, optuna=optuna.__version__,
+                    cpu_s=time.process_time() - self.cpu0)
+
+
+def run_one(server, prob, method, seed, budget_mult):
+    run = _Run(server, prob, method, seed, budget_mult)
+    R = run.R
+    while run.spent < run.budget and run.n_trials < MAX_TRIALS:
+        trial, rid = run.ask()
         v = None
         stopped = 0
         ahead = []  # losses trained ahead (chunks of 1, 2, 4, ... steps: fewer round trips; the curve is the same)
@@ -165,22 +191,13 @@ def run_one(server, prob, method, seed, budget_mult):
                 break
         server.call({"op": "close", "id": rid})
         if stopped:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            spent += stopped
+            run.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            run.spent += stopped
         else:
-            study.tell(trial, v)
-            spent += R
-            complete.append([spent, v])
-    wall = time.perf_counter() - t_start
-    ovh_ms = (wall - server.seconds) * 1e3
-    ask_sorted = sorted(ask_ms)
-    h = len(ask_sorted) // 2
-    med = ask_sorted[h] if len(ask_sorted) % 2 else (ask_sorted[h - 1] + ask_sorted[h]) / 2
-    return dict(side="optuna", problem=prob["name"], set=prob["set"], method=method, seed=seed, max_resource=R,
-                budget_mult=budget_mult, n_trials=n_trials, n_complete=len(complete), total_steps=spent, complete=complete,
-                wall_s=wall, eval_s=server.seconds, overhead_ms_per_trial=ovh_ms / n_trials, overhead_ms_per_step=ovh_ms / spent,
-                ask_ms_median=med, ask_ms_max=ask_sorted[-1], workers=1, optuna=optuna.__version__,
-                cpu_s=time.process_time() - cpu0)
+            run.study.tell(trial, v)
+            run.spent += R
+            run.complete.append([run.spent, v])
+    return run.record(1)
 
 
 def run_parallel(server, prob, method, seed, budget_mult, workers):
@@ -192,29 +209,12 @@ def run_parallel(server, prob, method, seed, budget_mult, workers):
     and only if that is within budget_mult x R; the run stops once budget_mult x R steps were spent
     (the trials still in flight then did not end within the budget). The tunelab side's 4-worker check
     (bench/lib/mfsuite/run.ts, runParallelOne) counts the same way."""
-    R = prob["maxResource"]
-    space = prob["space"]
-    order = eval_order(space)
-    mk_sampler, mk_pruner = METHODS[method]
-    study = optuna.create_study(direction="minimize", sampler=mk_sampler(seed), pruner=mk_pruner(R),
-                                study_name=f"{prob['name']}-{method}-seed{seed}")
-    budget = budget_mult * R
-    spent = 0
-    n_trials = 0
-    complete = []
-    ask_ms = []
+    run = _Run(server, prob, method, seed, budget_mult)
+    R = run.R
     flight = []  # [trial, server run id, steps reported]
-    server.seconds = 0.0
-    cpu0 = time.process_time()
-    t_start = time.perf_counter()
-    while spent < budget:
-        while len(flight) < workers and n_trials < MAX_TRIALS:
-            ta = time.perf_counter()
-            trial = study.ask()
-            x = suggest(trial, space, order)
-            ask_ms.append((time.perf_counter() - ta) * 1e3)
-            n_trials += 1
-            flight.append([trial, server.call({"op": "open", "problem": prob["name"], "x": x, "seed": seed, "trial": trial.number})["id"], 0])
+    while run.spent < run.budget:
+        while len(flight) < workers and run.n_trials < MAX_TRIALS:
+            flight.append([*run.ask(), 0])
         if not flight:
             break
         for slot in list(flight):
@@ -222,34 +222,25 @@ def run_parallel(server, prob, method, seed, budget_mult, workers):
             v = server.call({"op": "next", "id": rid, "n": 1})["values"][0]
             b += 1
             slot[2] = b
-            spent += 1
+            run.spent += 1
             trial.report(v, b)
             if b == R:
-                if spent <= budget:
-                    complete.append([spent, v])
-                study.tell(trial, v)
+                if run.spent <= run.budget:
+                    run.complete.append([run.spent, v])
+                run.study.tell(trial, v)
             elif trial.should_prune():
-                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                run.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
             else:
-                if spent >= budget:
+                if run.spent >= run.budget:
                     break
                 continue
             server.call({"op": "close", "id": rid})
             flight.remove(slot)
-            if spent >= budget:
+            if run.spent >= run.budget:
                 break
     for _, rid, _ in flight:
         server.call({"op": "close", "id": rid})
-    wall = time.perf_counter() - t_start
-    ovh_ms = (wall - server.seconds) * 1e3
-    ask_sorted = sorted(ask_ms)
-    h = len(ask_sorted) // 2
-    med = ask_sorted[h] if len(ask_sorted) % 2 else (ask_sorted[h - 1] + ask_sorted[h]) / 2
-    return dict(side="optuna", problem=prob["name"], set=prob["set"], method=method, seed=seed, max_resource=R,
-                budget_mult=budget_mult, n_trials=n_trials, n_complete=len(complete), total_steps=spent, complete=complete,
-                wall_s=wall, eval_s=server.seconds, overhead_ms_per_trial=ovh_ms / n_trials, overhead_ms_per_step=ovh_ms / spent,
-                ask_ms_median=med, ask_ms_max=ask_sorted[-1], workers=workers, optuna=optuna.__version__,
-                cpu_s=time.process_time() - cpu0)
+    return run.record(workers)
 
 
 def check_translation(server, problems, n=40):
