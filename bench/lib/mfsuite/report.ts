@@ -188,9 +188,17 @@ function countTarget(name: string, problems: readonly ProblemInfo[], need: numbe
  */
 function reachedBy(records: readonly SuiteRecord[], ps: readonly ProblemInfo[], bar: string, barMult: number): string {
   const methods = [...new Set(records.filter((r) => (r.workers ?? 1) === 1 && r.method !== bar).map((r) => r.method))];
+  const bars = ps.map((p) => medianCell(records, p, bar, barMult));
   const counts = methods.map((m) => {
-    const have = ps.filter((p) => !Number.isNaN(medianCell(records, p, m, 10)) && !Number.isNaN(medianCell(records, p, bar, barMult)));
-    return { m, ok: have.filter((p) => medianCell(records, p, m, 10) <= medianCell(records, p, bar, barMult)).length, of: have.length };
+    let ok = 0;
+    let of = 0;
+    ps.forEach((p, i) => {
+      const met = le(medianCell(records, p, m, 10), bars[i]!);
+      if (met === undefined) return;
+      of++;
+      if (met) ok++;
+    });
+    return { m, ok, of };
   });
   counts.sort((a, b) => b.ok - a.ok || a.m.localeCompare(b.m));
   return `  - the same comparison for every method measured (its 10x against ${bar} at ${barMult}x): ${counts.map((c) => `${c.m} ${c.ok} of ${c.of}`).join("; ")}`;

@@ -89,7 +89,8 @@ class CompleteTracker extends ReplicaFollower {
   readonly memo = new Map<string, number>();
 
   protected override watched(): Iterable<number> {
-    return [...this.open];
+    // The live set: re-reading trial n deletes n only, which a Set's iteration allows.
+    return this.open;
   }
 
   /** Re-reads trial `n`'s state; forgets what was computed when whether it counts as complete changed. */
